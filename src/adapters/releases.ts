@@ -1,0 +1,117 @@
+/**
+ * Releases: what each successful deployment left running in an environment, kept in
+ * `<state-dir>/releases/<environment>.json` (a JSON array, oldest first), so a rollback can run
+ * with the variables of the release that was live before. Secret values are never stored.
+ */
+import { mkdir } from 'node:fs/promises';
+import { readJsonFile, writeFileAtomic } from './fs-atomic.js';
+import { redactSecrets } from './journal.js';
+import { checkStateDir, ensureStateDir, statePaths, StoreError } from './store.js';
+
+/** One release of an environment. `id` is the deployment id that recorded it; `at` is ISO 8601. */
+export interface Release {
+  id: string;
+  label: string;
+  at: string;
+  configHash: string;
+  /** Resolved variables per service, secret values excluded. */
+  vars: Record<string, Record<string, string>>;
+  /** The services that were running (process services stagecraft started) in this release. */
+  running: string[];
+}
+
+/** How to keep secrets out of a recorded release. */
+export interface ReleaseSecrets {
+  /** Variable names that hold secrets: dropped from `vars`. */
+  secretNames?: string[];
+  /** Secret values: masked wherever they still occur. */
+  secretValues?: string[];
+}
+
+async function readAll(stateDir: string, environment: string): Promise<Release[]> {
+  const path = statePaths.release(stateDir, environment);
+  let raw: unknown;
+  try {
+    raw = await readJsonFile(path);
+  } catch {
+    throw new StoreError(
+      'state-corrupt',
+      `${path} is not valid JSON; restore it or move it aside`,
+      path,
+    );
+  }
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw))
+    throw new StoreError('state-corrupt', `${path} is not a list of releases`, path);
+  return raw as Release[];
+}
+
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Record a release of `environment` (atomic replace of the file). Recording the same deployment
+ * id again replaces its entry, so a resumed deployment that finalises twice leaves one release.
+ */
+export async function recordRelease(
+  stateDir: string,
+  environment: string,
+  release: Release,
+  secrets: ReleaseSecrets = {},
+): Promise<void> {
+  const path = statePaths.release(stateDir, environment);
+  const names = new Set(secrets.secretNames ?? []);
+  const vars = Object.fromEntries(
+    Object.entries(release.vars).map(([service, v]) => [
+      service,
+      Object.fromEntries(Object.entries(v).filter(([k]) => !names.has(k))),
+    ]),
+  );
+  const clean = redactSecrets({ ...release, vars }, secrets.secretValues ?? []) as Release;
+  const run = async () => {
+    await ensureStateDir(stateDir);
+    await mkdir(statePaths.releases(stateDir), { recursive: true });
+    const all = (await readAll(stateDir, environment)).filter((r) => r.id !== clean.id);
+    all.push(clean);
+    await writeFileAtomic(path, `${JSON.stringify(all, null, 2)}\n`);
+  };
+  const next = (queues.get(path) ?? Promise.resolve()).then(run, run);
+  queues.set(path, next);
+  try {
+    await next;
+  } finally {
+    if (queues.get(path) === next) queues.delete(path);
+  }
+}
+
+/** The environment's releases, newest first (empty when none). */
+export async function listReleases(stateDir: string, environment: string): Promise<Release[]> {
+  if (!(await checkStateDir(stateDir))) return [];
+  return (await readAll(stateDir, environment)).reverse();
+}
+
+/**
+ * Without `beforeId`: the latest release (the one live now, to return to when the current
+ * deployment fails). With `beforeId`: the newest release recorded before that one (for
+ * `stagecraft rollback`); when `beforeId` names no release (e.g. a failed deployment), the newest
+ * release whose deployment id sorts before it (ids are sortable by time).
+ */
+export async function previousRelease(
+  stateDir: string,
+  environment: string,
+  beforeId?: string,
+): Promise<Release | undefined> {
+  const newestFirst = await listReleases(stateDir, environment);
+  if (beforeId === undefined) return newestFirst[0];
+  const index = newestFirst.findIndex((r) => r.id === beforeId);
+  if (index >= 0) return newestFirst[index + 1];
+  return newestFirst.find((r) => r.id < beforeId);
+}
+
+/** The release recorded by deployment `id`, for `rollback --to <id>`. */
+export async function findRelease(
+  stateDir: string,
+  environment: string,
+  id: string,
+): Promise<Release | undefined> {
+  return (await listReleases(stateDir, environment)).find((r) => r.id === id);
+}
