@@ -1,0 +1,52 @@
+/**
+ * Environment assembly at the adapter boundary: commands inherit the operator's environment,
+ * with the resolved variables and secrets on top, then the command's own `env` (PRODUCT.md §3).
+ */
+
+/** process.env + each layer in order (later wins). Undefined values of process.env are dropped. */
+export function buildEnv(
+  ...layers: Array<Record<string, string> | undefined>
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined) env[key] = value;
+  }
+  for (const layer of layers) Object.assign(env, layer ?? {});
+  return env;
+}
+
+/** Secret values read from the operator's environment by name; names that are unset are listed in `missing`. */
+export function readSecrets(
+  names: string[],
+  source: NodeJS.ProcessEnv = process.env,
+): { values: Record<string, string>; missing: string[] } {
+  const values: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const name of names) {
+    const value = source[name];
+    if (value === undefined || value === '') missing.push(name);
+    else values[name] = value;
+  }
+  return { values, missing };
+}
+
+/** Replace every occurrence of a secret value in `text` with `***` (for output tails and logs shown to people). */
+export function redactSecrets(text: string, secretValues: string[]): string {
+  let out = text;
+  // Longest first, so a secret that contains another is masked whole.
+  for (const value of [...secretValues]
+    .filter((v) => v.length >= 3)
+    .sort((a, b) => b.length - a.length)) {
+    out = out.split(value).join('***');
+  }
+  return out;
+}
+
+/** A copy of `env` without the named keys (what may be stored on disk). */
+export function withoutSecrets(
+  env: Record<string, string>,
+  secretNames: string[] = [],
+): Record<string, string> {
+  const hidden = new Set(secretNames);
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !hidden.has(key)));
+}

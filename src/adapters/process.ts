@@ -1,0 +1,167 @@
+/**
+ * Long-running `process` services (PRODUCT.md §4.2): started detached in their own process group
+ * with output to `<stateDir>/logs/<environment>/<service>.log`, recorded in the registry so that a
+ * later run (down, rollback, the next deploy) can stop or restart them. They outlive the CLI on
+ * purpose, so they are not in process-groups' kill-on-exit set.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CommandSpec } from '../config/plan-types.js';
+import type { ProcessInfo } from '../machines/contracts.js';
+import { buildEnv, withoutSecrets } from './env.js';
+import { groupMembers, isAlive as procAlive, readProcStat, waitFor } from './proc-state.js';
+import { signalGroup } from './process-groups.js';
+import {
+  readRegistry,
+  registryPath,
+  updateRegistry,
+  type RegistryEntry,
+} from './process-registry.js';
+
+/** Where services of one environment are recorded. */
+export interface ProcessManagerOptions {
+  stateDir: string;
+  environment: string;
+}
+
+/** A service in the registry, with its liveness now. */
+export interface ServiceListing {
+  service: string;
+  pid: number;
+  alive: boolean;
+  startedAt: number;
+  command: string | string[];
+  cwd: string;
+  env?: Record<string, string>;
+  logFile: string;
+}
+
+/** True while the process exists and is not a zombie (/proc/<pid>/stat aware). */
+export function isAlive(pid: number): boolean {
+  return procAlive(pid);
+}
+
+/** Alive AND the same process that was recorded (not a reused pid). */
+function entryAlive(entry: RegistryEntry): boolean {
+  if (!procAlive(entry.pid)) return false;
+  if (entry.procStart === undefined) return true;
+  return readProcStat(entry.pid)?.startTime === entry.procStart;
+}
+
+/**
+ * Start a service: stop the previous instance first, spawn detached with output appended to its
+ * log file, record it. Resolves once spawned (NOT when healthy); rejects only on spawn failure.
+ * `secretNames` lists env keys that must not be written to the registry.
+ */
+export async function startService(
+  opts: ProcessManagerOptions,
+  service: string,
+  command: CommandSpec,
+  env: Record<string, string>,
+  secretNames: string[] = [],
+): Promise<ProcessInfo> {
+  await stopService(opts, service);
+  const logDir = join(opts.stateDir, 'logs', opts.environment);
+  const logFile = join(logDir, `${service}.log`);
+  await mkdir(logDir, { recursive: true });
+  const log = await open(logFile, 'a');
+  const [file, args] =
+    typeof command.run === 'string'
+      ? ['sh', ['-c', command.run]]
+      : [command.run[0] ?? '', command.run.slice(1)];
+  let pid: number;
+  try {
+    pid = await new Promise<number>((resolve, reject) => {
+      const child = spawn(file, args, {
+        cwd: command.cwd,
+        env: buildEnv(env, command.env),
+        detached: true,
+        stdio: ['ignore', log.fd, log.fd],
+      });
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        const what =
+          error.code === 'ENOENT'
+            ? `command or working directory not found (cwd ${command.cwd})`
+            : error.message;
+        reject(
+          new Error(
+            `cannot start service ${service} (${typeof command.run === 'string' ? command.run : command.run.join(' ')}): ${what}`,
+          ),
+        );
+      });
+      child.once('spawn', () => {
+        child.unref();
+        resolve(child.pid ?? -1);
+      });
+    });
+  } finally {
+    await log.close();
+  }
+  const startedAt = Date.now();
+  const procStart = readProcStat(pid)?.startTime;
+  const entry: RegistryEntry = {
+    pid,
+    startedAt,
+    ...(procStart !== undefined ? { procStart } : {}),
+    command: command.run,
+    cwd: command.cwd,
+    env: withoutSecrets({ ...env, ...command.env }, secretNames),
+    logFile,
+  };
+  await updateRegistry(registryPath(opts.stateDir, opts.environment), (registry) => {
+    registry.services[service] = entry;
+  });
+  return { pid, logFile, startedAt };
+}
+
+/**
+ * Stop the service stagecraft started: SIGTERM its group, SIGKILL after `graceMs`, wait until
+ * every member is gone, remove it from the registry. `stopped` is false when nothing was running.
+ */
+export async function stopService(
+  opts: ProcessManagerOptions,
+  service: string,
+  graceMs = 5000,
+): Promise<{ stopped: boolean; pid?: number }> {
+  const path = registryPath(opts.stateDir, opts.environment);
+  const entry = (await readRegistry(path)).services[service];
+  if (!entry) return { stopped: false };
+  let stopped = false;
+  const stat = readProcStat(entry.pid);
+  // A live pid with another start time is a reused pid: not ours to kill.
+  const reused =
+    stat !== undefined && entry.procStart !== undefined && stat.startTime !== entry.procStart;
+  if (!reused && (entryAlive(entry) || groupMembers(entry.pid).length > 0)) {
+    await killGroup(entry.pid, graceMs);
+    stopped = true;
+  }
+  await updateRegistry(path, (registry) => {
+    if (registry.services[service]?.pid === entry.pid) delete registry.services[service];
+  });
+  return { stopped, pid: entry.pid };
+}
+
+/** TERM the group, wait up to the grace, KILL what is left, wait until it is gone. */
+async function killGroup(pgid: number, graceMs: number): Promise<void> {
+  const gone = (): boolean => !procAlive(pgid) && groupMembers(pgid).length === 0;
+  signalGroup(pgid, 'SIGTERM');
+  if (await waitFor(gone, graceMs)) return;
+  signalGroup(pgid, 'SIGKILL');
+  await waitFor(gone, 5000);
+}
+
+/** Every service recorded for the environment, with whether it is alive now. */
+export async function listServices(opts: ProcessManagerOptions): Promise<ServiceListing[]> {
+  const registry = await readRegistry(registryPath(opts.stateDir, opts.environment));
+  return Object.entries(registry.services).map(([service, entry]) => ({
+    service,
+    pid: entry.pid,
+    alive: entryAlive(entry),
+    startedAt: entry.startedAt,
+    command: entry.command,
+    cwd: entry.cwd,
+    env: entry.env,
+    logFile: entry.logFile,
+  }));
+}

@@ -1,0 +1,27 @@
+import { describe, expect, test } from 'vitest';
+import { buildEnv, readSecrets, redactSecrets, withoutSecrets } from '../../src/adapters/env.js';
+
+describe('env', () => {
+  test('buildEnv layers variables over process.env, later layers winning', () => {
+    const env = buildEnv({ A: '1', B: '1' }, { B: '2' });
+    expect(env).toMatchObject({ A: '1', B: '2' });
+    expect(env.PATH).toBe(process.env.PATH);
+  });
+
+  test('readSecrets reads values by name and lists the missing ones', () => {
+    expect(readSecrets(['DB_PASSWORD', 'API_KEY'], { DB_PASSWORD: 'pw' })).toEqual({
+      values: { DB_PASSWORD: 'pw' },
+      missing: ['API_KEY'],
+    });
+  });
+
+  test('redactSecrets masks every occurrence of a secret value', () => {
+    expect(redactSecrets('user=app pass=hunter22 again hunter22', ['hunter22'])).toBe(
+      'user=app pass=*** again ***',
+    );
+  });
+
+  test('withoutSecrets drops secret keys', () => {
+    expect(withoutSecrets({ A: '1', DB_PASSWORD: 'x' }, ['DB_PASSWORD'])).toEqual({ A: '1' });
+  });
+});

@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { CommandSpec } from '../../src/config/plan-types.js';
+import {
+  isAlive,
+  listServices,
+  startService,
+  stopService,
+  type ProcessManagerOptions,
+} from '../../src/adapters/process.js';
+import { fixture, readOr, tempDir, until } from './effect-helpers.js';
+
+let opts: ProcessManagerOptions;
+let remove: () => Promise<void>;
+const started: number[] = [];
+
+beforeEach(async () => {
+  const temp = await tempDir();
+  remove = temp.remove;
+  opts = { stateDir: join(temp.dir, 'state'), environment: 'staging' };
+});
+afterEach(async () => {
+  for (const pid of started.splice(0)) {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  await remove();
+});
+
+const service = (...args: string[]): CommandSpec => ({
+  run: [process.execPath, fixture('service.js'), ...args],
+  cwd: process.cwd(),
+  env: {},
+});
+
+async function start(
+  name: string,
+  command: CommandSpec,
+  env: Record<string, string> = {},
+  secrets?: string[],
+) {
+  const info = await startService(opts, name, command, env, secrets);
+  started.push(info.pid);
+  return info;
+}
+
+describe('process services', () => {
+  test('starts a detached service, records it and sends its output to the log file', async () => {
+    const info = await start('db', service(), { FOO: 'bar' });
+    expect(info.logFile).toBe(join(opts.stateDir, 'logs', 'staging', 'db.log'));
+    await until('the service output in its log', async () =>
+      (await readOr(info.logFile)).includes(`service ${info.pid} started FOO=bar`),
+    );
+    const registry = JSON.parse(
+      await readFile(join(opts.stateDir, 'processes', 'staging.json'), 'utf8'),
+    ) as {
+      services: Record<string, { pid: number }>;
+    };
+    expect(registry.services.db?.pid).toBe(info.pid);
+    expect(isAlive(info.pid)).toBe(true);
+  });
+
+  test('starting a service again stops the previous instance first', async () => {
+    const first = await start('api', service());
+    const second = await start('api', service());
+    expect(second.pid).not.toBe(first.pid);
+    expect(isAlive(first.pid)).toBe(false);
+    expect(isAlive(second.pid)).toBe(true);
+    const listed = await listServices(opts);
+    expect(listed.map((s) => [s.service, s.pid])).toEqual([['api', second.pid]]);
+  });
+
+  test('stopService kills the whole group, grandchild included, and forgets it', async () => {
+    const info = await start('worker', service('--grandchild'));
+    const grandchild = Number(
+      (
+        await until('the grandchild pid', async () =>
+          /grandchild (\d+)/.exec(await readOr(info.logFile)),
+        )
+      )[1],
+    );
+    started.push(grandchild);
+    expect(isAlive(grandchild)).toBe(true);
+    const result = await stopService(opts, 'worker', 2000);
+    expect(result).toEqual({ stopped: true, pid: info.pid });
+    expect(isAlive(info.pid)).toBe(false);
+    expect(isAlive(grandchild)).toBe(false);
+    expect(await listServices(opts)).toEqual([]);
+  });
+
+  test('stopping a service that was never started reports stopped false', async () => {
+    expect(await stopService(opts, 'ghost')).toEqual({ stopped: false });
+  });
+
+  test('listServices reports a service that died as not alive', async () => {
+    const info = await start('cache', service());
+    expect((await listServices(opts))[0]?.alive).toBe(true);
+    process.kill(info.pid, 'SIGKILL');
+    await until('the service to die', () => !isAlive(info.pid));
+    const [listed] = await listServices(opts);
+    expect(listed).toMatchObject({ service: 'cache', pid: info.pid, alive: false });
+  });
+
+  test('the registry keeps the command and non-secret env needed to restart, never secrets', async () => {
+    const spec = { ...service(), env: { PORT: '8080' } };
+    await start('web', spec, { RELEASE: 'r1', DB_PASSWORD: 's3cret-value' }, ['DB_PASSWORD']);
+    const [listed] = await listServices(opts);
+    expect(listed?.command).toEqual(spec.run);
+    expect(listed?.env).toEqual({ RELEASE: 'r1', PORT: '8080' });
+    const raw = await readFile(join(opts.stateDir, 'processes', 'staging.json'), 'utf8');
+    expect(raw).not.toContain('s3cret-value');
+  });
+
+  test('parallel starts of different services are all recorded', async () => {
+    const infos = await Promise.all(['a', 'b', 'c'].map((name) => start(name, service())));
+    const listed = await listServices(opts);
+    expect(listed.map((s) => s.pid).sort()).toEqual(infos.map((i) => i.pid).sort());
+  });
+
+  test('a program that cannot be spawned rejects with a clear error', async () => {
+    await expect(
+      startService(opts, 'bad', { run: ['/nonexistent/program'], cwd: process.cwd(), env: {} }, {}),
+    ).rejects.toThrow(/cannot start service bad/);
+  });
+});
