@@ -1,0 +1,163 @@
+/**
+ * Finding and reading the config file: the ONLY cosmiconfig import in the project. YAML and
+ * JSON are parsed here (positions for errors), `.ts` through tsx's `tsImport` (no temp files),
+ * `.js`/`.mjs` by import. The result is schema-checked and cross-checked (validate.ts).
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cosmiconfig } from 'cosmiconfig';
+import type { Loader } from 'cosmiconfig';
+import { ConfigError, isConfigError } from './errors.js';
+import { errorMessage, parseJsonText, parseYamlText } from './parse-text.js';
+import type { Config } from './schema.js';
+import { validateConfig } from './validate.js';
+
+/** A loaded, validated config and where it came from. */
+export interface LoadedConfig {
+  config: Config;
+  /** Absolute path of the config file. */
+  filePath: string;
+  /** Its folder: commands run there, relative paths start there. */
+  dir: string;
+  /** The file's text (for the config hash and error positions). */
+  text: string;
+}
+
+/** Where cosmiconfig looks, in order. */
+export const SEARCH_PLACES = [
+  'stagecraft.config.yaml',
+  'stagecraft.config.yml',
+  'stagecraft.config.json',
+  'stagecraft.config.ts',
+  'stagecraft.config.mts',
+  'stagecraft.config.mjs',
+  'stagecraft.config.js',
+  'stagecraft.config.cjs',
+  '.stagecraftrc',
+  '.stagecraftrc.yaml',
+  '.stagecraftrc.yml',
+  '.stagecraftrc.json',
+  '.stagecraftrc.ts',
+  '.stagecraftrc.mjs',
+  '.stagecraftrc.js',
+  '.stagecraftrc.cjs',
+  'package.json',
+];
+
+const importModule: Loader = async (filepath) => {
+  const mod = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+  return mod.default ?? mod;
+};
+
+const importTs: Loader = async (filepath) => {
+  const { tsImport } = await import('tsx/esm/api');
+  const mod = (await tsImport(pathToFileURL(filepath).href, import.meta.url)) as {
+    default?: unknown;
+  };
+  // tsx may wrap a default export once more when the file is treated as CommonJS.
+  const value = mod.default ?? mod;
+  const inner = (value as { default?: unknown } | null)?.default;
+  return inner !== undefined && mod.default !== undefined && Object.keys(value).length === 1
+    ? inner
+    : value;
+};
+
+/**
+ * Finds (or reads the given) config file, parses and validates it.
+ * @throws ConfigError for everything the user can fix: none found, syntax, schema, graph.
+ */
+export async function loadConfig(opts: {
+  configPath?: string;
+  cwd: string;
+}): Promise<LoadedConfig> {
+  const texts = new Map<string, string>();
+  const remember =
+    (loader: (file: string, text: string) => unknown): Loader =>
+    async (file, text) => {
+      texts.set(file, text);
+      return (await loader(file, text));
+    };
+  const explorer = cosmiconfig('stagecraft', {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'none',
+    ignoreEmptySearchPlaces: false,
+    cache: false,
+    loaders: {
+      '.yaml': remember((f, t) => parseYamlText(t, f)),
+      '.yml': remember((f, t) => parseYamlText(t, f)),
+      noExt: remember((f, t) => parseYamlText(t, f)),
+      '.json': remember((f, t) => parseJsonText(t, f)),
+      '.js': remember(importModule),
+      '.mjs': remember(importModule),
+      '.cjs': remember(importModule),
+      '.ts': remember(importTs),
+      '.mts': remember(importTs),
+    },
+  });
+
+  const target =
+    opts.configPath === undefined ? undefined : path.resolve(opts.cwd, opts.configPath);
+  let searchDir = opts.cwd;
+  let result;
+  try {
+    if (target !== undefined) {
+      const kind = await stat(target).then(
+        (s) => (s.isDirectory() ? 'dir' : 'file'),
+        () => 'missing',
+      );
+      if (kind === 'missing') {
+        throw new ConfigError([
+          { message: `config file not found: ${target}`, hint: 'check the -c PATH' },
+        ]);
+      }
+      if (kind === 'dir') searchDir = target;
+      result = kind === 'dir' ? await explorer.search(target) : await explorer.load(target);
+    } else {
+      result = await explorer.search(opts.cwd);
+    }
+  } catch (err) {
+    throw toConfigError(err, target);
+  }
+  if (result === null) {
+    throw new ConfigError([
+      {
+        message: `no stagecraft config found in ${searchDir} (looked for stagecraft.config.{yaml,yml,json,ts,mts,mjs,js,cjs}, .stagecraftrc[.yaml|.yml|.json|.ts|.mjs|.js|.cjs], package.json#stagecraft)`,
+        hint: 'pass -c PATH',
+      },
+    ]);
+  }
+  const filePath = result.filepath;
+  const text = texts.get(filePath) ?? '';
+  if (result.isEmpty === true || result.config === undefined) {
+    throw new ConfigError([
+      { file: filePath, message: 'config file is empty', hint: 'see PRODUCT.md §3 for the keys' },
+    ]);
+  }
+  const prefix = path.basename(filePath) === 'package.json' ? ['stagecraft'] : [];
+  const config = validateConfig(result.config, { file: filePath, text, prefix });
+  return { config, filePath, dir: path.dirname(filePath), text };
+}
+
+function toConfigError(err: unknown, target: string | undefined): ConfigError {
+  if (isConfigError(err)) return err;
+  const file = (err as { filepath?: unknown } | null)?.filepath;
+  const where = typeof file === 'string' ? file : target;
+  const msg = errorMessage(err);
+  const ext = /No loader specified for (?:extension )?"?([^"\s]*)"?/.exec(msg);
+  if (ext) {
+    return new ConfigError([
+      {
+        ...(where !== undefined ? { file: where } : {}),
+        message: `unsupported config file type ${ext[1] ?? ''}`.trim(),
+        hint: 'use .yaml, .yml, .json, .js, .mjs or .ts',
+      },
+    ]);
+  }
+  return new ConfigError([
+    {
+      ...(where !== undefined ? { file: where } : {}),
+      message: `cannot load config file: ${msg.split('\n')[0] ?? msg}`,
+    },
+  ]);
+}

@@ -1,0 +1,146 @@
+/**
+ * A loaded config + an environment + `--var`s → the {@link ResolvedPlan}: variables with
+ * provenance, rules checked, `${NAME}` interpolated, everything normalised, stages and orders.
+ * Secret values are never read here: the plan holds only their names.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { ConfigIssue } from './errors.js';
+import { ConfigError } from './errors.js';
+import { environmentChain, selectEnvironment } from './environments.js';
+import { defaultStages, topoOrder } from './graph.js';
+import { issueAt } from './issues.js';
+import type { IssueContext } from './issues.js';
+import type { LoadedConfig } from './load.js';
+import { Normalizer } from './normalize.js';
+import {
+  buildChecks,
+  buildPrepare,
+  buildPrerequisites,
+  buildReadiness,
+  buildServices,
+} from './plan-parts.js';
+import type { ResolvedPlan, ResolvedVar, StageSpec } from './plan-types.js';
+import { checkRules } from './rules.js';
+import { stageSchema } from './schema-service.js';
+import { issueContext } from './validate.js';
+import { resolveVars } from './vars.js';
+
+export { listEnvironments } from './environments.js';
+
+/** Options of {@link resolvePlan}. */
+export interface ResolveOptions {
+  /** `-e NAME`. */
+  env?: string;
+  /** `--var KEY=VALUE`s (highest precedence). */
+  vars?: Record<string, string>;
+  /** Where secret values live (process.env); only presence could matter, values are never read. */
+  secretsFrom?: Record<string, string | undefined>;
+}
+
+/** Resolves the plan for one environment. @throws ConfigError listing every problem */
+export async function resolvePlan(
+  loaded: LoadedConfig,
+  opts: ResolveOptions = {},
+): Promise<ResolvedPlan> {
+  const { config, filePath, dir, text } = loaded;
+  const prefix = path.basename(filePath) === 'package.json' ? ['stagecraft'] : [];
+  const ctx = issueContext({ file: filePath, text, prefix });
+  const environment = selectEnvironment(config, opts.env, filePath);
+  const chain = environmentChain(config, environment);
+  const resolved = await resolveVars({
+    config,
+    filePath,
+    dir,
+    envName: environment,
+    chain,
+    cliVars: opts.vars ?? {},
+    ctx,
+  });
+  const issues: ConfigIssue[] = [...resolved.issues];
+  issues.push(...ruleIssues(loaded, resolved.vars, ctx));
+
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(resolved.vars)) values[k] = v.value;
+  const secretNames = [...new Set([...config.secrets, ...config.prerequisites.security.secrets])];
+  const n = new Normalizer(ctx, dir, values, new Set(secretNames));
+
+  const stageInputs =
+    config.stages ?? defaultStages(config.services).map((s) => stageSchema.parse(s));
+  const stages: StageSpec[] = stageInputs.map((s, i) => ({
+    name: s.name,
+    services: [...s.services],
+    parallel: s.parallel,
+    confirm: s.confirm,
+    timeoutMs: s.timeout,
+    verify: buildChecks(s.verify, ['stages', i, 'verify'], 'verify', n),
+  }));
+  const activationOrder = topoOrder(config.services, stages);
+  const confirm = chain
+    .map((e) => config.environments?.[e]?.confirm)
+    .filter((c) => c !== undefined)
+    .pop();
+
+  const plan: ResolvedPlan = {
+    project: config.name ?? path.basename(dir),
+    environment,
+    configPath: filePath,
+    configDir: dir,
+    configHash: hashTexts([text, ...resolved.fileTexts]),
+    vars: resolved.vars,
+    secretNames,
+    confirmStages: confirm === 'stages' || confirm === true,
+    prerequisites: buildPrerequisites(config, n),
+    prepare: buildPrepare(config, n),
+    services: buildServices(config, stages, n),
+    stages,
+    activationOrder,
+    rollbackOrder: [...activationOrder].reverse(),
+    integration: buildChecks(config.integration, ['integration'], 'integration', n),
+    readiness: buildReadiness(config, n),
+    policy: {
+      onFailure: config.policy.onFailure,
+      degraded: config.policy.degraded,
+      retries: config.policy.retries,
+      decisionTimeoutMs: config.policy.decisionTimeout,
+    },
+  };
+  issues.push(...n.issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return plan;
+}
+
+function ruleIssues(
+  loaded: LoadedConfig,
+  vars: Record<string, ResolvedVar>,
+  ctx: IssueContext,
+): ConfigIssue[] {
+  return checkRules(loaded.config.config.rules, vars).map((v) => {
+    const hint = `rule config.rules.${v.name}: ${v.rule}`;
+    const source = v.resolved?.source;
+    if (source === undefined) return issueAt(ctx, ['config', 'rules', v.name], v.message, hint);
+    const where = source.kind === 'cli' ? 'from --var' : `from ${source.path}`;
+    const issue: ConfigIssue = { message: `${v.message} (${where})`, path: source.path, hint };
+    if (source.file !== undefined) {
+      issue.file = source.file;
+      const pos = locateSource(loaded, source.file, source.path, ctx);
+      if (pos) Object.assign(issue, { line: pos.line, column: pos.column });
+    }
+    return issue;
+  });
+}
+
+function locateSource(loaded: LoadedConfig, file: string, configPath: string, ctx: IssueContext) {
+  if (file === loaded.filePath) return ctx.locator?.locate(configPath.split('.'));
+  return undefined;
+}
+
+/** sha256 (hex) of the config text and the merged files' texts, in order. */
+export function hashTexts(texts: string[]): string {
+  const h = createHash('sha256');
+  texts.forEach((t, i) => {
+    if (i > 0) h.update('\0');
+    h.update(t);
+  });
+  return h.digest('hex');
+}
