@@ -1,0 +1,94 @@
+import type { AnyStateMachine } from 'xstate';
+import type { ResolvedPlan } from '../config/plan-types.js';
+import { dotHeader, machineDotBody, machineToDot } from './dot-machine.js';
+import { machineToJson, machineToJsonConfig } from './json-machine.js';
+import { machineToMermaid } from './mermaid-machine.js';
+import { machineModel } from './model.js';
+import { planToDot } from './plan-dot.js';
+import { planMachine } from './plan-machine.js';
+import { planToMermaid } from './plan-mermaid.js';
+import { machineToScxml, scxmlElement } from './scxml-machine.js';
+import { dotToSvg } from './svg.js';
+
+export { machineModel } from './model.js';
+export type { MachineModel, ModelState, ModelTransition, ModelInvoke, StateKind, TransitionKind } from './model-types.js';
+
+/** The machines `stagecraft graph --machine` knows. */
+export type MachineName = 'deployment' | 'stage' | 'service' | 'health' | 'rollback' | 'verification';
+
+/** Output formats of `stagecraft graph`. */
+export type Format = 'mermaid' | 'dot' | 'svg' | 'scxml' | 'json';
+
+/** Every format, in the order the CLI lists them. */
+export const formats: readonly Format[] = ['mermaid', 'dot', 'svg', 'scxml', 'json'];
+
+/**
+ * Exports one machine, walked from its live definition. `name` titles the export; the state ids
+ * inside come from the machine itself.
+ */
+export async function exportMachine(machine: AnyStateMachine, name: string, format: Format): Promise<string> {
+  const model = machineModel(machine);
+  switch (format) {
+    case 'mermaid':
+      return `---\ntitle: ${JSON.stringify(name)}\n---\n${machineToMermaid(model)}`;
+    case 'dot':
+      return machineToDot(model);
+    case 'svg':
+      return dotToSvg(machineToDot(model));
+    case 'scxml':
+      return machineToScxml(model);
+    case 'json':
+      return machineToJson(model);
+  }
+}
+
+/**
+ * Exports several machines (`--machine all`) into one document, in the given order:
+ * mermaid → Markdown with a heading and a fenced `mermaid` block per machine (pastes into a PR);
+ * dot/svg → one graph with a cluster per machine; scxml → one XML document
+ * `<machines>` holding an `<scxml>` per machine; json → `{ <name>: <machine config> }`.
+ */
+export async function exportMachines(entries: Array<[string, AnyStateMachine]>, format: Format): Promise<string> {
+  const models = entries.map(([name, m]) => [name, machineModel(m)] as const);
+  switch (format) {
+    case 'mermaid':
+      return models.map(([name, model]) => `## ${name}\n\n\`\`\`mermaid\n${machineToMermaid(model)}\`\`\`\n`).join('\n');
+    case 'dot':
+    case 'svg': {
+      const body = models.flatMap(([name, model]) => machineDotBody(model, `${name}/`));
+      const dot = ['digraph "machines" {', ...dotHeader.map((l) => `  ${l}`), ...body, '}', ''].join('\n');
+      return format === 'dot' ? dot : dotToSvg(dot);
+    }
+    case 'scxml':
+      return [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<machines>',
+        ...models.map(([name, model]) => `  <!-- ${name} -->\n${scxmlElement(model, '  ').trimEnd()}`),
+        '</machines>',
+        '',
+      ].join('\n');
+    case 'json':
+      return `${JSON.stringify(Object.fromEntries(models.map(([name, model]) => [name, machineToJsonConfig(model)])), null, 2)}\n`;
+  }
+}
+
+/**
+ * Exports a resolved plan: mermaid → a flowchart (stages as subgraphs, services with kind and
+ * probes, dependency edges, confirmation gates, the rollback order as a dashed chain); dot/svg →
+ * the same as Graphviz; scxml/json → the plan as a statechart (see plan-machine.ts).
+ * Never contains variable values, secrets or absolute paths.
+ */
+export async function exportPlan(plan: ResolvedPlan, format: Format): Promise<string> {
+  switch (format) {
+    case 'mermaid':
+      return planToMermaid(plan);
+    case 'dot':
+      return planToDot(plan);
+    case 'svg':
+      return dotToSvg(planToDot(plan));
+    case 'scxml':
+    case 'json':
+      return exportMachine(planMachine(plan), plan.project, format);
+  }
+}
+

@@ -1,0 +1,104 @@
+import { createMachine, type AnyStateMachine } from 'xstate';
+import type { ResolvedPlan, ServiceSpec, StageSpec } from '../config/plan-types.js';
+import { hasGate } from './plan-facts.js';
+
+type Config = Record<string, unknown>;
+
+/** A state key that is safe as part of an id in every format (no dots, no `#`, no spaces). */
+const keyOf = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '_');
+const ROOT = 'plan';
+
+/**
+ * The plan as a statechart (for SCXML and Stately JSON): validating → preparing (one state per
+ * step) → one state per stage (confirmation gate, then its services — a parallel region each,
+ * waiting on their dependencies, or one after another — then its verify checks) → verifying →
+ * finalizing → succeeded. Any failure goes to `failure`, which follows `policy.onFailure`
+ * (ask: a decision; rollback: the services in rollback order, then the prepare cleanups; abort).
+ * Invoked actors are named after the effects the real machines run.
+ */
+export function planMachine(plan: ResolvedPlan): AnyStateMachine {
+  const stageKeys = plan.stages.map((s) => `stage-${keyOf(s.name)}`);
+  const after = (i: number): string => stageKeys[i + 1] ?? 'verifying';
+  const states: Config = {
+    validating: { invoke: { id: 'prerequisites', src: 'checkPrerequisites', onDone: 'preparing', onError: 'failed' } },
+    preparing: sequence(plan.prepare.map((p) => [keyOf(p.name), { id: `prepare-${p.name}`, src: 'runCommand' }]), stageKeys[0] ?? 'verifying', `#${ROOT}.failed`),
+  };
+  plan.stages.forEach((stage, i) => {
+    const key = stageKeys[i] ?? '';
+    states[key] = stageState(plan, stage, after(i));
+  });
+  states.verifying = { invoke: { id: 'verification', src: 'verification', onDone: 'finalizing', onError: 'failure' } };
+  states.finalizing = { invoke: { id: 'recordRelease', src: 'recordRelease', onDone: 'succeeded', onError: 'failure' } };
+  states.succeeded = { type: 'final' };
+  const toRollback = plan.policy.onFailure === 'abort' ? 'aborted' : 'rollingBack';
+  states.failure =
+    plan.policy.onFailure === 'ask'
+      ? { on: { 'decision.rollback': 'rollingBack', 'decision.abort': 'aborted' }, after: { [plan.policy.decisionTimeoutMs]: 'rollingBack' } }
+      : { always: toRollback };
+  const steps: Array<[string, Config]> = [
+    ...plan.rollbackOrder.map((name): [string, Config] => [`rollback-${keyOf(name)}`, { id: `rollback-${name}`, src: 'serviceRollback' }]),
+    ...[...plan.prepare].reverse().filter((p) => p.cleanup).map((p): [string, Config] => [`cleanup-${keyOf(p.name)}`, { id: `cleanup-${p.name}`, src: 'runCommand' }]),
+  ];
+  states.rollingBack = sequence(steps, 'rolledBack', null);
+  states.rolledBack = { type: 'final' };
+  states.aborted = { type: 'final' };
+  states.failed = { type: 'final' };
+  return createMachine({ id: ROOT, initial: 'validating', states } as Parameters<typeof createMachine>[0]);
+}
+
+/**
+ * A compound state running `steps` one after another, then `next`; an error goes to `onError`
+ * (`null`: on to the next step, as a rollback records what failed and goes on).
+ */
+function sequence(steps: Array<[string, Config]>, next: string, onError: string | null): Config {
+  if (steps.length === 0) return { always: next };
+  const states: Config = {};
+  steps.forEach(([key, invoke], i) => {
+    const following = steps[i + 1]?.[0] ?? 'done';
+    states[key] = { invoke: { ...invoke, onDone: following, onError: onError ?? following } };
+  });
+  states.done = { type: 'final' };
+  return { initial: steps[0]?.[0], states, onDone: next };
+}
+
+function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config {
+  const specs = stage.services.map((n) => plan.services[n]).filter((s): s is ServiceSpec => s !== undefined);
+  const fail = `#${ROOT}.failure`;
+  const states: Config = {};
+  if (hasGate(plan, stage)) {
+    states.confirm = { on: { 'decision.proceed': 'services', 'decision.skipStage': `#${ROOT}.${next}`, 'decision.abort': `#${ROOT}.aborted` } };
+  }
+  const afterServices = stage.verify.length > 0 ? 'verify' : 'done';
+  if (stage.parallel) {
+    const regions: Config = {};
+    for (const s of specs) regions[keyOf(s.name)] = serviceState(s, stage, fail);
+    states.services = specs.length > 0 ? { type: 'parallel', states: regions, onDone: afterServices } : { always: afterServices };
+  } else {
+    const seq: Config = {};
+    specs.forEach((s, i) => {
+      seq[keyOf(s.name)] = { ...serviceState(s, stage, fail), onDone: specs[i + 1] ? keyOf(specs[i + 1]?.name ?? '') : 'done' };
+    });
+    seq.done = { type: 'final' };
+    states.services = specs.length > 0 ? { initial: keyOf(specs[0]?.name ?? ''), states: seq, onDone: afterServices } : { always: afterServices };
+  }
+  if (stage.verify.length > 0) {
+    states.verify = sequence(stage.verify.map((v) => [keyOf(v.name), { id: `verify-${v.name}`, src: 'runProbe' }]), 'done', fail);
+  }
+  states.done = { type: 'final' };
+  return { initial: hasGate(plan, stage) ? 'confirm' : 'services', states, onDone: `#${ROOT}.${next}` };
+}
+
+/** One service: wait for its dependencies in this stage, activate (or start), check health. */
+function serviceState(s: ServiceSpec, stage: StageSpec, fail: string): Config {
+  const localDeps = s.dependsOn.filter((d) => stage.services.includes(d));
+  const states: Config = {};
+  if (stage.parallel && localDeps.length > 0) {
+    states.waiting = { always: { target: 'activating', guard: `healthy(${localDeps.join(', ')})` } };
+  }
+  states.activating = {
+    invoke: { id: `${s.kind}-${s.name}`, src: s.kind === 'process' ? 'startProcess' : 'runCommand', onDone: 'checkingHealth', onError: fail },
+  };
+  states.checkingHealth = { invoke: { id: `health-${s.name}`, src: 'health', onDone: 'healthy', onError: fail } };
+  states.healthy = { type: 'final' };
+  return { initial: states.waiting ? 'waiting' : 'activating', states };
+}
