@@ -54,6 +54,8 @@ export interface RunCommandInput {
   command: CommandSpec;
   /** Deadline in ms (the command's own `timeoutMs` wins when smaller). */
   timeoutMs: number;
+  /** Variables that override the current release's for this run (e.g. the previous release's, during rollback). */
+  env?: Record<string, string>;
 }
 
 /** Input of a probe actor. */
@@ -72,9 +74,22 @@ export interface PerformanceInput {
 export interface StartProcessInput {
   service: string;
   command: CommandSpec;
+  /** Variables that override the current release's (the previous release's, when a rollback restarts it). */
+  env?: Record<string, string>;
 }
 
 /** Input of a process-stopping actor (stops what stagecraft started for this service). */
 export interface StopProcessInput {
   service: string;
+}
+
+/** The result of the prerequisite checks (phase 1): every check, failed or not. */
+export interface PrerequisiteReport {
+  ok: boolean;
+  checks: Array<{
+    category: 'hardware' | 'software' | 'network' | 'security';
+    name: string;
+    ok: boolean;
+    detail: string;
+  }>;
 }

@@ -1,0 +1,366 @@
+/**
+ * The deployment machine's context (plain, journaled data) and the pure functions that build and
+ * update it: view rows from forwarded events, rollback steps, decision requests, final results.
+ */
+import type { PrepareStepSpec, ResolvedPlan } from '../config/plan-types.js';
+import type { RollbackInput, RollbackOutput, VerificationOutput } from './child-types.js';
+import { confirmStageRequest, failureChoices } from './decisions.js';
+import type { DecisionRequest } from './decisions.js';
+import type { HealthAttemptEvent, ServiceUpdateEvent, StageUpdateEvent } from './events.js';
+import type {
+  DecisionRecord,
+  DeploymentOutput,
+  PendingDecision,
+  ServiceView,
+  StageView,
+} from './view-types.js';
+
+/** The release that was live before this deployment (for rollback). */
+export interface PreviousRelease {
+  release: string;
+  /** Variables per service. */
+  env: Record<string, Record<string, string>>;
+  /** Services that were running. */
+  running: string[];
+}
+
+/** Input of the deployment machine. */
+export interface DeploymentInput {
+  plan: ResolvedPlan;
+  deploymentId: string;
+  /** TTY and not --yes. */
+  interactive: boolean;
+  /** --step: confirm before every stage. */
+  step: boolean;
+  previous?: PreviousRelease;
+}
+
+/** Why the deployment is failing. */
+export interface DeploymentFailure {
+  source: 'stage' | 'verify' | 'degraded' | 'interrupt' | 'error';
+  stage?: string;
+  service?: string;
+  reason: string;
+  canRetry: boolean;
+  canSkip: boolean;
+}
+
+/** Deployment context: plain data, everything a UI needs. */
+export interface DeploymentContext {
+  plan: ResolvedPlan;
+  deploymentId: string;
+  interactive: boolean;
+  step: boolean;
+  previous?: PreviousRelease;
+  startedAt: number;
+  services: Record<string, ServiceView>;
+  stages: StageView[];
+  stageIndex: number;
+  prepareIndex: number;
+  /** Prepare steps that completed, in order. */
+  prepared: string[];
+  cleanupIndex: number;
+  /** Services that began activating, in order (rollback runs in reverse). */
+  started: string[];
+  /** Services that became healthy or degraded, in activation order. */
+  activated: string[];
+  degraded: string[];
+  failure?: DeploymentFailure;
+  rollbackScope: 'all' | 'failed';
+  pendingDecision?: PendingDecision;
+  /** The prompt just answered (exit actions clear pendingDecision before the answer is recorded). */
+  closedDecision?: PendingDecision;
+  decisionSeq: number;
+  decisions: DecisionRecord[];
+  warnings: string[];
+  interrupts: number;
+  interrupted: boolean;
+  release?: string;
+  result?: DeploymentOutput;
+}
+
+/** The initial context. */
+export function initialContext(input: DeploymentInput, now: number): DeploymentContext {
+  const { plan } = input;
+  const services: Record<string, ServiceView> = {};
+  for (const name of plan.activationOrder) {
+    const s = plan.services[name];
+    if (s === undefined) continue;
+    services[name] = {
+      name,
+      stage: s.stage,
+      kind: s.kind,
+      state: 'pending',
+      attempt: 0,
+      maxAttempts: plan.policy.retries + 1,
+    };
+  }
+  return {
+    plan,
+    deploymentId: input.deploymentId,
+    interactive: input.interactive,
+    step: input.step,
+    ...(input.previous === undefined ? {} : { previous: input.previous }),
+    startedAt: now,
+    services,
+    stages: plan.stages.map((s) => ({
+      name: s.name,
+      status: 'pending',
+      services: [...s.services],
+    })),
+    stageIndex: 0,
+    prepareIndex: 0,
+    prepared: [],
+    cleanupIndex: 0,
+    started: [],
+    activated: [],
+    degraded: [],
+    rollbackScope: 'all',
+    decisionSeq: 0,
+    decisions: [],
+    warnings: [],
+    interrupts: 0,
+    interrupted: false,
+  };
+}
+
+const finishedStates = new Set([
+  'healthy',
+  'degraded',
+  'unhealthy',
+  'failed',
+  'skipped',
+  'rolled-back',
+  'rollback-failed',
+]);
+
+/** Apply a forwarded service.update to the view. */
+export function applyServiceUpdate(
+  ctx: DeploymentContext,
+  e: ServiceUpdateEvent,
+): Partial<DeploymentContext> {
+  const old = ctx.services[e.service];
+  if (old === undefined) return {};
+  const row: ServiceView = {
+    ...old,
+    state: e.state,
+    attempt: e.attempt,
+    maxAttempts: e.maxAttempts,
+  };
+  if (e.verdict !== undefined) row.verdict = e.verdict;
+  if (e.reason !== undefined) row.reason = e.reason;
+  if (e.state === 'activating' || e.state === 'rolling-back') {
+    row.startedAt = e.at;
+    delete row.finishedAt;
+  }
+  if (finishedStates.has(e.state)) row.finishedAt = e.at;
+  const first = e.state === 'activating' && !ctx.started.includes(e.service);
+  return {
+    services: { ...ctx.services, [e.service]: row },
+    ...(first ? { started: [...ctx.started, e.service] } : {}),
+  };
+}
+
+/** Apply a forwarded health.attempt to the view. */
+export function applyHealthAttempt(
+  ctx: DeploymentContext,
+  e: HealthAttemptEvent,
+): Partial<DeploymentContext> {
+  const old = ctx.services[e.service];
+  if (old === undefined) return {};
+  const lastProbe = {
+    probe: e.probe,
+    attempt: e.attempt,
+    of: e.of,
+    ok: e.ok,
+    detail: e.detail,
+    durationMs: e.durationMs,
+  };
+  return { services: { ...ctx.services, [e.service]: { ...old, lastProbe } } };
+}
+
+/** Set one stage row's status (and its start/finish times). */
+export function setStageStatus(
+  ctx: DeploymentContext,
+  name: string,
+  status: StageView['status'],
+  at: number,
+): StageView[] {
+  return ctx.stages.map((s) => {
+    if (s.name !== name) return s;
+    const row: StageView = { ...s, status };
+    if (status === 'running' && row.startedAt === undefined) row.startedAt = at;
+    if (status === 'succeeded' || status === 'skipped' || status === 'failed') row.finishedAt = at;
+    if (status === 'running') delete row.finishedAt;
+    return row;
+  });
+}
+
+/** Apply a stage.update to the view. */
+export function applyStageUpdate(ctx: DeploymentContext, e: StageUpdateEvent): StageView[] {
+  return setStageStatus(ctx, e.stage, e.status, e.at);
+}
+
+/** Whether the current stage needs a confirmation first. */
+export function needsConfirmation(ctx: DeploymentContext): boolean {
+  const stage = ctx.plan.stages[ctx.stageIndex];
+  return (
+    ctx.interactive && stage !== undefined && (stage.confirm || ctx.plan.confirmStages || ctx.step)
+  );
+}
+
+/** Services to roll back under the current scope, in reverse activation order. */
+export function rollbackTargets(ctx: DeploymentContext): string[] {
+  const all = [...ctx.started].reverse();
+  if (ctx.rollbackScope === 'all') return all;
+  const inFlight = new Set(['activating', 'checking', 'failed', 'unhealthy']);
+  return all.filter(
+    (n) => n === ctx.failure?.service || inFlight.has(ctx.services[n]?.state ?? 'pending'),
+  );
+}
+
+/** The rollback machine's input. */
+export function rollbackInput(ctx: DeploymentContext): RollbackInput {
+  const steps = rollbackTargets(ctx).flatMap((name) => {
+    const service = ctx.plan.services[name];
+    if (service === undefined) return [];
+    const previousEnv = ctx.previous?.env[name];
+    return [
+      {
+        service,
+        wasRunning: ctx.previous?.running.includes(name) ?? false,
+        ...(previousEnv === undefined ? {} : { previousEnv }),
+      },
+    ];
+  });
+  const cleanups: PrepareStepSpec[] =
+    ctx.rollbackScope === 'all'
+      ? ctx.plan.prepare.filter((p) => p.cleanup !== undefined).reverse()
+      : [];
+  return {
+    steps,
+    cleanups,
+    retries: ctx.plan.policy.retries,
+    interactive: ctx.interactive,
+    decisionTimeoutMs: ctx.plan.policy.decisionTimeoutMs,
+  };
+}
+
+/** Prepare steps whose cleanup must run after a prepare failure, in reverse order. */
+export function preparedCleanups(ctx: DeploymentContext): PrepareStepSpec[] {
+  return ctx.plan.prepare
+    .filter((p) => ctx.prepared.includes(p.name) && p.cleanup !== undefined)
+    .reverse();
+}
+
+/** The decision to ask after a failure (or an interruption). */
+export function failureRequest(ctx: DeploymentContext): DecisionRequest {
+  const f = ctx.failure ?? {
+    source: 'error',
+    reason: 'unknown failure',
+    canRetry: false,
+    canSkip: false,
+  };
+  if (f.source === 'interrupt') {
+    return {
+      kind: 'interrupted',
+      subject: ctx.deploymentId,
+      message: 'Interrupted: roll back what this deployment changed, or leave things as they are?',
+      choices: ['rollback', 'abort'],
+      defaultChoice: 'rollback',
+    };
+  }
+  const row = f.service === undefined ? undefined : ctx.services[f.service];
+  return {
+    kind: 'failure',
+    subject: f.service ?? f.stage ?? 'verification',
+    message: f.reason,
+    choices: failureChoices(f),
+    defaultChoice: 'rollback',
+    ...(row === undefined || !f.canRetry
+      ? {}
+      : { retry: { n: row.attempt, cap: row.maxAttempts } }),
+  };
+}
+
+/** The confirmation before the current stage. */
+export function confirmRequest(ctx: DeploymentContext): DecisionRequest {
+  const stage = ctx.plan.stages[ctx.stageIndex];
+  return confirmStageRequest(stage?.name ?? '?', stage?.services ?? []);
+}
+
+/** The decision after a stage left services degraded. */
+export function degradedRequest(ctx: DeploymentContext): DecisionRequest {
+  const list = ctx.degraded.map(
+    (n) => `${n}${ctx.services[n]?.reason === undefined ? '' : ` (${ctx.services[n]?.reason})`}`,
+  );
+  return {
+    kind: 'degraded',
+    subject: ctx.degraded.join(', '),
+    message: `Degraded: ${list.join(', ')}. Continue, or roll back?`,
+    choices: ['continue', 'rollback'],
+    defaultChoice: 'rollback',
+  };
+}
+
+/** The decision after readiness passed with warnings only. */
+export function readinessRequest(ctx: DeploymentContext): DecisionRequest {
+  return {
+    kind: 'readiness-warnings',
+    subject: 'readiness',
+    message: `Production readiness has warnings: ${ctx.warnings.join('; ')}. Accept, or roll back?`,
+    choices: ['accept', 'rollback'],
+    defaultChoice: 'rollback',
+  };
+}
+
+/** The decision after a rollback step failed. */
+export function rollbackStepRequest(service: string, reason: string): DecisionRequest {
+  return {
+    kind: 'rollback-step',
+    subject: service,
+    message: `Rollback of ${service} failed: ${reason}`,
+    choices: ['retry', 'mark-resolved', 'abort'],
+    defaultChoice: 'abort',
+  };
+}
+
+/** Warnings from the readiness findings that failed. */
+export function readinessWarnings(v: VerificationOutput): string[] {
+  return v.findings
+    .filter((f) => !f.ok)
+    .map((f) => `readiness ${f.name} (${f.category}, ${f.severity}): ${f.detail}`);
+}
+
+/** Why verification failed, or undefined when it passed (possibly with warnings). */
+export function verificationFailure(v: VerificationOutput): string | undefined {
+  if (!v.integration.ok) {
+    return `integration failed: ${v.integration.failures.map((f) => `${f.name}: ${f.detail}`).join('; ')}`;
+  }
+  if (v.readiness === 'not-ready') {
+    const critical = v.findings.filter((f) => !f.ok && f.severity === 'critical');
+    return `not ready for production: ${critical.map((f) => `${f.name}: ${f.detail}`).join('; ')}`;
+  }
+  return undefined;
+}
+
+/** The result after a rollback finished. */
+export function rollbackResult(ctx: DeploymentContext, out: RollbackOutput): DeploymentOutput {
+  const reason = ctx.failure?.reason ?? 'rolled back';
+  if (out.complete && !out.aborted) {
+    return {
+      result: 'failed',
+      exitCode: ctx.interrupted ? 130 : 1,
+      reason,
+      restored: out.restored,
+      notRestored: [],
+    };
+  }
+  return {
+    result: 'rollback-incomplete',
+    exitCode: 3,
+    reason: `${reason}; rollback incomplete`,
+    restored: out.restored,
+    notRestored: out.notRestored,
+  };
+}
