@@ -24,6 +24,7 @@ import type {
 import type { DecisionEvent, DeploymentEvent } from './events.js';
 import { rollbackMachine } from './rollback.machine.js';
 import { stageMachine } from './stage.machine.js';
+import { verificationMachine } from './verification.machine.js';
 import type { StageOutput } from './stage.machine.js';
 import type { DeploymentOutput } from './view-types.js';
 
@@ -33,10 +34,7 @@ const notBound = (name: string) => () =>
   Promise.reject(new Error(`bug: actor ${name} is not bound`));
 /** The real rollback machine by default; tests bind fakes with provide(). */
 const rollbackSlot: SlotLogic<RollbackInput> = rollbackMachine;
-const verificationSlot: SlotLogic<VerificationInput> = fromPromise<
-  VerificationOutput,
-  VerificationInput
->(notBound('verification'));
+const verificationSlot: SlotLogic<VerificationInput> = verificationMachine;
 
 type Ctx = DeploymentContext;
 const done = (result: DeploymentOutput) => ({ result });

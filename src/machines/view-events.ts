@@ -87,25 +87,36 @@ export function diffViews(
   if (prev?.phase !== next.phase && next.phase !== 'awaiting-decision' && next.phase !== 'done') {
     out.push({ type: 'phase', phase: next.phase });
   }
+  // Within one diff: stages that began, then services, then stages that ended, so a stage's
+  // verdict is never printed before the service rows that led to it.
   const prevStages = new Map(prev?.stages.map((s) => [s.name, s]));
-  for (const s of next.stages) {
+  const stageEvents = next.stages.flatMap((s): ViewEvent[] => {
     const p = prevStages.get(s.name);
-    if (p?.status === s.status || (p === undefined && s.status === 'pending')) continue;
+    if (p?.status === s.status || (p === undefined && s.status === 'pending')) return [];
     const durationMs =
-      s.startedAt !== undefined && s.finishedAt !== undefined ? s.finishedAt - s.startedAt : undefined;
-    out.push({
-      type: 'stage.status',
-      stage: s.name,
-      status: s.status,
-      ...(durationMs === undefined ? {} : { durationMs }),
-    });
-  }
+      s.startedAt !== undefined && s.finishedAt !== undefined
+        ? s.finishedAt - s.startedAt
+        : undefined;
+    return [
+      {
+        type: 'stage.status',
+        stage: s.name,
+        status: s.status,
+        ...(durationMs === undefined ? {} : { durationMs }),
+      },
+    ];
+  });
+  const ended = (e: ViewEvent): boolean =>
+    e.type === 'stage.status' &&
+    (e.status === 'succeeded' || e.status === 'failed' || e.status === 'skipped');
+  out.push(...stageEvents.filter((e) => !ended(e)));
   const prevServices = new Map(prev?.services.map((s) => [s.name, s]));
   for (const s of next.services) {
     const p = prevServices.get(s.name);
     if (p === undefined && s.state === 'pending') continue;
     out.push(...serviceEvents(p, s));
   }
+  out.push(...stageEvents.filter(ended));
   const seen = new Set(prev?.warnings);
   for (const w of next.warnings) if (!seen.has(w)) out.push({ type: 'warning', message: w });
   if (next.pendingDecision !== undefined && next.pendingDecision.id !== prev?.pendingDecision?.id) {

@@ -20,7 +20,8 @@ export interface GraphOptions extends CommonOptions {
 }
 
 export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<number> {
-  const { exportMachine, exportMachines, exportPlan, formats } = await import('../../export/index.js');
+  const { exportMachine, exportMachines, exportPlan, formats } =
+    await import('../../export/index.js');
   const { machineEntries, machineNames } = await import('../../export/machine-registry.js');
   const format = formats.find((f) => f === opts.format);
   if (format === undefined) {
@@ -37,7 +38,9 @@ export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<numbe
   } else {
     const entry = machineEntries().find(([name]) => name === opts.machine);
     if (entry === undefined) {
-      throw new UsageError(`--machine must be one of ${[...machineNames, 'all'].join(', ')} (got "${opts.machine}")`);
+      throw new UsageError(
+        `--machine must be one of ${[...machineNames, 'all'].join(', ')} (got "${opts.machine}")`,
+      );
     }
     text = await exportMachine(entry[1], entry[0], format);
   }

@@ -1,0 +1,21 @@
+import type { CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { formatPlan } from '../format-plan.js';
+import { loadPlan } from '../load-plan.js';
+import type { CommonOptions } from '../options.js';
+import { redactingSink } from '../redact.js';
+
+/**
+ * `stagecraft plan`: the resolved plan as text, or with `--json` the ResolvedPlan plus a
+ * `secrets` list of names (values never present). Exit 0; config errors throw (exit 2).
+ */
+export async function planCommand(opts: CommonOptions, io: CliIo): Promise<number> {
+  const plan = await loadPlan(opts, io);
+  const out = redactingSink(io.stdout, plan.secretNames, io.env);
+  if (opts.json) {
+    out.write(`${JSON.stringify({ ...plan, secrets: plan.secretNames }, null, 2)}\n`);
+  } else {
+    out.write(formatPlan(plan, io.cwd, io.env));
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,86 @@
+/**
+ * `deploy --dry-run`: the real statecharts walked with simulated effects. Every effect prints what
+ * it would do and succeeds at once; nothing is started, stopped or written.
+ */
+import type { CommandSpec, ResolvedPlan } from '../../config/plan-types.js';
+import type { Effects } from '../compose.js';
+
+const show = (c: CommandSpec): string =>
+  typeof c.run === 'string' ? c.run : JSON.stringify(c.run);
+
+/** Effects that describe themselves through `say` and succeed. */
+export function dryRunEffects(plan: ResolvedPlan, say: (line: string) => void): Effects {
+  return {
+    runCommand: async (input) => {
+      say(`run ${input.label}: ${show(input.command)}`);
+      return { exitCode: 0, durationMs: 0, timedOut: false, canceled: false, outputTail: '' };
+    },
+    runProbe: async (input) => {
+      say(`probe ${input.label}: ${input.probe.label}`);
+      return { ok: true, detail: 'simulated', durationMs: 0 };
+    },
+    measurePerformance: async (input) => {
+      say(
+        `measure ${input.label}: p95 of ${input.performance.samples} GET ${input.performance.url} ≤ ${input.performance.p95Ms} ms`,
+      );
+      return {
+        ok: true,
+        p95Ms: 0,
+        samples: input.performance.samples,
+        failures: 0,
+        detail: 'simulated',
+      };
+    },
+    startProcess: async (input) => {
+      say(
+        `start process ${input.service}: ${show(input.command)} (stopping its previous instance first)`,
+      );
+      return { pid: 0, logFile: '(dry run)', startedAt: Date.now() };
+    },
+    stopProcess: async (input) => {
+      say(`stop process ${input.service}`);
+      return { stopped: true };
+    },
+    checkFile: async ({ path }) => {
+      say(`check file ${path}`);
+      return { exists: true };
+    },
+    checkPrerequisites: async () => {
+      const p = plan.prerequisites;
+      const n =
+        p.software.length + p.network.length + p.security.secrets.length + p.security.files.length;
+      say(`check ${n} prerequisite(s)${p.hardware ? ' and hardware' : ''}`);
+      return { ok: true, checks: [] };
+    },
+    recordRelease: async ({ plan: pl, deploymentId }) => {
+      say(`record release ${pl.vars.RELEASE?.value ?? deploymentId} for ${pl.environment}`);
+      return { release: 'dry-run' };
+    },
+  };
+}
+
+/** Prints where an operator would be asked, and what each stage's failure would roll back. */
+export function printRollbackPaths(plan: ResolvedPlan, out: (line: string) => void): void {
+  out('confirmation points (interactive runs):');
+  let any = false;
+  for (const s of plan.stages) {
+    if (s.confirm || plan.confirmStages) {
+      out(`  before stage ${s.name}: proceed | skip stage | abort`);
+      any = true;
+    }
+  }
+  if (!any) out('  none (use --step to confirm every stage)');
+  out(`rollback paths (policy.onFailure: ${plan.policy.onFailure}):`);
+  const activated: string[] = [];
+  for (const s of plan.stages) {
+    activated.push(...s.services);
+    const order = [...activated].reverse();
+    const cleanups = [...plan.prepare]
+      .reverse()
+      .filter((p) => p.cleanup)
+      .map((p) => `cleanup ${p.name}`);
+    out(
+      `  failure in stage ${s.name}: roll back ${[...order, ...cleanups].join(' → ') || 'nothing'}`,
+    );
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * Runs one deployment statechart to its end: opens the session (lock, journal), starts the
+ * composed machine, journals every event of every actor, feeds the reporter or the Ink UI, maps
+ * SIGINT/SIGTERM to interruption events, and closes the session on every exit path.
+ */
+import { createActor, type Actor } from 'xstate';
+import type { ResolvedPlan } from '../../config/plan-types.js';
+import { killAllGroups } from '../../adapters/process-groups.js';
+import { readSecrets, redactSecrets } from '../../adapters/env.js';
+import { writeSnapshot } from '../../adapters/store.js';
+import type { DeploymentOutput, DecisionRecord } from '../../machines/selectors.js';
+import { selectView } from '../../machines/selectors.js';
+import type { DeploymentInput, PreviousRelease } from '../../machines/deployment-context.js';
+import { composeDeployment, realEffects, type Effects } from '../compose.js';
+import { EXIT } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { startReporter, type ReportSource } from '../reporters/reporter.js';
+import { MACHINE_VERSION, openSession, operatorName, type Session } from './session.js';
+import { journalInspector } from './journal-inspector.js';
+import { previousState } from './previous.js';
+
+/** How the deployment is shown and decided. */
+export interface RunOptions {
+  plan: ResolvedPlan;
+  stateDir: string;
+  io: CliIo;
+  /** 'tty' renders the Ink UI; 'plain' lines; 'json' NDJSON. */
+  output: 'tty' | 'plain' | 'json';
+  interactive: boolean;
+  step: boolean;
+  colour: boolean;
+  lockWaitMs: number;
+  command: string;
+  /** Replaces the real effects (dry-run). */
+  effects?: (session: { logDir: string; id: string }) => Effects;
+  /** Dry run: no lock, no journal, nothing written. */
+  dryRun?: boolean;
+  /** `resume`: continue an existing deployment (session already open, lock taken over). */
+  resume?: ResumeHook;
+}
+
+/** How `resume` continues a deployment: its reopened session, its original `previous`, and
+ * effects that skip what was already done before the crash (src/cli/engine/resume-effects.ts). */
+export interface ResumeHook {
+  session: Session;
+  previous: PreviousRelease | undefined;
+  wrapEffects(effects: Effects): Effects;
+}
+
+type DeploymentActor = Actor<ReturnType<typeof composeDeployment>>;
+
+const statusOf = (out: DeploymentOutput, interrupted: boolean) =>
+  interrupted
+    ? ('interrupted' as const)
+    : out.result === 'succeeded-with-warnings'
+      ? ('succeeded' as const)
+      : out.result;
+
+/** Runs the deployment and returns the exit code. */
+export async function runDeployment(opts: RunOptions): Promise<number> {
+  const { plan, io } = opts;
+  const secrets = readSecrets(plan.secretNames, io.env).values;
+  const secretValues = Object.values(secrets);
+  const redact = (t: string): string => redactSecrets(t, secretValues);
+
+  const session =
+    opts.resume?.session ??
+    (opts.dryRun === true
+      ? undefined
+      : await openSession(plan, opts.stateDir, opts.command, secretValues, opts.lockWaitMs));
+  if (session !== undefined && 'locked' in session) {
+    io.stderr.write(`stagecraft: ${session.message}\n`);
+    return session.exitCode;
+  }
+  const id = session?.id ?? 'dry-run';
+  const logDir = session?.logDir ?? '/dev/null';
+  const baseEffects =
+    opts.effects?.({ logDir, id }) ??
+    realEffects({
+      plan,
+      deploymentId: id,
+      stateDir: opts.stateDir,
+      secrets,
+      operatorEnv: io.env,
+      logDir,
+    });
+  const effects = opts.resume?.wrapEffects(baseEffects) ?? baseEffects;
+  const previous: PreviousRelease | undefined = opts.resume
+    ? opts.resume.previous
+    : opts.dryRun === true
+      ? undefined
+      : await previousState(plan, opts.stateDir);
+  const input: DeploymentInput = {
+    plan,
+    deploymentId: id,
+    interactive: opts.interactive,
+    step: opts.step,
+    ...(previous === undefined ? {} : { previous }),
+  };
+  const logic = composeDeployment(effects);
+  const inspector = session === undefined ? undefined : journalInspector(session.journal);
+  const actor: DeploymentActor = createActor(logic, {
+    input,
+    ...(inspector === undefined ? {} : { inspect: inspector }),
+  });
+  return drive(actor, session, opts, redact);
+}
+
+async function drive(
+  actor: DeploymentActor,
+  session: Session | undefined,
+  opts: RunOptions,
+  redact: (t: string) => string,
+): Promise<number> {
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts += 1;
+    if (interrupts >= 3) {
+      killAllGroups();
+      session?.closeSync('interrupted');
+      process.exit(EXIT.interrupted);
+    }
+    actor.send({ type: 'deployment.interrupt' });
+  };
+  const onExit = (): void => {
+    killAllGroups();
+    session?.closeSync('interrupted');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', onExit);
+
+  const source = journaledSource(actor, session);
+  const done = new Promise<DeploymentOutput>((resolve, reject) => {
+    actor.subscribe({
+      complete: () => resolve(actor.getSnapshot().output as DeploymentOutput),
+      error: reject,
+    });
+  });
+  const ui = await mount(actor, source, session, opts, redact);
+  actor.start();
+  try {
+    const out = await done;
+    await source.settled();
+    await ui.finish();
+    const code = out.exitCode;
+    await session?.close(
+      statusOf(out, interrupts > 0 && code === EXIT.interrupted),
+      out.result,
+      code,
+    );
+    return code;
+  } catch (err) {
+    await ui.finish();
+    const message = err instanceof Error ? err.message : String(err);
+    opts.io.stderr.write(
+      `stagecraft: internal error (this is a bug, please report it): ${redact(message)}\n`,
+    );
+    await session?.close('failed', 'bug', EXIT.manual);
+    return EXIT.manual;
+  } finally {
+    killAllGroups();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+  }
+}
+
+/** A report source whose listeners hear of a change only after it is journaled (fsync'd). */
+function journaledSource(
+  actor: DeploymentActor,
+  session: Session | undefined,
+): ReportSource & { settled(): Promise<void> } {
+  const listeners = new Set<() => void>();
+  let chain: Promise<void> = Promise.resolve();
+  let snapshotTimer: NodeJS.Timeout | undefined;
+  const persist = async (): Promise<void> => {
+    if (session === undefined) return;
+    await writeSnapshot(session.stateDir, session.id, {
+      machineVersion: MACHINE_VERSION,
+      configHash: actor.getSnapshot().context.plan.configHash,
+      savedAt: new Date().toISOString(),
+      snapshot: actor.getPersistedSnapshot(),
+    });
+  };
+  actor.subscribe(() => {
+    const view = selectView(actor.getSnapshot());
+    chain = chain
+      .then(async () => {
+        await session?.journal.append({
+          type: 'view',
+          phase: view.phase,
+          result: view.result ?? null,
+        });
+        for (const l of listeners) l();
+      })
+      .catch(() => undefined);
+    if (snapshotTimer === undefined && session !== undefined) {
+      snapshotTimer = setTimeout(() => {
+        snapshotTimer = undefined;
+        chain = chain.then(persist).catch(() => undefined);
+      }, 100);
+    }
+  });
+  return {
+    view: () => selectView(actor.getSnapshot()),
+    decisions: (): readonly DecisionRecord[] => actor.getSnapshot().context.decisions,
+    subscribe(listener) {
+      listeners.add(listener);
+      return { unsubscribe: () => listeners.delete(listener) };
+    },
+    async settled() {
+      if (snapshotTimer !== undefined) clearTimeout(snapshotTimer);
+      snapshotTimer = undefined;
+      await chain;
+      await persist().catch(() => undefined);
+    },
+  };
+}
+
+interface Mounted {
+  finish(): Promise<void>;
+}
+
+async function mount(
+  actor: DeploymentActor,
+  source: ReportSource,
+  session: Session | undefined,
+  opts: RunOptions,
+  redact: (t: string) => string,
+): Promise<Mounted> {
+  if (opts.output === 'tty') {
+    const { renderDeployment } = await import('../../ui/render.js');
+    const { tailOfLog } = await import('./log-tail.js');
+    const ui = renderDeployment(actor as unknown as Parameters<typeof renderDeployment>[0], {
+      by: operatorName(),
+      ...(session === undefined
+        ? {}
+        : {
+            logDir: session.logDir,
+            journalPath: session.journalPath,
+            logTail: (service: string) =>
+              tailOfLog(opts.stateDir, opts.plan.environment, session.logDir, service).map(redact),
+          }),
+    });
+    return {
+      finish: async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        ui.unmount();
+        await ui.waitUntilExit().catch(() => undefined);
+      },
+    };
+  }
+  const reporter = startReporter(source, {
+    write: (t) => opts.io.stdout.write(t),
+    format: opts.output,
+    colour: opts.colour,
+    redact,
+  });
+  return { finish: async () => reporter.stop() };
+}

@@ -1,0 +1,44 @@
+import { InvalidArgumentError, type Command } from 'commander';
+
+/** Options shared by the commands that read a config (PRODUCT.md §2). */
+export interface CommonOptions {
+  config?: string;
+  env?: string;
+  /** `--var KEY=VALUE`, collected; later ones win. */
+  var: Record<string, string>;
+  json?: boolean;
+  stateDir?: string;
+}
+
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Commander collector for the repeatable `--var KEY=VALUE`. A malformed one is a usage error
+ * (commander prints it; run() maps it to exit 2).
+ */
+export function collectVar(
+  value: string,
+  previous: Record<string, string>,
+): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) {
+    throw new InvalidArgumentError(`expected KEY=VALUE, got "${value}"`);
+  }
+  const key = value.slice(0, eq);
+  if (!VAR_NAME.test(key)) {
+    throw new InvalidArgumentError(
+      `"${key}" is not a variable name (letters, digits and _, not starting with a digit)`,
+    );
+  }
+  return { ...previous, [key]: value.slice(eq + 1) };
+}
+
+/** Adds -c, -e, --var, --json and --state-dir to a command. */
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <path>', 'config file, or a folder to search for one')
+    .option('-e, --env <name>', 'environment (required when the config has several)')
+    .option('--var <KEY=VALUE>', 'set a variable (repeatable, highest precedence)', collectVar, {})
+    .option('--json', 'machine-readable output on stdout')
+    .option('--state-dir <path>', 'state folder (default: .stagecraft/ beside the config file)');
+}

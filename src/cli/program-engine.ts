@@ -1,0 +1,70 @@
+/**
+ * Registers the commands that run the engine: deploy, status, down. Each module is loaded
+ * with import() inside its action, so `--help` and `validate` never load the statecharts.
+ */
+import type { Command } from 'commander';
+import type { CliIo } from './io.js';
+import { addCommonOptions, type CommonOptions } from './options.js';
+import type { SetExitCode } from './program.js';
+import type { DeployOptions } from './commands/deploy.js';
+import type { DownOptions } from './commands/down.js';
+import type { GraphOptions } from './commands/graph.js';
+
+/** Adds deploy, status and down to the program. */
+export function registerEngineCommands(
+  program: Command,
+  io: CliIo,
+  setExitCode: SetExitCode,
+): void {
+  addCommonOptions(
+    program.command('deploy').description('run the whole deployment (the live UI on a terminal)'),
+  )
+    .option('-y, --yes', 'no prompts: confirmations are answered yes, failures follow policy')
+    .option('--plain', 'line output even on a terminal')
+    .option('--step', 'confirm before every stage')
+    .option(
+      '--dry-run',
+      'simulate: print every action, prompt and rollback path in order; change nothing',
+    )
+    .option(
+      '--lock-wait <duration>',
+      'wait up to this long for another deployment of the environment',
+    )
+    .action(async (opts: DeployOptions) => {
+      const { deployCommand } = await import('./commands/deploy.js');
+      setExitCode(await deployCommand(opts, io));
+    });
+  addCommonOptions(
+    program
+      .command('status')
+      .description("probe every service's health now; exit 0 only when all are healthy"),
+  ).action(async (opts: CommonOptions) => {
+    const { statusCommand } = await import('./commands/status.js');
+    setExitCode(await statusCommand(opts, io));
+  });
+  addCommonOptions(
+    program
+      .command('down')
+      .description("stop the environment's services in reverse dependency order"),
+  )
+    .option('-y, --yes', 'do not ask first')
+    .action(async (opts: DownOptions) => {
+      const { downCommand } = await import('./commands/down.js');
+      setExitCode(await downCommand(opts, io));
+    });
+  addCommonOptions(
+    program
+      .command('graph')
+      .description(
+        'export diagrams of the statecharts (--machine) or of a deployment plan (--plan)',
+      ),
+  )
+    .option('--machine <name>', 'deployment, stage, service, health, rollback, verification or all')
+    .option('--plan', 'the concrete plan of -c/-e: stages, services, dependencies, rollback order')
+    .option('--format <format>', 'mermaid, dot, svg, scxml or json', 'mermaid')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (opts: GraphOptions) => {
+      const { graphCommand } = await import('./commands/graph.js');
+      setExitCode(await graphCommand(opts, io));
+    });
+}

@@ -1,0 +1,91 @@
+import { Command } from 'commander';
+import type { CliIo } from './io.js';
+import { addCommonOptions, type CommonOptions } from './options.js';
+import { packageVersion } from './version.js';
+import { registerEngineCommands } from './program-engine.js';
+import { registerDurableCommands } from './program-durable.js';
+
+/** Receives a command's exit code. */
+export type SetExitCode = (code: number) => void;
+
+const EXIT_HELP = `
+Exit codes:
+  0    success (warnings allowed)
+  1    failed (rolled back), or stopped before changing anything (prerequisites)
+  2    invalid usage or config; nothing changed
+  3    rollback incomplete or aborted: manual intervention needed
+  4    environment locked by another deployment
+  130  interrupted (SIGINT/SIGTERM)
+`;
+
+/**
+ * The commander program. Every command's module is loaded with import() inside its action, so
+ * `--help` and `validate` never load ink, react or xstate. Other commands (deploy, status, ...)
+ * register here the same way: one `register*` function each.
+ */
+export function buildProgram(io: CliIo, setExitCode: SetExitCode): Command {
+  const program = new Command('stagecraft')
+    .description('Deploy a set of services to an environment, stage by stage, with rollback.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      getOutHelpWidth: () => 100,
+      getErrHelpWidth: () => 100,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    })
+    .addHelpText('after', EXIT_HELP);
+
+  registerValidate(program, io, setExitCode);
+  registerPlan(program, io, setExitCode);
+  registerSchema(program, io, setExitCode);
+  registerEngineCommands(program, io, setExitCode);
+  registerDurableCommands(program, io, setExitCode);
+  return program;
+}
+
+/** Options of `validate`. */
+export interface ValidateOptions extends CommonOptions {
+  /** false with `--no-prerequisites`: only schema, graph and rules. */
+  prerequisites: boolean;
+}
+
+function registerValidate(program: Command, io: CliIo, setExitCode: SetExitCode): void {
+  addCommonOptions(
+    program
+      .command('validate')
+      .description('load and validate the config, then check prerequisites; changes nothing'),
+  )
+    .option('--no-prerequisites', 'skip the prerequisite checks (schema, graph and rules only)')
+    .action(async (opts: ValidateOptions) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      setExitCode(await validateCommand(opts, io));
+    });
+}
+
+function registerPlan(program: Command, io: CliIo, setExitCode: SetExitCode): void {
+  addCommonOptions(
+    program
+      .command('plan')
+      .description(
+        'print the resolved plan: variables with provenance (secrets masked), stages, services, rollback order',
+      ),
+  ).action(async (opts: CommonOptions) => {
+    const { planCommand } = await import('./commands/plan.js');
+    setExitCode(await planCommand(opts, io));
+  });
+}
+
+function registerSchema(program: Command, io: CliIo, setExitCode: SetExitCode): void {
+  program
+    .command('schema')
+    .description("print the config's JSON Schema (generated from the zod schema)")
+    .action(async () => {
+      const { schemaCommand } = await import('./commands/schema.js');
+      setExitCode(await schemaCommand(io));
+    });
+}
