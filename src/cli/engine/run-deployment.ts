@@ -8,7 +8,7 @@ import type { ResolvedPlan } from '../../config/plan-types.js';
 import { killAllGroups } from '../../adapters/process-groups.js';
 import { readSecrets, redactSecrets } from '../../adapters/env.js';
 import { writeSnapshot } from '../../adapters/store.js';
-import type { DeploymentOutput, DecisionRecord } from '../../machines/selectors.js';
+import type { DeploymentOutput, DecisionRecord, DeploymentView } from '../../machines/selectors.js';
 import { selectView } from '../../machines/selectors.js';
 import type { DeploymentInput, PreviousRelease } from '../../machines/deployment-context.js';
 import { composeDeployment, realEffects, type Effects } from '../compose.js';
@@ -103,7 +103,7 @@ export async function runDeployment(opts: RunOptions): Promise<number> {
     input,
     ...(inspector === undefined ? {} : { inspect: inspector }),
   });
-  return drive(actor, session, opts, redact);
+  return drive(actor, session, opts, redact, secretValues);
 }
 
 async function drive(
@@ -111,6 +111,7 @@ async function drive(
   session: Session | undefined,
   opts: RunOptions,
   redact: (t: string) => string,
+  secretValues: string[],
 ): Promise<number> {
   let interrupts = 0;
   const onSignal = (): void => {
@@ -130,7 +131,7 @@ async function drive(
   process.on('SIGTERM', onSignal);
   process.on('exit', onExit);
 
-  const source = journaledSource(actor, session);
+  const source = journaledSource(actor, session, secretValues);
   const done = new Promise<DeploymentOutput>((resolve, reject) => {
     actor.subscribe({
       complete: () => resolve(actor.getSnapshot().output as DeploymentOutput),
@@ -170,9 +171,13 @@ async function drive(
 function journaledSource(
   actor: DeploymentActor,
   session: Session | undefined,
+  secretValues: string[],
 ): ReportSource & { settled(): Promise<void> } {
   const listeners = new Set<() => void>();
   let chain: Promise<void> = Promise.resolve();
+  // Listeners run after the journal append, when the actor may have moved on: they read the
+  // view as it was at this change, so a passing state (unhealthy → rolling back) is not lost.
+  let published: { view: DeploymentView; decisions: readonly DecisionRecord[] } | undefined;
   let snapshotTimer: NodeJS.Timeout | undefined;
   const persist = async (): Promise<void> => {
     if (session === undefined) return;
@@ -181,10 +186,11 @@ function journaledSource(
       configHash: actor.getSnapshot().context.plan.configHash,
       savedAt: new Date().toISOString(),
       snapshot: actor.getPersistedSnapshot(),
-    });
+    }, { secretValues });
   };
   actor.subscribe(() => {
     const view = selectView(actor.getSnapshot());
+    const decisions = actor.getSnapshot().context.decisions;
     chain = chain
       .then(async () => {
         await session?.journal.append({
@@ -192,6 +198,7 @@ function journaledSource(
           phase: view.phase,
           result: view.result ?? null,
         });
+        published = { view, decisions };
         for (const l of listeners) l();
       })
       .catch(() => undefined);
@@ -203,8 +210,9 @@ function journaledSource(
     }
   });
   return {
-    view: () => selectView(actor.getSnapshot()),
-    decisions: (): readonly DecisionRecord[] => actor.getSnapshot().context.decisions,
+    view: () => published?.view ?? selectView(actor.getSnapshot()),
+    decisions: (): readonly DecisionRecord[] =>
+      published?.decisions ?? actor.getSnapshot().context.decisions,
     subscribe(listener) {
       listeners.add(listener);
       return { unsubscribe: () => listeners.delete(listener) };
@@ -232,7 +240,7 @@ async function mount(
   if (opts.output === 'tty') {
     const { renderDeployment } = await import('../../ui/render.js');
     const { tailOfLog } = await import('./log-tail.js');
-    const ui = renderDeployment(actor as unknown as Parameters<typeof renderDeployment>[0], {
+    const ui = renderDeployment(actor, {
       by: operatorName(),
       ...(session === undefined
         ? {}
@@ -251,11 +259,18 @@ async function mount(
       },
     };
   }
+  const { tailOfLog } = await import('./log-tail.js');
   const reporter = startReporter(source, {
     write: (t) => opts.io.stdout.write(t),
     format: opts.output,
     colour: opts.colour,
     redact,
+    ...(session === undefined
+      ? {}
+      : {
+          logTail: (service: string) =>
+            tailOfLog(opts.stateDir, opts.plan.environment, session.logDir, service, 5),
+        }),
   });
   return { finish: async () => reporter.stop() };
 }
