@@ -181,12 +181,17 @@ function journaledSource(
   let snapshotTimer: NodeJS.Timeout | undefined;
   const persist = async (): Promise<void> => {
     if (session === undefined) return;
-    await writeSnapshot(session.stateDir, session.id, {
-      machineVersion: MACHINE_VERSION,
-      configHash: actor.getSnapshot().context.plan.configHash,
-      savedAt: new Date().toISOString(),
-      snapshot: actor.getPersistedSnapshot(),
-    }, { secretValues });
+    await writeSnapshot(
+      session.stateDir,
+      session.id,
+      {
+        machineVersion: MACHINE_VERSION,
+        configHash: actor.getSnapshot().context.plan.configHash,
+        savedAt: new Date().toISOString(),
+        snapshot: actor.getPersistedSnapshot(),
+      },
+      { secretValues },
+    );
   };
   actor.subscribe(() => {
     const view = selectView(actor.getSnapshot());
@@ -272,5 +277,5 @@ async function mount(
             tailOfLog(opts.stateDir, opts.plan.environment, session.logDir, service, 5),
         }),
   });
-  return { finish: async () => reporter.stop() };
+  return { finish: () => Promise.resolve(reporter.stop()) };
 }

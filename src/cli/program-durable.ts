@@ -1,0 +1,71 @@
+/**
+ * Registers the durability commands: history, show, unlock, resume, rollback (issue 6). Each
+ * module is loaded with import() inside its action, so `--help` never loads the statecharts.
+ */
+import type { Command } from 'commander';
+import type { CliIo } from './io.js';
+import { addCommonOptions, type CommonOptions } from './options.js';
+import type { SetExitCode } from './program.js';
+import type { UnlockOptions } from './commands/unlock.js';
+import type { ResumeOptions } from './commands/resume.js';
+import type { RollbackOptions } from './commands/rollback.js';
+
+/** Adds history, show, unlock, resume and rollback to the program. */
+export function registerDurableCommands(
+  program: Command,
+  io: CliIo,
+  setExitCode: SetExitCode,
+): void {
+  addCommonOptions(
+    program.command('history').description('past deployments of an environment, newest first'),
+  )
+    .option('-n, --limit <count>', 'show at most this many', '20')
+    .action(async (opts: CommonOptions & { limit: string }) => {
+      const { historyCommand } = await import('./commands/history.js');
+      setExitCode(await historyCommand(opts, io));
+    });
+  addCommonOptions(
+    program
+      .command('show')
+      .argument('<id>', 'deployment id (see `history`)')
+      .description("one deployment's timeline: stages, services and decisions with durations"),
+  ).action(async (id: string, opts: CommonOptions) => {
+    const { showCommand } = await import('./commands/show.js');
+    setExitCode(await showCommand(id, opts, io));
+  });
+  addCommonOptions(
+    program
+      .command('unlock')
+      .description("release an environment's deploy lock left by a dead process"),
+  )
+    .option('--force', 'also remove a lock whose holder still runs (or cannot be checked)')
+    .action(async (opts: UnlockOptions) => {
+      const { unlockCommand } = await import('./commands/unlock.js');
+      setExitCode(await unlockCommand(opts, io));
+    });
+  addCommonOptions(
+    program
+      .command('resume')
+      .argument('[id]', 'deployment id (default: the latest interrupted one)')
+      .description('continue an interrupted deployment from its journal'),
+  )
+    .option('-y, --yes', 'no prompts: confirmations are answered yes, failures follow policy')
+    .option('--plain', 'line output even on a terminal')
+    .option('--force', 'resume even though the config changed since the deployment started')
+    .action(async (id: string | undefined, opts: ResumeOptions) => {
+      const { resumeCommand } = await import('./commands/resume.js');
+      setExitCode(await resumeCommand(id, opts, io));
+    });
+  addCommonOptions(
+    program
+      .command('rollback')
+      .description('roll the environment back to its previous (or the named) release'),
+  )
+    .option('--to <id>', 'the deployment id whose release to return to (see `history`)')
+    .option('-y, --yes', 'accepted for symmetry with deploy (rollback never prompts)')
+    .option('--plain', 'line output')
+    .action(async (opts: RollbackOptions) => {
+      const { rollbackCommand } = await import('./commands/rollback.js');
+      setExitCode(await rollbackCommand(opts, io));
+    });
+}

@@ -1,0 +1,161 @@
+/**
+ * Helpers for the durability tests: a private copy of test/fixtures/crash-stack with a free port,
+ * marker counts, the journal, a seeded PRNG, and spawning the built CLI.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readJournal, type JournalEntry } from '../../src/adapters/journal.js';
+import { readRegistry, registryPath } from '../../src/adapters/process-registry.js';
+import { isAlive } from '../../src/adapters/proc-state.js';
+import { BIN, ROOT } from '../cli/helpers.js';
+import { freePort, runCli, type CliRun } from '../engine/example-project.js';
+
+export { runCli, type CliRun };
+
+/** A copy of the crash stack. */
+export interface CrashProject {
+  dir: string;
+  port: number;
+  /** `-c dir --var WEB_PORT=port`, plus extra args. */
+  args(...extra: string[]): string[];
+  count(service: string): Promise<number>;
+  stateDir: string;
+  cleanup(): Promise<void>;
+}
+
+/** Copies the crash stack to a temp dir with its own port. */
+export async function crashProject(): Promise<CrashProject> {
+  const dir = await mkdtemp(join(tmpdir(), 'stagecraft-crash-'));
+  await cp(join(ROOT, 'test', 'fixtures', 'crash-stack'), dir, { recursive: true });
+  const port = await freePort();
+  const stateDir = join(dir, '.stagecraft');
+  const args = (...extra: string[]) => [...extra, '-c', dir, '--var', `WEB_PORT=${port}`];
+  return {
+    dir,
+    port,
+    stateDir,
+    args,
+    async count(service) {
+      const text = await readFile(join(dir, 'markers', `${service}.count`), 'utf8').catch(() => '');
+      return text.split('\n').filter((l) => l !== '').length;
+    },
+    async cleanup() {
+      // The registry lists every process service any run started: killing their groups is `down`.
+      for (const pid of await registeredPids(stateDir)) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every pid in the environment's process registry. */
+export async function registeredPids(stateDir: string, environment = 'default'): Promise<number[]> {
+  const reg = await readRegistry(registryPath(stateDir, environment)).catch(() => ({
+    services: {},
+  }));
+  return Object.values(reg.services).map((e) => e.pid);
+}
+
+/** True when no registered pid is alive (per /proc/<pid>/stat). */
+export async function noRegisteredProcessAlive(stateDir: string): Promise<boolean> {
+  return (await registeredPids(stateDir)).every((pid) => !isAlive(pid));
+}
+
+/** The only deployment id in the state dir. */
+export async function onlyDeployment(stateDir: string): Promise<string> {
+  const ids = await readdir(join(stateDir, 'deployments'));
+  if (ids.length !== 1 || ids[0] === undefined)
+    throw new Error(`expected one deployment, found ${ids.join(', ')}`);
+  return ids[0];
+}
+
+/** The journal's entries. */
+export async function journalOf(stateDir: string, id: string): Promise<JournalEntry[]> {
+  return (await readJournal(join(stateDir, 'deployments', id, 'journal.jsonl'))).entries;
+}
+
+/** Services the root statechart had journaled healthy (or degraded). */
+export function seenHealthy(entries: JournalEntry[]): string[] {
+  const out = new Set<string>();
+  for (const e of entries) {
+    const ev = e.event as { type?: string; state?: string; service?: string } | undefined;
+    if (
+      e.type === 'event' &&
+      e.actor === 'x:0' &&
+      ev?.type === 'service.update' &&
+      (ev.state === 'healthy' || ev.state === 'degraded')
+    )
+      out.add(String(ev.service));
+  }
+  return [...out];
+}
+
+/** mulberry32: a small seeded PRNG in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A running CLI child, its output so far, and a promise of its exit. */
+export interface Spawned {
+  child: ChildProcess;
+  stdout(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when stdout matches (or rejects after `ms`). */
+  waitFor(re: RegExp, ms?: number): Promise<void>;
+}
+
+/** Spawns the built CLI without a terminal. */
+export function spawnCli(args: string[]): Spawned {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const waiters = new Set<() => void>();
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    for (const w of waiters) w();
+  });
+  child.stderr?.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    stdout: () => out,
+    exited,
+    waitFor(re, ms = 20_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (re.test(out)) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${re} in: ${out.slice(-500)}`));
+        }, ms);
+        waiters.add(check);
+        void exited.then(() => setTimeout(check, 0));
+        check();
+      });
+    },
+  };
+}
