@@ -8,7 +8,7 @@ import { isAbsolute, join } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { ResolvedPlan } from '../config/plan-types.js';
 import { runCommand } from '../adapters/exec.js';
-import { buildEnv } from '../adapters/env.js';
+import { buildEnv, redactSecrets } from '../adapters/env.js';
 import { measurePerformance } from '../adapters/performance.js';
 import { runProbe } from '../adapters/probe.js';
 import { startService, stopService } from '../adapters/process.js';
@@ -27,10 +27,12 @@ import type {
 } from '../machines/contracts.js';
 import { deploymentMachine } from '../machines/deployment.machine.js';
 import { healthMachine } from '../machines/health.machine.js';
+import { monitorMachine } from '../machines/monitor.machine.js';
 import { rollbackMachine } from '../machines/rollback.machine.js';
 import { serviceMachine } from '../machines/service.machine.js';
 import { stageMachine } from '../machines/stage.machine.js';
 import { verificationMachine } from '../machines/verification.machine.js';
+import { redactLogFile } from './engine/redact-log.js';
 import { checkPrerequisites } from './prerequisites.js';
 
 /** Everything the real effects need to know about this run. */
@@ -73,15 +75,30 @@ const logName = (label: string): string => `${label.replace(/[^A-Za-z0-9._-]+/g,
 export function realEffects(ctx: EffectContext): Effects {
   const vars = commandVars(ctx);
   const procOpts = { stateDir: ctx.stateDir, environment: ctx.plan.environment };
+  // Secrets stop at this boundary: outcomes enter the machines' context (journaled, snapshotted).
+  const secretValues = Object.values(ctx.secrets);
+  const mask = (text: string): string => redactSecrets(text, secretValues);
   return {
-    runCommand: (input, signal) =>
-      runCommand(input.command, {
+    runCommand: async (input, signal) => {
+      const logFile = join(ctx.logDir, logName(input.label));
+      const out = await runCommand(input.command, {
         env: { ...vars, ...(input.env ?? {}) },
         timeoutMs: input.timeoutMs,
         signal,
-        logFile: join(ctx.logDir, logName(input.label)),
-      }),
-    runProbe: (input, signal) => runProbe(input.probe, buildEnv(vars), signal),
+        logFile,
+      });
+      if (secretValues.length === 0) return out;
+      await redactLogFile(logFile, secretValues);
+      return {
+        ...out,
+        outputTail: mask(out.outputTail),
+        ...(out.error === undefined ? {} : { error: mask(out.error) }),
+      };
+    },
+    runProbe: async (input, signal) => {
+      const out = await runProbe(input.probe, buildEnv(vars), signal);
+      return secretValues.length === 0 ? out : { ...out, detail: mask(out.detail) };
+    },
     measurePerformance: (input, signal) => measurePerformance(input.performance, signal),
     startProcess: (input) =>
       startService(
@@ -178,8 +195,11 @@ export function composeDeployment(effects: Effects) {
       checkFile: actors.checkFile,
     },
   });
+  // Dependency monitoring: the same health machine, watching services once healthy.
+  const monitor = monitorMachine.provide({ actors: { health } });
   return deploymentMachine.provide({
     actors: {
+      monitor,
       checkPrerequisites: actors.checkPrerequisites,
       runCommand: actors.runCommand,
       recordRelease: actors.recordRelease,

@@ -54,9 +54,10 @@ async function killRegistered(dir: string): Promise<void> {
     const { readdir } = await import('node:fs/promises');
     const folder = join(dir, '.stagecraft', 'processes');
     for (const f of await readdir(folder)) {
-      const reg = JSON.parse(await readFile(join(folder, f), 'utf8')) as Record<string, { pid?: number }> | { services?: Record<string, { pid?: number }> };
-      const entries = 'services' in reg && reg.services ? reg.services : (reg as Record<string, { pid?: number }>);
-      for (const e of Object.values(entries)) {
+      const reg = JSON.parse(await readFile(join(folder, f), 'utf8')) as {
+        services?: Record<string, { pid?: number }>;
+      };
+      for (const e of Object.values(reg.services ?? {})) {
         if (typeof e?.pid === 'number') {
           try {
             process.kill(-e.pid, 'SIGKILL');

@@ -11,50 +11,50 @@ const show = (c: CommandSpec): string =>
 /** Effects that describe themselves through `say` and succeed. */
 export function dryRunEffects(plan: ResolvedPlan, say: (line: string) => void): Effects {
   return {
-    runCommand: async (input) => {
+    runCommand: (input) => {
       say(`run ${input.label}: ${show(input.command)}`);
-      return { exitCode: 0, durationMs: 0, timedOut: false, canceled: false, outputTail: '' };
+      return Promise.resolve({ exitCode: 0, durationMs: 0, timedOut: false, canceled: false, outputTail: '' });
     },
-    runProbe: async (input) => {
+    runProbe: (input) => {
       say(`probe ${input.label}: ${input.probe.label}`);
-      return { ok: true, detail: 'simulated', durationMs: 0 };
+      return Promise.resolve({ ok: true, detail: 'simulated', durationMs: 0 });
     },
-    measurePerformance: async (input) => {
+    measurePerformance: (input) => {
       say(
         `measure ${input.label}: p95 of ${input.performance.samples} GET ${input.performance.url} ≤ ${input.performance.p95Ms} ms`,
       );
-      return {
+      return Promise.resolve({
         ok: true,
         p95Ms: 0,
         samples: input.performance.samples,
         failures: 0,
         detail: 'simulated',
-      };
+      });
     },
-    startProcess: async (input) => {
+    startProcess: (input) => {
       say(
         `start process ${input.service}: ${show(input.command)} (stopping its previous instance first)`,
       );
-      return { pid: 0, logFile: '(dry run)', startedAt: Date.now() };
+      return Promise.resolve({ pid: 0, logFile: '(dry run)', startedAt: Date.now() });
     },
-    stopProcess: async (input) => {
+    stopProcess: (input) => {
       say(`stop process ${input.service}`);
-      return { stopped: true };
+      return Promise.resolve({ stopped: true });
     },
-    checkFile: async ({ path }) => {
+    checkFile: ({ path }) => {
       say(`check file ${path}`);
-      return { exists: true };
+      return Promise.resolve({ exists: true });
     },
-    checkPrerequisites: async () => {
+    checkPrerequisites: () => {
       const p = plan.prerequisites;
       const n =
         p.software.length + p.network.length + p.security.secrets.length + p.security.files.length;
       say(`check ${n} prerequisite(s)${p.hardware ? ' and hardware' : ''}`);
-      return { ok: true, checks: [] };
+      return Promise.resolve({ ok: true, checks: [] });
     },
-    recordRelease: async ({ plan: pl, deploymentId }) => {
+    recordRelease: ({ plan: pl, deploymentId }) => {
       say(`record release ${pl.vars.RELEASE?.value ?? deploymentId} for ${pl.environment}`);
-      return { release: 'dry-run' };
+      return Promise.resolve({ release: 'dry-run' });
     },
   };
 }

@@ -8,14 +8,14 @@ import type { Journal } from '../../adapters/journal.js';
 
 /** Actor path for a journal row: invoke ids repeat across children, so the session id is kept too. */
 function actorName(ev: InspectionEvent): { actor: string; session: string } {
-  const ref = ev.actorRef as { id?: string; sessionId: string };
+  const ref: { id?: string; sessionId: string } = ev.actorRef;
   return { actor: ref.id ?? ref.sessionId, session: ref.sessionId };
 }
 
 /** Drops the bulky plan from init events: the plan is identified by the config hash in meta.json. */
 function eventForJournal(event: { type: string }): Record<string, unknown> {
   if (event.type === 'xstate.init') return { type: event.type };
-  return event as Record<string, unknown>;
+  return { ...event };
 }
 
 /** An `inspect` callback that appends to `journal`. */

@@ -22,7 +22,11 @@ export interface ReporterOptions {
   redact: (text: string) => string;
   /** Health attempts are frequent: print only changes of result (plain). */
   verboseProbes?: boolean;
+  /** The last lines of a service's output, shown when it turns unhealthy or fails. */
+  logTail?: (service: string) => string[];
 }
+
+const troubled = new Set(['unhealthy', 'failed']);
 
 /** A running reporter. `flush` emits what changed since the last notification. */
 export interface Reporter {
@@ -37,9 +41,12 @@ export function startReporter(source: ReportSource, opts: ReporterOptions): Repo
   let seenDecisions = 0;
   const lastProbe = new Map<string, string>();
   const emit = (e: ViewEvent): void => {
+    const tail =
+      e.type === 'service.state' && troubled.has(e.state) ? opts.logTail?.(e.service) : undefined;
     if (opts.format === 'json') {
       const base = { ts: new Date().toISOString(), deploymentId: source.view().deploymentId };
-      opts.write(opts.redact(JSON.stringify({ ...base, ...e })) + '\n');
+      const extra = tail?.length ? { logTail: tail } : {};
+      opts.write(opts.redact(JSON.stringify({ ...base, ...e, ...extra })) + '\n');
       return;
     }
     if (e.type === 'health.attempt' && opts.verboseProbes !== true) {
@@ -49,6 +56,7 @@ export function startReporter(source: ReportSource, opts: ReporterOptions): Repo
     }
     const line = formatLine(e, paint);
     if (line !== undefined) opts.write(opts.redact(line) + '\n');
+    for (const l of tail ?? []) opts.write(opts.redact(paint('dim', `    │ ${l}`)) + '\n');
   };
   const flush = (): void => {
     const next = source.view();
