@@ -17,28 +17,38 @@ export interface Locator {
   locate(path: readonly PropertyKey[]): Position | undefined;
 }
 
-const none: Locator = { locate: () => undefined };
-
 /**
  * A locator for `text`; `prefix` is prepended to every path (for `package.json#stagecraft`).
  * Never throws: text that does not parse locates nothing.
  */
 export function createLocator(text: string, prefix: readonly PropertyKey[] = []): Locator {
-  let doc;
-  const lineCounter = new LineCounter();
-  try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: false });
-  } catch {
-    return none;
-  }
-  if (doc.errors.length > 0 || doc.contents === null) return none;
-  const root = doc.contents as Node;
-  const at = (offset: number): Position => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, column: p.col };
+  // Parsed on the first lookup only: a valid config never pays for a second parse.
+  let parsed: { root: Node; at: (offset: number) => Position } | null | undefined;
+  const load = (): typeof parsed => {
+    if (parsed !== undefined) return parsed;
+    parsed = null;
+    const lineCounter = new LineCounter();
+    let doc;
+    try {
+      doc = parseDocument(text, { lineCounter, uniqueKeys: false });
+    } catch {
+      return parsed;
+    }
+    if (doc.errors.length > 0 || doc.contents === null) return parsed;
+    parsed = {
+      root: doc.contents as Node,
+      at: (offset) => {
+        const p = lineCounter.linePos(offset);
+        return { line: p.line, column: p.col };
+      },
+    };
+    return parsed;
   };
   return {
     locate(path) {
+      const doc = load();
+      if (!doc) return undefined;
+      const { root, at } = doc;
       let node: unknown = root;
       let best: Position | undefined = root.range ? at(root.range[0]) : undefined;
       for (const key of [...prefix, ...path]) {
