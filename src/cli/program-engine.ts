@@ -59,7 +59,7 @@ export function registerEngineCommands(
         'export diagrams of the statecharts (--machine) or of a deployment plan (--plan)',
       ),
   )
-    .option('--machine <name>', 'deployment, stage, service, health, rollback, verification or all')
+    .option('--machine <name>', 'deployment, stage, service, health, monitor, rollback, verification or all')
     .option('--plan', 'the concrete plan of -c/-e: stages, services, dependencies, rollback order')
     .option('--format <format>', 'mermaid, dot, svg, scxml or json', 'mermaid')
     .option('-o, --output <file>', 'write to a file instead of stdout')

@@ -14,7 +14,14 @@ export { machineModel } from './model.js';
 export type { MachineModel, ModelState, ModelTransition, ModelInvoke, StateKind, TransitionKind } from './model-types.js';
 
 /** The machines `stagecraft graph --machine` knows. */
-export type MachineName = 'deployment' | 'stage' | 'service' | 'health' | 'rollback' | 'verification';
+export type MachineName =
+  | 'deployment'
+  | 'stage'
+  | 'service'
+  | 'health'
+  | 'monitor'
+  | 'rollback'
+  | 'verification';
 
 /** Output formats of `stagecraft graph`. */
 export type Format = 'mermaid' | 'dot' | 'svg' | 'scxml' | 'json';

@@ -1,6 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { deploymentMachine } from '../machines/deployment.machine.js';
 import { healthMachine } from '../machines/health.machine.js';
+import { monitorMachine } from '../machines/monitor.machine.js';
 import { rollbackMachine } from '../machines/rollback.machine.js';
 import { serviceMachine } from '../machines/service.machine.js';
 import { stageMachine } from '../machines/stage.machine.js';
@@ -8,7 +9,15 @@ import { verificationMachine } from '../machines/verification.machine.js';
 import type { MachineName } from './index.js';
 
 /** The machine names `--machine` accepts (besides `all`), in the order `all` exports them. */
-export const machineNames: readonly MachineName[] = ['deployment', 'stage', 'service', 'health', 'rollback', 'verification'];
+export const machineNames: readonly MachineName[] = [
+  'deployment',
+  'stage',
+  'service',
+  'health',
+  'monitor',
+  'rollback',
+  'verification',
+];
 
 /**
  * The project's machine definitions — the very objects that run — by name, in `machineNames`
@@ -20,6 +29,7 @@ export function machineEntries(): Array<[MachineName, AnyStateMachine]> {
     stage: stageMachine,
     service: serviceMachine,
     health: healthMachine,
+    monitor: monitorMachine,
     rollback: rollbackMachine,
     verification: verificationMachine,
   };

@@ -4,12 +4,7 @@
  * small fakes with `.provide()`.
  */
 import type { ActorLogic } from 'xstate';
-import type {
-  CheckSpec,
-  PrepareStepSpec,
-  ReadinessCheckSpec,
-  ServiceSpec,
-} from '../config/plan-types.js';
+import type { ServiceSpec } from '../config/plan-types.js';
 import type { ServiceState } from './events.js';
 
 /**
@@ -36,51 +31,8 @@ export interface ServiceOutput {
   reason?: string;
 }
 
-/** One rollback step: a service to restore. */
-export interface RollbackStep {
-  service: ServiceSpec;
-  wasRunning: boolean;
-  previousEnv?: Record<string, string>;
-}
-
-/** Input of the rollback machine. */
-export interface RollbackInput {
-  /** Already in reverse activation order. */
-  steps: RollbackStep[];
-  /** In reverse prepare order. */
-  cleanups: PrepareStepSpec[];
-  retries: number;
-  interactive: boolean;
-  /** How long a rollback-step decision waits before its default (abort). */
-  decisionTimeoutMs?: number;
-}
-
-/** Output of the rollback machine. */
-export interface RollbackOutput {
-  complete: boolean;
-  restored: string[];
-  notRestored: Array<{ name: string; reason: string }>;
-  aborted: boolean;
-}
-
-/** Input of the verification machine. */
-export interface VerificationInput {
-  integration: CheckSpec[];
-  readiness: ReadinessCheckSpec[];
-}
-
-/** One production-readiness finding. */
-export interface ReadinessFinding {
-  name: string;
-  category: string;
-  severity: 'critical' | 'warning';
-  ok: boolean;
-  detail: string;
-}
-
-/** Output of the verification machine. */
-export interface VerificationOutput {
-  integration: { ok: boolean; failures: Array<{ name: string; detail: string }> };
-  readiness: 'ready' | 'ready-with-warnings' | 'not-ready';
-  findings: ReadinessFinding[];
-}
+// The rollback and verification machines own their types; they are re-exported here so the
+// slots, compose and tests find every child interface in one place (one definition each).
+export type { RollbackInput, RollbackOutput, RollbackStep } from './rollback-types.js';
+export type { ReadinessFinding } from './readiness-verdict.js';
+export type { VerificationInput, VerificationOutput } from './verification.machine.js';

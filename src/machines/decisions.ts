@@ -74,12 +74,17 @@ export function failureChoices(f: { canRetry: boolean; canSkip: boolean }): Choi
 }
 
 /** The confirmation asked before a stage; its default is abort. */
-export function confirmStageRequest(stage: string, services: string[]): DecisionRequest {
+export function confirmStageRequest(
+  stage: string,
+  services: string[],
+  canSkip = true,
+): DecisionRequest {
   return {
     kind: 'confirm-stage',
     subject: stage,
     message: `Start stage ${stage} (${services.join(', ') || 'no services'})?`,
-    choices: ['proceed', 'skip-stage', 'abort'],
+    // Skipping a stage that a later stage depends on would only stall that stage: not offered.
+    choices: canSkip ? ['proceed', 'skip-stage', 'abort'] : ['proceed', 'abort'],
     defaultChoice: 'abort',
   };
 }

@@ -4,8 +4,6 @@
  */
 import type { PrepareStepSpec, ResolvedPlan } from '../config/plan-types.js';
 import type { RollbackInput, RollbackOutput, VerificationOutput } from './child-types.js';
-import { confirmStageRequest, failureChoices } from './decisions.js';
-import type { DecisionRequest } from './decisions.js';
 import type { HealthAttemptEvent, ServiceUpdateEvent, StageUpdateEvent } from './events.js';
 import type {
   DecisionRecord,
@@ -33,6 +31,11 @@ export interface DeploymentInput {
   /** --step: confirm before every stage. */
   step: boolean;
   previous?: PreviousRelease;
+  /**
+   * Watch every service that became healthy until the deployment ends (default true); a
+   * dependency turning unhealthy degrades its dependents. Machine tests may turn it off.
+   */
+  monitor?: boolean;
 }
 
 /** Why the deployment is failing. */
@@ -52,6 +55,12 @@ export interface DeploymentContext {
   interactive: boolean;
   step: boolean;
   previous?: PreviousRelease;
+  /** Whether services are monitored once healthy (input.monitor). */
+  monitor: boolean;
+  /** Services a monitor was started for (one each, never restarted). */
+  monitored: string[];
+  /** Services that turned unhealthy after they were healthy, in order. */
+  lost: string[];
   startedAt: number;
   services: Record<string, ServiceView>;
   stages: StageView[];
@@ -79,6 +88,16 @@ export interface DeploymentContext {
   result?: DeploymentOutput;
 }
 
+// The decision requests live in deployment-requests.ts; re-exported for the state configs.
+export {
+  canSkipStage,
+  confirmRequest,
+  degradedRequest,
+  failureRequest,
+  readinessRequest,
+  rollbackStepRequest,
+} from './deployment-requests.js';
+
 /** The initial context. */
 export function initialContext(input: DeploymentInput, now: number): DeploymentContext {
   const { plan } = input;
@@ -101,6 +120,9 @@ export function initialContext(input: DeploymentInput, now: number): DeploymentC
     interactive: input.interactive,
     step: input.step,
     ...(input.previous === undefined ? {} : { previous: input.previous }),
+    monitor: input.monitor ?? true,
+    monitored: [],
+    lost: [],
     startedAt: now,
     services,
     stages: plan.stages.map((s) => ({
@@ -134,6 +156,9 @@ const finishedStates = new Set([
   'rollback-failed',
 ]);
 
+/** States whose update replaces the row's reason and verdict instead of keeping older ones. */
+const freshStates = new Set(['activating', 'checking', 'rolling-back', 'rolled-back']);
+
 /** Apply a forwarded service.update to the view. */
 export function applyServiceUpdate(
   ctx: DeploymentContext,
@@ -147,8 +172,12 @@ export function applyServiceUpdate(
     attempt: e.attempt,
     maxAttempts: e.maxAttempts,
   };
+  // A new phase of a service's life carries its own reason and verdict (or none): a rollback must
+  // not keep showing the failure that caused it.
   if (e.verdict !== undefined) row.verdict = e.verdict;
+  else if (freshStates.has(e.state)) delete row.verdict;
   if (e.reason !== undefined) row.reason = e.reason;
+  else if (freshStates.has(e.state)) delete row.reason;
   if (e.state === 'activating' || e.state === 'rolling-back') {
     row.startedAt = e.at;
     delete row.finishedAt;
@@ -251,78 +280,6 @@ export function preparedCleanups(ctx: DeploymentContext): PrepareStepSpec[] {
   return ctx.plan.prepare
     .filter((p) => ctx.prepared.includes(p.name) && p.cleanup !== undefined)
     .reverse();
-}
-
-/** The decision to ask after a failure (or an interruption). */
-export function failureRequest(ctx: DeploymentContext): DecisionRequest {
-  const f = ctx.failure ?? {
-    source: 'error',
-    reason: 'unknown failure',
-    canRetry: false,
-    canSkip: false,
-  };
-  if (f.source === 'interrupt') {
-    return {
-      kind: 'interrupted',
-      subject: ctx.deploymentId,
-      message: 'Interrupted: roll back what this deployment changed, or leave things as they are?',
-      choices: ['rollback', 'abort'],
-      defaultChoice: 'rollback',
-    };
-  }
-  const row = f.service === undefined ? undefined : ctx.services[f.service];
-  return {
-    kind: 'failure',
-    subject: f.service ?? f.stage ?? 'verification',
-    message: f.reason,
-    choices: failureChoices(f),
-    defaultChoice: 'rollback',
-    ...(row === undefined || !f.canRetry
-      ? {}
-      : { retry: { n: row.attempt, cap: row.maxAttempts } }),
-  };
-}
-
-/** The confirmation before the current stage. */
-export function confirmRequest(ctx: DeploymentContext): DecisionRequest {
-  const stage = ctx.plan.stages[ctx.stageIndex];
-  return confirmStageRequest(stage?.name ?? '?', stage?.services ?? []);
-}
-
-/** The decision after a stage left services degraded. */
-export function degradedRequest(ctx: DeploymentContext): DecisionRequest {
-  const list = ctx.degraded.map(
-    (n) => `${n}${ctx.services[n]?.reason === undefined ? '' : ` (${ctx.services[n]?.reason})`}`,
-  );
-  return {
-    kind: 'degraded',
-    subject: ctx.degraded.join(', '),
-    message: `Degraded: ${list.join(', ')}. Continue, or roll back?`,
-    choices: ['continue', 'rollback'],
-    defaultChoice: 'rollback',
-  };
-}
-
-/** The decision after readiness passed with warnings only. */
-export function readinessRequest(ctx: DeploymentContext): DecisionRequest {
-  return {
-    kind: 'readiness-warnings',
-    subject: 'readiness',
-    message: `Production readiness has warnings: ${ctx.warnings.join('; ')}. Accept, or roll back?`,
-    choices: ['accept', 'rollback'],
-    defaultChoice: 'rollback',
-  };
-}
-
-/** The decision after a rollback step failed. */
-export function rollbackStepRequest(service: string, reason: string): DecisionRequest {
-  return {
-    kind: 'rollback-step',
-    subject: service,
-    message: `Rollback of ${service} failed: ${reason}`,
-    choices: ['retry', 'mark-resolved', 'abort'],
-    defaultChoice: 'abort',
-  };
 }
 
 /** Warnings from the readiness findings that failed. */

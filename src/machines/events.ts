@@ -73,6 +73,29 @@ export interface RollbackStepFailedEvent {
   reason: string;
 }
 
+/** Emitted by a service monitor when a service that was healthy failed its probe `retries` times. */
+export interface MonitorUnhealthyEvent {
+  type: 'monitor.unhealthy';
+  service: string;
+  /** The health verdict's reason: which probe, the last results, thresholds, elapsed time. */
+  reason: string;
+  /** epoch ms */
+  at: number;
+}
+
+/** Emitted by a service monitor when monitoring itself could not go on (a bug or a missing binding). */
+export interface MonitorErrorEvent {
+  type: 'monitor.error';
+  service: string;
+  reason: string;
+}
+
+/** Sent by the deployment to the running stage (and by the stage to its services). */
+export interface DependencyUnhealthyEvent {
+  type: 'dependency.unhealthy';
+  dependency: string;
+}
+
 /** An operator's (or policy's, or timeout's) decision. Always sent to the root deployment actor. */
 export type DecisionEvent =
   | { type: 'decision.proceed'; by: string }
@@ -109,10 +132,17 @@ export type ServiceCommandEvent =
   | { type: 'service.start' }
   | { type: 'service.retry' }
   | { type: 'service.skip' }
-  | { type: 'dependency.unhealthy'; dependency: string };
+  | DependencyUnhealthyEvent;
+
+/** A service actor of a stage threw (a bug, or an input the plan should not allow). */
+export interface ServiceErrorEvent {
+  type: `xstate.error.actor.service:${string}`;
+  error: unknown;
+}
 
 /** Everything a stage actor accepts. */
-export type StageEvent = ServiceUpdateEvent | HealthAttemptEvent | DecisionEvent;
+export type StageEvent =
+  ServiceUpdateEvent | HealthAttemptEvent | DecisionEvent | DependencyUnhealthyEvent;
 
 /** Everything the deployment actor accepts. */
 export type DeploymentEvent =
@@ -122,4 +152,6 @@ export type DeploymentEvent =
   | StageFailureEvent
   | RollbackStepFailedEvent
   | DecisionEvent
-  | InterruptEvent;
+  | InterruptEvent
+  | MonitorUnhealthyEvent
+  | MonitorErrorEvent;

@@ -80,7 +80,8 @@ export function applyResult(
   // The fast startup polls (50 ms, 100 ms, ...) look for the first pass early; they are not
   // the failure budget. Failures count once polling runs at the interval pace, so `retries`
   // keeps meaning roughly retries × interval, as in Docker and Kubernetes.
-  const fastPoll = !p.seenPass && (p.attempt === 0 || nextDelayMs(probe, p.attempt, false) < probe.intervalMs);
+  const fastPoll =
+    !p.seenPass && (p.attempt === 0 || nextDelayMs(probe, p.attempt, false) < probe.intervalMs);
   const counts = !inStartPeriod && !(fastPoll && probe.intervalMs > STARTUP_DELAY_MS);
   const seenPass = p.seenPass || outcome.ok;
   return {

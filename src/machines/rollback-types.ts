@@ -2,6 +2,7 @@
  * Types of the rollback machine: its input, output, events and context (plain, serialisable).
  */
 import type { CommandSpec, PrepareStepSpec, ServiceSpec } from '../config/plan-types.js';
+import type { ServiceInput } from './child-types.js';
 
 /** One service to roll back. */
 export interface RollbackStep {
@@ -28,15 +29,10 @@ export interface RollbackInput {
 
 /**
  * Input of the `serviceRollback` actor: the service machine's input (so compose can bind the real
- * service machine); this machine always sends `mode: 'rollback'` with `rollback` set.
+ * service machine); this machine always sends `mode: 'rollback'`, `retries: 0` (it owns the
+ * retries of a rollback step) and `rollback` set.
  */
-export interface ServiceRollbackInput {
-  service: ServiceSpec;
-  mode: 'deploy' | 'rollback';
-  /** Always 0: this machine owns the retries of a rollback step. */
-  retries: number;
-  rollback?: { wasRunning: boolean; previousEnv?: Record<string, string> };
-}
+export type ServiceRollbackInput = ServiceInput;
 
 /** Output of the `serviceRollback` actor. */
 export interface ServiceRollbackOutput {

@@ -60,3 +60,22 @@ export function firstFailed(
 ): string | undefined {
   return stage.services.find((n) => isFailed(states[n]));
 }
+
+/**
+ * A service of the stage that can never start: one of its dependencies is outside this stage and
+ * not healthy (its stage was skipped, or it is not running). The stage fails at once instead of
+ * waiting for its deadline.
+ */
+export function missingDependency(
+  view: StartView,
+): { service: string; dependency: string } | undefined {
+  const own = new Set(view.stage.services);
+  for (const service of view.stage.services) {
+    if (view.started.includes(service) || isSettled(view.states[service])) continue;
+    const dependency = (view.services[service]?.dependsOn ?? []).find(
+      (d) => !own.has(d) && !view.healthy.includes(d),
+    );
+    if (dependency !== undefined) return { service, dependency };
+  }
+  return undefined;
+}

@@ -8,10 +8,10 @@ describe('stagecraft graph', () => {
   test('exports every machine as Mermaid Markdown, one fenced block per machine', async () => {
     const r = await runCli(['graph', '--machine', 'all', '--format', 'mermaid']);
     expect(r.code).toBe(0);
-    for (const m of ['deployment', 'stage', 'service', 'health', 'rollback', 'verification']) {
+    for (const m of ['deployment', 'stage', 'service', 'health', 'monitor', 'rollback', 'verification']) {
       expect(r.stdout).toContain(`## ${m}`);
     }
-    expect(r.stdout.match(/```mermaid/g)).toHaveLength(6);
+    expect(r.stdout.match(/```mermaid/g)).toHaveLength(7);
   });
 
   test('writes the plan of the example as SVG to a file, identically on every run', async () => {

@@ -3,8 +3,11 @@ import { assign, enqueueActions, setup } from 'xstate';
 import type { ServiceInput } from '../../src/machines/child-types.js';
 import type { ServiceState } from '../../src/machines/events.js';
 
-/** What a fake service does on each activation attempt; `hold` waits for `fake.finish`. */
-export type FakeOutcome = 'healthy' | 'degraded' | 'failed' | 'unhealthy' | 'hold';
+/**
+ * What a fake service does on each activation attempt; `hold` waits for `fake.finish`; `crash`
+ * throws (the actor errors, as a bug in a real service would).
+ */
+export type FakeOutcome = 'healthy' | 'degraded' | 'failed' | 'unhealthy' | 'hold' | 'crash';
 
 type FakeEvent =
   | { type: 'service.wait' }
@@ -68,6 +71,12 @@ export function fakeService(script: Record<string, FakeOutcome[]>, log: string[]
           { guard: ({ context }) => outcome(context) === 'degraded', target: 'degraded' },
           { guard: ({ context }) => outcome(context) === 'failed', target: 'failed' },
           { guard: ({ context }) => outcome(context) === 'unhealthy', target: 'unhealthy' },
+          {
+            guard: ({ context }) => outcome(context) === 'crash',
+            actions: ({ context }) => {
+              throw new Error(`${context.name} crashed (fake)`);
+            },
+          },
         ],
         on: {
           'fake.finish': [

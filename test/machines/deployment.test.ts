@@ -328,6 +328,22 @@ describe('deployment machine: confirmations', () => {
     expect(r.actor.getSnapshot().context.stages[1]?.status).toBe('skipped');
   });
 
+  it('does not offer skipping a stage that a later stage depends on', async () => {
+    const p = plan({
+      stages: [stage('data', ['db'], { confirm: true }), stage('app', ['api', 'web', 'worker'])],
+    });
+    const r = start({ plan: p, interactive: true });
+    const s = await decisionPending(r);
+    expect(s.context.pendingDecision).toMatchObject({
+      subject: 'data',
+      choices: ['proceed', 'abort'],
+    });
+    r.actor.send({ type: 'decision.skipStage', by: 'alice' });
+    expect(r.actor.getSnapshot().context.pendingDecision?.subject).toBe('data');
+    r.actor.send({ type: 'decision.proceed', by: 'alice' });
+    expect((await toPromise(r.actor)).result).toBe('succeeded');
+  });
+
   it('aborts with exit 3 on decision.abort, and a confirmation times out to abort', async () => {
     const r = start({ plan: confirmPlan(), interactive: true });
     await decisionPending(r);

@@ -81,7 +81,7 @@ describe('health machine', () => {
   it('reports every attempt to its parent', async () => {
     const h = await run({ health: probe({ retries: 2 }) }, [false]);
     const attempts = eventsOf<HealthAttemptEvent>(h.received, 'health.attempt');
-    const fast = expect.objectContaining({ service: 'api', attempt: 0, of: 2, ok: false });
+    const fast: unknown = expect.objectContaining({ service: 'api', attempt: 0, of: 2, ok: false });
     expect(attempts).toEqual([
       expect.objectContaining({
         service: 'api',

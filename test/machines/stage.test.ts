@@ -140,4 +140,39 @@ describe('stage machine', () => {
     ]);
     expect(run.outputs[0]?.result).toBe('succeeded');
   });
+
+  it('fails at once, with the error as the reason, when a service actor throws', () => {
+    run = runStage(appInput(), { worker: ['crash'] });
+    expect(failures(run)).toEqual([
+      {
+        type: 'stage.failure',
+        stage: 'app',
+        service: 'worker',
+        reason: 'worker failed: worker crashed (fake)',
+        canRetry: false,
+        canSkip: false,
+      },
+    ]);
+    expect(run.events).toContainEqual(
+      expect.objectContaining({ type: 'service.update', service: 'worker', state: 'failed' }),
+    );
+    run.stage().send({ type: 'decision.rollback', by: 'alice' });
+    expect(run.outputs[0]?.result).toBe('rollback');
+  });
+
+  it('fails at once when a dependency from another stage is not healthy (its stage was skipped)', () => {
+    run = runStage({ ...appInput(), healthy: [] });
+    expect(run.log).toEqual([]);
+    expect(failures(run)).toEqual([
+      {
+        type: 'stage.failure',
+        stage: 'app',
+        service: 'api',
+        reason:
+          'api depends on db (stage data), which is not healthy: its stage was skipped or it did not start; api cannot start',
+        canRetry: false,
+        canSkip: false,
+      },
+    ]);
+  });
 });

@@ -63,7 +63,7 @@ const input: VerificationInput = {
 describe('verification model', () => {
   // createTestModel refuses machines with invokes; TestModel traverses them (actors never run).
   const model = new TestModel(verificationMachine, {
-    events: (s: Snap) => (eventsByState[s.value] ?? []),
+    events: (s: Snap) => eventsByState[s.value] ?? [],
     serializeState: (s: Snap) => JSON.stringify([s.value, s.context]),
     input,
   });
