@@ -145,8 +145,8 @@ export function realEffects(ctx: EffectContext): Effects {
   };
 }
 
-/** The deployment machine with every named effect bound to `effects`, bottom-up. */
-export function composeDeployment(effects: Effects) {
+/** The effects as named promise actors, and the machines every composition shares. */
+function bind(effects: Effects) {
   const actors = {
     runCommand: fromPromise<CommandOutcome, RunCommandInput>(({ input, signal }) =>
       effects.runCommand(input, signal),
@@ -184,10 +184,24 @@ export function composeDeployment(effects: Effects) {
       health,
     },
   });
-  const stage = stageMachine.provide({ actors: { service, runProbe: actors.runProbe } });
   const rollback = rollbackMachine.provide({
     actors: { serviceRollback: service, runCommand: actors.runCommand },
   });
+  return { actors, health, service, rollback };
+}
+
+/**
+ * The rollback machine with its effects bound to `effects`, exactly as a deployment's rollback
+ * runs it: for `stagecraft rollback` and for `resume` of a deployment stopped while rolling back.
+ */
+export function composeRollback(effects: Effects) {
+  return bind(effects).rollback;
+}
+
+/** The deployment machine with every named effect bound to `effects`, bottom-up. */
+export function composeDeployment(effects: Effects) {
+  const { actors, health, service, rollback } = bind(effects);
+  const stage = stageMachine.provide({ actors: { service, runProbe: actors.runProbe } });
   const verification = verificationMachine.provide({
     actors: {
       runProbe: actors.runProbe,

@@ -30,6 +30,10 @@ export function registerEngineCommands(
       '--lock-wait <duration>',
       'wait up to this long for another deployment of the environment',
     )
+    .option(
+      '--force-unlock',
+      'take over a stale lock (its process is gone on this host) and proceed; a live holder still exits 4',
+    )
     .action(async (opts: DeployOptions) => {
       const { deployCommand } = await import('./commands/deploy.js');
       setExitCode(await deployCommand(opts, io));
@@ -59,7 +63,10 @@ export function registerEngineCommands(
         'export diagrams of the statecharts (--machine) or of a deployment plan (--plan)',
       ),
   )
-    .option('--machine <name>', 'deployment, stage, service, health, monitor, rollback, verification or all')
+    .option(
+      '--machine <name>',
+      'deployment, stage, service, health, monitor, rollback, verification or all',
+    )
     .option('--plan', 'the concrete plan of -c/-e: stages, services, dependencies, rollback order')
     .option('--format <format>', 'mermaid, dot, svg, scxml or json', 'mermaid')
     .option('-o, --output <file>', 'write to a file instead of stdout')

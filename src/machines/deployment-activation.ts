@@ -64,11 +64,13 @@ export const activatingState = deploymentSetup.createStateConfig({
         input: ({ context }) => {
           const stage = context.plan.stages[context.stageIndex];
           if (stage === undefined) throw new Error('bug: no stage at index');
+          const deadline = dc.resumedStageDeadline(context);
           return {
             stage,
             services: context.plan.services,
             healthy: context.activated,
             retries: context.plan.policy.retries,
+            ...(deadline === undefined ? {} : { deadline }),
           };
         },
         onDone: [

@@ -6,6 +6,7 @@ import type { PrepareStepSpec, ResolvedPlan } from '../config/plan-types.js';
 import type { RollbackInput, RollbackOutput, VerificationOutput } from './child-types.js';
 import type { HealthAttemptEvent, ServiceUpdateEvent, StageUpdateEvent } from './events.js';
 import type {
+  DecisionKind,
   DecisionRecord,
   DeploymentOutput,
   PendingDecision,
@@ -22,6 +23,21 @@ export interface PreviousRelease {
   running: string[];
 }
 
+/**
+ * Absolute deadlines (epoch ms) of an interrupted deployment, read from its journal by `resume`:
+ * they are re-armed as they were, not restarted.
+ */
+export interface ResumeDeadlines {
+  /** The stage that was running (default: the plan's first stage). */
+  stage?: string;
+  /** That stage's absolute deadline. */
+  stageDeadline?: number;
+  /** The absolute deadline of the decision that was pending. */
+  decisionDeadline?: number;
+  /** Which decision it was: the first one asked again with this kind and subject keeps it. */
+  decision?: { kind: DecisionKind; subject: string };
+}
+
 /** Input of the deployment machine. */
 export interface DeploymentInput {
   plan: ResolvedPlan;
@@ -36,6 +52,8 @@ export interface DeploymentInput {
    * dependency turning unhealthy degrades its dependents. Machine tests may turn it off.
    */
   monitor?: boolean;
+  /** `resume`: the interrupted deployment's absolute deadlines. */
+  resume?: ResumeDeadlines;
 }
 
 /** Why the deployment is failing. */
@@ -55,6 +73,8 @@ export interface DeploymentContext {
   interactive: boolean;
   step: boolean;
   previous?: PreviousRelease;
+  /** `resume`: deadlines still to re-arm (the decision's is dropped once used). */
+  resume?: ResumeDeadlines;
   /** Whether services are monitored once healthy (input.monitor). */
   monitor: boolean;
   /** Services a monitor was started for (one each, never restarted). */
@@ -120,6 +140,7 @@ export function initialContext(input: DeploymentInput, now: number): DeploymentC
     interactive: input.interactive,
     step: input.step,
     ...(input.previous === undefined ? {} : { previous: input.previous }),
+    ...(input.resume === undefined ? {} : { resume: input.resume }),
     monitor: input.monitor ?? true,
     monitored: [],
     lost: [],
@@ -236,6 +257,30 @@ export function needsConfirmation(ctx: DeploymentContext): boolean {
   return (
     ctx.interactive && stage !== undefined && (stage.confirm || ctx.plan.confirmStages || ctx.step)
   );
+}
+
+/** The resumed absolute deadline of the stage at `stageIndex`, if it is the one that was running. */
+export function resumedStageDeadline(ctx: DeploymentContext): number | undefined {
+  const r = ctx.resume;
+  const stage = ctx.plan.stages[ctx.stageIndex];
+  if (r?.stageDeadline === undefined || stage === undefined) return undefined;
+  return (r.stage ?? ctx.plan.stages[0]?.name) === stage.name ? r.stageDeadline : undefined;
+}
+
+/**
+ * The resumed deadline for a decision about to be asked: the pending decision's, when this is the
+ * first decision asked again (of the same kind and subject, when those were journaled).
+ */
+export function resumedDecisionDeadline(
+  ctx: DeploymentContext,
+  request: { kind: DecisionKind; subject: string },
+): number | undefined {
+  const r = ctx.resume;
+  if (r?.decisionDeadline === undefined) return undefined;
+  const d = r.decision;
+  if (d !== undefined && (d.kind !== request.kind || d.subject !== request.subject))
+    return undefined;
+  return r.decisionDeadline;
 }
 
 /** Services to roll back under the current scope, in reverse activation order. */

@@ -111,15 +111,24 @@ export const deploymentSetup = setup({
       failure: f,
       warnings: context.warnings,
     })),
-    ask: assign(({ context }, request: DecisionRequest) => ({
-      pendingDecision: buildDecision(
+    ask: assign(({ context }, request: DecisionRequest) => {
+      const decision = buildDecision(
         request,
         context.decisionSeq + 1,
         Date.now(),
         context.plan.policy.decisionTimeoutMs,
-      ),
-      decisionSeq: context.decisionSeq + 1,
-    })),
+      );
+      // A decision asked again after `resume` keeps its journaled deadline (used once).
+      const carried = dc.resumedDecisionDeadline(context, request);
+      if (carried === undefined)
+        return { pendingDecision: decision, decisionSeq: context.decisionSeq + 1 };
+      const { decisionDeadline: _used, decision: _which, ...rest } = context.resume ?? {};
+      return {
+        pendingDecision: { ...decision, deadline: carried },
+        decisionSeq: context.decisionSeq + 1,
+        resume: rest,
+      };
+    }),
     // Exit actions run before transition actions: keep the closed prompt for recordDecision.
     clearDecision: assign(({ context }) => ({
       pendingDecision: undefined,

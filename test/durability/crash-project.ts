@@ -113,9 +113,10 @@ export function seededRandom(seed: number): () => number {
 export interface Spawned {
   child: ChildProcess;
   stdout(): string;
+  stderr(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves when stdout matches (or rejects after `ms`). */
-  waitFor(re: RegExp, ms?: number): Promise<void>;
+  /** Resolves when stdout (or `stream`) matches (or rejects after `ms`). */
+  waitFor(re: RegExp, ms?: number, stream?: 'stdout' | 'stderr'): Promise<void>;
 }
 
 /** Spawns the built CLI without a terminal. */
@@ -131,18 +132,23 @@ export function spawnCli(args: string[]): Spawned {
     out += d;
     for (const w of waiters) w();
   });
-  child.stderr?.resume();
+  let err = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    for (const w of waiters) w();
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   return {
     child,
     stdout: () => out,
+    stderr: () => err,
     exited,
-    waitFor(re, ms = 20_000) {
+    waitFor(re, ms = 20_000, stream = 'stdout') {
       return new Promise<void>((resolve, reject) => {
         const check = () => {
-          if (re.test(out)) {
+          if (re.test(stream === 'stdout' ? out : err)) {
             waiters.delete(check);
             clearTimeout(timer);
             resolve();
@@ -150,7 +156,8 @@ export function spawnCli(args: string[]): Spawned {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out waiting for ${re} in: ${out.slice(-500)}`));
+          const text = stream === 'stdout' ? out : err;
+          reject(new Error(`timed out waiting for ${re} in: ${text.slice(-500)}`));
         }, ms);
         waiters.add(check);
         void exited.then(() => setTimeout(check, 0));

@@ -4,7 +4,7 @@
  * releasing the lock with no process left behind.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -111,5 +111,47 @@ describe('environment locks', () => {
     expect(await lockFiles(p)).toEqual([]);
     expect(await noRegisteredProcessAlive(p.stateDir)).toBe(true);
     expect(await waitFor(() => !isAlive(d.child.pid ?? 0), 2000)).toBe(true);
+  });
+
+  test('deploy --force-unlock takes over a stale lock and proceeds; the release is in its record', async () => {
+    const p = await project();
+    await writeLock(p, await deadPid());
+    const r = await runCli(['deploy', '--yes', '--plain', '--force-unlock', ...p.args()]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/took over the stale lock of deployment 20260101-000000-dead/);
+    expect(await p.count('a')).toBe(1);
+    expect(await lockFiles(p)).toEqual([]);
+    const [id] = await readdir(join(p.stateDir, 'deployments'));
+    const meta = JSON.parse(
+      await readFile(join(p.stateDir, 'deployments', id ?? '', 'meta.json'), 'utf8'),
+    ) as { release?: string; status: string };
+    expect(meta).toMatchObject({ status: 'succeeded', release: 'v1' });
+  });
+
+  test('deploy --force-unlock still exits 4 when the holder is alive', async () => {
+    const p = await project();
+    await writeLock(p, process.pid, '20260101-000000-live');
+    const r = await runCli(['deploy', '--yes', '--plain', '--force-unlock', ...p.args()]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/locked by deployment 20260101-000000-live/);
+    expect(await p.count('a')).toBe(0);
+    expect(await lockFiles(p)).toEqual(['default.json']);
+  });
+
+  test('deploy --lock-wait proceeds once the holder releases the lock while it waits', async () => {
+    const p = await project();
+    await writeLock(p, process.pid, '20260101-000000-live');
+    const d = spawnCli([...p.args('deploy', '--yes', '--plain'), '--lock-wait', '30s']);
+    await d.waitFor(
+      /locked by deployment 20260101-000000-live.*waiting up to 30 s/,
+      20_000,
+      'stderr',
+    );
+    expect(await p.count('a')).toBe(0);
+    await rm(join(p.stateDir, 'locks', 'default.json'));
+    const { code } = await d.exited;
+    expect(code).toBe(0);
+    expect(await p.count('a')).toBe(1);
+    expect(await lockFiles(p)).toEqual([]);
   });
 });

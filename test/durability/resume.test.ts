@@ -7,7 +7,8 @@ import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadPlan } from '../../src/cli/load-plan.js';
-import { analyseJournal, rearmDeadlines } from '../../src/cli/engine/resume-analysis.js';
+import { analyseJournal, resumeDeadlines } from '../../src/cli/engine/resume-analysis.js';
+import { readSnapshot } from '../../src/adapters/store.js';
 import {
   crashProject,
   journalOf,
@@ -80,7 +81,7 @@ describe('resume', () => {
     expect(forced.code).toBe(0);
   });
 
-  test('the stage that was running keeps its absolute deadline; finished stages keep their timeout', async () => {
+  test('the stage that was running is resumed with its journaled absolute deadline', async () => {
     const { p, id } = await crashed();
     const io = {
       stdout: { write: () => true },
@@ -89,16 +90,20 @@ describe('resume', () => {
       cwd: p.dir,
     };
     const plan = await loadPlan({ config: p.dir, var: { WEB_PORT: String(p.port) } }, io);
-    const facts = analyseJournal(plan, await journalOf(p.stateDir, id));
+    const entries = await journalOf(p.stateDir, id);
+    const facts = analyseJournal(plan, entries);
     expect(facts.seenHealthy).toEqual(expect.arrayContaining(['a', 'web']));
     expect(facts.stagesFinished).toEqual(['stage-1']);
     const startedAt = facts.stageStarts['stage-2'] ?? 0;
-    const now = startedAt + 60_000;
-    const resumed = rearmDeadlines(plan, facts, now);
-    const timeout = (name: string) => resumed.stages.find((s) => s.name === name)?.timeoutMs;
-    const original = plan.stages.find((s) => s.name === 'stage-2')?.timeoutMs ?? 0;
-    expect(timeout('stage-2')).toBe(startedAt + original - now);
-    expect(timeout('stage-1')).toBe(plan.stages[0]?.timeoutMs);
-    expect(resumed.configHash).toBe(plan.configHash);
+    const timeout = plan.stages.find((s) => s.name === 'stage-2')?.timeoutMs ?? 0;
+    expect(resumeDeadlines(facts)).toEqual({
+      stage: 'stage-2',
+      stageDeadline: startedAt + timeout,
+    });
+    // With the snapshot, the stage actor's own deadline is used; it is the same absolute time.
+    const stamped = await readSnapshot(p.stateDir, id);
+    const withSnapshot = analyseJournal(plan, entries, stamped?.snapshot);
+    expect(withSnapshot.runningStage).toBe('stage-2');
+    expect(Math.abs((withSnapshot.stageDeadline ?? 0) - (startedAt + timeout))).toBeLessThan(50);
   });
 });

@@ -19,6 +19,8 @@ export interface DeployOptions extends CommonOptions {
   step?: boolean;
   dryRun?: boolean;
   lockWait?: string;
+  /** Take over a stale lock (its process is gone on this host) and proceed. */
+  forceUnlock?: boolean;
 }
 
 /** True when the run would stop to ask the operator before a stage. */
@@ -80,6 +82,7 @@ export async function deployCommand(opts: DeployOptions, io: CliIo): Promise<num
     step,
     colour: output === 'tty' || (io.isTTY === true && io.env.NO_COLOR === undefined),
     lockWaitMs,
+    forceUnlock: opts.forceUnlock === true,
     command: ['deploy', ...process.argv.slice(3)].join(' '),
   });
 }

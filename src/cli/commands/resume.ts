@@ -3,8 +3,10 @@
  * journal and last snapshot, at stage granularity: the statechart starts again with the same id,
  * journal and lock; services found healthy now are not activated again, completed prepare steps
  * are not re-run, the stage that was running keeps its absolute deadline, and a decision that was
- * pending is asked again when the run reaches it. Without an id: the environment's latest
- * interrupted deployment. A changed config refuses (exit 2) unless --force.
+ * pending is asked again when the run reaches it, with its original deadline. A deployment killed
+ * while rolling back continues that rollback instead (src/cli/engine/resume-rollback.ts). Without
+ * an id: the environment's latest interrupted deployment. A changed config refuses (exit 2) unless
+ * --force.
  */
 import { hostname } from 'node:os';
 import { readSecrets } from '../../adapters/env.js';
@@ -107,7 +109,7 @@ export async function resumeCommand(
     readJournal(statePaths.journal(stateDir, meta.id)),
     readSnapshot(stateDir, meta.id).catch(() => undefined),
   ]);
-  const { analyseJournal, rearmDeadlines } = await import('../engine/resume-analysis.js');
+  const { analyseJournal, resumeDeadlines } = await import('../engine/resume-analysis.js');
   const facts = analyseJournal(loaded, entries, stamped?.snapshot);
   const { reopenSession } = await import('../engine/resume-session.js');
   const command = ['resume', ...process.argv.slice(3)].join(' ');
@@ -140,8 +142,37 @@ export async function resumeCommand(
     };
     for (const [k, v] of Object.entries(loaded.vars)) vars[k] = v.value;
     const since = Date.parse(meta.startedAt);
-    const done = await findAlreadyDone(loaded, facts, { stateDir, since, vars });
     const previous = facts.previous ?? (await resumePrevious(loaded, stateDir, meta.id, since));
+    const colour = output === 'tty' || (io.isTTY === true && io.env.NO_COLOR === undefined);
+    if (facts.rollback !== undefined) {
+      // It stopped while rolling back: finish that rollback, do not deploy again.
+      const rb = facts.rollback;
+      await session.journal.append({
+        type: 'resume',
+        by: `${operatorName()}@${hostname()}`,
+        pid: process.pid,
+        phase: facts.phase,
+        tornTail,
+        rollbackRestored: rb.restored,
+      });
+      if (output !== 'json')
+        io.stdout.write(
+          `resuming ${meta.id} (stopped while rolling back): continuing the rollback; already restored: ${rb.restored.join(', ') || 'none'}\n`,
+        );
+      const { continueRollback } = await import('../engine/resume-rollback.js');
+      return await continueRollback({
+        plan: loaded,
+        facts: rb,
+        previous,
+        session,
+        stateDir,
+        io,
+        secrets,
+        output,
+        colour,
+      });
+    }
+    const done = await findAlreadyDone(loaded, facts, { stateDir, since, vars });
     await session.journal.append({
       type: 'resume',
       by: `${operatorName()}@${hostname()}`,
@@ -167,17 +198,23 @@ export async function resumeCommand(
         );
     }
     const { runDeployment } = await import('../engine/run-deployment.js');
+    const deadlines = resumeDeadlines(facts);
     return await runDeployment({
-      plan: rearmDeadlines(loaded, facts, Date.now()),
+      plan: loaded,
       stateDir,
       io,
       output,
       interactive,
       step: false,
-      colour: output === 'tty' || (io.isTTY === true && io.env.NO_COLOR === undefined),
+      colour,
       lockWaitMs: 0,
       command,
-      resume: { session, previous, wrapEffects: (e) => skipAlreadyDone(e, done) },
+      resume: {
+        session,
+        previous,
+        wrapEffects: (e) => skipAlreadyDone(e, done),
+        ...(deadlines === undefined ? {} : { deadlines }),
+      },
     });
   } catch (error) {
     await session.close('interrupted', 'resume-failed', EXIT.failed).catch(() => undefined);

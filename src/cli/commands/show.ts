@@ -69,7 +69,10 @@ export function buildTimeline(entries: JournalEntry[], tornTail = false): Timeli
   const decisions: DecisionLine[] = [];
   const resumes: Timeline['resumes'] = [];
   let end: number | undefined;
+  // After `rollback.resumed` the root is the rollback machine (resume of an interrupted rollback).
+  let rollbackRoot = false;
   for (const e of entries) {
+    if (e.type === 'rollback.resumed') rollbackRoot = true;
     if (e.type === 'resume')
       resumes.push({
         at: e.ts,
@@ -79,7 +82,8 @@ export function buildTimeline(entries: JournalEntry[], tornTail = false): Timeli
     if (e.type === 'deployment.closed') end = e.ts;
     if (e.type === 'transition' && e.actor === e.session && e.actor === 'x:0') {
       const v = e.value;
-      const top = typeof v === 'string' ? v : (Object.keys(v as object)[0] ?? '?');
+      const value = typeof v === 'string' ? v : (Object.keys(v as object)[0] ?? '?');
+      const top = rollbackRoot && value !== 'done' ? 'rollingBack' : value;
       if (phases.at(-1)?.name !== top)
         phases.push({ name: top, state: text(e.status, ''), startedAt: e.ts });
     }

@@ -6,7 +6,7 @@
  */
 import type { JournalEntry } from '../../adapters/journal.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
-import type { PreviousRelease } from '../../machines/deployment-context.js';
+import type { PreviousRelease, ResumeDeadlines } from '../../machines/deployment-context.js';
 import type { PendingDecision } from '../../machines/selectors.js';
 
 /** The facts `resume` acts on. */
@@ -21,6 +21,10 @@ export interface ResumeFacts {
   stageStarts: Record<string, number>;
   /** Stages that had finished (the next stage started, or the root left `activating`). */
   stagesFinished: string[];
+  /** The stage that was running when the journal ends, if any. */
+  runningStage?: string;
+  /** Its absolute deadline (epoch ms): the stage actor's own, else its start + its timeout. */
+  stageDeadline?: number;
   /** Top-level state of the root statechart when the journal ends. */
   phase: string;
   pendingDecision?: PendingDecision;
@@ -28,17 +32,43 @@ export interface ResumeFacts {
   previous?: PreviousRelease;
   /** The root's final output, when the snapshot says it had finished. */
   finished?: { result: string; exitCode: number };
+  /** When it stopped while rolling back: what that rollback had to undo and had undone. */
+  rollback?: RollbackFacts;
+}
+
+/** An interrupted rollback, read from the snapshot (its targets) and the journal (its progress). */
+export interface RollbackFacts {
+  /** Services to roll back, in rollback (reverse activation) order. */
+  targets: string[];
+  /** Services whose rollback finished (restored, or resolved by hand). */
+  restored: string[];
+  /** Prepare steps whose cleanup ran. */
+  cleanedUp: string[];
+  /** 'all' also runs the prepare cleanups; 'failed' (policy rollback-failed) does not. */
+  scope: 'all' | 'failed';
+  /** Why the deployment was rolling back. */
+  reason?: string;
 }
 
 type Ev = { type: string; [k: string]: unknown };
+interface ChildShape {
+  snapshot?: { context?: Record<string, unknown> };
+}
 interface SnapshotShape {
   status?: string;
   output?: { result?: string; exitCode?: number };
-  context?: { previous?: PreviousRelease; pendingDecision?: PendingDecision };
+  context?: {
+    previous?: PreviousRelease;
+    pendingDecision?: PendingDecision;
+    rollbackScope?: 'all' | 'failed';
+    failure?: { reason?: string };
+  };
+  children?: Record<string, ChildShape | undefined>;
 }
 
 const isRoot = (e: JournalEntry): boolean => e.actor === 'x:0' && e.session === 'x:0';
 const upStates = new Set(['healthy', 'degraded']);
+const rolledBack = new Set(['restored', 'resolved-by-hand']);
 
 /** Reads the facts from the journal entries (in seq order) and the stamped snapshot's `snapshot`. */
 export function analyseJournal(
@@ -52,9 +82,15 @@ export function analyseJournal(
   let phase = 'validating';
   let preparedCount = 0;
   let runPrepared = 0;
+  const restored: string[] = [];
+  const cleanedUp: string[] = [];
+  // After `rollback.resumed` the root actor is the rollback machine itself (a resumed rollback):
+  // the phase stays rollingBack and its services report `rolled-back` directly.
+  let rollbackRoot = false;
   for (const e of entries) {
     if (e.type === 'resume') runPrepared = 0;
-    if (e.type === 'transition' && isRoot(e)) {
+    if (e.type === 'rollback.resumed') rollbackRoot = true;
+    if (e.type === 'transition' && isRoot(e) && !rollbackRoot) {
       const v = e.value;
       phase = typeof v === 'string' ? v : (Object.keys(v as object)[0] ?? phase);
     }
@@ -64,10 +100,15 @@ export function analyseJournal(
       const name = String(ev.service);
       const state = String(ev.state);
       if (state === 'activating' && !started.includes(name)) started.push(name);
+      if (state === 'rolled-back' && !restored.includes(name)) restored.push(name);
       last.set(name, state);
     } else if (ev.type === 'stage.update' && ev.status === 'running') {
       const name = String(ev.stage);
       stageStarts[name] ??= Number(ev.at ?? e.ts);
+    } else if (ev.type === 'rollback.step' && rolledBack.has(String(ev.status))) {
+      if (!restored.includes(String(ev.service))) restored.push(String(ev.service));
+    } else if (ev.type === 'rollback.cleanup' && ev.status === 'done') {
+      cleanedUp.push(String(ev.name).replace(/^prepare\./, ''));
     } else if (ev.type === 'xstate.done.actor.prepare') {
       const out = ev.output as
         { exitCode?: number; timedOut?: boolean; canceled?: boolean } | undefined;
@@ -91,24 +132,62 @@ export function analyseJournal(
     stagesFinished,
     phase,
   };
+  const running = startedStages.at(-1);
+  if (running !== undefined && !stagesFinished.includes(running)) {
+    facts.runningStage = running;
+    const deadline =
+      stageDeadlineOf(snap, running) ?? stageStarts[running]! + timeoutOf(plan, running);
+    facts.stageDeadline = deadline;
+  }
   if (snap.context?.previous !== undefined) facts.previous = snap.context.previous;
   if (snap.context?.pendingDecision !== undefined)
     facts.pendingDecision = snap.context.pendingDecision;
   if (snap.status === 'done' && snap.output?.result !== undefined)
     facts.finished = { result: snap.output.result, exitCode: snap.output.exitCode ?? 1 };
+  if (phase === 'rollingBack') facts.rollback = rollbackFacts(snap, started, restored, cleanedUp);
   return facts;
 }
 
+const timeoutOf = (plan: ResolvedPlan, stage: string): number =>
+  plan.stages.find((s) => s.name === stage)?.timeoutMs ?? 0;
+
+/** The stage actor's deadline in the snapshot, when that actor runs `stage`. */
+function stageDeadlineOf(snap: SnapshotShape, stage: string): number | undefined {
+  const ctx = snap.children?.stage?.snapshot?.context as
+    { stage?: { name?: string }; deadline?: number } | undefined;
+  return ctx?.stage?.name === stage && typeof ctx.deadline === 'number' ? ctx.deadline : undefined;
+}
+
+function rollbackFacts(
+  snap: SnapshotShape,
+  started: string[],
+  restored: string[],
+  cleanedUp: string[],
+): RollbackFacts {
+  const steps = snap.children?.rollback?.snapshot?.context?.steps as
+    Array<{ service?: { name?: string } }> | undefined;
+  // The rollback actor's own steps when the snapshot was taken during the rollback; otherwise
+  // everything this deployment started, in reverse (the journal's order).
+  const targets =
+    steps?.map((s) => s.service?.name ?? '').filter((n) => n !== '') ?? [...started].reverse();
+  const scope = steps === undefined ? 'all' : (snap.context?.rollbackScope ?? 'all');
+  const reason = snap.context?.failure?.reason;
+  return { targets, restored, cleanedUp, scope, ...(reason === undefined ? {} : { reason }) };
+}
+
 /**
- * The plan to resume with: the stage that was running when the deployment stopped keeps its
- * ABSOLUTE deadline (started + timeout), so its timeout becomes what is left of it; stages that
- * finished, or never started, keep theirs. Nothing else changes (the config hash included).
+ * The deadlines `resume` re-arms, from the journal's absolute times: the running stage keeps its
+ * deadline, and the decision that was pending keeps its own when it is asked again.
  */
-export function rearmDeadlines(plan: ResolvedPlan, facts: ResumeFacts, now: number): ResolvedPlan {
-  const stages = plan.stages.map((s) => {
-    const at = facts.stageStarts[s.name];
-    if (at === undefined || facts.stagesFinished.includes(s.name)) return s;
-    return { ...s, timeoutMs: Math.max(1, at + s.timeoutMs - now) };
-  });
-  return { ...plan, stages };
+export function resumeDeadlines(facts: ResumeFacts): ResumeDeadlines | undefined {
+  const d = facts.pendingDecision;
+  const out: ResumeDeadlines = {
+    ...(facts.runningStage === undefined || facts.stageDeadline === undefined
+      ? {}
+      : { stage: facts.runningStage, stageDeadline: facts.stageDeadline }),
+    ...(d === undefined
+      ? {}
+      : { decisionDeadline: d.deadline, decision: { kind: d.kind, subject: d.subject } }),
+  };
+  return Object.keys(out).length === 0 ? undefined : out;
 }

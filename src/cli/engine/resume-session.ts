@@ -69,7 +69,7 @@ export async function reopenSession(
     journal,
     logDir: join(dir, 'logs'),
     journalPath: statePaths.journal(stateDir, id),
-    async close(status, result, exitCode) {
+    async close(status, result, exitCode, extra) {
       if (closed) return;
       closed = true;
       await journal.append({ type: 'deployment.closed', status, result, exitCode });
@@ -79,6 +79,7 @@ export async function reopenSession(
         result,
         exitCode,
         finishedAt: new Date().toISOString(),
+        ...(extra?.release === undefined ? {} : { release: extra.release }),
       });
       await releaseLock(stateDir, environment, id);
     },

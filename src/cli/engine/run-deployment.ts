@@ -7,10 +7,15 @@ import { createActor, type Actor } from 'xstate';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import { killAllGroups } from '../../adapters/process-groups.js';
 import { readSecrets, redactSecrets } from '../../adapters/env.js';
+import { describeHolder } from '../../adapters/lock.js';
 import { writeSnapshot } from '../../adapters/store.js';
 import type { DeploymentOutput, DecisionRecord, DeploymentView } from '../../machines/selectors.js';
 import { selectView } from '../../machines/selectors.js';
-import type { DeploymentInput, PreviousRelease } from '../../machines/deployment-context.js';
+import type {
+  DeploymentInput,
+  PreviousRelease,
+  ResumeDeadlines,
+} from '../../machines/deployment-context.js';
 import { composeDeployment, realEffects, type Effects } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -30,6 +35,8 @@ export interface RunOptions {
   step: boolean;
   colour: boolean;
   lockWaitMs: number;
+  /** `--force-unlock`: take over a stale lock (dead pid on this host); a live holder still wins. */
+  forceUnlock?: boolean;
   command: string;
   /** Replaces the real effects (dry-run). */
   effects?: (session: { logDir: string; id: string }) => Effects;
@@ -45,6 +52,8 @@ export interface ResumeHook {
   session: Session;
   previous: PreviousRelease | undefined;
   wrapEffects(effects: Effects): Effects;
+  /** The interrupted deployment's absolute deadlines, re-armed as they were. */
+  deadlines?: ResumeDeadlines;
 }
 
 type DeploymentActor = Actor<ReturnType<typeof composeDeployment>>;
@@ -67,11 +76,22 @@ export async function runDeployment(opts: RunOptions): Promise<number> {
     opts.resume?.session ??
     (opts.dryRun === true
       ? undefined
-      : await openSession(plan, opts.stateDir, opts.command, secretValues, opts.lockWaitMs));
+      : await openSession(plan, opts.stateDir, opts.command, secretValues, {
+          waitMs: opts.lockWaitMs,
+          forceUnlock: opts.forceUnlock === true,
+          onWait: (holder) =>
+            io.stderr.write(
+              `stagecraft: environment ${plan.environment} is locked by ${describeHolder(holder)}; waiting up to ${Math.round(opts.lockWaitMs / 1000)} s (--lock-wait)\n`,
+            ),
+        }));
   if (session !== undefined && 'locked' in session) {
     io.stderr.write(`stagecraft: ${session.message}\n`);
     return session.exitCode;
   }
+  if (session?.tookOver !== undefined)
+    io.stderr.write(
+      `stagecraft: took over the stale lock of ${describeHolder(session.tookOver)} (its process is gone; --force-unlock)\n`,
+    );
   const id = session?.id ?? 'dry-run';
   const logDir = session?.logDir ?? '/dev/null';
   const baseEffects =
@@ -96,6 +116,7 @@ export async function runDeployment(opts: RunOptions): Promise<number> {
     interactive: opts.interactive,
     step: opts.step,
     ...(previous === undefined ? {} : { previous }),
+    ...(opts.resume?.deadlines === undefined ? {} : { resume: opts.resume.deadlines }),
   };
   const logic = composeDeployment(effects);
   const inspector = session === undefined ? undefined : journalInspector(session.journal);
@@ -145,10 +166,12 @@ async function drive(
     await source.settled();
     await ui.finish();
     const code = out.exitCode;
+    const release = actor.getSnapshot().context.release;
     await session?.close(
       statusOf(out, interrupts > 0 && code === EXIT.interrupted),
       out.result,
       code,
+      release === undefined ? {} : { release },
     );
     return code;
   } catch (err) {

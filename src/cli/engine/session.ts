@@ -12,7 +12,9 @@ import {
   describeHolder,
   releaseLock,
   releaseLockSync,
+  takeOverLock,
   type LockInfo,
+  type LockResult,
 } from '../../adapters/lock.js';
 import {
   createDeployment,
@@ -45,8 +47,15 @@ export interface Session {
   journal: Journal;
   logDir: string;
   journalPath: string;
-  /** Marks the deployment finished and releases the lock. */
-  close(status: DeploymentStatus, result: string, exitCode: number): Promise<void>;
+  /** Marks the deployment finished (with the release it recorded, if any) and releases the lock. */
+  close(
+    status: DeploymentStatus,
+    result: string,
+    exitCode: number,
+    extra?: { release?: string },
+  ): Promise<void>;
+  /** The stale lock this session took over (`--force-unlock`), if it did. */
+  tookOver?: LockInfo;
   /** The synchronous last resort on process exit. */
   closeSync(status: DeploymentStatus): void;
 }
@@ -58,13 +67,48 @@ export interface LockedOutcome {
   exitCode: typeof EXIT.locked;
 }
 
+/** How a session waits for, or takes over, the environment lock. */
+export interface LockOptions {
+  /** `--lock-wait`: keep trying this long while another deployment holds it. */
+  waitMs?: number;
+  /** `--force-unlock`: take over a stale lock (its pid is gone on this host); never a live one. */
+  forceUnlock?: boolean;
+  /** Told once when the lock is held and the session starts waiting for it. */
+  onWait?: (holder: LockInfo) => void;
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Takes the lock as `opts` allow; on success, `tookOver` names the stale holder replaced. */
+async function takeLock(
+  stateDir: string,
+  info: LockInfo,
+  opts: LockOptions,
+): Promise<LockResult & { tookOver?: LockInfo }> {
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  let told = false;
+  for (;;) {
+    let r: LockResult & { tookOver?: LockInfo } = await acquireLock(stateDir, info);
+    if (!r.ok && r.stale && opts.forceUnlock === true) {
+      const holder = r.holder;
+      r = await takeOverLock(stateDir, info, { deploymentId: holder.deploymentId });
+      if (r.ok) return { ok: true, tookOver: holder };
+    }
+    const left = deadline - Date.now();
+    if (r.ok || left <= 0) return r;
+    if (!told) opts.onWait?.(r.holder);
+    told = true;
+    await pause(Math.min(200, left));
+  }
+}
+
 /** Opens the state dir, takes the environment lock and creates the deployment record. */
 export async function openSession(
   plan: ResolvedPlan,
   stateDir: string,
   command: string,
   secretValues: string[],
-  lockWaitMs = 0,
+  lock: number | LockOptions = 0,
 ): Promise<Session | LockedOutcome> {
   await ensureStateDir(stateDir);
   const id = newDeploymentId();
@@ -77,15 +121,15 @@ export async function openSession(
     startedAt: new Date().toISOString(),
     command,
   };
-  const lock = await acquireLock(stateDir, info, { waitMs: lockWaitMs });
-  if (!lock.ok) {
-    const stale = lock.stale
-      ? ' Its process is gone (stale lock): run `stagecraft unlock` to release it.'
+  const taken = await takeLock(stateDir, info, typeof lock === 'number' ? { waitMs: lock } : lock);
+  if (!taken.ok) {
+    const stale = taken.stale
+      ? ' Its process is gone (stale lock): run `stagecraft unlock` to release it, or pass --force-unlock.'
       : ' Wait for it to finish, or pass --lock-wait DURATION.';
     return {
       locked: true,
       exitCode: EXIT.locked,
-      message: `environment ${plan.environment} is locked by ${describeHolder(lock.holder)}.${stale}`,
+      message: `environment ${plan.environment} is locked by ${describeHolder(taken.holder)}.${stale}`,
     };
   }
   const { dir, journal } = await createDeployment(
@@ -105,6 +149,8 @@ export async function openSession(
     },
     { secretValues },
   );
+  if (taken.tookOver !== undefined)
+    await journal.append({ type: 'lock.takenOver', from: taken.tookOver, reason: 'stale' });
   let closed = false;
   return {
     id,
@@ -113,7 +159,8 @@ export async function openSession(
     journal,
     logDir: join(dir, 'logs'),
     journalPath: statePaths.journal(stateDir, id),
-    async close(status, result, exitCode) {
+    ...(taken.tookOver === undefined ? {} : { tookOver: taken.tookOver }),
+    async close(status, result, exitCode, extra) {
       if (closed) return;
       closed = true;
       await journal.append({ type: 'deployment.closed', status, result, exitCode });
@@ -123,6 +170,7 @@ export async function openSession(
         result,
         exitCode,
         finishedAt: new Date().toISOString(),
+        ...(extra?.release === undefined ? {} : { release: extra.release }),
       });
       await releaseLock(stateDir, plan.environment, id);
     },
