@@ -62,7 +62,7 @@ export function registerDurableCommands(
       .description('roll the environment back to its previous (or the named) release'),
   )
     .option('--to <id>', 'the deployment id whose release to return to (see `history`)')
-    .option('-y, --yes', 'accepted for symmetry with deploy (rollback never prompts)')
+    .option('-y, --yes', 'no prompts: a failed rollback step is recorded as not restored')
     .option('--plain', 'line output')
     .action(async (opts: RollbackOptions) => {
       const { rollbackCommand } = await import('./commands/rollback.js');

@@ -10,6 +10,8 @@ import { loadPlan } from '../load-plan.js';
 import type { CommonOptions } from '../options.js';
 import { stateDirFor } from '../state-dir.js';
 import { UsageError } from '../usage-error.js';
+import { operatorName } from '../engine/session.js';
+import { outputMode } from './deploy.js';
 
 /** Options of `rollback`. */
 export interface RollbackOptions extends CommonOptions {
@@ -46,7 +48,18 @@ export async function rollbackCommand(opts: RollbackOptions, io: CliIo): Promise
   );
   const { rollbackToRelease } = await import('../engine/release-rollback.js');
   const command = ['rollback', ...process.argv.slice(3)].join(' ');
-  const r = await rollbackToRelease(plan, target, { stateDir, io, command, say });
+  // On a terminal the Ink screen shows each service and asks when a step keeps failing.
+  const tty =
+    outputMode(opts, io) === 'tty'
+      ? { by: operatorName(), interactive: opts.yes !== true }
+      : undefined;
+  const r = await rollbackToRelease(plan, target, {
+    stateDir,
+    io,
+    command,
+    say,
+    ...(tty === undefined ? {} : { tty }),
+  });
   if (r.output === undefined) return r.exitCode;
   const notRestored = r.output.notRestored;
   if (json) {

@@ -12,12 +12,12 @@ import { killAllGroups } from '../../adapters/process-groups.js';
 import { recordRelease, type Release } from '../../adapters/releases.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import type { RollbackInput, RollbackOutput } from '../../machines/child-types.js';
-import type { rollbackMachine } from '../../machines/rollback.machine.js';
-import { composeDeployment, realEffects } from '../compose.js';
+import { composeRollback, realEffects } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { journalInspector } from './journal-inspector.js';
 import { openSession } from './session.js';
+import { loadUi } from '../load-ui.js';
 
 /** What `rollback` reports. */
 export interface ReleaseRollbackResult {
@@ -26,8 +26,15 @@ export interface ReleaseRollbackResult {
   output?: RollbackOutput;
 }
 
-/** The rollback steps that return every service of the plan to `target`, in reverse order. */
-export function releaseRollbackInput(plan: ResolvedPlan, target: Release): RollbackInput {
+/**
+ * The rollback steps that return every service of the plan to `target`, in reverse order.
+ * `interactive`: a failing step asks the operator (the terminal UI) instead of being recorded.
+ */
+export function releaseRollbackInput(
+  plan: ResolvedPlan,
+  target: Release,
+  interactive = false,
+): RollbackInput {
   const steps = plan.rollbackOrder.flatMap((name) => {
     const service = plan.services[name];
     if (service === undefined) return [];
@@ -40,14 +47,37 @@ export function releaseRollbackInput(plan: ResolvedPlan, target: Release): Rollb
       },
     ];
   });
-  return { steps, cleanups: [], retries: plan.policy.retries, interactive: false };
+  return {
+    steps,
+    cleanups: [],
+    retries: plan.policy.retries,
+    interactive,
+    decisionTimeoutMs: plan.policy.decisionTimeoutMs,
+  };
 }
 
-/** Runs the rollback to `target`; `say` receives one human line per service outcome. */
+/** The rollback screen on a terminal (`stagecraft rollback` without --plain/--json). */
+export interface RollbackTty {
+  /** Who answers the prompts (recorded with each decision). */
+  by: string;
+  /** Ask on a failing step (false with --yes). */
+  interactive: boolean;
+}
+
+/**
+ * Runs the rollback to `target`; `say` receives one human line per service outcome (not called
+ * while the terminal UI shows them instead).
+ */
 export async function rollbackToRelease(
   plan: ResolvedPlan,
   target: Release,
-  opts: { stateDir: string; io: CliIo; command: string; say: (line: string) => void },
+  opts: {
+    stateDir: string;
+    io: CliIo;
+    command: string;
+    say: (line: string) => void;
+    tty?: RollbackTty;
+  },
 ): Promise<ReleaseRollbackResult> {
   const secrets = readSecrets(plan.secretNames, opts.io.env).values;
   const session = await openSession(plan, opts.stateDir, opts.command, Object.values(secrets));
@@ -64,19 +94,19 @@ export async function rollbackToRelease(
     logDir: session.logDir,
   });
   // The rollback machine exactly as compose.ts binds it for deployments.
-  const logic = composeDeployment(effects).implementations.actors
-    .rollback as unknown as typeof rollbackMachine;
+  const logic = composeRollback(effects);
   const journal = journalInspector(session.journal);
   const inspect = (ev: InspectionEvent): void => {
     journal(ev);
     if (ev.type !== '@xstate.event') return;
     const e = ev.event as { type: string; service?: string; state?: string; reason?: string };
+    if (opts.tty !== undefined) return;
     if (e.type === 'service.update' && (e.state === 'rolled-back' || e.state === 'rollback-failed'))
       opts.say(`  ${e.service ?? '?'}: ${e.state}${e.reason ? ` (${e.reason})` : ''}`);
   };
   await session.journal.append({ type: 'rollback.target', release: target.label, from: target.id });
   const actor = createActor(logic, {
-    input: releaseRollbackInput(plan, target),
+    input: releaseRollbackInput(plan, target, opts.tty?.interactive ?? false),
     inspect,
   });
   const onSignal = (): void => {
@@ -87,6 +117,19 @@ export async function rollbackToRelease(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const ui =
+    opts.tty === undefined
+      ? undefined
+      : (await loadUi(() => import('../../ui/render-rollback.js'))).renderRollback(actor, {
+          project: plan.project,
+          environment: plan.environment,
+          target: `${target.label} (deployment ${target.id})`,
+          deploymentId: session.id,
+          journalPath: session.journalPath,
+          by: opts.tty.by,
+          exitCode: (out) => (out.complete ? EXIT.ok : EXIT.manual),
+          onInterrupt: onSignal,
+        });
   try {
     const output = await new Promise<RollbackOutput>((resolve, reject) => {
       actor.subscribe({
@@ -103,6 +146,8 @@ export async function rollbackToRelease(
       });
       actor.start();
     });
+    // The screen shows its final summary, then unmounts itself.
+    await ui?.waitUntilExit();
     if (output.complete) {
       await recordRelease(
         opts.stateDir,
@@ -110,12 +155,13 @@ export async function rollbackToRelease(
         { ...target, id: session.id, at: new Date().toISOString() },
         { secretNames: plan.secretNames, secretValues: Object.values(secrets) },
       );
-      await session.close('succeeded', 'rolled-back', EXIT.ok);
+      await session.close('succeeded', 'rolled-back', EXIT.ok, { release: target.label });
       return { exitCode: EXIT.ok, deploymentId: session.id, output };
     }
     await session.close('rollback-incomplete', 'rollback-incomplete', EXIT.manual);
     return { exitCode: EXIT.manual, deploymentId: session.id, output };
   } catch (error) {
+    ui?.unmount();
     await session.close('failed', 'bug', EXIT.manual);
     throw error;
   } finally {

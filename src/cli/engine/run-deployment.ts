@@ -23,6 +23,7 @@ import { startReporter, type ReportSource } from '../reporters/reporter.js';
 import { MACHINE_VERSION, openSession, operatorName, type Session } from './session.js';
 import { journalInspector } from './journal-inspector.js';
 import { previousState } from './previous.js';
+import { loadUi } from '../load-ui.js';
 
 /** How the deployment is shown and decided. */
 export interface RunOptions {
@@ -266,7 +267,7 @@ async function mount(
   redact: (t: string) => string,
 ): Promise<Mounted> {
   if (opts.output === 'tty') {
-    const { renderDeployment } = await import('../../ui/render.js');
+    const { renderDeployment } = await loadUi(() => import('../../ui/render.js'));
     const { tailOfLog } = await import('./log-tail.js');
     const ui = renderDeployment(actor, {
       by: operatorName(),
