@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 /** Parsed fields of /proc/<pid>/stat that stagecraft needs. */
 export interface ProcStat {
   state: string;
+  ppid: number;
   pgrp: number;
   /** Start time in clock ticks after boot: with the pid, identifies a process across pid reuse. */
   startTime: number;
@@ -26,7 +27,12 @@ export function readProcStat(pid: number): ProcStat | undefined {
   }
   // The command name (field 2) is in parentheses and may contain spaces: split after the last ')'.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: rest[0] ?? '?', pgrp: Number(rest[2]), startTime: Number(rest[19]) };
+  return {
+    state: rest[0] ?? '?',
+    ppid: Number(rest[1]),
+    pgrp: Number(rest[2]),
+    startTime: Number(rest[19]),
+  };
 }
 
 /** True while the process exists and is not a zombie. */

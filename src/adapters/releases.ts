@@ -4,9 +4,9 @@
  * with the variables of the release that was live before. Secret values are never stored.
  */
 import { mkdir } from 'node:fs/promises';
-import { readJsonFile, writeFileAtomic } from './fs-atomic.js';
+import { writeFileAtomic } from './fs-atomic.js';
 import { redactSecrets } from './journal.js';
-import { checkStateDir, ensureStateDir, statePaths, StoreError } from './store.js';
+import { checkStateDir, ensureStateDir, readStateJson, statePaths, StoreError } from './store.js';
 
 /** One release of an environment. `id` is the deployment id that recorded it; `at` is ISO 8601. */
 export interface Release {
@@ -30,16 +30,7 @@ export interface ReleaseSecrets {
 
 async function readAll(stateDir: string, environment: string): Promise<Release[]> {
   const path = statePaths.release(stateDir, environment);
-  let raw: unknown;
-  try {
-    raw = await readJsonFile(path);
-  } catch {
-    throw new StoreError(
-      'state-corrupt',
-      `${path} is not valid JSON; restore it or move it aside`,
-      path,
-    );
-  }
+  const raw = await readStateJson(path, 'restore it or move it aside');
   if (raw === undefined) return [];
   if (!Array.isArray(raw))
     throw new StoreError('state-corrupt', `${path} is not a list of releases`, path);

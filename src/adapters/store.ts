@@ -196,14 +196,22 @@ function serialise(value: unknown, options: RedactOptions): string {
   return `${JSON.stringify(redactSecrets(value, options.secretValues ?? []), null, 2)}\n`;
 }
 
+/**
+ * A JSON file of the state dir; `undefined` when it is absent. One that does not parse is a
+ * `state-corrupt` StoreError naming the file, followed by `hint` (what the operator can do).
+ */
+export async function readStateJson(path: string, hint?: string): Promise<unknown> {
+  try {
+    return await readJsonFile(path);
+  } catch {
+    const what = `${path} is not valid JSON`;
+    throw new StoreError('state-corrupt', hint === undefined ? what : `${what}; ${hint}`, path);
+  }
+}
+
 /** Read one deployment's meta.json; `undefined` when there is no such deployment. */
 export async function readMeta(stateDir: string, id: string): Promise<DeploymentMeta | undefined> {
-  const path = statePaths.meta(stateDir, id);
-  try {
-    return (await readJsonFile(path)) as DeploymentMeta | undefined;
-  } catch {
-    throw new StoreError('state-corrupt', `${path} is not valid JSON`, path);
-  }
+  return (await readStateJson(statePaths.meta(stateDir, id))) as DeploymentMeta | undefined;
 }
 
 const metaQueues = new Map<string, Promise<unknown>>();
@@ -264,16 +272,7 @@ export async function readSnapshot(
   id: string,
 ): Promise<StampedSnapshot | undefined> {
   const path = statePaths.snapshot(stateDir, id);
-  let raw: unknown;
-  try {
-    raw = await readJsonFile(path);
-  } catch {
-    throw new StoreError(
-      'state-corrupt',
-      `${path} is not valid JSON; the deployment cannot be resumed`,
-      path,
-    );
-  }
+  const raw = await readStateJson(path, 'the deployment cannot be resumed');
   if (raw === undefined) return undefined;
   const s = raw as Partial<StampedSnapshot>;
   if (

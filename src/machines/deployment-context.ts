@@ -1,9 +1,10 @@
 /**
  * The deployment machine's context (plain, journaled data) and the pure functions that build and
- * update it: view rows from forwarded events, rollback steps, decision requests, final results.
+ * update it: view rows from forwarded events, resumed deadlines, verification verdicts (rollback
+ * input and result: deployment-rollback.ts; decision requests: deployment-requests.ts).
  */
-import type { PrepareStepSpec, ResolvedPlan } from '../config/plan-types.js';
-import type { RollbackInput, RollbackOutput, VerificationOutput } from './child-types.js';
+import type { ResolvedPlan } from '../config/plan-types.js';
+import type { VerificationOutput } from './child-types.js';
 import type { HealthAttemptEvent, ServiceUpdateEvent, StageUpdateEvent } from './events.js';
 import type {
   DecisionKind,
@@ -117,6 +118,14 @@ export {
   readinessRequest,
   rollbackStepRequest,
 } from './deployment-requests.js';
+// So do the rollback's input and result (deployment-rollback.ts).
+export {
+  preparedCleanups,
+  rollbackInput,
+  rollbackResult,
+  rollbackSteps,
+  rollbackTargets,
+} from './deployment-rollback.js';
 
 /** The initial context. */
 export function initialContext(input: DeploymentInput, now: number): DeploymentContext {
@@ -167,7 +176,8 @@ export function initialContext(input: DeploymentInput, now: number): DeploymentC
   };
 }
 
-const finishedStates = new Set([
+/** Service states that end a row's activity (its `finishedAt` is set). */
+export const finishedStates: ReadonlySet<string> = new Set([
   'healthy',
   'degraded',
   'unhealthy',
@@ -283,50 +293,6 @@ export function resumedDecisionDeadline(
   return r.decisionDeadline;
 }
 
-/** Services to roll back under the current scope, in reverse activation order. */
-export function rollbackTargets(ctx: DeploymentContext): string[] {
-  const all = [...ctx.started].reverse();
-  if (ctx.rollbackScope === 'all') return all;
-  const inFlight = new Set(['activating', 'checking', 'failed', 'unhealthy']);
-  return all.filter(
-    (n) => n === ctx.failure?.service || inFlight.has(ctx.services[n]?.state ?? 'pending'),
-  );
-}
-
-/** The rollback machine's input. */
-export function rollbackInput(ctx: DeploymentContext): RollbackInput {
-  const steps = rollbackTargets(ctx).flatMap((name) => {
-    const service = ctx.plan.services[name];
-    if (service === undefined) return [];
-    const previousEnv = ctx.previous?.env[name];
-    return [
-      {
-        service,
-        wasRunning: ctx.previous?.running.includes(name) ?? false,
-        ...(previousEnv === undefined ? {} : { previousEnv }),
-      },
-    ];
-  });
-  const cleanups: PrepareStepSpec[] =
-    ctx.rollbackScope === 'all'
-      ? ctx.plan.prepare.filter((p) => p.cleanup !== undefined).reverse()
-      : [];
-  return {
-    steps,
-    cleanups,
-    retries: ctx.plan.policy.retries,
-    interactive: ctx.interactive,
-    decisionTimeoutMs: ctx.plan.policy.decisionTimeoutMs,
-  };
-}
-
-/** Prepare steps whose cleanup must run after a prepare failure, in reverse order. */
-export function preparedCleanups(ctx: DeploymentContext): PrepareStepSpec[] {
-  return ctx.plan.prepare
-    .filter((p) => ctx.prepared.includes(p.name) && p.cleanup !== undefined)
-    .reverse();
-}
-
 /** Warnings from the readiness findings that failed. */
 export function readinessWarnings(v: VerificationOutput): string[] {
   return v.findings
@@ -344,25 +310,4 @@ export function verificationFailure(v: VerificationOutput): string | undefined {
     return `not ready for production: ${critical.map((f) => `${f.name}: ${f.detail}`).join('; ')}`;
   }
   return undefined;
-}
-
-/** The result after a rollback finished. */
-export function rollbackResult(ctx: DeploymentContext, out: RollbackOutput): DeploymentOutput {
-  const reason = ctx.failure?.reason ?? 'rolled back';
-  if (out.complete && !out.aborted) {
-    return {
-      result: 'failed',
-      exitCode: ctx.interrupted ? 130 : 1,
-      reason,
-      restored: out.restored,
-      notRestored: [],
-    };
-  }
-  return {
-    result: 'rollback-incomplete',
-    exitCode: 3,
-    reason: `${reason}; rollback incomplete`,
-    restored: out.restored,
-    notRestored: out.notRestored,
-  };
 }

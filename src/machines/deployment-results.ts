@@ -39,13 +39,6 @@ export const interruptFailure = (reason: string): DeploymentFailure => ({
   canSkip: false,
 });
 
-/** A failure that offers neither retry nor skip (an unexpected error). */
-export const errorFailure = (
-  source: 'error' | 'verify',
-  reason: string,
-  canRetry = false,
-): DeploymentFailure => ({ source, reason, canRetry, canSkip: false });
-
 /** How a prepare or cleanup command ended, with its last output line. */
 export const commandDetail = (o: CommandOutcome): string =>
   o.error ??

@@ -42,6 +42,48 @@ const serviceRollbackSlot: ServiceRollbackLogic = fromPromise<
 >(() => Promise.reject(new Error('serviceRollback is not bound (src/cli/compose.ts binds it)')));
 
 /** The rollback machine; `serviceRollback` and `runCommand` are placeholders bound by compose. */
+/**
+ * A restore step that failed, by exit code or by a crash alike: retry it while the policy allows,
+ * else ask the operator (interactive), else record it as not restored and go on.
+ */
+const stepFailed = [
+  {
+    guard: 'canAutoRetry',
+    target: 'restoring',
+    reenter: true,
+    actions: ['recordStepFailure', 'countAttempt'],
+  },
+  { guard: 'isInteractive', target: 'awaitingDecision', actions: 'recordStepFailure' },
+  {
+    target: 'next',
+    actions: [
+      'recordStepFailure',
+      { type: 'notify', params: { kind: 'step.failed' } },
+      'giveUpStep',
+      'advanceStep',
+    ],
+  },
+] as const;
+
+/** A prepare cleanup that failed: retry it while the policy allows, else record it and go on. */
+const cleanupFailed = [
+  {
+    guard: 'canAutoRetry',
+    target: 'cleaningUp',
+    reenter: true,
+    actions: ['recordCleanupFailure', 'countAttempt'],
+  },
+  {
+    target: 'next',
+    actions: [
+      'recordCleanupFailure',
+      'giveUpCleanup',
+      { type: 'notify', params: { kind: 'cleanup.failed' } },
+      'advanceCleanup',
+    ],
+  },
+] as const;
+
 export const rollbackMachine = setup({
   types: {
     input: {} as RollbackInput,
@@ -193,41 +235,9 @@ export const rollbackMachine = setup({
               'advanceStep',
             ],
           },
-          {
-            guard: 'canAutoRetry',
-            target: 'restoring',
-            reenter: true,
-            actions: ['recordStepFailure', 'countAttempt'],
-          },
-          { guard: 'isInteractive', target: 'awaitingDecision', actions: 'recordStepFailure' },
-          {
-            target: 'next',
-            actions: [
-              'recordStepFailure',
-              { type: 'notify', params: { kind: 'step.failed' } },
-              'giveUpStep',
-              'advanceStep',
-            ],
-          },
+          ...stepFailed,
         ],
-        onError: [
-          {
-            guard: 'canAutoRetry',
-            target: 'restoring',
-            reenter: true,
-            actions: ['recordStepFailure', 'countAttempt'],
-          },
-          { guard: 'isInteractive', target: 'awaitingDecision', actions: 'recordStepFailure' },
-          {
-            target: 'next',
-            actions: [
-              'recordStepFailure',
-              { type: 'notify', params: { kind: 'step.failed' } },
-              'giveUpStep',
-              'advanceStep',
-            ],
-          },
-        ],
+        onError: stepFailed,
       },
     },
     awaitingDecision: {
@@ -282,39 +292,9 @@ export const rollbackMachine = setup({
               'advanceCleanup',
             ],
           },
-          {
-            guard: 'canAutoRetry',
-            target: 'cleaningUp',
-            reenter: true,
-            actions: ['recordCleanupFailure', 'countAttempt'],
-          },
-          {
-            target: 'next',
-            actions: [
-              'recordCleanupFailure',
-              'giveUpCleanup',
-              { type: 'notify', params: { kind: 'cleanup.failed' } },
-              'advanceCleanup',
-            ],
-          },
+          ...cleanupFailed,
         ],
-        onError: [
-          {
-            guard: 'canAutoRetry',
-            target: 'cleaningUp',
-            reenter: true,
-            actions: ['recordCleanupFailure', 'countAttempt'],
-          },
-          {
-            target: 'next',
-            actions: [
-              'recordCleanupFailure',
-              'giveUpCleanup',
-              { type: 'notify', params: { kind: 'cleanup.failed' } },
-              'advanceCleanup',
-            ],
-          },
-        ],
+        onError: cleanupFailed,
       },
     },
     done: { type: 'final' },

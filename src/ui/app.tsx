@@ -12,7 +12,7 @@ import { FinishedStages } from './finished-stages.js';
 import { Footer, Help, helpHeight } from './footer.js';
 import { Header } from './header.js';
 import { LogTail } from './log-tail.js';
-import { Prompt } from './prompt.js';
+import { Prompt, promptLines } from './prompt.js';
 import { ServiceRows } from './service-rows.js';
 import type { UiActor, UiOptions } from './ui-types.js';
 import { useOperatorKeys } from './use-operator-keys.js';
@@ -50,9 +50,8 @@ export function DeploymentApp({ actor, options }: DeploymentAppProps) {
   const height = stdout.rows > 0 ? stdout.rows : 24;
   const decision = done ? undefined : view.pendingDecision;
   const warnings = done ? [] : view.warnings.slice(-2);
-  const promptLines = decision === undefined ? 0 : 6 + decision.choices.length;
   // header, rows title, counts line, footer, and the line Ink keeps for the cursor
-  const fixed = 5 + warnings.length + promptLines;
+  const fixed = 5 + warnings.length + promptLines(decision);
   const helpLines = keys.showHelp ? helpHeight : 0;
   const logLines = logShown ? Math.max(0, Math.min(5, height - fixed - helpLines - 4)) : 0;
   const rowBudget = Math.max(1, height - fixed - helpLines - (logShown ? logLines + 1 : 0));

@@ -8,8 +8,13 @@ import type { PendingDecision } from '../machines/selectors.js';
 import { useTone } from './colors.js';
 import { choiceLabel, decisionTitle, formatCountdown } from './view-helpers.js';
 
-/** Lines a prompt takes at most (border 2, title 1, message 2, choices ≤ 4, countdown 1). */
-export const promptHeight = 10;
+/**
+ * Lines the prompt for `decision` takes (border 2, title 1, message 2, a line per choice,
+ * countdown 1); 0 without a decision.
+ */
+export function promptLines(decision: { choices: readonly unknown[] } | undefined): number {
+  return decision === undefined ? 0 : 6 + decision.choices.length;
+}
 
 /** Props of Prompt. */
 export interface PromptProps {

@@ -2,12 +2,9 @@
  * The entry `stagecraft down` calls on a terminal: the confirmation, then the stop progress.
  * The CLI stops the services and reports each step; the screen only shows and asks.
  */
-import { render } from 'ink';
-import { ColorsContext, colorsWanted } from './colors.js';
 import { DownApp } from './down-app.js';
 import { DownProgress, type DownRowState } from './down-progress.js';
-import { ErrorBoundary } from './error-boundary.js';
-import { inkOptions, type RenderStreams } from './render-rollback.js';
+import { mountScreen, type RenderStreams } from './mount.js';
 
 export type { DownRowState } from './down-progress.js';
 
@@ -42,20 +39,10 @@ export function renderDown(opts: RenderDownOptions): DownUi {
     progress.answered(yes);
     answer(yes);
   };
-  const colors = opts.colors ?? colorsWanted();
-  const instance = render(
-    <ColorsContext.Provider value={colors}>
-      <ErrorBoundary>
-        <DownApp progress={progress} onAnswer={onAnswer} />
-      </ErrorBoundary>
-    </ColorsContext.Provider>,
-    inkOptions(opts),
-  );
-  // Ink creates the exit promise lazily; one created after unmount never settles (render.tsx).
-  const exited = instance.waitUntilExit().then(() => undefined);
-  exited.catch(() => undefined);
+  const ui = mountScreen(() => <DownApp progress={progress} onAnswer={onAnswer} />, opts);
+  const exited = ui.waitUntilExit();
   const close = async (): Promise<void> => {
-    instance.unmount();
+    ui.unmount();
     await exited.catch(() => undefined);
   };
   return {

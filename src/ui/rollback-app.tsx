@@ -9,7 +9,7 @@ import { useEffect, useState } from 'react';
 import { choiceKeys, choiceToEvent, type Choice } from '../machines/selectors.js';
 import type { RollbackDecisionEvent, RollbackOutput } from '../machines/rollback-types.js';
 import { useTone } from './colors.js';
-import { Prompt } from './prompt.js';
+import { Prompt, promptLines } from './prompt.js';
 import { RollbackRows, rowBusy } from './rollback-rows.js';
 import { selectRollbackView, type RollbackSnapshotLike } from './rollback-view.js';
 import { useDecisionKeys } from './use-decision-keys.js';
@@ -62,9 +62,8 @@ export function RollbackApp({ actor, options }: { actor: RollbackUiActor; option
   }, [done, exit]);
 
   const height = stdout.rows > 0 ? stdout.rows : 24;
-  const promptLines = decision === undefined ? 0 : 6 + decision.choices.length;
   const cleanupLines = view.cleanups.length === 0 ? 0 : Math.min(view.cleanups.length, 3) + 1;
-  const stepBudget = Math.max(1, height - 5 - promptLines - cleanupLines);
+  const stepBudget = Math.max(1, height - 5 - promptLines(decision) - cleanupLines);
 
   return (
     <Box flexDirection="column">

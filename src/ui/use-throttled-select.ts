@@ -1,7 +1,7 @@
 /**
  * A selector over any observable actor, re-run at most once per `frameMs`: a burst of snapshot
- * notifications costs one selection and one render per frame (the rollback screen's twin of
- * useThrottledView).
+ * notifications costs one selection and one render per frame (the deployment view and the rollback
+ * screen both render through it).
  */
 import { useEffect, useRef, useState } from 'react';
 
@@ -39,6 +39,7 @@ export function useThrottledSelect<S, V>(actor: Observable<S>, select: (snapshot
       timer = setTimeout(flush, Math.max(0, lastFlush + frameMs - Date.now()));
     };
     const subscription = actor.subscribe({ next: schedule, error: schedule, complete: schedule });
+    // The snapshot may have moved on between the first render and this subscription.
     if (actor.getSnapshot() !== shown) schedule();
     return () => {
       subscription.unsubscribe();

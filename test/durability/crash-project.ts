@@ -1,15 +1,17 @@
 /**
  * Helpers for the durability tests: a private copy of test/fixtures/crash-stack with a free port,
- * marker counts, the journal, a seeded PRNG, and spawning the built CLI.
+ * marker counts, the journal, and spawning the built CLI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { readJournal, type JournalEntry } from '../../src/adapters/journal.js';
 import { readRegistry, registryPath } from '../../src/adapters/process-registry.js';
 import { isAlive } from '../../src/adapters/proc-state.js';
 import { BIN, ROOT } from '../cli/helpers.js';
+import { killEverythingIn } from '../engine/proc-watch.js';
 import { freePort, runCli, type CliRun } from '../engine/example-project.js';
 
 export { runCli, type CliRun };
@@ -42,16 +44,31 @@ export async function crashProject(): Promise<CrashProject> {
       return text.split('\n').filter((l) => l !== '').length;
     },
     async cleanup() {
-      // The registry lists every process service any run started: killing their groups is `down`.
-      for (const pid of await registeredPids(stateDir)) {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
+      // A CLI a failed test left running would go on starting services: it goes first.
+      await Promise.all([...running].filter((r) => r.args.includes(dir)).map((r) => r.stop()));
+      // `down` stops what the runs left up; a service the CLI was killed before recording (or a
+      // down refused by a stale lock) is killed by registry pid and by working directory.
+      await runCli(['down', '--yes', ...args()], { timeoutMs: 20_000 }).catch(() => undefined);
+      await killEverythingIn(dir);
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A factory of crash-stack copies for the calling test file: every copy it made is cleaned up
+ * (its CLI runs, services and anything else running in it stopped, the dir removed) after the
+ * test that made it.
+ */
+export function crashProjects(): () => Promise<CrashProject> {
+  const made: CrashProject[] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((p) => p.cleanup()));
+  });
+  return async () => {
+    const p = await crashProject();
+    made.push(p);
+    return p;
   };
 }
 
@@ -97,18 +114,6 @@ export function seenHealthy(entries: JournalEntry[]): string[] {
   return [...out];
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A running CLI child, its output so far, and a promise of its exit. */
 export interface Spawned {
   child: ChildProcess;
@@ -118,6 +123,9 @@ export interface Spawned {
   /** Resolves when stdout (or `stream`) matches (or rejects after `ms`). */
   waitFor(re: RegExp, ms?: number, stream?: 'stdout' | 'stderr'): Promise<void>;
 }
+
+/** CLI children still running, with their arguments (a project's cleanup stops its own). */
+const running = new Set<{ args: string[]; stop(): Promise<unknown> }>();
 
 /** Spawns the built CLI without a terminal. */
 export function spawnCli(args: string[]): Spawned {
@@ -140,6 +148,15 @@ export function spawnCli(args: string[]): Spawned {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
+  const entry = {
+    args,
+    stop: () => {
+      child.kill('SIGKILL');
+      return exited;
+    },
+  };
+  running.add(entry);
+  void exited.then(() => running.delete(entry));
   return {
     child,
     stdout: () => out,

@@ -7,13 +7,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { mulberry32 } from '../cli/fuzz-mutations.js';
 import { ROOT } from '../cli/helpers.js';
 import {
   crashProject,
   journalOf,
   onlyDeployment,
   runCli,
-  seededRandom,
   seenHealthy,
   spawnCli,
   type CrashProject,
@@ -74,7 +74,7 @@ async function crashAndResume(delayMs: number): Promise<RunFigures> {
 describe('crash test', () => {
   test('a deployment killed with SIGKILL at 20 seeded moments always resumes to success without re-running healthy activations', async () => {
     const duration = await calibrate();
-    const random = seededRandom(SEED);
+    const random = mulberry32(SEED);
     const delays = Array.from({ length: RUNS }, () => Math.round(random() * duration));
     // Two lanes in parallel (each run has its own copy and port) keep the test near 30 s.
     const lane = async (mine: number[]) => {

@@ -7,25 +7,17 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isAlive, waitFor } from '../../src/adapters/proc-state.js';
 import {
-  crashProject,
+  crashProjects,
   noRegisteredProcessAlive,
   runCli,
   spawnCli,
   type CrashProject,
 } from './crash-project.js';
 
-const projects: CrashProject[] = [];
-afterEach(async () => {
-  await Promise.all(projects.splice(0).map((p) => p.cleanup()));
-});
-async function project(): Promise<CrashProject> {
-  const p = await crashProject();
-  projects.push(p);
-  return p;
-}
+const project = crashProjects();
 
 async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', '']);

@@ -2,29 +2,17 @@
  * Deadlines re-armed on resume (issue 6): the deployment machine with fake actors, started the way
  * `resume` starts it (input.resume), and the journal analysis that finds those deadlines.
  */
-import { createActor, fromPromise, toPromise, waitFor, type Actor } from 'xstate';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { toPromise, waitFor, type Actor } from 'xstate';
+import { describe, expect, it, vi } from 'vitest';
 import type { JournalEntry } from '../../src/adapters/journal.js';
 import { analyseJournal, resumeDeadlines } from '../../src/cli/engine/resume-analysis.js';
 import type { ResolvedPlan } from '../../src/config/plan-types.js';
-import type {
-  RollbackInput,
-  RollbackOutput,
-  VerificationInput,
-  VerificationOutput,
-} from '../../src/machines/child-types.js';
-import type {
-  CommandOutcome,
-  PrerequisiteReport,
-  ProbeInput,
-  ProbeOutcome,
-  RunCommandInput,
-} from '../../src/machines/contracts.js';
 import type { ResumeDeadlines } from '../../src/machines/deployment-context.js';
-import { deploymentMachine } from '../../src/machines/deployment.machine.js';
-import { stageMachine } from '../../src/machines/stage.machine.js';
-import { fakeService, type FakeOutcome } from '../machines/deployment-fakes.js';
+import type { deploymentMachine } from '../../src/machines/deployment.machine.js';
+import { deploy, type DeployRun } from '../machines/deployment-harness.js';
+import type { FakeOutcome } from '../machines/deployment-fakes.js';
 import { plan } from '../machines/deployment-fixtures.js';
+import { fakeTimeFor } from '../machines/fake-time.js';
 
 const T0 = Date.UTC(2026, 10, 26, 8, 0, 0);
 const askPlan = (): ResolvedPlan =>
@@ -32,78 +20,16 @@ const askPlan = (): ResolvedPlan =>
     policy: { onFailure: 'ask', degraded: 'continue', retries: 0, decisionTimeoutMs: 60_000 },
   });
 
+const track = fakeTimeFor((r: DeployRun) => r.actor.stop(), { now: T0 });
+
 /** The deployment machine with fake effects, started as `resume` starts it. */
 function resumed(
   p: ResolvedPlan,
   services: Record<string, FakeOutcome[]>,
   resume: ResumeDeadlines,
 ): Actor<typeof deploymentMachine> {
-  const ok: CommandOutcome = {
-    exitCode: 0,
-    durationMs: 1,
-    timedOut: false,
-    canceled: false,
-    outputTail: '',
-  };
-  const machine = deploymentMachine.provide({
-    actors: {
-      checkPrerequisites: fromPromise<PrerequisiteReport, { plan: ResolvedPlan }>(() =>
-        Promise.resolve({ ok: true, checks: [] }),
-      ),
-      runCommand: fromPromise<CommandOutcome, RunCommandInput>(() => Promise.resolve(ok)),
-      stage: stageMachine.provide({
-        actors: {
-          service: fakeService(services, []),
-          runProbe: fromPromise<ProbeOutcome, ProbeInput>(() =>
-            Promise.resolve({ ok: true, detail: 'ok', durationMs: 1 }),
-          ),
-        },
-      }),
-      verification: fromPromise<VerificationOutput, VerificationInput>(() =>
-        Promise.resolve({
-          integration: { ok: true, failures: [] },
-          readiness: 'ready',
-          findings: [],
-        }),
-      ),
-      rollback: fromPromise<RollbackOutput, RollbackInput>(({ input }) =>
-        Promise.resolve({
-          complete: true,
-          restored: input.steps.map((s) => s.service.name),
-          notRestored: [],
-          aborted: false,
-        }),
-      ),
-      recordRelease: fromPromise<{ release: string }, { plan: ResolvedPlan; deploymentId: string }>(
-        () => Promise.resolve({ release: 'r2' }),
-      ),
-    },
-  });
-  const actor = createActor(machine, {
-    input: {
-      plan: p,
-      deploymentId: 'dep-1',
-      interactive: true,
-      step: false,
-      monitor: false,
-      resume,
-    },
-  });
-  actor.subscribe({ error: () => undefined });
-  actors.push(actor);
-  actor.start();
-  return actor;
+  return track(deploy({ plan: p, services, interactive: true, monitor: false, resume })).actor;
 }
-
-const actors: Array<Actor<typeof deploymentMachine>> = [];
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  for (const a of actors.splice(0)) a.stop();
-  vi.useRealTimers();
-});
 
 const stageDeadline = (a: Actor<typeof deploymentMachine>): unknown =>
   (a.getSnapshot().children.stage?.getSnapshot() as { context?: { deadline?: number } })?.context

@@ -6,9 +6,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isAlive } from '../../src/adapters/proc-state.js';
-import { crashProject, journalOf, runCli, spawnCli, type CrashProject } from './crash-project.js';
+import { crashProjects, journalOf, runCli, spawnCli, type CrashProject } from './crash-project.js';
 
 /** The crash stack plus `bad`, whose activation exits $BAD_EXIT and whose first rollback hangs. */
 const config = `name: crash-stack
@@ -36,20 +36,8 @@ echo "$RELEASE" > "markers/$1.ok"
 if [ ! -f "markers/$1.hung" ]; then echo $$ > "markers/$1.hung"; sleep 10; fi
 `;
 
-const projects: CrashProject[] = [];
-afterEach(async () => {
-  for (const p of projects) {
-    const hung = Number(await readFile(join(p.dir, 'markers', 'bad.hung'), 'utf8').catch(() => 0));
-    if (hung > 0) {
-      try {
-        process.kill(-hung, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  }
-  await Promise.all(projects.splice(0).map((p) => p.cleanup()));
-});
+// A rollback step left hanging (`sleep`) runs in the project's dir: its cleanup kills it too.
+const project = crashProjects();
 
 async function served(p: CrashProject): Promise<string> {
   const res = await request(`http://127.0.0.1:${p.port}/`);
@@ -63,8 +51,7 @@ const lines = async (p: CrashProject, file: string) =>
 
 describe('resume of a deployment killed during its rollback', () => {
   test('continues the rollback with the previous release, restores v1, and exits 1', async () => {
-    const p = await crashProject();
-    projects.push(p);
+    const p = await project();
     await writeFile(join(p.dir, 'stagecraft.config.yaml'), config);
     await writeFile(join(p.dir, 'slow-rollback.sh'), slowRollback);
     expect((await runCli(['deploy', '--yes', '--plain', ...p.args()])).code).toBe(0);

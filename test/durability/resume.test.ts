@@ -5,12 +5,12 @@
  */
 import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { loadPlan } from '../../src/cli/load-plan.js';
 import { analyseJournal, resumeDeadlines } from '../../src/cli/engine/resume-analysis.js';
 import { readSnapshot } from '../../src/adapters/store.js';
 import {
-  crashProject,
+  crashProjects,
   journalOf,
   onlyDeployment,
   runCli,
@@ -18,15 +18,11 @@ import {
   type CrashProject,
 } from './crash-project.js';
 
-const projects: CrashProject[] = [];
-afterEach(async () => {
-  await Promise.all(projects.splice(0).map((p) => p.cleanup()));
-});
+const project = crashProjects();
 
 /** Deploys and kills the orchestrator with SIGKILL once `b` is activating (a and web healthy). */
 async function crashed(): Promise<{ p: CrashProject; id: string }> {
-  const p = await crashProject();
-  projects.push(p);
+  const p = await project();
   const d = spawnCli(p.args('deploy', '--yes', '--json'));
   await d.waitFor(/"service":"b"[^}]*"state":"activating"/);
   d.child.kill('SIGKILL');

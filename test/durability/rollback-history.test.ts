@@ -5,13 +5,10 @@
 import { request } from 'undici';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { crashProject, runCli, type CrashProject } from './crash-project.js';
+import { describe, expect, test } from 'vitest';
+import { crashProjects, runCli, type CrashProject } from './crash-project.js';
 
-const projects: CrashProject[] = [];
-afterEach(async () => {
-  await Promise.all(projects.splice(0).map((p) => p.cleanup()));
-});
+const project = crashProjects();
 
 async function served(p: CrashProject): Promise<string> {
   const res = await request(`http://127.0.0.1:${p.port}/`);
@@ -20,8 +17,7 @@ async function served(p: CrashProject): Promise<string> {
 
 describe('rollback and history', () => {
   test('rollback returns the environment to the previous release: the service serves v1 again', async () => {
-    const p = await crashProject();
-    projects.push(p);
+    const p = await project();
     expect((await runCli(['deploy', '--yes', '--plain', ...p.args()])).code).toBe(0);
     expect(await served(p)).toBe('v1');
     expect(
@@ -51,8 +47,7 @@ describe('rollback and history', () => {
   });
 
   test('rollback with a single recorded release refuses with exit 2 and changes nothing', async () => {
-    const p = await crashProject();
-    projects.push(p);
+    const p = await project();
     expect((await runCli(['deploy', '--yes', '--plain', ...p.args()])).code).toBe(0);
     const r = await runCli(['rollback', ...p.args()]);
     expect(r.code).toBe(2);
@@ -61,8 +56,7 @@ describe('rollback and history', () => {
   });
 
   test('show prints the timeline of phases, stages and services with durations', async () => {
-    const p = await crashProject();
-    projects.push(p);
+    const p = await project();
     expect((await runCli(['deploy', '--yes', '--plain', ...p.args()])).code).toBe(0);
     const h = JSON.parse((await runCli(['history', '--json', ...p.args()])).stdout) as {
       deployments: Array<{ id: string }>;

@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT } from '../cli/helpers.js';
 import { freePort } from './example-project.js';
-import { ProcessWatcher, isGone, killGroup, until } from './proc-watch.js';
+import {
+  ProcessWatcher,
+  isGone,
+  killEverythingIn,
+  killGroup,
+  registeredIn,
+  until,
+} from './proc-watch.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'engine');
 
@@ -43,7 +50,7 @@ export interface EngineStack {
   marker(name: string): string[];
   /** True when markers/<name> exists. */
   hasMarker(name: string): boolean;
-  /** Pids recorded in the process registry of the default environment. */
+  /** Pids recorded in the process registries of the stack's state dir. */
   registryPids(): number[];
   /** Text of every file under the state dir, by path. */
   stateFiles(): Promise<Map<string, string>>;
@@ -100,14 +107,7 @@ export async function engineStack(name: string, portVars: string[] = []): Promis
     return handle;
   };
 
-  const registryPids = (): number[] => {
-    const file = join(stateDir, 'processes', 'default.json');
-    if (!existsSync(file)) return [];
-    const reg = JSON.parse(readFileSync(file, 'utf8')) as {
-      services?: Record<string, { pid: number }>;
-    };
-    return Object.values(reg.services ?? {}).map((e) => e.pid);
-  };
+  const registryPids = (): number[] => registeredIn(dir);
 
   return {
     dir,
@@ -148,6 +148,7 @@ export async function engineStack(name: string, portVars: string[] = []): Promis
       for (const pid of registryPids()) killGroup(pid);
       for (const pid of markerPids(dir)) if (!isGone(pid)) killGroup(pid);
       await until(() => children.every((c) => [...c.watcher.seen].every(isGone)), 5000);
+      await killEverythingIn(dir);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,14 +1,16 @@
 /**
  * A private copy of an example project in a temp dir, with free ports, so end-to-end tests can
  * run in parallel without sharing state dirs, marker files or ports. `cleanup` stops whatever the
- * deployment left running (via the CLI's own `down`, then by pid as a last resort).
+ * deployment left running (via the CLI's own `down`, then by pid and by working directory as a
+ * last resort).
  */
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT } from '../cli/helpers.js';
+import { killEverythingIn } from './proc-watch.js';
 
 /** A port the OS just handed out (free at the time of the call). */
 export async function freePort(): Promise<number> {
@@ -43,33 +45,10 @@ export async function copyExample(name: string, portVars: string[]): Promise<Exa
     vars,
     async cleanup() {
       await runCli(['down', '--yes', '-c', dir, ...vars]).catch(() => undefined);
-      await killRegistered(dir);
+      await killEverythingIn(dir);
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function killRegistered(dir: string): Promise<void> {
-  try {
-    const { readdir } = await import('node:fs/promises');
-    const folder = join(dir, '.stagecraft', 'processes');
-    for (const f of await readdir(folder)) {
-      const reg = JSON.parse(await readFile(join(folder, f), 'utf8')) as {
-        services?: Record<string, { pid?: number }>;
-      };
-      for (const e of Object.values(reg.services ?? {})) {
-        if (typeof e?.pid === 'number') {
-          try {
-            process.kill(-e.pid, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
-        }
-      }
-    }
-  } catch {
-    /* nothing registered */
-  }
 }
 
 export interface CliRun {
@@ -79,7 +58,14 @@ export interface CliRun {
 }
 
 /** Runs the built CLI to completion (deadline `timeoutMs`), without a terminal. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void;
+  } = {},
+): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,

@@ -1,26 +1,13 @@
 /**
- * Process accounting for end-to-end tests, from /proc (NOTES.md: in this sandbox a killed orphan
- * stays a zombie, so `Z` counts as dead). A watcher samples every descendant of a running CLI, so
- * that after it exits the test can check that each pid it ever saw is gone.
+ * Process accounting for end-to-end tests, on top of the adapter's /proc reader (NOTES.md: in
+ * this sandbox a killed orphan stays a zombie, so `Z` counts as dead). A watcher samples every
+ * descendant of a running CLI, so that after it exits the test can check that each pid it ever
+ * saw is gone; `killEverythingIn` is the last resort of every cleanup that ran the CLI in a
+ * temp dir.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-
-interface Stat {
-  state: string;
-  ppid: number;
-  pgrp: number;
-}
-
-function stat(pid: number): Stat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: rest[0] ?? '?', ppid: Number(rest[1]), pgrp: Number(rest[2]) };
-}
+import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { groupMembers, isAlive, readProcStat, waitFor } from '../../src/adapters/proc-state.js';
 
 /** The command line of a pid (for failure messages), or '' when it is gone. */
 export function cmdline(pid: number): string {
@@ -33,23 +20,27 @@ export function cmdline(pid: number): string {
 
 /** The process group of a live pid, or undefined. */
 export function pgrpOf(pid: number): number | undefined {
-  return stat(pid)?.pgrp;
+  return readProcStat(pid)?.pgrp;
 }
 
 /** True when the process no longer exists or is a zombie. */
 export function isGone(pid: number): boolean {
-  const s = stat(pid);
-  return s === undefined || s.state === 'Z' || s.state === 'X';
+  return !isAlive(pid);
+}
+
+/** Every live pid on the machine. */
+function livePids(): number[] {
+  return readdirSync('/proc')
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && isAlive(pid));
 }
 
 /** Every live descendant of `root` (children, grandchildren, ... through ppid links). */
 export function descendants(root: number): number[] {
   const parentOf = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    const s = stat(pid);
-    if (s !== undefined && s.state !== 'Z' && s.state !== 'X') parentOf.set(pid, s.ppid);
+  for (const pid of livePids()) {
+    const s = readProcStat(pid);
+    if (s !== undefined) parentOf.set(pid, s.ppid);
   }
   const out: number[] = [];
   for (const pid of parentOf.keys()) {
@@ -93,13 +84,8 @@ export class ProcessWatcher {
 }
 
 /** Polls `check` until it holds or `deadlineMs` passes; resolves with whether it held. */
-export async function until(check: () => boolean, deadlineMs = 10_000): Promise<boolean> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
+export function until(check: () => boolean, deadlineMs = 10_000): Promise<boolean> {
+  return waitFor(check, deadlineMs);
 }
 
 /** Kills a whole process group, ignoring one that is gone. */
@@ -113,11 +99,77 @@ export function killGroup(pid: number): void {
 
 /** Live members of the process group led by `pgid`. */
 export function groupAlive(pgid: number): boolean {
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    const s = stat(pid);
-    if (s !== undefined && s.pgrp === pgid && s.state !== 'Z' && s.state !== 'X') return true;
+  return groupMembers(pgid).length > 0;
+}
+
+/** Live pids whose working directory is `dir` or below it (also after `dir` was deleted). */
+export function processesIn(dir: string): number[] {
+  let real = dir;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    /* already removed: match the path as given */
   }
-  return false;
+  const inside = (cwd: string): boolean => {
+    const path = cwd.replace(/ \(deleted\)$/, '');
+    return [dir, real].some((d) => path === d || path.startsWith(`${d}/`));
+  };
+  return livePids().filter((pid) => {
+    try {
+      return pid !== process.pid && inside(readlinkSync(`/proc/${pid}/cwd`));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Every pid recorded in the process registries of the state dir `dir/.stagecraft`. */
+export function registeredIn(dir: string): number[] {
+  const folder = join(dir, '.stagecraft', 'processes');
+  let files: string[];
+  try {
+    files = readdirSync(folder).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) => {
+    try {
+      const reg = JSON.parse(readFileSync(join(folder, f), 'utf8')) as {
+        services?: Record<string, { pid?: unknown }>;
+      };
+      return Object.values(reg.services ?? {}).flatMap((e) =>
+        typeof e.pid === 'number' ? [e.pid] : [],
+      );
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * The last resort of a cleanup: SIGKILLs the groups of every registered service of `dir`'s
+ * state dir and of every process running in `dir` (a service the registry never saw, because
+ * the CLI was killed between spawning and recording it), then waits until they are gone.
+ * Never signals the test runner's own process group. Resolves with what was still alive.
+ */
+export async function killEverythingIn(dir: string, deadlineMs = 5000): Promise<string[]> {
+  const own = pgrpOf(process.pid);
+  const targets = new Set<number>();
+  for (const pid of [...registeredIn(dir), ...processesIn(dir)]) {
+    if (isGone(pid) && !groupAlive(pid)) continue;
+    const group = pgrpOf(pid) ?? pid;
+    if (group !== own) targets.add(-group);
+    else if (pid !== process.pid) targets.add(pid);
+  }
+  for (const t of targets) {
+    try {
+      process.kill(t, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  const left = (): number[] =>
+    [...targets].flatMap((t) => (t < 0 ? groupMembers(-t) : isAlive(t) ? [t] : []));
+  await waitFor(() => left().length === 0, deadlineMs);
+  return left().map((pid) => `${pid} ${cmdline(pid)}`);
 }

@@ -16,7 +16,7 @@ import type {
   RunCommandInput,
 } from '../../src/machines/contracts.js';
 import { deploymentMachine } from '../../src/machines/deployment.machine.js';
-import type { PreviousRelease } from '../../src/machines/deployment-context.js';
+import type { PreviousRelease, ResumeDeadlines } from '../../src/machines/deployment-context.js';
 import { stageMachine } from '../../src/machines/stage.machine.js';
 import { fakeService } from './deployment-fakes.js';
 import type { FakeOutcome } from './deployment-fakes.js';
@@ -36,6 +36,10 @@ export interface DeployOptions {
   rollback?: RollbackOutput;
   /** Replace the rollback logic (e.g. a fake machine that asks). */
   rollbackLogic?: AnyStateMachine;
+  /** Watch healthy services after their stage (the machine's default when absent). */
+  monitor?: boolean;
+  /** Start as `resume` does, with the interrupted deployment's deadlines. */
+  resume?: ResumeDeadlines;
 }
 
 /** A running deployment and its recordings. */
@@ -110,6 +114,8 @@ export function deploy(o: DeployOptions = {}): DeployRun {
       interactive: o.interactive ?? false,
       step: o.step ?? false,
       ...(o.previous === undefined ? {} : { previous: o.previous }),
+      ...(o.monitor === undefined ? {} : { monitor: o.monitor }),
+      ...(o.resume === undefined ? {} : { resume: o.resume }),
     },
   });
   actor.subscribe({ error: () => undefined });

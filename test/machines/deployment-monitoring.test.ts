@@ -1,10 +1,11 @@
 import { toPromise, waitFor, type AnyActorRef } from 'xstate';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ResolvedPlan, StageSpec } from '../../src/config/plan-types.js';
 import { plan, probe, service, stage } from './deployment-fixtures.js';
+import { fakeTimeFor } from './fake-time.js';
 import { deployMonitored, type MonitoredRun } from './monitoring-harness.js';
 
-let run: MonitoredRun | undefined;
+const track = fakeTimeFor((r: MonitoredRun) => r.actor.stop());
 
 /** db (probe `db-probe`, 1 s interval, 3 retries) in stage data; api → db without a probe. */
 function monitoredPlan(stages: StageSpec[], extra: Partial<ResolvedPlan> = {}): ResolvedPlan {
@@ -24,17 +25,8 @@ function monitoredPlan(stages: StageSpec[], extra: Partial<ResolvedPlan> = {}): 
 }
 
 const start = (p: ResolvedPlan, holds: string[] = [], monitor = true): MonitoredRun =>
-  (run = deployMonitored(p, holds, monitor));
+  track(deployMonitored(p, holds, monitor));
 const view = (r: MonitoredRun, name: string) => r.actor.getSnapshot().context.services[name];
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  run?.actor.stop();
-  run = undefined;
-  vi.useRealTimers();
-});
 
 describe('deployment machine: dependency monitoring', () => {
   it('degrades a dependent of an earlier stage when its dependency turns unhealthy, then fails', async () => {

@@ -1,8 +1,9 @@
 import { assign, sendParent, setup, toPromise, waitFor } from 'xstate';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RollbackInput, RollbackOutput } from '../../src/machines/child-types.js';
 import { deploy } from './deployment-harness.js';
 import type { DeployRun } from './deployment-harness.js';
+import { fakeTimeFor } from './fake-time.js';
 
 /** A rollback that fails its first step and waits for the forwarded decision. */
 const askingRollback = setup({
@@ -39,23 +40,17 @@ const askingRollback = setup({
         },
 });
 
-let run: DeployRun | undefined;
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  run?.actor.stop();
-  run = undefined;
-  vi.useRealTimers();
-});
+const track = fakeTimeFor((r: DeployRun) => r.actor.stop());
 
 describe('deployment machine: rollback step decisions', () => {
   it('asks when a rollback step fails and forwards mark-resolved to the rollback', async () => {
-    run = deploy({
-      interactive: true,
-      services: { api: ['failed'] },
-      rollbackLogic: askingRollback,
-    });
+    const run = track(
+      deploy({
+        interactive: true,
+        services: { api: ['failed'] },
+        rollbackLogic: askingRollback,
+      }),
+    );
     const s = await waitFor(run.actor, (x) => x.context.pendingDecision !== undefined);
     expect(s.context.pendingDecision).toMatchObject({
       kind: 'rollback-step',
@@ -77,11 +72,13 @@ describe('deployment machine: rollback step decisions', () => {
   });
 
   it('takes abort when the rollback-step decision times out: rollback incomplete, exit 3', async () => {
-    run = deploy({
-      interactive: true,
-      services: { api: ['failed'] },
-      rollbackLogic: askingRollback,
-    });
+    const run = track(
+      deploy({
+        interactive: true,
+        services: { api: ['failed'] },
+        rollbackLogic: askingRollback,
+      }),
+    );
     await waitFor(run.actor, (x) => x.context.pendingDecision !== undefined);
     vi.advanceTimersByTime(60_000);
     expect(await toPromise(run.actor)).toMatchObject({

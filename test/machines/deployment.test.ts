@@ -1,12 +1,13 @@
 import { toPromise, waitFor } from 'xstate';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { deploy } from './deployment-harness.js';
 import type { DeployOptions, DeployRun } from './deployment-harness.js';
 import { plan, stage } from './deployment-fixtures.js';
+import { fakeTimeFor } from './fake-time.js';
 import type { ResolvedPlan } from '../../src/config/plan-types.js';
 
-let run: DeployRun | undefined;
-const start = (o: DeployOptions = {}): DeployRun => (run = deploy(o));
+const track = fakeTimeFor((r: DeployRun) => r.actor.stop());
+const start = (o: DeployOptions = {}): DeployRun => track(deploy(o));
 const decisionPending = (r: DeployRun) =>
   waitFor(r.actor, (s) => s.context.pendingDecision !== undefined);
 const askPlan = (extra: Partial<ResolvedPlan['policy']> = {}) =>
@@ -19,15 +20,6 @@ const askPlan = (extra: Partial<ResolvedPlan['policy']> = {}) =>
       ...extra,
     },
   });
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  run?.actor.stop();
-  run = undefined;
-  vi.useRealTimers();
-});
 
 describe('deployment machine: phases', () => {
   it('runs every phase and succeeds with exit 0', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import type { PerformanceInput, PerformanceOutcome } from '../../src/machines/contracts.js';
 import type { HealthAttemptEvent } from '../../src/machines/events.js';
@@ -12,16 +12,10 @@ import {
   type Harness,
   type ProbeCall,
 } from './service-test-kit.js';
+import { fakeTimeFor } from './fake-time.js';
 
-let harness: Harness<typeof healthMachine> | undefined;
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: 1_000_000 });
-});
-afterEach(() => {
-  harness?.parent.stop();
-  harness = undefined;
-  vi.useRealTimers();
+const track = fakeTimeFor((h: Harness<typeof healthMachine>) => h.parent.stop(), {
+  now: 1_000_000,
 });
 
 const run = async (
@@ -39,7 +33,7 @@ const run = async (
       ),
     },
   });
-  harness = underParent(machine, { service: 'api', readiness: [], ...input });
+  const harness = track(underParent(machine, { service: 'api', readiness: [], ...input }));
   await vi.advanceTimersByTimeAsync(opts.advanceMs ?? 60_000);
   return harness;
 };
@@ -142,7 +136,9 @@ describe('health machine', () => {
         ),
       },
     });
-    harness = underParent(machine, { service: 'api', health: probe(), readiness: [ready] });
+    const harness = track(
+      underParent(machine, { service: 'api', health: probe(), readiness: [ready] }),
+    );
     await vi.advanceTimersByTimeAsync(10_000);
     expect(harness.output()?.verdict).toBe('unhealthy');
     expect(harness.output()?.reason).toMatch(

@@ -5,7 +5,6 @@
 import {
   createActor,
   fromPromise,
-  setup,
   waitFor,
   type AnyEventObject,
   type InspectionEvent,
@@ -19,6 +18,7 @@ import {
   type ServiceRollbackInput,
   type ServiceRollbackOutput,
 } from '../../src/machines/rollback.machine.js';
+import { finishingParent } from './service-test-kit.js';
 
 /** A minimal resolved service. */
 export function service(name: string, kind: 'activate' | 'process' = 'activate'): ServiceSpec {
@@ -92,22 +92,8 @@ export function startRollback(
       }),
     },
   });
-  const parent = setup({ actors: { rollback: machine } }).createMachine({
-    context: { output: undefined as RollbackOutput | undefined },
-    invoke: {
-      id: 'rollback',
-      systemId: 'rollback',
-      src: 'rollback',
-      input,
-      onDone: { target: '.finished', actions: ({ event }) => void (result.output = event.output) },
-      onError: { target: '.finished', actions: ({ event }) => void (result.error = event.error) },
-    },
-    initial: 'running',
-    states: { running: {}, finished: {} },
-    on: { '*': { actions: ({ event }) => void sent.push(event) } },
-  });
+  const { parent, result } = finishingParent('rollback', machine, input, sent);
   const actor = createActor(parent, options.inspect ? { inspect: options.inspect } : {});
-  const result: { output?: RollbackOutput; error?: unknown } = {};
   actor.start();
   const child = () =>
     actor.system.get('rollback') as

@@ -1,27 +1,20 @@
 import { toPromise, waitFor } from 'xstate';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { choiceKeys, choiceToEvent, selectView } from '../../src/machines/selectors.js';
 import type { Choice } from '../../src/machines/selectors.js';
 import { deploy } from './deployment-harness.js';
 import type { DeployRun } from './deployment-harness.js';
+import { fakeTimeFor } from './fake-time.js';
 import { plan } from './deployment-fixtures.js';
 
-let run: DeployRun | undefined;
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  run?.actor.stop();
-  run = undefined;
-  vi.useRealTimers();
-});
+const track = fakeTimeFor((r: DeployRun) => r.actor.stop());
 
 describe('selectors', () => {
   it('selectView returns the documented plain shape while a decision is pending', async () => {
     const p = plan({
       policy: { onFailure: 'ask', degraded: 'continue', retries: 0, decisionTimeoutMs: 1000 },
     });
-    run = deploy({ plan: p, interactive: true, services: { web: ['failed'] } });
+    const run = track(deploy({ plan: p, interactive: true, services: { web: ['failed'] } }));
     const view = selectView(
       await waitFor(run.actor, (s) => s.context.pendingDecision !== undefined),
     );
@@ -77,7 +70,7 @@ describe('selectors', () => {
   });
 
   it('selectView reports phase done and the result at the end', async () => {
-    run = deploy();
+    const run = track(deploy());
     await toPromise(run.actor);
     const view = selectView(run.actor.getSnapshot());
     expect(view.phase).toBe('done');

@@ -1,6 +1,6 @@
 /**
  * Test helpers for the health and service machines: plan fragments, scripted fake effect actors
- * and a tiny parent machine that collects what a child sends upwards.
+ * and tiny parent machines that collect what a child sends upwards.
  */
 import {
   createActor,
@@ -120,6 +120,37 @@ export function underParent<T extends AnyStateMachine>(
     child,
     send: (event) => child().send(event),
   };
+}
+
+/**
+ * A parent machine that invokes `machine` as `id` (also its systemId), pushes every event the
+ * child sends up onto `sent`, and moves to `finished` with the child's output or error in
+ * `result`. The rollback and verification harnesses wrap it.
+ */
+export function finishingParent<T extends AnyStateMachine>(
+  id: string,
+  machine: T,
+  input: InputFrom<T>,
+  sent: AnyEventObject[],
+) {
+  const result: { output?: OutputFrom<T>; error?: unknown } = {};
+  const parent = setup({ actors: { child: machine as AnyStateMachine } }).createMachine({
+    invoke: {
+      id,
+      systemId: id,
+      src: 'child',
+      input: () => input as unknown,
+      onDone: {
+        target: '.finished',
+        actions: ({ event }) => void (result.output = event.output as OutputFrom<T>),
+      },
+      onError: { target: '.finished', actions: ({ event }) => void (result.error = event.error) },
+    },
+    initial: 'running',
+    states: { running: {}, finished: {} },
+    on: { '*': { actions: ({ event }) => void sent.push(event) } },
+  });
+  return { parent, result };
 }
 
 /** Only the events of one type, narrowed. */

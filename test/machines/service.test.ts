@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fromPromise } from 'xstate';
 import type {
   CommandOutcome,
@@ -20,15 +20,10 @@ import {
   underParent,
   type Harness,
 } from './service-test-kit.js';
+import { fakeTimeFor } from './fake-time.js';
 
-let harness: Harness<typeof serviceMachine> | undefined;
-beforeEach(() => {
-  vi.useFakeTimers({ now: 1_000_000 });
-});
-afterEach(() => {
-  harness?.parent.stop();
-  harness = undefined;
-  vi.useRealTimers();
+const track = fakeTimeFor((h: Harness<typeof serviceMachine>) => h.parent.stop(), {
+  now: 1_000_000,
 });
 
 interface Fakes {
@@ -59,8 +54,7 @@ function start(input: ServiceInput, outcomes: CommandOutcome[] = [exited(0)], pr
       health: healthMachine.provide({ actors: { runProbe: scriptedProbe(probes) } }),
     },
   });
-  harness = underParent(machine, input);
-  return { h: harness, fakes };
+  return { h: track(underParent(machine, input)), fakes };
 }
 
 const states = (h: Harness<typeof serviceMachine>) =>
@@ -184,7 +178,7 @@ describe('service machine, deploy mode', () => {
         }),
       },
     });
-    harness = underParent(machine, deploy());
+    const harness = track(underParent(machine, deploy()));
     harness.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(10);
     expect(signal?.aborted).toBe(false);

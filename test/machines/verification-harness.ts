@@ -2,7 +2,7 @@
  * Test harness for the verification machine: a collecting parent and fake effect actors whose
  * results the test scripts by label or path.
  */
-import { createActor, fromPromise, setup, waitFor, type AnyEventObject } from 'xstate';
+import { createActor, fromPromise, waitFor, type AnyEventObject } from 'xstate';
 import type { CheckSpec, ProbeSpec, ReadinessCheckSpec } from '../../src/config/plan-types.js';
 import type {
   PerformanceInput,
@@ -15,6 +15,7 @@ import {
   type VerificationInput,
   type VerificationOutput,
 } from '../../src/machines/verification.machine.js';
+import { finishingParent } from './service-test-kit.js';
 
 /** A command probe with the given label. */
 export function probe(label: string): ProbeSpec {
@@ -98,19 +99,7 @@ export function startVerification(input: VerificationInput, script: Verification
       }),
     },
   });
-  const result: { output?: VerificationOutput; error?: unknown } = {};
-  const parent = setup({ actors: { verification: machine } }).createMachine({
-    invoke: {
-      id: 'verification',
-      src: 'verification',
-      input,
-      onDone: { target: '.finished', actions: ({ event }) => void (result.output = event.output) },
-      onError: { target: '.finished', actions: ({ event }) => void (result.error = event.error) },
-    },
-    initial: 'running',
-    states: { running: {}, finished: {} },
-    on: { '*': { actions: ({ event }) => void sent.push(event) } },
-  });
+  const { parent, result } = finishingParent('verification', machine, input, sent);
   const actor = createActor(parent).start();
   return {
     actor,

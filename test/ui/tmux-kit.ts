@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { killEverythingIn } from '../engine/proc-watch.js';
 
 /** The repository root. */
 export const root = resolve(import.meta.dirname, '../..');
@@ -25,7 +26,10 @@ export function freePort(): Promise<number> {
 }
 
 /** A copy of an example in a temp dir (its state dir lands there), with optional config edits. */
-export async function copyExample(name: string, edit: (config: string) => string = (c) => c): Promise<string> {
+export async function copyExample(
+  name: string,
+  edit: (config: string) => string = (c) => c,
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `stagecraft-${name}-`));
   await cp(join(root, 'examples', name), dir, { recursive: true });
   const config = join(dir, 'stagecraft.config.yaml');
@@ -46,11 +50,31 @@ export class Terminal {
   ) {
     this.exitFile = join(dir, 'exit-code.txt');
     const script = `unset CI; export NO_COLOR=1; ${command}; echo EXIT:$? > ${this.exitFile}`;
-    this.tmux('new-session', '-d', '-x', '100', '-y', '30', '-c', dir, 'sh', '-c', script, ';', 'set-option', '-w', 'remain-on-exit', 'on');
+    this.tmux(
+      'new-session',
+      '-d',
+      '-x',
+      '100',
+      '-y',
+      '30',
+      '-c',
+      dir,
+      'sh',
+      '-c',
+      script,
+      ';',
+      'set-option',
+      '-w',
+      'remain-on-exit',
+      'on',
+    );
   }
 
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 
   /** The visible screen as text. */
@@ -74,7 +98,8 @@ export class Terminal {
     for (;;) {
       const text = this.screen();
       if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${String(pattern)}; screen:\n${text}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${String(pattern)}; screen:\n${text}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -86,7 +111,8 @@ export class Terminal {
       const text = await readFile(this.exitFile, 'utf8').catch(() => '');
       const m = /EXIT:(\d+)/.exec(text);
       if (m?.[1] !== undefined) return Number(m[1]);
-      if (Date.now() > end) throw new Error(`no exit code after ${ms} ms; screen:\n${this.screen()}`);
+      if (Date.now() > end)
+        throw new Error(`no exit code after ${ms} ms; screen:\n${this.screen()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -103,7 +129,11 @@ export class Terminal {
   }
 }
 
-/** Remove a temp dir. */
-export function removeDir(dir: string): Promise<void> {
-  return rm(dir, { recursive: true, force: true });
+/**
+ * Remove a temp dir, after killing whatever still runs in it or is registered in its state dir
+ * (the last resort after `down`, which a stale lock or a failed test may have kept from working).
+ */
+export async function removeDir(dir: string): Promise<void> {
+  await killEverythingIn(dir);
+  await rm(dir, { recursive: true, force: true });
 }

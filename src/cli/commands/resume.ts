@@ -144,17 +144,20 @@ export async function resumeCommand(
     const since = Date.parse(meta.startedAt);
     const previous = facts.previous ?? (await resumePrevious(loaded, stateDir, meta.id, since));
     const colour = output === 'tty' || (io.isTTY === true && io.env.NO_COLOR === undefined);
-    if (facts.rollback !== undefined) {
-      // It stopped while rolling back: finish that rollback, do not deploy again.
-      const rb = facts.rollback;
-      await session.journal.append({
+    // Who resumed, from where, and what this resume found (the journal's record of it).
+    const journalResume = (found: Record<string, unknown>) =>
+      session.journal.append({
         type: 'resume',
         by: `${operatorName()}@${hostname()}`,
         pid: process.pid,
         phase: facts.phase,
         tornTail,
-        rollbackRestored: rb.restored,
+        ...found,
       });
+    if (facts.rollback !== undefined) {
+      // It stopped while rolling back: finish that rollback, do not deploy again.
+      const rb = facts.rollback;
+      await journalResume({ rollbackRestored: rb.restored });
       if (output !== 'json')
         io.stdout.write(
           `resuming ${meta.id} (stopped while rolling back): continuing the rollback; already restored: ${rb.restored.join(', ') || 'none'}\n`,
@@ -173,12 +176,7 @@ export async function resumeCommand(
       });
     }
     const done = await findAlreadyDone(loaded, facts, { stateDir, since, vars });
-    await session.journal.append({
-      type: 'resume',
-      by: `${operatorName()}@${hostname()}`,
-      pid: process.pid,
-      phase: facts.phase,
-      tornTail,
+    await journalResume({
       probedHealthy: done.services,
       again: done.again,
       prepared: done.prepared,

@@ -5,6 +5,7 @@
  */
 import { readJournal, type JournalEntry } from '../../adapters/journal.js';
 import { effectiveStatus, readMeta, statePaths } from '../../adapters/store.js';
+import { finishedStates } from '../../machines/deployment-context.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
@@ -50,16 +51,6 @@ function closeSpans(spans: Span[], end: number | undefined): Span[] {
     return f === undefined ? s : { ...s, finishedAt: f, durationMs: f - s.startedAt };
   });
 }
-
-const finished = new Set([
-  'healthy',
-  'degraded',
-  'unhealthy',
-  'failed',
-  'skipped',
-  'rolled-back',
-  'rollback-failed',
-]);
 
 /** Builds the timeline from journal entries (a pure function, so it is easy to test). */
 export function buildTimeline(entries: JournalEntry[], tornTail = false): Timeline {
@@ -114,7 +105,7 @@ export function buildTimeline(entries: JournalEntry[], tornTail = false): Timeli
           ? at
           : old.startedAt;
       const span: Span = { name, state, startedAt };
-      if (finished.has(state)) Object.assign(span, { finishedAt: at, durationMs: at - startedAt });
+      if (finishedStates.has(state)) Object.assign(span, { finishedAt: at, durationMs: at - startedAt });
       services.set(name, span);
     } else if (ev.type.startsWith('decision.')) {
       decisions.push({

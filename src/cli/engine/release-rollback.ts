@@ -8,14 +8,15 @@
  */
 import { createActor, type InspectionEvent } from 'xstate';
 import { readSecrets } from '../../adapters/env.js';
-import { killAllGroups } from '../../adapters/process-groups.js';
 import { recordRelease, type Release } from '../../adapters/releases.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import type { RollbackInput, RollbackOutput } from '../../machines/child-types.js';
+import { rollbackSteps } from '../../machines/deployment-rollback.js';
 import { composeRollback, realEffects } from '../compose.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { journalInspector } from './journal-inspector.js';
+import { rollbackRun } from './rollback-run.js';
 import { openSession } from './session.js';
 import { loadUi } from '../load-ui.js';
 
@@ -35,17 +36,9 @@ export function releaseRollbackInput(
   target: Release,
   interactive = false,
 ): RollbackInput {
-  const steps = plan.rollbackOrder.flatMap((name) => {
-    const service = plan.services[name];
-    if (service === undefined) return [];
-    const env = target.vars[name];
-    return [
-      {
-        service,
-        wasRunning: target.running.includes(name),
-        ...(env === undefined ? {} : { previousEnv: env }),
-      },
-    ];
+  const steps = rollbackSteps(plan, plan.rollbackOrder, {
+    env: target.vars,
+    running: target.running,
   });
   return {
     steps,
@@ -109,14 +102,7 @@ export async function rollbackToRelease(
     input: releaseRollbackInput(plan, target, opts.tty?.interactive ?? false),
     inspect,
   });
-  const onSignal = (): void => {
-    actor.stop();
-    killAllGroups();
-    session.closeSync('interrupted');
-    process.exit(EXIT.interrupted);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const rollback = rollbackRun(actor, session);
   const ui =
     opts.tty === undefined
       ? undefined
@@ -128,24 +114,10 @@ export async function rollbackToRelease(
           journalPath: session.journalPath,
           by: opts.tty.by,
           exitCode: (out) => (out.complete ? EXIT.ok : EXIT.manual),
-          onInterrupt: onSignal,
+          onInterrupt: rollback.interrupt,
         });
   try {
-    const output = await new Promise<RollbackOutput>((resolve, reject) => {
-      actor.subscribe({
-        complete: () =>
-          resolve(
-            actor.getSnapshot().output ?? {
-              complete: false,
-              restored: [],
-              notRestored: [],
-              aborted: true,
-            },
-          ),
-        error: reject,
-      });
-      actor.start();
-    });
+    const output = await rollback.run();
     // The screen shows its final summary, then unmounts itself.
     await ui?.waitUntilExit();
     if (output.complete) {
@@ -165,8 +137,6 @@ export async function rollbackToRelease(
     await session.close('failed', 'bug', EXIT.manual);
     throw error;
   } finally {
-    killAllGroups();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    rollback.dispose();
   }
 }

@@ -7,10 +7,10 @@
  * rolled-back failure (exit 1), or rollback-incomplete (exit 3) when a step fails.
  */
 import { createActor, type InspectionEvent } from 'xstate';
-import { killAllGroups } from '../../adapters/process-groups.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import type { RollbackInput, RollbackOutput } from '../../machines/child-types.js';
 import type { PreviousRelease } from '../../machines/deployment-context.js';
+import { rollbackSteps } from '../../machines/deployment-rollback.js';
 import type { ServiceUpdateEvent } from '../../machines/events.js';
 import type { DeploymentOutput } from '../../machines/view-types.js';
 import type { ViewEvent } from '../../machines/view-events.js';
@@ -20,6 +20,7 @@ import type { CliIo } from '../io.js';
 import { formatLine, painter } from '../reporters/line-format.js';
 import { journalInspector } from './journal-inspector.js';
 import type { RollbackFacts } from './resume-analysis.js';
+import { rollbackRun } from './rollback-run.js';
 import type { Session } from './session.js';
 
 /** The rest of an interrupted rollback: what it had not restored yet, as it had them. */
@@ -28,20 +29,8 @@ export function remainingRollbackInput(
   facts: RollbackFacts,
   previous: PreviousRelease | undefined,
 ): RollbackInput {
-  const steps = facts.targets
-    .filter((name) => !facts.restored.includes(name))
-    .flatMap((name) => {
-      const service = plan.services[name];
-      if (service === undefined) return [];
-      const previousEnv = previous?.env[name];
-      return [
-        {
-          service,
-          wasRunning: previous?.running.includes(name) ?? false,
-          ...(previousEnv === undefined ? {} : { previousEnv }),
-        },
-      ];
-    });
+  const remaining = facts.targets.filter((name) => !facts.restored.includes(name));
+  const steps = rollbackSteps(plan, remaining, previous);
   const cleanups =
     facts.scope === 'all'
       ? plan.prepare
@@ -126,30 +115,9 @@ export async function continueRollback(o: ContinueRollbackOptions): Promise<numb
       });
     },
   });
-  const onSignal = (): void => {
-    actor.stop();
-    killAllGroups();
-    session.closeSync('interrupted');
-    process.exit(EXIT.interrupted);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const rollback = rollbackRun(actor, session);
   try {
-    const out = await new Promise<RollbackOutput>((resolve, reject) => {
-      actor.subscribe({
-        complete: () =>
-          resolve(
-            actor.getSnapshot().output ?? {
-              complete: false,
-              restored: [],
-              notRestored: [],
-              aborted: true,
-            },
-          ),
-        error: reject,
-      });
-      actor.start();
-    });
+    const out = await rollback.run();
     const result = resumedRollbackResult(o.facts, out);
     emit({ type: 'deployment.finished', ...result });
     await session.close(
@@ -162,8 +130,6 @@ export async function continueRollback(o: ContinueRollbackOptions): Promise<numb
     await session.close('failed', 'bug', EXIT.manual);
     throw error;
   } finally {
-    killAllGroups();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    rollback.dispose();
   }
 }

@@ -3,24 +3,11 @@
  * that very deployment (its owner is dead), reopens its journal (a torn last line is cut off; the
  * sequence continues) and marks it running again under this process.
  */
-import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { Journal } from '../../adapters/journal.js';
-import {
-  describeHolder,
-  releaseLock,
-  releaseLockSync,
-  takeOverLock,
-  type LockInfo,
-} from '../../adapters/lock.js';
-import {
-  statePaths,
-  updateMeta,
-  updateMetaSync,
-  type DeploymentMeta,
-} from '../../adapters/store.js';
+import { describeHolder, takeOverLock } from '../../adapters/lock.js';
+import { statePaths, updateMeta, type DeploymentMeta } from '../../adapters/store.js';
 import { EXIT } from '../exit-codes.js';
-import { operatorName, type LockedOutcome, type Session } from './session.js';
+import { lockInfo, sessionOf, type LockedOutcome, type Session } from './session.js';
 
 /** Takes over the deployment's lock and reopens its journal; `locked` when someone else holds it. */
 export async function reopenSession(
@@ -30,15 +17,7 @@ export async function reopenSession(
   secretValues: string[],
 ): Promise<Session | LockedOutcome> {
   const { id, environment } = meta;
-  const info: LockInfo = {
-    environment,
-    deploymentId: id,
-    user: operatorName(),
-    host: hostname(),
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    command,
-  };
+  const info = lockInfo(environment, id, command);
   const lock = await takeOverLock(stateDir, info, { deploymentId: id });
   if (!lock.ok) {
     const mine = lock.holder.deploymentId === id;
@@ -60,38 +39,5 @@ export async function reopenSession(
     { status: 'running', pid: process.pid, host: info.host },
     { secretValues },
   );
-  const dir = statePaths.deployment(stateDir, id);
-  let closed = false;
-  return {
-    id,
-    stateDir,
-    dir,
-    journal,
-    logDir: join(dir, 'logs'),
-    journalPath: statePaths.journal(stateDir, id),
-    async close(status, result, exitCode, extra) {
-      if (closed) return;
-      closed = true;
-      await journal.append({ type: 'deployment.closed', status, result, exitCode });
-      await journal.close();
-      await updateMeta(stateDir, id, {
-        status,
-        result,
-        exitCode,
-        finishedAt: new Date().toISOString(),
-        ...(extra?.release === undefined ? {} : { release: extra.release }),
-      });
-      await releaseLock(stateDir, environment, id);
-    },
-    closeSync(status) {
-      if (closed) return;
-      closed = true;
-      try {
-        journal.appendSync({ type: 'deployment.closed', status });
-        updateMetaSync(stateDir, id, { status, finishedAt: new Date().toISOString() });
-      } finally {
-        releaseLockSync(stateDir, environment, id);
-      }
-    },
-  };
+  return sessionOf(stateDir, environment, id, journal);
 }

@@ -79,6 +79,67 @@ export interface LockOptions {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The lock record of this process running `command` for deployment `id`. */
+export function lockInfo(environment: string, deploymentId: string, command: string): LockInfo {
+  return {
+    environment,
+    deploymentId,
+    user: operatorName(),
+    host: hostname(),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    command,
+  };
+}
+
+/**
+ * The session over an open journal, for a new deployment and for a resumed one alike: `close`
+ * and `closeSync` record how it ended and release the environment lock, once.
+ */
+export function sessionOf(
+  stateDir: string,
+  environment: string,
+  id: string,
+  journal: Journal,
+  tookOver?: LockInfo,
+): Session {
+  const dir = statePaths.deployment(stateDir, id);
+  let closed = false;
+  return {
+    id,
+    stateDir,
+    dir,
+    journal,
+    logDir: join(dir, 'logs'),
+    journalPath: statePaths.journal(stateDir, id),
+    ...(tookOver === undefined ? {} : { tookOver }),
+    async close(status, result, exitCode, extra) {
+      if (closed) return;
+      closed = true;
+      await journal.append({ type: 'deployment.closed', status, result, exitCode });
+      await journal.close();
+      await updateMeta(stateDir, id, {
+        status,
+        result,
+        exitCode,
+        finishedAt: new Date().toISOString(),
+        ...(extra?.release === undefined ? {} : { release: extra.release }),
+      });
+      await releaseLock(stateDir, environment, id);
+    },
+    closeSync(status) {
+      if (closed) return;
+      closed = true;
+      try {
+        journal.appendSync({ type: 'deployment.closed', status });
+        updateMetaSync(stateDir, id, { status, finishedAt: new Date().toISOString() });
+      } finally {
+        releaseLockSync(stateDir, environment, id);
+      }
+    },
+  };
+}
+
 /** Takes the lock as `opts` allow; on success, `tookOver` names the stale holder replaced. */
 async function takeLock(
   stateDir: string,
@@ -112,15 +173,7 @@ export async function openSession(
 ): Promise<Session | LockedOutcome> {
   await ensureStateDir(stateDir);
   const id = newDeploymentId();
-  const info: LockInfo = {
-    environment: plan.environment,
-    deploymentId: id,
-    user: operatorName(),
-    host: hostname(),
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    command,
-  };
+  const info = lockInfo(plan.environment, id, command);
   const taken = await takeLock(stateDir, info, typeof lock === 'number' ? { waitMs: lock } : lock);
   if (!taken.ok) {
     const stale = taken.stale
@@ -132,7 +185,7 @@ export async function openSession(
       message: `environment ${plan.environment} is locked by ${describeHolder(taken.holder)}.${stale}`,
     };
   }
-  const { dir, journal } = await createDeployment(
+  const { journal } = await createDeployment(
     stateDir,
     {
       id,
@@ -151,38 +204,5 @@ export async function openSession(
   );
   if (taken.tookOver !== undefined)
     await journal.append({ type: 'lock.takenOver', from: taken.tookOver, reason: 'stale' });
-  let closed = false;
-  return {
-    id,
-    stateDir,
-    dir,
-    journal,
-    logDir: join(dir, 'logs'),
-    journalPath: statePaths.journal(stateDir, id),
-    ...(taken.tookOver === undefined ? {} : { tookOver: taken.tookOver }),
-    async close(status, result, exitCode, extra) {
-      if (closed) return;
-      closed = true;
-      await journal.append({ type: 'deployment.closed', status, result, exitCode });
-      await journal.close();
-      await updateMeta(stateDir, id, {
-        status,
-        result,
-        exitCode,
-        finishedAt: new Date().toISOString(),
-        ...(extra?.release === undefined ? {} : { release: extra.release }),
-      });
-      await releaseLock(stateDir, plan.environment, id);
-    },
-    closeSync(status) {
-      if (closed) return;
-      closed = true;
-      try {
-        journal.appendSync({ type: 'deployment.closed', status });
-        updateMetaSync(stateDir, id, { status, finishedAt: new Date().toISOString() });
-      } finally {
-        releaseLockSync(stateDir, plan.environment, id);
-      }
-    },
-  };
+  return sessionOf(stateDir, plan.environment, id, journal, taken.tookOver);
 }
