@@ -76,3 +76,26 @@ export async function waitFor(
   }
   return true;
 }
+
+/**
+ * Process groups whose leader carries `NAME=value` in its environment (/proc/<pid>/environ).
+ * How stagecraft finds a service instance it started but had no time to record (the orchestrator
+ * was killed between the spawn and the registry write). Without /proc: none.
+ */
+export function groupsTagged(name: string, value: string): number[] {
+  if (!hasProc) return [];
+  const needle = `${name}=${value}\0`;
+  const leaders: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readProcStat(pid);
+    if (!stat || stat.pgrp !== pid || stat.state === 'Z' || stat.state === 'X') continue;
+    try {
+      if (`${readFileSync(`/proc/${pid}/environ`, 'latin1')}\0`.includes(needle)) leaders.push(pid);
+    } catch {
+      // not ours to read, or gone
+    }
+  }
+  return leaders;
+}

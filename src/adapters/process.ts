@@ -5,12 +5,19 @@
  * purpose, so they are not in process-groups' kill-on-exit set.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CommandSpec } from '../config/plan-types.js';
 import type { ProcessInfo } from '../machines/contracts.js';
 import { buildEnv, withoutSecrets } from './env.js';
-import { groupMembers, isAlive as procAlive, readProcStat, waitFor } from './proc-state.js';
+import {
+  groupMembers,
+  groupsTagged,
+  isAlive as procAlive,
+  readProcStat,
+  waitFor,
+} from './proc-state.js';
 import { signalGroup } from './process-groups.js';
 import {
   readRegistry,
@@ -49,6 +56,15 @@ function entryAlive(entry: RegistryEntry): boolean {
   return readProcStat(entry.pid)?.startTime === entry.procStart;
 }
 
+/** The environment variable that tags every service instance stagecraft starts. */
+export const INSTANCE_TAG = 'STAGECRAFT_INSTANCE';
+
+/** The tag of one service of one environment of one state dir. */
+export function instanceTag(opts: ProcessManagerOptions, service: string): string {
+  const dir = createHash('sha256').update(resolve(opts.stateDir)).digest('hex').slice(0, 16);
+  return `${dir}/${opts.environment}/${service}`;
+}
+
 /**
  * Start a service: stop the previous instance first, spawn detached with output appended to its
  * log file, record it. Resolves once spawned (NOT when healthy); rejects only on spawn failure.
@@ -75,7 +91,7 @@ export async function startService(
     pid = await new Promise<number>((resolve, reject) => {
       const child = spawn(file, args, {
         cwd: command.cwd,
-        env: buildEnv(env, command.env),
+        env: buildEnv(env, command.env, { [INSTANCE_TAG]: instanceTag(opts, service) }),
         detached: true,
         stdio: ['ignore', log.fd, log.fd],
       });
@@ -126,8 +142,15 @@ export async function stopService(
 ): Promise<{ stopped: boolean; pid?: number }> {
   const path = registryPath(opts.stateDir, opts.environment);
   const entry = (await readRegistry(path)).services[service];
-  if (!entry) return { stopped: false };
-  let stopped = false;
+  // Instances started but never recorded (the orchestrator died between spawn and record) are
+  // found by the tag every service instance carries in its environment.
+  const unrecorded = groupsTagged(INSTANCE_TAG, instanceTag(opts, service)).filter(
+    (pgid) => pgid !== entry?.pid,
+  );
+  await Promise.all(unrecorded.map((pgid) => killGroup(pgid, graceMs)));
+  if (!entry)
+    return unrecorded.length > 0 ? { stopped: true, pid: unrecorded[0] } : { stopped: false };
+  let stopped = unrecorded.length > 0;
   const stat = readProcStat(entry.pid);
   // A live pid with another start time is a reused pid: not ours to kill.
   const reused =

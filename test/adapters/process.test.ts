@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { CommandSpec } from '../../src/config/plan-types.js';
@@ -127,5 +127,21 @@ describe('process services', () => {
     await expect(
       startService(opts, 'bad', { run: ['/nonexistent/program'], cwd: process.cwd(), env: {} }, {}),
     ).rejects.toThrow(/cannot start service bad/);
+  });
+
+  test('stops an instance it started but never recorded (orchestrator killed between spawn and record)', async () => {
+    const first = await start('api', service());
+    // What a kill -9 right after the spawn leaves: a running instance and no registry entry.
+    await writeFile(
+      join(opts.stateDir, 'processes', 'staging.json'),
+      JSON.stringify({ version: 1, services: {} }),
+    );
+    expect(isAlive(first.pid)).toBe(true);
+    const second = await start('api', service());
+    await until('the unrecorded instance is gone', () => Promise.resolve(!isAlive(first.pid)));
+    expect(isAlive(second.pid)).toBe(true);
+    const stopped = await stopService(opts, 'api');
+    expect(stopped).toMatchObject({ stopped: true, pid: second.pid });
+    expect(isAlive(second.pid)).toBe(false);
   });
 });
