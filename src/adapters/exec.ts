@@ -14,6 +14,7 @@ import { buildEnv } from './env.js';
 import { OutputTail } from './output-tail.js';
 import { groupMembers, waitFor } from './proc-state.js';
 import { signalGroup, trackGroup, untrackGroup } from './process-groups.js';
+import { createRedactor, type Redactor } from './redactor.js';
 
 /** How to run one command. */
 export interface ExecOptions {
@@ -29,6 +30,8 @@ export interface ExecOptions {
   tailBytes?: number;
   /** SIGTERM → SIGKILL grace; default 3000 ms. */
   graceMs?: number;
+  /** Secret values masked in the log and the tail as the output is written. */
+  secretValues?: readonly string[];
 }
 
 const DEFAULT_TAIL = 8 * 1024;
@@ -66,6 +69,7 @@ function drainOutput(
   sources: Array<Readable | null>,
   tail: OutputTail,
   log: WriteStream | undefined,
+  redactor: Redactor,
 ): void {
   const live = sources.filter((s): s is Readable => s !== null);
   let writable = log !== undefined;
@@ -81,7 +85,7 @@ function drainOutput(
   });
   for (const source of live) {
     source.on('data', (chunk: Buffer | string) => {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const bytes = redactor.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
       tail.push(bytes);
       if (!log || !writable || log.write(bytes) || waiting) return;
       waiting = true;
@@ -165,11 +169,15 @@ export async function runCommand(command: CommandSpec, opts: ExecOptions): Promi
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  drainOutput([subprocess.stdout, subprocess.stderr], tail, log);
+  const redactor = createRedactor(opts.secretValues ?? []);
+  drainOutput([subprocess.stdout, subprocess.stderr], tail, log, redactor);
   const result = await subprocess;
   clearTimeout(deadline);
   opts.signal?.removeEventListener('abort', onAbort);
   if (pid !== undefined) await reapLeftovers(pid, killTimer, graceMs);
+  const rest = redactor.end();
+  tail.push(rest);
+  if (rest.length > 0 && log && !log.destroyed) log.write(rest);
   await closeLog(log);
 
   const outputTail = tail.text();

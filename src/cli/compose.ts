@@ -32,7 +32,6 @@ import { rollbackMachine } from '../machines/rollback.machine.js';
 import { serviceMachine } from '../machines/service.machine.js';
 import { stageMachine } from '../machines/stage.machine.js';
 import { verificationMachine } from '../machines/verification.machine.js';
-import { redactLogFile } from './engine/redact-log.js';
 import { checkPrerequisites } from './prerequisites.js';
 
 /** Everything the real effects need to know about this run. */
@@ -86,9 +85,9 @@ export function realEffects(ctx: EffectContext): Effects {
         timeoutMs: input.timeoutMs,
         signal,
         logFile,
+        secretValues,
       });
       if (secretValues.length === 0) return out;
-      await redactLogFile(logFile, secretValues);
       return {
         ...out,
         outputTail: mask(out.outputTail),
