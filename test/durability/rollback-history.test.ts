@@ -65,7 +65,12 @@ describe('rollback and history', () => {
     const json = JSON.parse((await runCli(['show', id, '--json', ...p.args()])).stdout) as {
       phases: Array<{ name: string }>;
       stages: Array<{ name: string; state: string; durationMs: number }>;
-      services: Array<{ name: string; state: string; durationMs: number }>;
+      services: Array<{
+        name: string;
+        state: string;
+        durationMs: number;
+        steps: Array<{ state: string }>;
+      }>;
     };
     expect(json.phases.map((x) => x.name)).toEqual([
       'validating',
@@ -81,9 +86,15 @@ describe('rollback and history', () => {
       ['stage-3', 'succeeded'],
     ]);
     expect(json.services.map((s) => s.state)).toEqual(['healthy', 'healthy', 'healthy', 'healthy']);
-    for (const s of json.services) expect(s.durationMs).toBeGreaterThanOrEqual(0);
+    for (const s of json.services) {
+      expect(s.durationMs).toBeGreaterThanOrEqual(0);
+      expect(s.steps.map((st) => st.state)).toEqual(['activating', 'checking', 'healthy']);
+    }
     const text = await runCli(['show', id, ...p.args()]);
     expect(text.stdout).toMatch(/stages:\n.*stage-1\s+succeeded\s+\d+\.\ds/);
+    expect(text.stdout).toMatch(
+      /service paths:\n\s+\S+\s+activating \d+\.\ds → checking \d+\.\ds → healthy/,
+    );
     expect((await runCli(['show', 'nope', ...p.args()])).code).toBe(2);
   });
 });

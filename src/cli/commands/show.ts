@@ -21,6 +21,8 @@ export interface Span {
   startedAt: number;
   finishedAt?: number;
   durationMs?: number;
+  /** Services: every state it went through, in order (`activating` → `checking` → …). */
+  steps?: Array<{ state: string; at: number }>;
 }
 
 /** One decision as journaled: the event the root statechart received. */
@@ -104,8 +106,11 @@ export function buildTimeline(entries: JournalEntry[], tornTail = false): Timeli
         restart || old === undefined || old.state === 'pending' || old.state === 'waiting'
           ? at
           : old.startedAt;
-      const span: Span = { name, state, startedAt };
-      if (finishedStates.has(state)) Object.assign(span, { finishedAt: at, durationMs: at - startedAt });
+      const steps = old?.steps ?? [];
+      if (steps.at(-1)?.state !== state) steps.push({ state, at });
+      const span: Span = { name, state, startedAt, steps };
+      if (finishedStates.has(state))
+        Object.assign(span, { finishedAt: at, durationMs: at - startedAt });
       services.set(name, span);
     } else if (ev.type.startsWith('decision.')) {
       decisions.push({
@@ -171,6 +176,18 @@ export async function showCommand(id: string, opts: CommonOptions, io: CliIo): P
   spans('phases:', t.phases);
   spans('stages:', t.stages);
   spans('services:', t.services);
+  const path = (steps: NonNullable<Span['steps']>) =>
+    steps
+      .map((st, i) => {
+        const next = steps[i + 1];
+        return next === undefined ? st.state : `${st.state} ${formatDuration(next.at - st.at)}`;
+      })
+      .join(' → ');
+  const withPaths = t.services.filter((sv) => (sv.steps?.length ?? 0) > 1);
+  if (withPaths.length > 0) {
+    out('service paths:');
+    for (const sv of withPaths) out(`  ${sv.name.padEnd(14)} ${path(sv.steps ?? [])}`);
+  }
   if (t.decisions.length > 0) {
     out('decisions:');
     for (const d of t.decisions) out(`  ${clock(d.at)}  ${d.choice.padEnd(14)} by ${d.by}`);
