@@ -6,8 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CommandSpec } from '../config/plan-types.js';
 import type { ProcessInfo } from '../machines/contracts.js';
 import { buildEnv, withoutSecrets } from './env.js';
@@ -56,6 +60,9 @@ function entryAlive(entry: RegistryEntry): boolean {
   return readProcStat(entry.pid)?.startTime === entry.procStart;
 }
 
+/** Names the secrets the log relay masks (log-relay.ts reads it; not imported: that file is a program). */
+const REDACT_VAR = 'STAGECRAFT_REDACT';
+
 /** The environment variable that tags every service instance stagecraft starts. */
 export const INSTANCE_TAG = 'STAGECRAFT_INSTANCE';
 
@@ -68,7 +75,9 @@ export function instanceTag(opts: ProcessManagerOptions, service: string): strin
 /**
  * Start a service: stop the previous instance first, spawn detached with output appended to its
  * log file, record it. Resolves once spawned (NOT when healthy); rejects only on spawn failure.
- * `secretNames` lists env keys that must not be written to the registry.
+ * `secretNames` lists env keys that must not be written to the registry. When one of them has a
+ * value (>= 3 chars), the service runs under the log relay (log-relay.ts), which masks those
+ * values on the way into the log; the recorded pid is then the relay's, the group leader.
  */
 export async function startService(
   opts: ProcessManagerOptions,
@@ -86,31 +95,14 @@ export async function startService(
     typeof command.run === 'string'
       ? ['sh', ['-c', command.run]]
       : [command.run[0] ?? '', command.run.slice(1)];
+  const fullEnv = buildEnv(env, command.env, { [INSTANCE_TAG]: instanceTag(opts, service) });
+  const masked = secretNames.filter((name) => (fullEnv[name] ?? '').length >= 3);
   let pid: number;
   try {
-    pid = await new Promise<number>((resolve, reject) => {
-      const child = spawn(file, args, {
-        cwd: command.cwd,
-        env: buildEnv(env, command.env, { [INSTANCE_TAG]: instanceTag(opts, service) }),
-        detached: true,
-        stdio: ['ignore', log.fd, log.fd],
-      });
-      child.once('error', (error: NodeJS.ErrnoException) => {
-        const what =
-          error.code === 'ENOENT'
-            ? `command or working directory not found (cwd ${command.cwd})`
-            : error.message;
-        reject(
-          new Error(
-            `cannot start service ${service} (${typeof command.run === 'string' ? command.run : command.run.join(' ')}): ${what}`,
-          ),
-        );
-      });
-      child.once('spawn', () => {
-        child.unref();
-        resolve(child.pid ?? -1);
-      });
-    });
+    pid =
+      masked.length === 0
+        ? await spawnDirect(file, args, command, fullEnv, log.fd, service)
+        : await spawnRelayed(file, args, command, fullEnv, log.fd, logFile, masked, service);
   } finally {
     await log.close();
   }
@@ -129,6 +121,115 @@ export async function startService(
     registry.services[service] = entry;
   });
   return { pid, logFile, startedAt };
+}
+
+/** The error startService rejects with when a service cannot be spawned. */
+function startError(service: string, command: CommandSpec, what: string): Error {
+  const run = typeof command.run === 'string' ? command.run : command.run.join(' ');
+  return new Error(`cannot start service ${service} (${run}): ${what}`);
+}
+
+function spawnFailure(
+  service: string,
+  command: CommandSpec,
+  code: string | undefined,
+  message: string,
+): Error {
+  return startError(
+    service,
+    command,
+    code === 'ENOENT' ? `command or working directory not found (cwd ${command.cwd})` : message,
+  );
+}
+
+/** No secrets to mask: the service writes straight into its log file. */
+function spawnDirect(
+  file: string,
+  args: string[],
+  command: CommandSpec,
+  env: Record<string, string>,
+  logFd: number,
+  service: string,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(file, args, {
+      cwd: command.cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+    });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      reject(spawnFailure(service, command, error.code, error.message));
+    });
+    child.once('spawn', () => {
+      child.unref();
+      resolve(child.pid ?? -1);
+    });
+  });
+}
+
+/** The node arguments that run the log relay: built .js beside this file, else the .ts via tsx. */
+function relayArgs(): string[] {
+  const built = fileURLToPath(new URL('./log-relay.js', import.meta.url));
+  if (existsSync(built)) return [built];
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  return [
+    '--import',
+    pathToFileURL(tsx).href,
+    fileURLToPath(new URL('./log-relay.ts', import.meta.url)),
+  ];
+}
+
+/**
+ * The service has secrets: start the log relay as the detached group leader; it runs the service
+ * in its own group and masks secret values on the way into the log. Resolves with the relay's pid
+ * once the relay reports (status pipe, fd 3) that the service itself was spawned.
+ */
+function spawnRelayed(
+  file: string,
+  args: string[],
+  command: CommandSpec,
+  env: Record<string, string>,
+  logFd: number,
+  logFile: string,
+  secretNames: string[],
+  service: string,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, [...relayArgs(), logFile, file, ...args], {
+      cwd: command.cwd,
+      env: { ...env, [REDACT_VAR]: secretNames.join(',') },
+      detached: true,
+      stdio: ['ignore', logFd, logFd, 'pipe'],
+    });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      reject(spawnFailure(service, command, error.code, error.message));
+    });
+    child.once('spawn', () => {
+      const status = child.stdio[3] as Readable;
+      let text = '';
+      status.setEncoding('utf8');
+      status.on('data', (data: string) => (text += data));
+      status.once('close', () => {
+        child.unref();
+        const line = text.split('\n')[0] ?? '';
+        if (line === 'ok') {
+          resolve(child.pid ?? -1);
+          return;
+        }
+        const match = /^error (\S*)\t(.*)$/.exec(line);
+        reject(
+          match
+            ? spawnFailure(service, command, match[1], match[2] ?? '')
+            : startError(
+                service,
+                command,
+                `the log relay exited before starting it (see ${logFile})`,
+              ),
+        );
+      });
+    });
+  });
 }
 
 /**
