@@ -11,10 +11,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createRedactor, type Redactor } from './redactor.js';
+import { createRedactor, REDACT_VAR, type Redactor } from './redactor.js';
 
 /** The env var that names the secrets to mask; not passed on to the service. */
-const REDACT_VAR = 'STAGECRAFT_REDACT';
 
 /** The longest suffix of `text` that could still become one of `secrets` (a proper prefix). */
 function pendingPrefix(text: string, secrets: readonly string[]): number {

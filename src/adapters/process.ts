@@ -23,6 +23,7 @@ import {
   waitFor,
 } from './proc-state.js';
 import { signalGroup } from './process-groups.js';
+import { REDACT_VAR } from './redactor.js';
 import {
   readRegistry,
   registryPath,
@@ -61,7 +62,6 @@ function entryAlive(entry: RegistryEntry): boolean {
 }
 
 /** Names the secrets the log relay masks (log-relay.ts reads it; not imported: that file is a program). */
-const REDACT_VAR = 'STAGECRAFT_REDACT';
 
 /** The environment variable that tags every service instance stagecraft starts. */
 export const INSTANCE_TAG = 'STAGECRAFT_INSTANCE';

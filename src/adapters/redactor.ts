@@ -6,6 +6,9 @@
  */
 const MASK = '***';
 
+/** The variable that names (comma-separated) the secrets the log relay must mask. */
+export const REDACT_VAR = 'STAGECRAFT_REDACT';
+
 /** A stateful masker for one stream. */
 export interface Redactor {
   /** The bytes that are safe to write now. */

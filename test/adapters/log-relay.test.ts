@@ -2,43 +2,16 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { CommandSpec } from '../../src/config/plan-types.js';
-import {
-  isAlive,
-  listServices,
-  startService,
-  stopService,
-  type ProcessManagerOptions,
-} from '../../src/adapters/process.js';
-import { readOr, tempDir, until } from './effect-helpers.js';
+import { isAlive, listServices, startService, stopService } from '../../src/adapters/process.js';
+import { readOr, until } from './effect-helpers.js';
+import { serviceSandbox } from './service-sandbox.js';
 
 const SECRET = 'hunter2-very-secret';
 const relaySource = fileURLToPath(new URL('../../src/adapters/log-relay.ts', import.meta.url));
 
-let opts: ProcessManagerOptions;
-let dir: string;
-let remove: () => Promise<void>;
-const started: number[] = [];
-
-beforeEach(async () => {
-  const temp = await tempDir();
-  dir = temp.dir;
-  remove = temp.remove;
-  opts = { stateDir: join(temp.dir, 'state'), environment: 'staging' };
-});
-afterEach(async () => {
-  for (const pid of started.splice(0)) {
-    for (const target of [-pid, pid]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  await remove();
-});
+const sb = serviceSandbox();
 
 /** A node service running `script` (a program text). */
 const node = (script: string): CommandSpec => ({
@@ -63,8 +36,8 @@ async function start(
   env: Record<string, string>,
   secrets: string[],
 ) {
-  const info = await startService(opts, name, command, env, secrets);
-  started.push(info.pid);
+  const info = await startService(sb.opts, name, command, env, secrets);
+  sb.track(info.pid);
   return info;
 }
 
@@ -74,7 +47,7 @@ function runRelay(logFile: string, argv: string[], env: Record<string, string> =
     env: { ...process.env, ...env },
     stdio: 'ignore',
   });
-  if (child.pid !== undefined) started.push(child.pid);
+  if (child.pid !== undefined) sb.track(child.pid);
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -119,14 +92,14 @@ describe('process services with secrets go through the log relay', () => {
     const servicePid = Number(
       (await until('the service pid', async () => /pid (\d+)/.exec(await readOr(info.logFile))))[1],
     );
-    started.push(servicePid);
+    sb.track(servicePid);
     expect(servicePid).not.toBe(info.pid);
     expect(isAlive(info.pid)).toBe(true);
     expect(isAlive(servicePid)).toBe(true);
-    expect(await stopService(opts, 'worker', 2000)).toEqual({ stopped: true, pid: info.pid });
+    expect(await stopService(sb.opts, 'worker', 2000)).toEqual({ stopped: true, pid: info.pid });
     expect(isAlive(info.pid)).toBe(false);
     expect(isAlive(servicePid)).toBe(false);
-    expect(await listServices(opts)).toEqual([]);
+    expect(await listServices(sb.opts)).toEqual([]);
   });
 
   test('the registry and the relay environment keep no secret, and the service does not see STAGECRAFT_REDACT', async () => {
@@ -139,7 +112,7 @@ describe('process services with secrets go through the log relay', () => {
       ['TOKEN'],
     );
     await until('the line', async () => (await readOr(info.logFile)).includes('redact=unset'));
-    const raw = await readFile(join(opts.stateDir, 'processes', 'staging.json'), 'utf8');
+    const raw = await readFile(join(sb.opts.stateDir, 'processes', 'staging.json'), 'utf8');
     expect(raw).not.toContain(SECRET);
   });
 
@@ -159,7 +132,7 @@ describe('process services with secrets go through the log relay', () => {
   test('a program that cannot be spawned rejects with a clear error through the relay too', async () => {
     await expect(
       startService(
-        opts,
+        sb.opts,
         'bad',
         { run: ['/nonexistent/program'], cwd: process.cwd(), env: {} },
         { TOKEN: SECRET },
@@ -171,7 +144,7 @@ describe('process services with secrets go through the log relay', () => {
 
 describe('the log relay program', () => {
   test('exits with the exit code of a service that exits by itself, after writing its output', async () => {
-    const logFile = join(dir, 'exit.log');
+    const logFile = join(sb.dir, 'exit.log');
     const { ended } = runRelay(logFile, ['sh', '-c', 'echo "bye $TOKEN"; exit 7'], {
       TOKEN: SECRET,
       STAGECRAFT_REDACT: 'TOKEN',
@@ -181,12 +154,12 @@ describe('the log relay program', () => {
   });
 
   test('ends with the signal that ended the service', async () => {
-    const { ended } = runRelay(join(dir, 'sig.log'), ['sh', '-c', 'kill -KILL $$']);
+    const { ended } = runRelay(join(sb.dir, 'sig.log'), ['sh', '-c', 'kill -KILL $$']);
     expect(await ended).toEqual({ code: null, signal: 'SIGKILL' });
   });
 
   test('forwards SIGTERM to the service and exits as the service does', async () => {
-    const logFile = join(dir, 'term.log');
+    const logFile = join(sb.dir, 'term.log');
     const { child, ended } = runRelay(logFile, [
       process.execPath,
       '-e',

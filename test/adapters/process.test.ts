@@ -1,37 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { CommandSpec } from '../../src/config/plan-types.js';
-import {
-  isAlive,
-  listServices,
-  startService,
-  stopService,
-  type ProcessManagerOptions,
-} from '../../src/adapters/process.js';
-import { fixture, readOr, tempDir, until } from './effect-helpers.js';
+import { isAlive, listServices, startService, stopService } from '../../src/adapters/process.js';
+import { fixture, readOr, until } from './effect-helpers.js';
+import { serviceSandbox } from './service-sandbox.js';
 
-let opts: ProcessManagerOptions;
-let remove: () => Promise<void>;
-const started: number[] = [];
-
-beforeEach(async () => {
-  const temp = await tempDir();
-  remove = temp.remove;
-  opts = { stateDir: join(temp.dir, 'state'), environment: 'staging' };
-});
-afterEach(async () => {
-  for (const pid of started.splice(0)) {
-    for (const target of [-pid, pid]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  await remove();
-});
+const sb = serviceSandbox();
 
 const service = (...args: string[]): CommandSpec => ({
   run: [process.execPath, fixture('service.js'), ...args],
@@ -45,20 +20,20 @@ async function start(
   env: Record<string, string> = {},
   secrets?: string[],
 ) {
-  const info = await startService(opts, name, command, env, secrets);
-  started.push(info.pid);
+  const info = await startService(sb.opts, name, command, env, secrets);
+  sb.track(info.pid);
   return info;
 }
 
 describe('process services', () => {
   test('starts a detached service, records it and sends its output to the log file', async () => {
     const info = await start('db', service(), { FOO: 'bar' });
-    expect(info.logFile).toBe(join(opts.stateDir, 'logs', 'staging', 'db.log'));
+    expect(info.logFile).toBe(join(sb.opts.stateDir, 'logs', 'staging', 'db.log'));
     await until('the service output in its log', async () =>
       (await readOr(info.logFile)).includes(`service ${info.pid} started FOO=bar`),
     );
     const registry = JSON.parse(
-      await readFile(join(opts.stateDir, 'processes', 'staging.json'), 'utf8'),
+      await readFile(join(sb.opts.stateDir, 'processes', 'staging.json'), 'utf8'),
     ) as {
       services: Record<string, { pid: number }>;
     };
@@ -72,7 +47,7 @@ describe('process services', () => {
     expect(second.pid).not.toBe(first.pid);
     expect(isAlive(first.pid)).toBe(false);
     expect(isAlive(second.pid)).toBe(true);
-    const listed = await listServices(opts);
+    const listed = await listServices(sb.opts);
     expect(listed.map((s) => [s.service, s.pid])).toEqual([['api', second.pid]]);
   });
 
@@ -85,47 +60,52 @@ describe('process services', () => {
         )
       )[1],
     );
-    started.push(grandchild);
+    sb.track(grandchild);
     expect(isAlive(grandchild)).toBe(true);
-    const result = await stopService(opts, 'worker', 2000);
+    const result = await stopService(sb.opts, 'worker', 2000);
     expect(result).toEqual({ stopped: true, pid: info.pid });
     expect(isAlive(info.pid)).toBe(false);
     expect(isAlive(grandchild)).toBe(false);
-    expect(await listServices(opts)).toEqual([]);
+    expect(await listServices(sb.opts)).toEqual([]);
   });
 
   test('stopping a service that was never started reports stopped false', async () => {
-    expect(await stopService(opts, 'ghost')).toEqual({ stopped: false });
+    expect(await stopService(sb.opts, 'ghost')).toEqual({ stopped: false });
   });
 
   test('listServices reports a service that died as not alive', async () => {
     const info = await start('cache', service());
-    expect((await listServices(opts))[0]?.alive).toBe(true);
+    expect((await listServices(sb.opts))[0]?.alive).toBe(true);
     process.kill(info.pid, 'SIGKILL');
     await until('the service to die', () => !isAlive(info.pid));
-    const [listed] = await listServices(opts);
+    const [listed] = await listServices(sb.opts);
     expect(listed).toMatchObject({ service: 'cache', pid: info.pid, alive: false });
   });
 
   test('the registry keeps the command and non-secret env needed to restart, never secrets', async () => {
     const spec = { ...service(), env: { PORT: '8080' } };
     await start('web', spec, { RELEASE: 'r1', DB_PASSWORD: 's3cret-value' }, ['DB_PASSWORD']);
-    const [listed] = await listServices(opts);
+    const [listed] = await listServices(sb.opts);
     expect(listed?.command).toEqual(spec.run);
     expect(listed?.env).toEqual({ RELEASE: 'r1', PORT: '8080' });
-    const raw = await readFile(join(opts.stateDir, 'processes', 'staging.json'), 'utf8');
+    const raw = await readFile(join(sb.opts.stateDir, 'processes', 'staging.json'), 'utf8');
     expect(raw).not.toContain('s3cret-value');
   });
 
   test('parallel starts of different services are all recorded', async () => {
     const infos = await Promise.all(['a', 'b', 'c'].map((name) => start(name, service())));
-    const listed = await listServices(opts);
+    const listed = await listServices(sb.opts);
     expect(listed.map((s) => s.pid).sort()).toEqual(infos.map((i) => i.pid).sort());
   });
 
   test('a program that cannot be spawned rejects with a clear error', async () => {
     await expect(
-      startService(opts, 'bad', { run: ['/nonexistent/program'], cwd: process.cwd(), env: {} }, {}),
+      startService(
+        sb.opts,
+        'bad',
+        { run: ['/nonexistent/program'], cwd: process.cwd(), env: {} },
+        {},
+      ),
     ).rejects.toThrow(/cannot start service bad/);
   });
 
@@ -133,14 +113,14 @@ describe('process services', () => {
     const first = await start('api', service());
     // What a kill -9 right after the spawn leaves: a running instance and no registry entry.
     await writeFile(
-      join(opts.stateDir, 'processes', 'staging.json'),
+      join(sb.opts.stateDir, 'processes', 'staging.json'),
       JSON.stringify({ version: 1, services: {} }),
     );
     expect(isAlive(first.pid)).toBe(true);
     const second = await start('api', service());
     await until('the unrecorded instance is gone', () => Promise.resolve(!isAlive(first.pid)));
     expect(isAlive(second.pid)).toBe(true);
-    const stopped = await stopService(opts, 'api');
+    const stopped = await stopService(sb.opts, 'api');
     expect(stopped).toMatchObject({ stopped: true, pid: second.pid });
     expect(isAlive(second.pid)).toBe(false);
   });
