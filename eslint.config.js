@@ -10,10 +10,23 @@ const cli = { group: ['**/cli/**', '**/cli'], message: 'nothing imports src/cli 
 const adapters = { group: ['**/adapters/**'], message: 'machines and ui never import adapters' };
 const ui = { group: ['**/ui/**'], message: 'only src/cli mounts the UI' };
 const libs = (names) =>
-  names.map((n) => ({ group: [n, `${n}/*`], message: `${n} belongs in its adapter or in src/cli` }));
+  names.map((n) => ({
+    group: [n, `${n}/*`],
+    message: `${n} belongs in its adapter or in src/cli`,
+  }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'docs/**', 'examples/**/*.js', 'test/fixtures/**/*.js', 'bench/.generated/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'docs/**',
+      'examples/**/*.js',
+      'test/fixtures/**/*.js',
+      'bench/.generated/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -21,7 +34,10 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
     },
@@ -31,7 +47,12 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       parserOptions: { projectService: false, project: null },
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+      },
     },
   },
   {
@@ -41,13 +62,31 @@ export default tseslint.config(
       adapters,
       ui,
       { group: ['**/export/**'], message: 'machines are pure' },
-      { group: ['**/config/**'], allowTypeImports: true, message: 'machines import only types from config' },
-      ...libs(['execa', 'undici', 'cosmiconfig', 'ink', 'react', 'node:child_process', 'node:fs', 'node:net', 'node:fs/promises']),
+      {
+        group: ['**/config/**'],
+        allowTypeImports: true,
+        message: 'machines import only types from config',
+      },
+      ...libs([
+        'execa',
+        'undici',
+        'cosmiconfig',
+        'ink',
+        'react',
+        'node:child_process',
+        'node:fs',
+        'node:net',
+        'node:fs/promises',
+      ]),
     ]),
   },
   {
     files: ['src/ui/**'],
-    rules: restrict([cli, adapters, ...libs(['execa', 'undici', 'cosmiconfig', 'node:child_process', 'node:net'])]),
+    rules: restrict([
+      cli,
+      adapters,
+      ...libs(['execa', 'undici', 'cosmiconfig', 'node:child_process', 'node:net']),
+    ]),
   },
   {
     files: ['src/adapters/**'],
@@ -59,6 +98,11 @@ export default tseslint.config(
   },
   {
     files: ['src/export/**'],
-    rules: restrict([cli, adapters, ui, ...libs(['execa', 'undici', 'cosmiconfig', 'ink', 'react'])]),
+    rules: restrict([
+      cli,
+      adapters,
+      ui,
+      ...libs(['execa', 'undici', 'cosmiconfig', 'ink', 'react']),
+    ]),
   },
 );

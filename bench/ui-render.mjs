@@ -14,7 +14,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 delete process.env.CI; // Ink prints only the last frame in CI; measure a real terminal's work
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { renderDeployment } = await import(pathToFileURL(join(root, 'dist', 'ui', 'render.js')).href);
+const { renderDeployment } = await import(
+  pathToFileURL(join(root, 'dist', 'ui', 'render.js')).href
+);
 
 const SERVICES = Number(process.env.BENCH_UI_SERVICES ?? 500);
 const NOTIFICATIONS = Number(process.env.BENCH_UI_NOTIFICATIONS ?? 20_000);
@@ -26,7 +28,15 @@ function initialContext() {
   const now = Date.now();
   const services = {};
   for (const name of names)
-    services[name] = { name, stage: 'app', kind: 'process', state: 'checking', attempt: 1, maxAttempts: 1, startedAt: now };
+    services[name] = {
+      name,
+      stage: 'app',
+      kind: 'process',
+      state: 'checking',
+      attempt: 1,
+      maxAttempts: 1,
+      startedAt: now,
+    };
   return {
     deploymentId: 'dep-bench',
     startedAt: now,
@@ -58,7 +68,14 @@ class BenchActor {
     const name = c.plan.activationOrder[i % SERVICES];
     const row = c.services[name];
     const attempt = (row.lastProbe?.attempt ?? 0) + 1;
-    const lastProbe = { probe: 'http', attempt, of: 30, ok: attempt % 7 !== 0, detail: attempt % 7 === 0 ? '503' : '200', durationMs: 3 + (i % 11) };
+    const lastProbe = {
+      probe: 'http',
+      attempt,
+      of: 30,
+      ok: attempt % 7 !== 0,
+      detail: attempt % 7 === 0 ? '503' : '200',
+      durationMs: 3 + (i % 11),
+    };
     // A new row and a new snapshot (the UI compares snapshots by identity); the record is updated
     // in place so that the producer's own cost stays small and the UI's cost stands out.
     c.services[name] = { ...row, lastProbe };
@@ -69,14 +86,21 @@ class BenchActor {
 
 /** A TTY-looking sink that counts what Ink writes. */
 function fakeTty() {
-  const out = new Writable({ write: (chunk, _enc, done) => ((out.frames += 1), (out.bytes += chunk.length), done()) });
+  const out = new Writable({
+    write: (chunk, _enc, done) => ((out.frames += 1), (out.bytes += chunk.length), done()),
+  });
   Object.assign(out, { columns: 120, rows: 40, isTTY: true, frames: 0, bytes: 0 });
   return out;
 }
 
 function fakeStdin() {
   const input = new Readable({ read() {} });
-  Object.assign(input, { isTTY: true, setRawMode: () => input, ref: () => input, unref: () => input });
+  Object.assign(input, {
+    isTTY: true,
+    setRawMode: () => input,
+    ref: () => input,
+    unref: () => input,
+  });
   return input;
 }
 
@@ -86,7 +110,10 @@ function stream(actor) {
   let sent = 0;
   return new Promise((resolve) => {
     const timer = setInterval(() => {
-      const due = Math.min(NOTIFICATIONS, Math.ceil((NOTIFICATIONS * (performance.now() - t0)) / DURATION_MS));
+      const due = Math.min(
+        NOTIFICATIONS,
+        Math.ceil((NOTIFICATIONS * (performance.now() - t0)) / DURATION_MS),
+      );
       while (sent < due) actor.probe(sent++);
       if (sent >= NOTIFICATIONS) {
         clearInterval(timer);
@@ -102,7 +129,13 @@ async function measure(label, frameMs) {
   const ui =
     frameMs === undefined
       ? undefined
-      : renderDeployment(actor, { stdout, stdin: fakeStdin(), stderr: fakeTty(), frameMs, colors: true });
+      : renderDeployment(actor, {
+          stdout,
+          stdin: fakeStdin(),
+          stderr: fakeTty(),
+          frameMs,
+          colors: true,
+        });
   await new Promise((r) => setTimeout(r, 200)); // first frame, timers settle
   const selectionsBefore = actor.getSnapshotCalls;
   const framesBefore = stdout.frames;
@@ -135,7 +168,10 @@ function runOne(label, frameMs, nodeEnv) {
   const env = { ...process.env };
   if (nodeEnv === undefined) delete env.NODE_ENV;
   else env.NODE_ENV = nodeEnv;
-  const r = spawnSync(process.execPath, [self, '--one', String(frameMs)], { env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [self, '--one', String(frameMs)], {
+    env,
+    encoding: 'utf8',
+  });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (line === undefined) throw new Error(`bench run "${label}" failed:\n${r.stderr}`);
   return { ...JSON.parse(line), label };
@@ -154,7 +190,10 @@ const out = [
   `\nInk deployment view: ${SERVICES} services, ${NOTIFICATIONS.toLocaleString('en')} snapshot notifications over ~${DURATION_MS / 1000} s (${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version})\n`,
   '| run | wall | CPU time | CPU % of one core | frames written | view selections |',
   '|---|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.label} | ${(r.wall / 1000).toFixed(2)} s | ${Math.round(r.cpuMs)} ms | ${((100 * r.cpuMs) / r.wall).toFixed(1)} % | ${r.frames} | ${r.selections} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.label} | ${(r.wall / 1000).toFixed(2)} s | ${Math.round(r.cpuMs)} ms | ${((100 * r.cpuMs) / r.wall).toFixed(1)} % | ${r.frames} | ${r.selections} |`,
+  ),
   '',
   'The producer catches up on late timer ticks, so the notifications span about the same wall time in every run; CPU % is CPU time over wall time (100 % = one core).',
 ];

@@ -76,7 +76,7 @@ export async function loadConfig(opts: {
     (loader: (file: string, text: string) => unknown): Loader =>
     async (file, text) => {
       texts.set(file, text);
-      return (await loader(file, text));
+      return await loader(file, text);
     };
   const explorer = cosmiconfig('stagecraft', {
     searchPlaces: SEARCH_PLACES,

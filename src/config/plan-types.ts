@@ -124,7 +124,11 @@ export interface PrepareStepSpec {
 
 /** Phase 1 checks; nothing here changes anything. */
 export interface PrerequisitesSpec {
-  hardware?: { cpus?: number; memoryBytes?: number; disk: Array<{ path: string; freeBytes: number }> };
+  hardware?: {
+    cpus?: number;
+    memoryBytes?: number;
+    disk: Array<{ path: string; freeBytes: number }>;
+  };
   software: Array<{ name: string; command: CommandSpec; version?: string }>;
   network: Array<
     | { kind: 'tcp'; host: string; port: number; timeoutMs: number; label: string }

@@ -3,11 +3,9 @@ import { z } from 'zod';
 import { durationSchema } from './units.js';
 
 /** A variable or secret name: what a shell accepts as an environment variable. */
-export const varNameSchema = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-    error: 'expected a variable name (letters, digits, _; not starting with a digit)',
-  });
+export const varNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: 'expected a variable name (letters, digits, _; not starting with a digit)',
+});
 
 /** A scalar variable value; numbers and booleans become strings. */
 export const varValueSchema = z

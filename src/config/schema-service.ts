@@ -11,11 +11,9 @@ import {
 import { durationSchema } from './units.js';
 
 /** A service or stage name: safe in file names and log lines. */
-export const serviceNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
-    error: 'expected a name of letters, digits, ".", "_" or "-"',
-  });
+export const serviceNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+  error: 'expected a name of letters, digits, ".", "_" or "-"',
+});
 
 /** The performance baseline of a service: N GETs, p95 under the limit. */
 export const performanceSchema = z.strictObject({

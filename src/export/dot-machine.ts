@@ -15,7 +15,13 @@ export const dotHeader = [
  * initial dot for compound states — so edges to and from a state attach with lhead/ltail.
  */
 export function machineToDot(model: MachineModel): string {
-  return [`digraph ${dotQuote(model.id)} {`, ...dotHeader.map((l) => `  ${l}`), ...machineDotBody(model, ''), '}', ''].join('\n');
+  return [
+    `digraph ${dotQuote(model.id)} {`,
+    ...dotHeader.map((l) => `  ${l}`),
+    ...machineDotBody(model, ''),
+    '}',
+    '',
+  ].join('\n');
 }
 
 /** The clusters and edges of one machine; `prefix` keeps node ids apart when machines share a graph. */
@@ -24,7 +30,8 @@ export function machineDotBody(model: MachineModel, prefix: string): string[] {
   const node = (id: string): string => dotQuote(`${prefix}${id}`);
   const isCluster = (s: ModelState): boolean => s.type === 'compound' || s.type === 'parallel';
   const lines: string[] = [];
-  const invokeText = (s: ModelState): string => s.invoke.map((i) => `\ninvoke ${i.src} (${i.id})`).join('');
+  const invokeText = (s: ModelState): string =>
+    s.invoke.map((i) => `\ninvoke ${i.src} (${i.id})`).join('');
   const emit = (s: ModelState, pad: string): void => {
     if (isCluster(s)) {
       lines.push(`${pad}subgraph ${dotQuote(`cluster_${prefix}${s.id}`)} {`);
@@ -41,11 +48,17 @@ export function machineDotBody(model: MachineModel, prefix: string): string[] {
       return;
     }
     if (s.type === 'history') {
-      lines.push(`${pad}${node(s.id)} [shape=circle, label=${dotQuote(s.history === 'deep' ? 'H*' : 'H')}, tooltip=${dotQuote(s.id)}];`);
-      for (const d of s.historyDefault) lines.push(`${pad}${node(s.id)} -> ${node(d)} [style=dashed, label="history default"];`);
+      lines.push(
+        `${pad}${node(s.id)} [shape=circle, label=${dotQuote(s.history === 'deep' ? 'H*' : 'H')}, tooltip=${dotQuote(s.id)}];`,
+      );
+      for (const d of s.historyDefault)
+        lines.push(`${pad}${node(s.id)} -> ${node(d)} [style=dashed, label="history default"];`);
       return;
     }
-    const shape = s.type === 'final' ? 'shape=box, style="rounded,bold", peripheries=2' : 'shape=box, style=rounded';
+    const shape =
+      s.type === 'final'
+        ? 'shape=box, style="rounded,bold", peripheries=2'
+        : 'shape=box, style=rounded';
     lines.push(`${pad}${node(s.id)} [${shape}, label=${dotQuote(s.key + invokeText(s))}];`);
   };
   emit(tree.get(model.id), '  ');
@@ -55,8 +68,10 @@ export function machineDotBody(model: MachineModel, prefix: string): string[] {
     const from = tree.get(t.source);
     const head = tree.get(to);
     if (t.targets.length === 0) attrs.push('style=dotted');
-    if (isCluster(from) && !inside(to, from.id)) attrs.push(`ltail=${dotQuote(`cluster_${prefix}${from.id}`)}`);
-    if (isCluster(head) && !inside(t.source, head.id)) attrs.push(`lhead=${dotQuote(`cluster_${prefix}${head.id}`)}`);
+    if (isCluster(from) && !inside(to, from.id))
+      attrs.push(`ltail=${dotQuote(`cluster_${prefix}${from.id}`)}`);
+    if (isCluster(head) && !inside(t.source, head.id))
+      attrs.push(`lhead=${dotQuote(`cluster_${prefix}${head.id}`)}`);
     return `  ${node(t.source)} -> ${node(to)} [${attrs.join(', ')}];`;
   };
   for (const t of model.transitions) {

@@ -11,17 +11,18 @@ import { machineToScxml, scxmlElement } from './scxml-machine.js';
 import { dotToSvg } from './svg.js';
 
 export { machineModel } from './model.js';
-export type { MachineModel, ModelState, ModelTransition, ModelInvoke, StateKind, TransitionKind } from './model-types.js';
+export type {
+  MachineModel,
+  ModelState,
+  ModelTransition,
+  ModelInvoke,
+  StateKind,
+  TransitionKind,
+} from './model-types.js';
 
 /** The machines `stagecraft graph --machine` knows. */
 export type MachineName =
-  | 'deployment'
-  | 'stage'
-  | 'service'
-  | 'health'
-  | 'monitor'
-  | 'rollback'
-  | 'verification';
+  'deployment' | 'stage' | 'service' | 'health' | 'monitor' | 'rollback' | 'verification';
 
 /** Output formats of `stagecraft graph`. */
 export type Format = 'mermaid' | 'dot' | 'svg' | 'scxml' | 'json';
@@ -33,7 +34,11 @@ export const formats: readonly Format[] = ['mermaid', 'dot', 'svg', 'scxml', 'js
  * Exports one machine, walked from its live definition. `name` titles the export; the state ids
  * inside come from the machine itself.
  */
-export async function exportMachine(machine: AnyStateMachine, name: string, format: Format): Promise<string> {
+export async function exportMachine(
+  machine: AnyStateMachine,
+  name: string,
+  format: Format,
+): Promise<string> {
   const model = machineModel(machine);
   switch (format) {
     case 'mermaid':
@@ -55,22 +60,35 @@ export async function exportMachine(machine: AnyStateMachine, name: string, form
  * dot/svg → one graph with a cluster per machine; scxml → one XML document
  * `<machines>` holding an `<scxml>` per machine; json → `{ <name>: <machine config> }`.
  */
-export async function exportMachines(entries: Array<[string, AnyStateMachine]>, format: Format): Promise<string> {
+export async function exportMachines(
+  entries: Array<[string, AnyStateMachine]>,
+  format: Format,
+): Promise<string> {
   const models = entries.map(([name, m]) => [name, machineModel(m)] as const);
   switch (format) {
     case 'mermaid':
-      return models.map(([name, model]) => `## ${name}\n\n\`\`\`mermaid\n${machineToMermaid(model)}\`\`\`\n`).join('\n');
+      return models
+        .map(([name, model]) => `## ${name}\n\n\`\`\`mermaid\n${machineToMermaid(model)}\`\`\`\n`)
+        .join('\n');
     case 'dot':
     case 'svg': {
       const body = models.flatMap(([name, model]) => machineDotBody(model, `${name}/`));
-      const dot = ['digraph "machines" {', ...dotHeader.map((l) => `  ${l}`), ...body, '}', ''].join('\n');
+      const dot = [
+        'digraph "machines" {',
+        ...dotHeader.map((l) => `  ${l}`),
+        ...body,
+        '}',
+        '',
+      ].join('\n');
       return format === 'dot' ? dot : dotToSvg(dot);
     }
     case 'scxml':
       return [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<machines>',
-        ...models.map(([name, model]) => `  <!-- ${name} -->\n${scxmlElement(model, '  ').trimEnd()}`),
+        ...models.map(
+          ([name, model]) => `  <!-- ${name} -->\n${scxmlElement(model, '  ').trimEnd()}`,
+        ),
         '</machines>',
         '',
       ].join('\n');
@@ -98,4 +116,3 @@ export async function exportPlan(plan: ResolvedPlan, format: Format): Promise<st
       return exportMachine(planMachine(plan), plan.project, format);
   }
 }
-

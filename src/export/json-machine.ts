@@ -20,7 +20,12 @@ export interface JsonStateConfig {
   tags?: string[];
   entry?: string[];
   exit?: string[];
-  invoke?: Array<{ id: string; src: string; onDone?: JsonTransition[]; onError?: JsonTransition[] }>;
+  invoke?: Array<{
+    id: string;
+    src: string;
+    onDone?: JsonTransition[];
+    onError?: JsonTransition[];
+  }>;
   on?: Record<string, JsonTransition[]>;
   after?: Record<string, JsonTransition[]>;
   always?: JsonTransition[];
@@ -56,10 +61,24 @@ export function machineToJsonConfig(model: MachineModel): JsonStateConfig {
       const jt = jsonTransition(t);
       const inv = out.invoke?.find((i) => i.id === t.invokeId);
       if (t.kind === 'always') out.always = [...(out.always ?? []), jt];
-      else if (t.kind === 'after' && t.delay) (out.after ??= {})[String(t.delay.raw)] = [...(out.after?.[String(t.delay.raw)] ?? []), jt];
-      else if (t.kind === 'done-state' && t.eventType === `xstate.done.state.${s.id}`) out.onDone = [...(out.onDone ?? []), jt];
-      else if (inv && t.invokeId !== undefined && invokeIds.has(t.invokeId) && t.kind === 'done-actor') inv.onDone = [...(inv.onDone ?? []), jt];
-      else if (inv && t.invokeId !== undefined && invokeIds.has(t.invokeId) && t.kind === 'error-actor') inv.onError = [...(inv.onError ?? []), jt];
+      else if (t.kind === 'after' && t.delay)
+        (out.after ??= {})[String(t.delay.raw)] = [...(out.after?.[String(t.delay.raw)] ?? []), jt];
+      else if (t.kind === 'done-state' && t.eventType === `xstate.done.state.${s.id}`)
+        out.onDone = [...(out.onDone ?? []), jt];
+      else if (
+        inv &&
+        t.invokeId !== undefined &&
+        invokeIds.has(t.invokeId) &&
+        t.kind === 'done-actor'
+      )
+        inv.onDone = [...(inv.onDone ?? []), jt];
+      else if (
+        inv &&
+        t.invokeId !== undefined &&
+        invokeIds.has(t.invokeId) &&
+        t.kind === 'error-actor'
+      )
+        inv.onError = [...(inv.onError ?? []), jt];
       else (out.on ??= {})[t.eventType] = [...(out.on?.[t.eventType] ?? []), jt];
     }
     if (s.children.length > 0) {

@@ -19,7 +19,9 @@ export function machineToMermaid(model: MachineModel): string {
   }
   const lines: string[] = ['stateDiagram-v2'];
   const edgeLines = (t: ModelTransition, pad: string): string[] => {
-    const label = mermaidText(t.label + (t.targets.length === 0 ? ' (no target)' : t.reenter ? ' (reenter)' : ''));
+    const label = mermaidText(
+      t.label + (t.targets.length === 0 ? ' (no target)' : t.reenter ? ' (reenter)' : ''),
+    );
     const targets = t.targets.length === 0 ? [t.source] : t.targets;
     return targets.map((to) => `${pad}${mid(t.source)} --> ${mid(to)} : ${label}`);
   };
@@ -27,9 +29,12 @@ export function machineToMermaid(model: MachineModel): string {
     const name = mermaidText(s.key);
     if (s.type === 'history') {
       lines.push(`${pad}state "${s.history === 'deep' ? 'H*' : 'H'} ${name}" as ${mid(s.id)}`);
-      for (const d of s.historyDefault) lines.push(`${pad}${mid(s.id)} --> ${mid(d)} : history default`);
+      for (const d of s.historyDefault)
+        lines.push(`${pad}${mid(s.id)} --> ${mid(d)} : history default`);
     } else if (s.type === 'compound' || s.type === 'parallel') {
-      lines.push(`${pad}state "${name}${s.type === 'parallel' ? ' (parallel)' : ''}" as ${mid(s.id)} {`);
+      lines.push(
+        `${pad}state "${name}${s.type === 'parallel' ? ' (parallel)' : ''}" as ${mid(s.id)} {`,
+      );
       const inner = `${pad}  `;
       if (s.initial) lines.push(`${inner}[*] --> ${mid(s.initial)}`);
       s.children.forEach((c, i) => {

@@ -43,7 +43,8 @@ export interface ModelState {
 }
 
 /** What made a transition fire. */
-export type TransitionKind = 'event' | 'always' | 'after' | 'done-actor' | 'error-actor' | 'done-state';
+export type TransitionKind =
+  'event' | 'always' | 'after' | 'done-actor' | 'error-actor' | 'done-state';
 
 /** One transition (one entry of a node's candidate list). */
 export interface ModelTransition {

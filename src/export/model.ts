@@ -1,6 +1,12 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { actionName, delayLabel, guardName } from './labels.js';
-import type { MachineModel, ModelState, ModelTransition, StateKind, TransitionKind } from './model-types.js';
+import type {
+  MachineModel,
+  ModelState,
+  ModelTransition,
+  StateKind,
+  TransitionKind,
+} from './model-types.js';
 
 /** The parts of XState's TransitionDefinition the walk reads (kept loose: they are internals). */
 interface TransitionLike {
@@ -47,7 +53,10 @@ function stateOf(machine: AnyStateMachine, node: AnyStateNode): ModelState {
     type,
     historyDefault: [],
     children: (Object.values(node.states) as AnyStateNode[]).map((c) => c.id),
-    invoke: node.invoke.map((inv) => ({ id: inv.id, src: typeof inv.src === 'string' ? inv.src : 'inline' })),
+    invoke: node.invoke.map((inv) => ({
+      id: inv.id,
+      src: typeof inv.src === 'string' ? inv.src : 'inline',
+    })),
     entry: node.entry.map(actionName),
     exit: node.exit.map(actionName),
     tags: [...node.tags].sort(),
@@ -69,7 +78,8 @@ function stateOf(machine: AnyStateMachine, node: AnyStateNode): ModelState {
 function historyDefault(machine: AnyStateMachine, node: AnyStateNode): string[] {
   const parent = node.parent;
   const target = (node.config as { target?: unknown }).target;
-  const targets = target === undefined ? [] : Array.isArray(target) ? (target as unknown[]) : [target];
+  const targets =
+    target === undefined ? [] : Array.isArray(target) ? (target as unknown[]) : [target];
   if (targets.length === 0 || !parent) return parent?.initial.target.map((t) => t.id) ?? [];
   return targets.map((t) => {
     const ref = String(t);

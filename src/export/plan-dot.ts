@@ -11,12 +11,21 @@ import { dotQuote } from './tree.js';
  */
 export function planToDot(plan: ResolvedPlan): string {
   const svc = (name: string): string => dotQuote(`service:${name}`);
-  const lines = [`digraph ${dotQuote(`${plan.project} · ${plan.environment}`)} {`, ...dotHeader.map((l) => `  ${l}`), '  rankdir=TB;'];
+  const lines = [
+    `digraph ${dotQuote(`${plan.project} · ${plan.environment}`)} {`,
+    ...dotHeader.map((l) => `  ${l}`),
+    '  rankdir=TB;',
+  ];
   lines.push(`  label=${dotQuote(`${plan.project} · ${plan.environment}`)}; labelloc=t;`);
   const chain: Array<{ node: string; cluster?: string }> = [];
   if (plan.prepare.length > 0) {
-    const text = ['prepare', ...plan.prepare.map((p) => `${p.name}${p.cleanup ? ' (cleanup)' : ''}`)].join('\n');
-    lines.push(`  "prepare" [shape=box, style="rounded,filled", fillcolor="#eeeeee", label=${dotQuote(text)}];`);
+    const text = [
+      'prepare',
+      ...plan.prepare.map((p) => `${p.name}${p.cleanup ? ' (cleanup)' : ''}`),
+    ].join('\n');
+    lines.push(
+      `  "prepare" [shape=box, style="rounded,filled", fillcolor="#eeeeee", label=${dotQuote(text)}];`,
+    );
     chain.push({ node: '"prepare"' });
   }
   plan.stages.forEach((stage, i) => {
@@ -24,25 +33,41 @@ export function planToDot(plan: ResolvedPlan): string {
     const anchor = dotQuote(`stage:${stage.name}`);
     if (hasGate(plan, stage)) {
       const gate = dotQuote(`gate:${stage.name}`);
-      lines.push(`  ${gate} [shape=hexagon, label=${dotQuote(`confirm ${stage.name}?\nproceed · skip stage · abort`)}];`);
+      lines.push(
+        `  ${gate} [shape=hexagon, label=${dotQuote(`confirm ${stage.name}?\nproceed · skip stage · abort`)}];`,
+      );
       chain.push({ node: gate });
     }
-    lines.push(`  subgraph ${cluster} {`, `    label=${dotQuote(stageTitle(stage, i))}; style=rounded;`);
+    lines.push(
+      `  subgraph ${cluster} {`,
+      `    label=${dotQuote(stageTitle(stage, i))}; style=rounded;`,
+    );
     lines.push(`    ${anchor} [shape=point, width=0.01, style=invis, label=""];`);
     for (const name of stage.services) {
       const spec = plan.services[name];
-      if (spec) lines.push(`    ${svc(name)} [shape=box, style=rounded, label=${dotQuote(serviceLines(spec).join('\n'))}];`);
+      if (spec)
+        lines.push(
+          `    ${svc(name)} [shape=box, style=rounded, label=${dotQuote(serviceLines(spec).join('\n'))}];`,
+        );
     }
     if (stage.verify.length > 0) {
-      const text = ['verify', ...stage.verify.map((v) => `${v.name}: ${redact(v.probe.label)}`)].join('\n');
+      const text = [
+        'verify',
+        ...stage.verify.map((v) => `${v.name}: ${redact(v.probe.label)}`),
+      ].join('\n');
       lines.push(`    ${dotQuote(`verify:${stage.name}`)} [shape=note, label=${dotQuote(text)}];`);
     }
     lines.push('  }');
     chain.push({ node: anchor, cluster });
   });
-  const checks = [...plan.integration.map((c) => `integration ${c.name}: ${redact(c.probe.label)}`), ...plan.readiness.map((r) => `readiness ${r.name} (${r.category}, ${r.severity})`)];
+  const checks = [
+    ...plan.integration.map((c) => `integration ${c.name}: ${redact(c.probe.label)}`),
+    ...plan.readiness.map((r) => `readiness ${r.name} (${r.category}, ${r.severity})`),
+  ];
   if (checks.length > 0) {
-    lines.push(`  "verification" [shape=note, label=${dotQuote(['verification', ...checks].join('\n'))}];`);
+    lines.push(
+      `  "verification" [shape=note, label=${dotQuote(['verification', ...checks].join('\n'))}];`,
+    );
     chain.push({ node: '"verification"' });
   }
   for (let i = 1; i < chain.length; i++) {
@@ -54,12 +79,19 @@ export function planToDot(plan: ResolvedPlan): string {
     if (b.cluster) attrs.push(`lhead=${b.cluster}`);
     lines.push(`  ${a.node} -> ${b.node} [${attrs.join(', ')}];`);
   }
-  for (const [dep, name] of dependencyEdges(plan)) lines.push(`  ${svc(dep)} -> ${svc(name)} [label="before"];`);
+  for (const [dep, name] of dependencyEdges(plan))
+    lines.push(`  ${svc(dep)} -> ${svc(name)} [label="before"];`);
   if (plan.rollbackOrder.length > 0) {
-    lines.push('  subgraph "cluster_rollback" {', `    label=${dotQuote(`rollback order (on failure: ${plan.policy.onFailure})`)}; style=dashed;`);
-    plan.rollbackOrder.forEach((name, i) => lines.push(`    "rollback:${i + 1}" [shape=box, label=${dotQuote(`${i + 1}. ${name}`)}];`));
+    lines.push(
+      '  subgraph "cluster_rollback" {',
+      `    label=${dotQuote(`rollback order (on failure: ${plan.policy.onFailure})`)}; style=dashed;`,
+    );
+    plan.rollbackOrder.forEach((name, i) =>
+      lines.push(`    "rollback:${i + 1}" [shape=box, label=${dotQuote(`${i + 1}. ${name}`)}];`),
+    );
     lines.push('  }');
-    for (let i = 1; i < plan.rollbackOrder.length; i++) lines.push(`  "rollback:${i}" -> "rollback:${i + 1}" [style=dashed];`);
+    for (let i = 1; i < plan.rollbackOrder.length; i++)
+      lines.push(`  "rollback:${i}" -> "rollback:${i + 1}" [style=dashed];`);
   }
   lines.push('}', '');
   return lines.join('\n');

@@ -11,7 +11,8 @@ export function serviceLines(s: ServiceSpec): string[] {
   const lines = [s.name, `${s.kind}${s.rollback ? ' · rollback' : ''}`];
   if (s.health) lines.push(`health: ${redact(s.health.label)}`);
   for (const r of s.readiness) lines.push(`ready: ${redact(r.label)}`);
-  if (s.performance) lines.push(`p95 < ${formatMs(s.performance.p95Ms)}: ${redact(s.performance.url)}`);
+  if (s.performance)
+    lines.push(`p95 < ${formatMs(s.performance.p95Ms)}: ${redact(s.performance.url)}`);
   if (!s.health && s.readiness.length === 0) lines.push('no probe');
   return lines;
 }

@@ -20,30 +20,59 @@ export function planMachine(plan: ResolvedPlan): AnyStateMachine {
   const stageKeys = plan.stages.map((s) => `stage-${keyOf(s.name)}`);
   const after = (i: number): string => stageKeys[i + 1] ?? 'verifying';
   const states: Config = {
-    validating: { invoke: { id: 'prerequisites', src: 'checkPrerequisites', onDone: 'preparing', onError: 'failed' } },
-    preparing: sequence(plan.prepare.map((p) => [keyOf(p.name), { id: `prepare-${p.name}`, src: 'runCommand' }]), stageKeys[0] ?? 'verifying', `#${ROOT}.failed`),
+    validating: {
+      invoke: {
+        id: 'prerequisites',
+        src: 'checkPrerequisites',
+        onDone: 'preparing',
+        onError: 'failed',
+      },
+    },
+    preparing: sequence(
+      plan.prepare.map((p) => [keyOf(p.name), { id: `prepare-${p.name}`, src: 'runCommand' }]),
+      stageKeys[0] ?? 'verifying',
+      `#${ROOT}.failed`,
+    ),
   };
   plan.stages.forEach((stage, i) => {
     const key = stageKeys[i] ?? '';
     states[key] = stageState(plan, stage, after(i));
   });
-  states.verifying = { invoke: { id: 'verification', src: 'verification', onDone: 'finalizing', onError: 'failure' } };
-  states.finalizing = { invoke: { id: 'recordRelease', src: 'recordRelease', onDone: 'succeeded', onError: 'failure' } };
+  states.verifying = {
+    invoke: { id: 'verification', src: 'verification', onDone: 'finalizing', onError: 'failure' },
+  };
+  states.finalizing = {
+    invoke: { id: 'recordRelease', src: 'recordRelease', onDone: 'succeeded', onError: 'failure' },
+  };
   states.succeeded = { type: 'final' };
   const toRollback = plan.policy.onFailure === 'abort' ? 'aborted' : 'rollingBack';
   states.failure =
     plan.policy.onFailure === 'ask'
-      ? { on: { 'decision.rollback': 'rollingBack', 'decision.abort': 'aborted' }, after: { [plan.policy.decisionTimeoutMs]: 'rollingBack' } }
+      ? {
+          on: { 'decision.rollback': 'rollingBack', 'decision.abort': 'aborted' },
+          after: { [plan.policy.decisionTimeoutMs]: 'rollingBack' },
+        }
       : { always: toRollback };
   const steps: Array<[string, Config]> = [
-    ...plan.rollbackOrder.map((name): [string, Config] => [`rollback-${keyOf(name)}`, { id: `rollback-${name}`, src: 'serviceRollback' }]),
-    ...[...plan.prepare].reverse().filter((p) => p.cleanup).map((p): [string, Config] => [`cleanup-${keyOf(p.name)}`, { id: `cleanup-${p.name}`, src: 'runCommand' }]),
+    ...plan.rollbackOrder.map((name): [string, Config] => [
+      `rollback-${keyOf(name)}`,
+      { id: `rollback-${name}`, src: 'serviceRollback' },
+    ]),
+    ...[...plan.prepare]
+      .reverse()
+      .filter((p) => p.cleanup)
+      .map((p): [string, Config] => [
+        `cleanup-${keyOf(p.name)}`,
+        { id: `cleanup-${p.name}`, src: 'runCommand' },
+      ]),
   ];
   states.rollingBack = sequence(steps, 'rolledBack', null);
   states.rolledBack = { type: 'final' };
   states.aborted = { type: 'final' };
   states.failed = { type: 'final' };
-  return createMachine({ id: ROOT, initial: 'validating', states } as Parameters<typeof createMachine>[0]);
+  return createMachine({ id: ROOT, initial: 'validating', states } as Parameters<
+    typeof createMachine
+  >[0]);
 }
 
 /**
@@ -62,30 +91,55 @@ function sequence(steps: Array<[string, Config]>, next: string, onError: string 
 }
 
 function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config {
-  const specs = stage.services.map((n) => plan.services[n]).filter((s): s is ServiceSpec => s !== undefined);
+  const specs = stage.services
+    .map((n) => plan.services[n])
+    .filter((s): s is ServiceSpec => s !== undefined);
   const fail = `#${ROOT}.failure`;
   const states: Config = {};
   if (hasGate(plan, stage)) {
-    states.confirm = { on: { 'decision.proceed': 'services', 'decision.skipStage': `#${ROOT}.${next}`, 'decision.abort': `#${ROOT}.aborted` } };
+    states.confirm = {
+      on: {
+        'decision.proceed': 'services',
+        'decision.skipStage': `#${ROOT}.${next}`,
+        'decision.abort': `#${ROOT}.aborted`,
+      },
+    };
   }
   const afterServices = stage.verify.length > 0 ? 'verify' : 'done';
   if (stage.parallel) {
     const regions: Config = {};
     for (const s of specs) regions[keyOf(s.name)] = serviceState(s, stage, fail);
-    states.services = specs.length > 0 ? { type: 'parallel', states: regions, onDone: afterServices } : { always: afterServices };
+    states.services =
+      specs.length > 0
+        ? { type: 'parallel', states: regions, onDone: afterServices }
+        : { always: afterServices };
   } else {
     const seq: Config = {};
     specs.forEach((s, i) => {
-      seq[keyOf(s.name)] = { ...serviceState(s, stage, fail), onDone: specs[i + 1] ? keyOf(specs[i + 1]?.name ?? '') : 'done' };
+      seq[keyOf(s.name)] = {
+        ...serviceState(s, stage, fail),
+        onDone: specs[i + 1] ? keyOf(specs[i + 1]?.name ?? '') : 'done',
+      };
     });
     seq.done = { type: 'final' };
-    states.services = specs.length > 0 ? { initial: keyOf(specs[0]?.name ?? ''), states: seq, onDone: afterServices } : { always: afterServices };
+    states.services =
+      specs.length > 0
+        ? { initial: keyOf(specs[0]?.name ?? ''), states: seq, onDone: afterServices }
+        : { always: afterServices };
   }
   if (stage.verify.length > 0) {
-    states.verify = sequence(stage.verify.map((v) => [keyOf(v.name), { id: `verify-${v.name}`, src: 'runProbe' }]), 'done', fail);
+    states.verify = sequence(
+      stage.verify.map((v) => [keyOf(v.name), { id: `verify-${v.name}`, src: 'runProbe' }]),
+      'done',
+      fail,
+    );
   }
   states.done = { type: 'final' };
-  return { initial: hasGate(plan, stage) ? 'confirm' : 'services', states, onDone: `#${ROOT}.${next}` };
+  return {
+    initial: hasGate(plan, stage) ? 'confirm' : 'services',
+    states,
+    onDone: `#${ROOT}.${next}`,
+  };
 }
 
 /** One service: wait for its dependencies in this stage, activate (or start), check health. */
@@ -93,12 +147,21 @@ function serviceState(s: ServiceSpec, stage: StageSpec, fail: string): Config {
   const localDeps = s.dependsOn.filter((d) => stage.services.includes(d));
   const states: Config = {};
   if (stage.parallel && localDeps.length > 0) {
-    states.waiting = { always: { target: 'activating', guard: `healthy(${localDeps.join(', ')})` } };
+    states.waiting = {
+      always: { target: 'activating', guard: `healthy(${localDeps.join(', ')})` },
+    };
   }
   states.activating = {
-    invoke: { id: `${s.kind}-${s.name}`, src: s.kind === 'process' ? 'startProcess' : 'runCommand', onDone: 'checkingHealth', onError: fail },
+    invoke: {
+      id: `${s.kind}-${s.name}`,
+      src: s.kind === 'process' ? 'startProcess' : 'runCommand',
+      onDone: 'checkingHealth',
+      onError: fail,
+    },
   };
-  states.checkingHealth = { invoke: { id: `health-${s.name}`, src: 'health', onDone: 'healthy', onError: fail } };
+  states.checkingHealth = {
+    invoke: { id: `health-${s.name}`, src: 'health', onDone: 'healthy', onError: fail },
+  };
   states.healthy = { type: 'final' };
   return { initial: states.waiting ? 'waiting' : 'activating', states };
 }

@@ -1,5 +1,12 @@
 import type { ResolvedPlan } from '../config/plan-types.js';
-import { dependencyEdges, hasGate, redact, serviceLines, serviceOrder, stageTitle } from './plan-facts.js';
+import {
+  dependencyEdges,
+  hasGate,
+  redact,
+  serviceLines,
+  serviceOrder,
+  stageTitle,
+} from './plan-facts.js';
 import { mermaidIds } from './tree.js';
 
 /** Text inside a quoted Mermaid flowchart label. */
@@ -12,13 +19,22 @@ const q = (s: string): string => `"${s.replace(/"/g, '#quot;')}"`;
  * readiness checks; and the rollback order as a numbered dashed chain.
  */
 export function planToMermaid(plan: ResolvedPlan): string {
-
   const sid = mermaidIds(serviceOrder(plan), 'svc_');
-  const gid = mermaidIds(plan.stages.map((s) => s.name), 'stage_');
-  const lines = ['---', `title: ${JSON.stringify(`${plan.project} · ${plan.environment}`)}`, '---', 'flowchart TB'];
+  const gid = mermaidIds(
+    plan.stages.map((s) => s.name),
+    'stage_',
+  );
+  const lines = [
+    '---',
+    `title: ${JSON.stringify(`${plan.project} · ${plan.environment}`)}`,
+    '---',
+    'flowchart TB',
+  ];
   const chain: string[] = [];
   if (plan.prepare.length > 0) {
-    lines.push(`  prepare[${q(['prepare', ...plan.prepare.map((p) => `${p.name}${p.cleanup ? ' (cleanup)' : ''}`)].join('<br/>'))}]`);
+    lines.push(
+      `  prepare[${q(['prepare', ...plan.prepare.map((p) => `${p.name}${p.cleanup ? ' (cleanup)' : ''}`)].join('<br/>'))}]`,
+    );
     chain.push('prepare');
   }
   plan.stages.forEach((stage, i) => {
@@ -33,21 +49,32 @@ export function planToMermaid(plan: ResolvedPlan): string {
       if (spec) lines.push(`    ${sid.get(name)}[${q(serviceLines(spec).join('<br/>'))}]`);
     }
     if (stage.verify.length > 0) {
-      lines.push(`    ${id}_verify[/${q(['verify', ...stage.verify.map((v) => `${v.name}: ${redact(v.probe.label)}`)].join('<br/>'))}/]`);
+      lines.push(
+        `    ${id}_verify[/${q(['verify', ...stage.verify.map((v) => `${v.name}: ${redact(v.probe.label)}`)].join('<br/>'))}/]`,
+      );
     }
     lines.push('  end');
     chain.push(id);
   });
-  const checks = [...plan.integration.map((c) => `integration ${c.name}: ${redact(c.probe.label)}`), ...plan.readiness.map((r) => `readiness ${r.name} (${r.category}, ${r.severity})`)];
+  const checks = [
+    ...plan.integration.map((c) => `integration ${c.name}: ${redact(c.probe.label)}`),
+    ...plan.readiness.map((r) => `readiness ${r.name} (${r.category}, ${r.severity})`),
+  ];
   if (checks.length > 0) {
     lines.push(`  verification[/${q(['verification', ...checks].join('<br/>'))}/]`);
     chain.push('verification');
   }
   for (let i = 1; i < chain.length; i++) lines.push(`  ${chain[i - 1]} ==> ${chain[i]}`);
-  for (const [dep, svc] of dependencyEdges(plan)) lines.push(`  ${sid.get(dep)} -->|${q('before')}| ${sid.get(svc)}`);
+  for (const [dep, svc] of dependencyEdges(plan))
+    lines.push(`  ${sid.get(dep)} -->|${q('before')}| ${sid.get(svc)}`);
   if (plan.rollbackOrder.length > 0) {
-    lines.push(`  subgraph rollback[${q(`rollback order (on failure: ${plan.policy.onFailure})`)}]`, '    direction LR');
-    plan.rollbackOrder.forEach((name, i) => lines.push(`    rb_${i + 1}[${q(`${i + 1}. ${name}`)}]`));
+    lines.push(
+      `  subgraph rollback[${q(`rollback order (on failure: ${plan.policy.onFailure})`)}]`,
+      '    direction LR',
+    );
+    plan.rollbackOrder.forEach((name, i) =>
+      lines.push(`    rb_${i + 1}[${q(`${i + 1}. ${name}`)}]`),
+    );
     lines.push('  end');
     for (let i = 1; i < plan.rollbackOrder.length; i++) lines.push(`  rb_${i} -.-> rb_${i + 1}`);
   }

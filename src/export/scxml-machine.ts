@@ -23,11 +23,13 @@ export function scxmlElement(model: MachineModel, pad: string): string {
   const bySource = new Map<string, ModelTransition[]>();
   for (const t of model.transitions) bySource.set(t.source, [...(bySource.get(t.source) ?? []), t]);
   const lines: string[] = [];
-  const attr = (name: string, value: string | undefined): string => (value === undefined ? '' : ` ${name}="${xmlEscape(value)}"`);
+  const attr = (name: string, value: string | undefined): string =>
+    value === undefined ? '' : ` ${name}="${xmlEscape(value)}"`;
   const emit = (s: ModelState, p: string): void => {
     if (s.type === 'history') {
       lines.push(`${p}<history${attr('id', s.id)}${attr('type', s.history)}>`);
-      if (s.historyDefault.length > 0) lines.push(`${p}  <transition${attr('target', s.historyDefault.join(' '))}/>`);
+      if (s.historyDefault.length > 0)
+        lines.push(`${p}  <transition${attr('target', s.historyDefault.join(' '))}/>`);
       lines.push(`${p}</history>`);
       return;
     }
@@ -48,25 +50,35 @@ export function scxmlElement(model: MachineModel, pad: string): string {
       for (const ev of sends) {
         const d = delayed.find((t) => t.eventType === ev)?.delay;
         const timing =
-          d === undefined ? '' : typeof d.raw === 'number' ? attr('delay', `${d.raw}ms`) : d.ms !== undefined ? attr('delay', `${d.ms}ms`) : attr('delayexpr', d.raw);
+          d === undefined
+            ? ''
+            : typeof d.raw === 'number'
+              ? attr('delay', `${d.raw}ms`)
+              : d.ms !== undefined
+                ? attr('delay', `${d.ms}ms`)
+                : attr('delayexpr', d.raw);
         lines.push(`${q}  <send${attr('event', ev)}${attr('id', ev)}${timing}/>`);
       }
       lines.push(`${q}</onentry>`, `${q}<onexit>`);
       for (const ev of sends) lines.push(`${q}  <cancel${attr('sendid', ev)}/>`);
       lines.push(`${q}</onexit>`);
     }
-    for (const i of s.invoke) lines.push(`${q}<invoke type="xstate"${attr('id', i.id)}${attr('src', i.src)}/>`);
+    for (const i of s.invoke)
+      lines.push(`${q}<invoke type="xstate"${attr('id', i.id)}${attr('src', i.src)}/>`);
     for (const t of own) {
       const target = t.targets.length > 0 ? t.targets.join(' ') : undefined;
       const type = t.reenter ? 'external' : undefined;
-      lines.push(`${q}<transition${attr('event', t.eventType || undefined)}${attr('cond', t.guard)}${attr('target', target)}${attr('type', type)}/>`);
+      lines.push(
+        `${q}<transition${attr('event', t.eventType || undefined)}${attr('cond', t.guard)}${attr('target', target)}${attr('type', type)}/>`,
+      );
     }
     for (const c of s.children) emit(tree.get(c), q);
     lines.push(`${p}</${tag}>`);
   };
-  lines.push(`${pad}<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"${attr('name', model.id)}${attr('initial', model.id)}>`);
+  lines.push(
+    `${pad}<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"${attr('name', model.id)}${attr('initial', model.id)}>`,
+  );
   emit(tree.get(model.id), `${pad}  `);
   lines.push(`${pad}</scxml>`);
   return `${lines.join('\n')}\n`;
 }
-

@@ -18,7 +18,12 @@ export function stateTree(model: MachineModel): StateTree {
   };
   const lineage = (id: string): string[] => {
     const out: string[] = [];
-    for (let cur: ModelState | undefined = get(id); cur; cur = cur.parent ? get(cur.parent) : undefined) out.unshift(cur.id);
+    for (
+      let cur: ModelState | undefined = get(id);
+      cur;
+      cur = cur.parent ? get(cur.parent) : undefined
+    )
+      out.unshift(cur.id);
     return out;
   };
   return { byId, get, lineage };
@@ -33,7 +38,8 @@ export function edgeContainer(tree: StateTree, t: ModelTransition): string | und
   const ends = [t.source, ...t.targets];
   const lines = ends.map((id) => tree.lineage(id));
   let common: string | undefined;
-  for (let i = 0; lines.every((l) => l[i] !== undefined && l[i] === lines[0]?.[i]); i++) common = lines[0]?.[i];
+  for (let i = 0; lines.every((l) => l[i] !== undefined && l[i] === lines[0]?.[i]); i++)
+    common = lines[0]?.[i];
   while (common !== undefined && (ends.includes(common) || tree.get(common).type === 'parallel')) {
     common = tree.get(common).parent;
   }
@@ -42,7 +48,11 @@ export function edgeContainer(tree: StateTree, t: ModelTransition): string | und
 
 /** Escapes text for XML attributes and content. */
 export function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
 
 /** Quotes a DOT id or label (double quotes, escaped). */
@@ -68,9 +78,27 @@ export function mermaidIds(ids: readonly string[], prefix = ''): Map<string, str
 }
 
 /** Words Mermaid's grammars treat as keywords. */
-const reserved = new Set(['end', 'state', 'note', 'class', 'classdef', 'direction', 'subgraph', 'graph', 'style', 'click', 'default']);
+const reserved = new Set([
+  'end',
+  'state',
+  'note',
+  'class',
+  'classdef',
+  'direction',
+  'subgraph',
+  'graph',
+  'style',
+  'click',
+  'default',
+]);
 
 /** Makes a label safe inside Mermaid text: no quotes, colons, semicolons, or comment markers. */
 export function mermaidText(s: string): string {
-  return s.replace(/"/g, "'").replace(/[;:]/g, ' ').replace(/%%/g, '%').replace(/#/g, '#35;').replace(/\s+/g, ' ').trim();
+  return s
+    .replace(/"/g, "'")
+    .replace(/[;:]/g, ' ')
+    .replace(/%%/g, '%')
+    .replace(/#/g, '#35;')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -9,7 +9,11 @@ import { exportMachine, exportPlan } from './index.js';
  * `plan.mmd` / `plan.svg` when a plan is given. Returns the paths written, in order. Deterministic:
  * running it twice writes identical files.
  */
-export async function writeDocs(outDir: string, machines: Array<[string, AnyStateMachine]>, plan?: ResolvedPlan): Promise<string[]> {
+export async function writeDocs(
+  outDir: string,
+  machines: Array<[string, AnyStateMachine]>,
+  plan?: ResolvedPlan,
+): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const written: string[] = [];
   const put = async (file: string, text: string): Promise<void> => {

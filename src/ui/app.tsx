@@ -61,19 +61,40 @@ export function DeploymentApp({ actor, options }: DeploymentAppProps) {
       <FinishedStages view={view} />
       <Header view={view} now={now} />
       {done && view.result !== undefined ? (
-        <FinalScreen view={view} result={view.result} now={now} logDir={options.logDir} journalPath={options.journalPath} />
+        <FinalScreen
+          view={view}
+          result={view.result}
+          now={now}
+          logDir={options.logDir}
+          journalPath={options.journalPath}
+        />
       ) : (
         <>
-          <ServiceRows title={title(view, now)} services={rows} selected={keys.selected} size={rowBudget} frame={frame} now={now} />
+          <ServiceRows
+            title={title(view, now)}
+            services={rows}
+            selected={keys.selected}
+            size={rowBudget}
+            frame={frame}
+            now={now}
+          />
           {keys.showHelp && <Help />}
-          {logShown && keys.selected !== undefined && <LogTail service={keys.selected} lines={tail} size={logLines} />}
+          {logShown && keys.selected !== undefined && (
+            <LogTail service={keys.selected} lines={tail} size={logLines} />
+          )}
           {warnings.map((w, i) => (
             <Text key={i} color={tone('yellow')} wrap="truncate">
               ▲ {w}
             </Text>
           ))}
-          {decision !== undefined && <Prompt decision={decision} highlighted={keys.highlighted} now={now} />}
-          <Footer prompt={decision !== undefined} interrupts={keys.interrupts} logShown={logShown} />
+          {decision !== undefined && (
+            <Prompt decision={decision} highlighted={keys.highlighted} now={now} />
+          )}
+          <Footer
+            prompt={decision !== undefined}
+            interrupts={keys.interrupts}
+            logShown={logShown}
+          />
         </>
       )}
     </Box>

@@ -52,7 +52,11 @@ export function DownApp({ progress, onAnswer }: DownAppProps) {
 
   const height = stdout.rows > 0 ? stdout.rows : 24;
   const active = view.rows.findIndex((r) => r.state === 'stopping');
-  const shown = windowAround(view.rows, Math.max(0, active), Math.max(1, height - (asking ? 9 : 4)));
+  const shown = windowAround(
+    view.rows,
+    Math.max(0, active),
+    Math.max(1, height - (asking ? 9 : 4)),
+  );
   const nameWidth = Math.min(24, Math.max(8, ...shown.items.map((r) => [...r.name].length)));
   return (
     <Box flexDirection="column">
@@ -67,16 +71,20 @@ export function DownApp({ progress, onAnswer }: DownAppProps) {
           </Text>
           {question.choices.map((a, i) => (
             <Text key={a} inverse={i === keys.highlighted} wrap="truncate">
-              {i === keys.highlighted ? '› ' : '  '}[{answerKeys[a]}] {a === 'yes' ? 'stop all' : 'cancel, stop nothing'}
+              {i === keys.highlighted ? '› ' : '  '}[{answerKeys[a]}]{' '}
+              {a === 'yes' ? 'stop all' : 'cancel, stop nothing'}
               {a === question.defaultChoice ? <Text dimColor> (default)</Text> : ''}
             </Text>
           ))}
-          <Text dimColor wrap="truncate">↑/↓ + Enter or a letter · q cancels</Text>
+          <Text dimColor wrap="truncate">
+            ↑/↓ + Enter or a letter · q cancels
+          </Text>
         </Box>
       ) : (
         shown.items.map((r) => {
           const l = look[r.state];
-          const glyph = r.state === 'stopping' ? (spinnerFrames[frame % spinnerFrames.length] ?? '*') : l.glyph;
+          const glyph =
+            r.state === 'stopping' ? (spinnerFrames[frame % spinnerFrames.length] ?? '*') : l.glyph;
           return (
             <Text key={r.name} wrap="truncate">
               <Text color={tone(l.color)}> {glyph} </Text>
@@ -90,7 +98,10 @@ export function DownApp({ progress, onAnswer }: DownAppProps) {
       {view.phase === 'cancelled' && <Text wrap="truncate">nothing stopped</Text>}
       {view.phase === 'done' && (
         <Text bold color={tone(view.exitCode === 0 ? 'green' : 'red')} wrap="truncate">
-          {view.exitCode === 0 ? '■ every service stopped' : `✖ ${view.failures.length} stop(s) failed: manual intervention needed`} · exit code {view.exitCode}
+          {view.exitCode === 0
+            ? '■ every service stopped'
+            : `✖ ${view.failures.length} stop(s) failed: manual intervention needed`}{' '}
+          · exit code {view.exitCode}
         </Text>
       )}
     </Box>

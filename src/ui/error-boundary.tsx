@@ -8,7 +8,10 @@ interface State {
 }
 
 /** Catches render errors below it and shows them as a bug to report. */
-export class ErrorBoundary extends Component<{ children: ReactNode; onError?: (error: Error) => void }, State> {
+export class ErrorBoundary extends Component<
+  { children: ReactNode; onError?: (error: Error) => void },
+  State
+> {
   override state: State = {};
 
   static getDerivedStateFromError(error: Error): State {
@@ -21,7 +24,12 @@ export class ErrorBoundary extends Component<{ children: ReactNode; onError?: (e
 
   override render(): ReactNode {
     if (this.state.error !== undefined) {
-      return <Text>stagecraft UI bug: {this.state.error.message} (the deployment keeps running; please report this)</Text>;
+      return (
+        <Text>
+          stagecraft UI bug: {this.state.error.message} (the deployment keeps running; please report
+          this)
+        </Text>
+      );
     }
     return this.props.children;
   }

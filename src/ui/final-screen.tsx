@@ -5,7 +5,15 @@
 import { Box, Text } from 'ink';
 import type { DeploymentOutput, DeploymentView } from '../machines/selectors.js';
 import { useTone } from './colors.js';
-import { fit, resultTitle, serviceElapsed, stageDuration, stageGlyph, stateColor, stateGlyph } from './view-helpers.js';
+import {
+  fit,
+  resultTitle,
+  serviceElapsed,
+  stageDuration,
+  stageGlyph,
+  stateColor,
+  stateGlyph,
+} from './view-helpers.js';
 
 /** Services listed one by one at most; the healthy rest is counted. */
 const serviceLimit = 12;
@@ -63,7 +71,7 @@ export function FinalScreen({ view, result, now, logDir, journalPath }: FinalScr
         </Text>
       ))}
       {unlisted > 0 && <Text dimColor>{`  … and ${unlisted} more (healthy or not shown)`}</Text>}
-      {touched.length === 0 && <Text dimColor>  none started</Text>}
+      {touched.length === 0 && <Text dimColor> none started</Text>}
       {result.restored !== undefined && result.restored.length > 0 && (
         <Text wrap="truncate">restored: {result.restored.join(', ')}</Text>
       )}

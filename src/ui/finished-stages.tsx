@@ -3,7 +3,15 @@ import { Box, Static, Text } from 'ink';
 import { useRef } from 'react';
 import type { DeploymentView, ServiceView, StageView } from '../machines/selectors.js';
 import { useTone } from './colors.js';
-import { countByState, finishedStages, fit, formatDuration, stateColor, stateGlyph, stageGlyph } from './view-helpers.js';
+import {
+  countByState,
+  finishedStages,
+  fit,
+  formatDuration,
+  stateColor,
+  stateGlyph,
+  stageGlyph,
+} from './view-helpers.js';
 
 /** Stages with this many services or fewer list them one per line; bigger ones show counts. */
 const listLimit = 12;
@@ -31,7 +39,11 @@ export function FinishedStages({ view }: { view: DeploymentView }) {
       })),
     ];
   }
-  return <Static items={items.current}>{(item) => <StageSummary key={item.stage.name} item={item} />}</Static>;
+  return (
+    <Static items={items.current}>
+      {(item) => <StageSummary key={item.stage.name} item={item} />}
+    </Static>
+  );
 }
 
 function StageSummary({ item }: { item: Item }) {
@@ -39,7 +51,9 @@ function StageSummary({ item }: { item: Item }) {
   const { stage, services } = item;
   const color = stage.status === 'succeeded' ? 'green' : stage.status === 'failed' ? 'red' : 'gray';
   const duration =
-    stage.startedAt !== undefined && stage.finishedAt !== undefined ? formatDuration(stage.finishedAt - stage.startedAt) : '';
+    stage.startedAt !== undefined && stage.finishedAt !== undefined
+      ? formatDuration(stage.finishedAt - stage.startedAt)
+      : '';
   const counts = countByState(services)
     .map((c) => `${c.count} ${c.state}`)
     .join(' · ');
@@ -49,7 +63,10 @@ function StageSummary({ item }: { item: Item }) {
         <Text color={tone(color)}>{stageGlyph(stage.status)} </Text>
         <Text bold>stage {stage.name}</Text>
         <Text> {stage.status}</Text>
-        <Text dimColor>{duration === '' ? '' : ` · ${duration}`}{counts === '' ? '' : ` · ${counts}`}</Text>
+        <Text dimColor>
+          {duration === '' ? '' : ` · ${duration}`}
+          {counts === '' ? '' : ` · ${counts}`}
+        </Text>
       </Text>
       {services.length <= listLimit &&
         services.map((s) => (
@@ -58,9 +75,15 @@ function StageSummary({ item }: { item: Item }) {
             <Text color={tone(stateColor(s.state))}>{stateGlyph[s.state]} </Text>
             {fit(s.name, 20)} {fit(s.state, 11)}
             <Text dimColor>
-              {s.startedAt !== undefined && s.finishedAt !== undefined ? ` ${formatDuration(s.finishedAt - s.startedAt)}` : ''}
+              {s.startedAt !== undefined && s.finishedAt !== undefined
+                ? ` ${formatDuration(s.finishedAt - s.startedAt)}`
+                : ''}
             </Text>
-            {s.reason === undefined ? '' : <Text color={tone(stateColor(s.state))}> {s.reason}</Text>}
+            {s.reason === undefined ? (
+              ''
+            ) : (
+              <Text color={tone(stateColor(s.state))}> {s.reason}</Text>
+            )}
           </Text>
         ))}
     </Box>

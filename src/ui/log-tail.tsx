@@ -2,7 +2,15 @@
 import { Box, Text } from 'ink';
 
 /** At most `size` last lines of a service's output, each cut to the width. */
-export function LogTail({ service, lines, size }: { service: string; lines: string[]; size: number }) {
+export function LogTail({
+  service,
+  lines,
+  size,
+}: {
+  service: string;
+  lines: string[];
+  size: number;
+}) {
   const tail = lines.slice(-Math.max(1, size));
   return (
     <Box flexDirection="column">

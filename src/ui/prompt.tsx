@@ -45,7 +45,8 @@ export function Prompt({ decision, highlighted, now }: PromptProps) {
         );
       })}
       <Text dimColor wrap="truncate">
-        ↑/↓ + Enter or a letter · default {defaultLabel} in {formatCountdown(decision.deadline, now)}
+        ↑/↓ + Enter or a letter · default {defaultLabel} in{' '}
+        {formatCountdown(decision.deadline, now)}
       </Text>
     </Box>
   );

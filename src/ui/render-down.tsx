@@ -34,7 +34,9 @@ export interface RenderDownOptions extends RenderStreams {
 export function renderDown(opts: RenderDownOptions): DownUi {
   const progress = new DownProgress(opts.project, opts.environment, opts.services, opts.confirm);
   let answer: (yes: boolean) => void = () => undefined;
-  const confirmed = opts.confirm ? new Promise<boolean>((r) => (answer = r)) : Promise.resolve(true);
+  const confirmed = opts.confirm
+    ? new Promise<boolean>((r) => (answer = r))
+    : Promise.resolve(true);
   const onAnswer = (yes: boolean): void => {
     progress.answered(yes);
     answer(yes);

@@ -40,7 +40,13 @@ export interface RollbackUiOptions {
 }
 
 /** The root component of the rollback screen. */
-export function RollbackApp({ actor, options }: { actor: RollbackUiActor; options: RollbackUiOptions }) {
+export function RollbackApp({
+  actor,
+  options,
+}: {
+  actor: RollbackUiActor;
+  options: RollbackUiOptions;
+}) {
   const view = useThrottledSelect(actor, selectRollbackView, options.frameMs);
   const { exit } = useApp();
   const { stdout } = useStdout();
@@ -49,11 +55,15 @@ export function RollbackApp({ actor, options }: { actor: RollbackUiActor; option
   const [startedAt] = useState(() => Date.now());
   useNow(1000, !done);
   const now = Date.now();
-  const frame = useFrame(100, !done && [...view.steps, ...view.cleanups].some((r) => rowBusy(r.state)));
+  const frame = useFrame(
+    100,
+    !done && [...view.steps, ...view.cleanups].some((r) => rowBusy(r.state)),
+  );
   const decision = done ? undefined : view.pendingDecision;
   const keys = useDecisionKeys<Choice>(decision, {
     keyOf: (c) => choiceKeys[c],
-    onChoice: (c) => actor.send(choiceToEvent(c, options.by ?? 'operator') as RollbackDecisionEvent),
+    onChoice: (c) =>
+      actor.send(choiceToEvent(c, options.by ?? 'operator') as RollbackDecisionEvent),
     ...(options.onInterrupt === undefined ? {} : { onInterrupt: options.onInterrupt }),
   });
 
@@ -70,29 +80,55 @@ export function RollbackApp({ actor, options }: { actor: RollbackUiActor; option
       <Text wrap="truncate">
         <Text bold>stagecraft {options.project}</Text>
         <Text> → {options.environment}</Text>
-        <Text dimColor> · rollback to {options.target}{options.deploymentId === undefined ? '' : ` · ${options.deploymentId}`} · </Text>
+        <Text dimColor>
+          {' '}
+          · rollback to {options.target}
+          {options.deploymentId === undefined ? '' : ` · ${options.deploymentId}`} ·{' '}
+        </Text>
         <Text bold color={tone(done ? undefined : decision === undefined ? 'yellow' : 'magenta')}>
           {view.phase}
         </Text>
         <Text dimColor> · {formatDuration(now - startedAt)}</Text>
       </Text>
       <RollbackRows title="services" rows={view.steps} size={stepBudget} frame={frame} />
-      {view.cleanups.length > 0 && <RollbackRows title="cleanups" rows={view.cleanups} size={3} frame={frame} />}
-      {decision !== undefined && <Prompt decision={decision} highlighted={keys.highlighted} now={now} />}
+      {view.cleanups.length > 0 && (
+        <RollbackRows title="cleanups" rows={view.cleanups} size={3} frame={frame} />
+      )}
+      {decision !== undefined && (
+        <Prompt decision={decision} highlighted={keys.highlighted} now={now} />
+      )}
       {done && view.output !== undefined ? (
-        <Summary output={view.output} code={options.exitCode(view.output)} journalPath={options.journalPath} />
+        <Summary
+          output={view.output}
+          code={options.exitCode(view.output)}
+          journalPath={options.journalPath}
+        />
       ) : (
         <Text dimColor wrap="truncate">
-          {keys.interrupts > 0 ? 'interrupting…' : `${decision === undefined ? '' : '↑/↓ Enter or a letter: answer · '}q interrupt (stops the rollback, exit 130)`}
+          {keys.interrupts > 0
+            ? 'interrupting…'
+            : `${decision === undefined ? '' : '↑/↓ Enter or a letter: answer · '}q interrupt (stops the rollback, exit 130)`}
         </Text>
       )}
     </Box>
   );
 }
 
-function Summary({ output, code, journalPath }: { output: RollbackOutput; code: number; journalPath: string | undefined }) {
+function Summary({
+  output,
+  code,
+  journalPath,
+}: {
+  output: RollbackOutput;
+  code: number;
+  journalPath: string | undefined;
+}) {
   const tone = useTone();
-  const title = output.complete ? '✔ rolled back: everything restored' : output.aborted ? '■ rollback aborted: manual intervention needed' : '✖ rollback incomplete: manual intervention needed';
+  const title = output.complete
+    ? '✔ rolled back: everything restored'
+    : output.aborted
+      ? '■ rollback aborted: manual intervention needed'
+      : '✖ rollback incomplete: manual intervention needed';
   return (
     <Box flexDirection="column" marginTop={1}>
       <Text bold color={tone(output.complete ? 'green' : 'red')} wrap="truncate">
@@ -104,7 +140,11 @@ function Summary({ output, code, journalPath }: { output: RollbackOutput; code: 
           not restored: {n.name}: {n.reason}
         </Text>
       ))}
-      {journalPath !== undefined && <Text dimColor wrap="truncate">journal: {journalPath}</Text>}
+      {journalPath !== undefined && (
+        <Text dimColor wrap="truncate">
+          journal: {journalPath}
+        </Text>
+      )}
     </Box>
   );
 }

@@ -35,10 +35,15 @@ export interface RollbackRowsProps {
 /** A title with counts per state and at most `size` rows around the one in progress. */
 export function RollbackRows({ title, rows, size, frame }: RollbackRowsProps) {
   const tone = useTone();
-  const active = rows.findIndex((r) => r.state === 'rolling-back' || r.state === 'running' || r.state === 'failed');
+  const active = rows.findIndex(
+    (r) => r.state === 'rolling-back' || r.state === 'running' || r.state === 'failed',
+  );
   const shown = windowAround(rows, Math.max(0, active), size);
   const nameWidth = Math.min(24, Math.max(8, ...shown.items.map((r) => [...r.name].length)));
-  const position = shown.items.length < rows.length ? `${shown.start + 1}-${shown.start + shown.items.length} of ${rows.length}` : `${rows.length}`;
+  const position =
+    shown.items.length < rows.length
+      ? `${shown.start + 1}-${shown.start + shown.items.length} of ${rows.length}`
+      : `${rows.length}`;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
@@ -53,7 +58,8 @@ export function RollbackRows({ title, rows, size, frame }: RollbackRowsProps) {
       </Text>
       {shown.items.map((r) => {
         const l = look[r.state] ?? { glyph: '?', label: r.state };
-        const glyph = l.busy === true ? (spinnerFrames[frame % spinnerFrames.length] ?? '*') : l.glyph;
+        const glyph =
+          l.busy === true ? (spinnerFrames[frame % spinnerFrames.length] ?? '*') : l.glyph;
         const attempt = r.attempt > 1 ? ` attempt ${r.attempt}` : '';
         return (
           <Text key={r.name} wrap="truncate">
@@ -61,7 +67,14 @@ export function RollbackRows({ title, rows, size, frame }: RollbackRowsProps) {
             <Text>{fit(r.name, nameWidth)} </Text>
             <Text color={tone(l.color)}>{fit(l.label, 16)}</Text>
             <Text dimColor>{attempt}</Text>
-            {r.reason === undefined ? '' : <Text color={tone(l.busy === true ? 'yellow' : l.color)}>  {l.busy === true ? `last: ${r.reason}` : r.reason}</Text>}
+            {r.reason === undefined ? (
+              ''
+            ) : (
+              <Text color={tone(l.busy === true ? 'yellow' : l.color)}>
+                {' '}
+                {l.busy === true ? `last: ${r.reason}` : r.reason}
+              </Text>
+            )}
           </Text>
         );
       })}

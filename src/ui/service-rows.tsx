@@ -6,7 +6,16 @@
 import { Box, Text } from 'ink';
 import type { ServiceView } from '../machines/selectors.js';
 import { useTone } from './colors.js';
-import { countByState, fit, isBusy, probeText, serviceElapsed, stateColor, stateGlyph, windowAround } from './view-helpers.js';
+import {
+  countByState,
+  fit,
+  isBusy,
+  probeText,
+  serviceElapsed,
+  stateColor,
+  stateGlyph,
+  windowAround,
+} from './view-helpers.js';
 
 const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -32,7 +41,9 @@ export function ServiceRows({ title, services, selected, size, frame, now }: Ser
   const nameWidth = Math.min(24, Math.max(8, ...shown.items.map((s) => [...s.name].length)));
   const counts = countByState(services);
   const position =
-    shown.items.length < services.length ? `${shown.start + 1}-${shown.start + shown.items.length} of ${services.length}` : `${services.length} services`;
+    shown.items.length < services.length
+      ? `${shown.start + 1}-${shown.start + shown.items.length} of ${services.length}`
+      : `${services.length} services`;
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
@@ -48,18 +59,34 @@ export function ServiceRows({ title, services, selected, size, frame, now }: Ser
         ))}
       </Text>
       {shown.items.map((s) => (
-        <ServiceRow key={s.name} service={s} selected={s.name === selected} nameWidth={nameWidth} frame={frame} now={now} />
+        <ServiceRow
+          key={s.name}
+          service={s}
+          selected={s.name === selected}
+          nameWidth={nameWidth}
+          frame={frame}
+          now={now}
+        />
       ))}
     </Box>
   );
 }
 
-function ServiceRow(props: { service: ServiceView; selected: boolean; nameWidth: number; frame: number; now: number }) {
+function ServiceRow(props: {
+  service: ServiceView;
+  selected: boolean;
+  nameWidth: number;
+  frame: number;
+  now: number;
+}) {
   const { service: s, selected, nameWidth, frame, now } = props;
   const tone = useTone();
   const color = stateColor(s.state);
-  const glyph = isBusy(s.state) ? (spinnerFrames[frame % spinnerFrames.length] ?? '*') : stateGlyph[s.state];
-  const attempt = s.attempt > 1 || (s.maxAttempts > 1 && s.attempt > 0) ? ` #${s.attempt}/${s.maxAttempts}` : '';
+  const glyph = isBusy(s.state)
+    ? (spinnerFrames[frame % spinnerFrames.length] ?? '*')
+    : stateGlyph[s.state];
+  const attempt =
+    s.attempt > 1 || (s.maxAttempts > 1 && s.attempt > 0) ? ` #${s.attempt}/${s.maxAttempts}` : '';
   const probe = probeText(s);
   const showReason = s.reason !== undefined && !isBusy(s.state);
   const warn = s.state === 'degraded' || s.verdict === 'degraded';
@@ -74,11 +101,11 @@ function ServiceRow(props: { service: ServiceView; selected: boolean; nameWidth:
       <Text dimColor>{serviceElapsed(s, now).padStart(7)}</Text>
       <Text dimColor>{attempt}</Text>
       {showReason ? (
-        <Text color={tone(color)}>  {s.reason}</Text>
+        <Text color={tone(color)}> {s.reason}</Text>
       ) : probe === undefined ? (
         ''
       ) : (
-        <Text color={tone(s.lastProbe?.ok === false ? 'yellow' : undefined)}>  {probe}</Text>
+        <Text color={tone(s.lastProbe?.ok === false ? 'yellow' : undefined)}> {probe}</Text>
       )}
     </Text>
   );

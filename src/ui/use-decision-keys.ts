@@ -89,6 +89,9 @@ export function useDecisionKeys<T extends string>(
   );
 
   // A new question shows its default at once (the effect above catches up on the next render).
-  const shown = question !== undefined && highlight.current.id !== question.id ? defaultIndex(question) : highlighted;
+  const shown =
+    question !== undefined && highlight.current.id !== question.id
+      ? defaultIndex(question)
+      : highlighted;
   return { highlighted: shown, interrupts };
 }

@@ -5,7 +5,12 @@
 import { useInput, useStdin } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { choiceKeys, choiceToEvent } from '../machines/selectors.js';
-import type { Choice, DeploymentView, PendingDecision, ServiceView } from '../machines/selectors.js';
+import type {
+  Choice,
+  DeploymentView,
+  PendingDecision,
+  ServiceView,
+} from '../machines/selectors.js';
 import type { UiActor } from './ui-types.js';
 
 /** What the keys changed, for rendering. */
@@ -21,7 +26,12 @@ const defaultIndex = (d: PendingDecision | undefined): number =>
   d === undefined ? 0 : Math.max(0, d.choices.indexOf(d.defaultChoice));
 
 /** Wires stdin keys to the actor; the actor decides everything, this only sends events. */
-export function useOperatorKeys(actor: UiActor, view: DeploymentView, rows: ServiceView[], by: string): KeyState {
+export function useOperatorKeys(
+  actor: UiActor,
+  view: DeploymentView,
+  rows: ServiceView[],
+  by: string,
+): KeyState {
   const { isRawModeSupported } = useStdin();
   const decision = view.pendingDecision;
   const [selected, setSelected] = useState<string | undefined>(undefined);
@@ -46,7 +56,8 @@ export function useOperatorKeys(actor: UiActor, view: DeploymentView, rows: Serv
     // Only a new decision resets the highlight, not every view update.
   }, [decisionId]);
 
-  const effectiveSelected = selected !== undefined && rows.some((r) => r.name === selected) ? selected : rows[0]?.name;
+  const effectiveSelected =
+    selected !== undefined && rows.some((r) => r.name === selected) ? selected : rows[0]?.name;
   const done = view.result !== undefined && view.phase === 'done';
   // The input handler reads the latest render's data: keys can arrive before Ink re-binds it.
   const latest = useRef({ decision, done, rows, effectiveSelected });
@@ -68,7 +79,10 @@ export function useOperatorKeys(actor: UiActor, view: DeploymentView, rows: Serv
     const { rows, effectiveSelected } = latest.current;
     if (rows.length === 0) return;
     const current = selectedRef.current ?? effectiveSelected;
-    const at = Math.max(0, rows.findIndex((r) => r.name === current));
+    const at = Math.max(
+      0,
+      rows.findIndex((r) => r.name === current),
+    );
     const next = rows[Math.min(rows.length - 1, Math.max(0, at + delta))];
     if (next === undefined) return;
     selectedRef.current = next.name;

@@ -8,13 +8,21 @@ import { useEffect, useRef, useState } from 'react';
 /** Something with snapshots to observe (an XState actor satisfies it). */
 export interface Observable<S> {
   getSnapshot(): S;
-  subscribe(observer: { next?: (s: S) => void; error?: (e: unknown) => void; complete?: () => void }): {
+  subscribe(observer: {
+    next?: (s: S) => void;
+    error?: (e: unknown) => void;
+    complete?: () => void;
+  }): {
     unsubscribe(): void;
   };
 }
 
 /** `select(actor.getSnapshot())`, refreshed at most once per `frameMs`. */
-export function useThrottledSelect<S, V>(actor: Observable<S>, select: (snapshot: S) => V, frameMs = 33): V {
+export function useThrottledSelect<S, V>(
+  actor: Observable<S>,
+  select: (snapshot: S) => V,
+  frameMs = 33,
+): V {
   const first = useRef<S | undefined>(undefined);
   const selectRef = useRef(select);
   selectRef.current = select;

@@ -3,7 +3,13 @@
  * the scrolling window, formatting of durations, probes and choices. No React, no I/O.
  */
 import type { ServiceState } from '../machines/events.js';
-import type { Choice, DeploymentView, PendingDecision, ServiceView, StageView } from '../machines/selectors.js';
+import type {
+  Choice,
+  DeploymentView,
+  PendingDecision,
+  ServiceView,
+  StageView,
+} from '../machines/selectors.js';
 
 /** Glyph per service state (busy states show a spinner instead). */
 export const stateGlyph: Record<ServiceState, string> = {
@@ -38,7 +44,9 @@ const stateOrder: ServiceState[] = [
 ];
 
 /** A colour per state (undefined: default). The caller drops colours under NO_COLOR. */
-export function stateColor(state: ServiceState): 'red' | 'yellow' | 'green' | 'cyan' | 'gray' | undefined {
+export function stateColor(
+  state: ServiceState,
+): 'red' | 'yellow' | 'green' | 'cyan' | 'gray' | undefined {
   switch (state) {
     case 'failed':
     case 'unhealthy':
@@ -92,7 +100,9 @@ export function fit(text: string, width: number): string {
 
 /** The stage being confirmed, run or verified now. */
 export function currentStage(view: DeploymentView): StageView | undefined {
-  return view.stages.find((s) => s.status === 'confirming' || s.status === 'running' || s.status === 'verifying');
+  return view.stages.find(
+    (s) => s.status === 'confirming' || s.status === 'running' || s.status === 'verifying',
+  );
 }
 
 /**
@@ -101,7 +111,9 @@ export function currentStage(view: DeploymentView): StageView | undefined {
  */
 export function finishedStages(view: DeploymentView): StageView[] {
   const open = view.pendingDecision !== undefined || view.phase === 'rolling-back';
-  return view.stages.filter((s) => s.status === 'succeeded' || s.status === 'skipped' || (s.status === 'failed' && !open));
+  return view.stages.filter(
+    (s) => s.status === 'succeeded' || s.status === 'skipped' || (s.status === 'failed' && !open),
+  );
 }
 
 /**
@@ -119,7 +131,9 @@ export function liveServices(view: DeploymentView): ServiceView[] {
 }
 
 /** Number of services per state, in a fixed, most-urgent-first order, zero counts left out. */
-export function countByState(services: ServiceView[]): Array<{ state: ServiceState; count: number }> {
+export function countByState(
+  services: ServiceView[],
+): Array<{ state: ServiceState; count: number }> {
   const counts = new Map<ServiceState, number>();
   for (const s of services) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
   return stateOrder.flatMap((state) => {
@@ -129,7 +143,11 @@ export function countByState(services: ServiceView[]): Array<{ state: ServiceSta
 }
 
 /** A window of at most `size` items that keeps `index` visible, roughly centred. */
-export function windowAround<T>(items: T[], index: number, size: number): { start: number; items: T[] } {
+export function windowAround<T>(
+  items: T[],
+  index: number,
+  size: number,
+): { start: number; items: T[] } {
   const n = Math.max(1, size);
   if (items.length <= n) return { start: 0, items };
   const half = Math.floor(n / 2);
@@ -160,7 +178,9 @@ export function stageDuration(s: StageView, now: number): string {
 export function choiceLabel(choice: Choice, decision: PendingDecision): string {
   switch (choice) {
     case 'retry':
-      return decision.retry === undefined ? 'retry' : `retry (${decision.retry.n}/${decision.retry.cap})`;
+      return decision.retry === undefined
+        ? 'retry'
+        : `retry (${decision.retry.n}/${decision.retry.cap})`;
     case 'skip-stage':
       return 'skip stage';
     case 'rollback':
@@ -210,5 +230,11 @@ export function resultTitle(result: NonNullable<DeploymentView['result']>): stri
 
 /** Glyph of a finished stage. */
 export function stageGlyph(status: StageView['status']): string {
-  return status === 'succeeded' ? '✔' : status === 'skipped' ? '↷' : status === 'failed' ? '✖' : '·';
+  return status === 'succeeded'
+    ? '✔'
+    : status === 'skipped'
+      ? '↷'
+      : status === 'failed'
+        ? '✖'
+        : '·';
 }

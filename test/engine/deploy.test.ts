@@ -9,7 +9,8 @@ afterEach(async () => {
 });
 
 async function example(name: 'local-stack' | 'failing-stack'): Promise<ExampleProject> {
-  const vars = name === 'local-stack' ? ['DB_PORT', 'API_PORT', 'WEB_PORT'] : ['DB_PORT', 'API_PORT'];
+  const vars =
+    name === 'local-stack' ? ['DB_PORT', 'API_PORT', 'WEB_PORT'] : ['DB_PORT', 'API_PORT'];
   const p = await copyExample(name, vars);
   projects.push(p);
   return p;
@@ -75,7 +76,10 @@ describe('deploy without a terminal', () => {
     const r = await runCli(['deploy', '-c', p.dir, '--yes', '--plain', ...p.vars]);
     expect(r.code).toBe(0);
     const [id] = await readdir(join(p.dir, '.stagecraft', 'deployments'));
-    const journal = await readFile(join(p.dir, '.stagecraft', 'deployments', id ?? '', 'journal.jsonl'), 'utf8');
+    const journal = await readFile(
+      join(p.dir, '.stagecraft', 'deployments', id ?? '', 'journal.jsonl'),
+      'utf8',
+    );
     expect(journal).toMatch(/"type":"transition"/);
     expect(journal).toMatch(/"type":"deployment.closed"/);
     await expect(readdir(join(p.dir, '.stagecraft', 'locks'))).resolves.toEqual([]);

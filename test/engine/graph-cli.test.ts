@@ -8,7 +8,15 @@ describe('stagecraft graph', () => {
   test('exports every machine as Mermaid Markdown, one fenced block per machine', async () => {
     const r = await runCli(['graph', '--machine', 'all', '--format', 'mermaid']);
     expect(r.code).toBe(0);
-    for (const m of ['deployment', 'stage', 'service', 'health', 'monitor', 'rollback', 'verification']) {
+    for (const m of [
+      'deployment',
+      'stage',
+      'service',
+      'health',
+      'monitor',
+      'rollback',
+      'verification',
+    ]) {
       expect(r.stdout).toContain(`## ${m}`);
     }
     expect(r.stdout.match(/```mermaid/g)).toHaveLength(7);
@@ -17,8 +25,26 @@ describe('stagecraft graph', () => {
   test('writes the plan of the example as SVG to a file, identically on every run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stagecraft-graph-'));
     try {
-      const a = await runCli(['graph', '--plan', '-c', 'examples/local-stack', '--format', 'svg', '-o', join(dir, 'a.svg')]);
-      const b = await runCli(['graph', '--plan', '-c', 'examples/local-stack', '--format', 'svg', '-o', join(dir, 'b.svg')]);
+      const a = await runCli([
+        'graph',
+        '--plan',
+        '-c',
+        'examples/local-stack',
+        '--format',
+        'svg',
+        '-o',
+        join(dir, 'a.svg'),
+      ]);
+      const b = await runCli([
+        'graph',
+        '--plan',
+        '-c',
+        'examples/local-stack',
+        '--format',
+        'svg',
+        '-o',
+        join(dir, 'b.svg'),
+      ]);
       expect([a.code, b.code]).toEqual([0, 0]);
       const svg = await readFile(join(dir, 'a.svg'), 'utf8');
       expect(svg).toContain('<svg');

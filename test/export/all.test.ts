@@ -22,9 +22,11 @@ describe('exporting all machines at once', () => {
 
   it('draws one DOT graph with a cluster per machine that viz renders', async () => {
     const dot = await exportMachines(machines, 'dot');
-    for (const [name, m] of machines) expect(dot).toContain(`subgraph "cluster_${name}/${m.root.id}"`);
+    for (const [name, m] of machines)
+      expect(dot).toContain(`subgraph "cluster_${name}/${m.root.id}"`);
     const svg = await exportMachines(machines, 'svg');
-    for (const [name, m] of machines) expect(svg).toContain(`<title>cluster_${name}/${m.root.id}</title>`);
+    for (const [name, m] of machines)
+      expect(svg).toContain(`<title>cluster_${name}/${m.root.id}</title>`);
   });
 
   it('writes one XML document holding an SCXML element per machine', async () => {
@@ -35,7 +37,8 @@ describe('exporting all machines at once', () => {
   it('writes one JSON object keyed by machine name holding each machine config', async () => {
     const all = JSON.parse(await exportMachines(machines, 'json')) as Record<string, unknown>;
     expect(Object.keys(all)).toEqual(machines.map(([n]) => n));
-    for (const [name, m] of machines) expect(all[name]).toEqual(JSON.parse(await exportMachine(m, name, 'json')));
+    for (const [name, m] of machines)
+      expect(all[name]).toEqual(JSON.parse(await exportMachine(m, name, 'json')));
   });
 });
 
@@ -49,7 +52,9 @@ describe('writeDocs', () => {
   it('writes a .mmd and an .svg per machine and for the plan, identical on a second run', async () => {
     dir = await mkdtemp(join(tmpdir(), 'stagecraft-docs-'));
     const first = await writeDocs(dir, machines, localStackPlan);
-    const names = machines.flatMap(([n]) => [`${n}.mmd`, `${n}.svg`]).concat(['plan.mmd', 'plan.svg']);
+    const names = machines
+      .flatMap(([n]) => [`${n}.mmd`, `${n}.svg`])
+      .concat(['plan.mmd', 'plan.svg']);
     expect(first).toEqual(names.map((n) => join(dir ?? '', n)));
     expect((await readdir(dir)).sort()).toEqual([...names].sort());
     const before = await Promise.all(first.map((f) => readFile(f, 'utf8')));

@@ -12,12 +12,17 @@ const root = resolve(import.meta.dirname, '..', '..');
 test('the diagrams committed under docs/diagrams are what the running machines export (npm run docs)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'stagecraft-docs-'));
   try {
-    const plan = await resolvePlan(await loadConfig({ configPath: 'examples/local-stack', cwd: root }), {});
+    const plan = await resolvePlan(
+      await loadConfig({ configPath: 'examples/local-stack', cwd: root }),
+      {},
+    );
     const written = await writeDocs(dir, machineEntries(), plan);
     expect(written.length).toBeGreaterThan(0);
     for (const name of await readdir(dir)) {
       const fresh = await readFile(join(dir, name), 'utf8');
-      const committed = await readFile(join(root, 'docs', 'diagrams', name), 'utf8').catch(() => '(missing)');
+      const committed = await readFile(join(root, 'docs', 'diagrams', name), 'utf8').catch(
+        () => '(missing)',
+      );
       expect(committed, `docs/diagrams/${name} is stale: run npm run docs`).toBe(fresh);
     }
   } finally {

@@ -17,37 +17,62 @@ function take<T>(pool: T[], match: (e: T) => boolean, what: string): void {
 }
 
 const pairs = (t: DefTransition): string[] => (t.targets.length === 0 ? [t.source] : t.targets);
-const labelOk = (label: string, t: DefTransition): boolean => label.includes(labelToken(t)) && (!t.guarded || /\[.+\]/.test(label));
+const labelOk = (label: string, t: DefTransition): boolean =>
+  label.includes(labelToken(t)) && (!t.guarded || /\[.+\]/.test(label));
 
 describe.each(machines)('the %s machine', (name, machine) => {
   const def = definitionOf(machine);
 
   it('exports to JSON that XState rebuilds into a machine with the same states and transitions', async () => {
-    const json = JSON.parse(await exportMachine(machine, name, 'json')) as Parameters<typeof createMachine>[0];
+    const json = JSON.parse(await exportMachine(machine, name, 'json')) as Parameters<
+      typeof createMachine
+    >[0];
     const rebuilt = definitionOf(createMachine(json));
     expect(rebuilt.states).toEqual(def.states);
     expect(rebuilt.transitions.map(transitionKey)).toEqual(def.transitions.map(transitionKey));
-    expect(rebuilt.transitions.map((t) => t.guarded)).toEqual(def.transitions.map((t) => t.guarded));
+    expect(rebuilt.transitions.map((t) => t.guarded)).toEqual(
+      def.transitions.map((t) => t.guarded),
+    );
   });
 
   it('exports SCXML that parses as XML and round-trips every state and transition', async () => {
     const [doc] = readScxml(await exportMachine(machine, name, 'scxml'));
     expect(doc?.initial).toBe(machine.root.id);
-    const tagOf = { atomic: 'state', compound: 'state', parallel: 'parallel', final: 'final', history: 'history' } as Record<string, string>;
+    const tagOf = {
+      atomic: 'state',
+      compound: 'state',
+      parallel: 'parallel',
+      final: 'final',
+      history: 'history',
+    } as Record<string, string>;
     const states = (doc?.states ?? []).map((s) => `${s.id} ${s.tag}`).sort();
     expect(states).toEqual(def.states.map((s) => `${s.id} ${tagOf[s.type]}`).sort());
     expect(doc?.transitions.length).toBe(def.transitions.length);
-    expect([...(doc?.transitions ?? [])].map(transitionKey).sort()).toEqual(def.transitions.map(transitionKey).sort());
-    expect(doc?.transitions.filter((t) => t.cond).length).toBe(def.transitions.filter((t) => t.guarded).length);
+    expect([...(doc?.transitions ?? [])].map(transitionKey).sort()).toEqual(
+      def.transitions.map(transitionKey).sort(),
+    );
+    expect(doc?.transitions.filter((t) => t.cond).length).toBe(
+      def.transitions.filter((t) => t.guarded).length,
+    );
   });
 
   it('exports DOT with a node for every state and a labelled edge for every transition, and viz renders it to SVG', async () => {
     const dot = await exportMachine(machine, name, 'dot');
     const nodes = new Set([...dot.matchAll(/^\s*"([^"]+)" \[/gm)].map((m) => m[1]));
     for (const s of def.states) expect(nodes.has(s.id), `state ${s.id}`).toBe(true);
-    const edges = [...dot.matchAll(/^\s*"([^"]+)" -> "([^"]+)" \[(.*)\];$/gm)].map((m) => ({ from: m[1], to: m[2], label: /label="((?:[^"\\]|\\.)*)"/.exec(m[3] ?? '')?.[1] ?? '' }));
+    const edges = [...dot.matchAll(/^\s*"([^"]+)" -> "([^"]+)" \[(.*)\];$/gm)].map((m) => ({
+      from: m[1],
+      to: m[2],
+      label: /label="((?:[^"\\]|\\.)*)"/.exec(m[3] ?? '')?.[1] ?? '',
+    }));
     const pool = edges.filter((e) => e.label !== '' && e.label !== 'history default');
-    for (const t of def.transitions) for (const to of pairs(t)) take(pool, (e) => e.from === t.source && e.to === to && labelOk(e.label, t), `${transitionKey(t)} -> ${to}`);
+    for (const t of def.transitions)
+      for (const to of pairs(t))
+        take(
+          pool,
+          (e) => e.from === t.source && e.to === to && labelOk(e.label, t),
+          `${transitionKey(t)} -> ${to}`,
+        );
     expect(pool).toEqual([]);
     const svg = await exportMachine(machine, name, 'svg');
     expect(svg.startsWith('<?xml') || svg.startsWith('<svg')).toBe(true);
@@ -59,20 +84,35 @@ describe.each(machines)('the %s machine', (name, machine) => {
     const text = await exportMachine(machine, name, 'mermaid');
     await mermaidCheck(text);
     const ids = mermaidIds(def.states.map((s) => s.id));
-    for (const s of def.states) expect(text, `state ${s.id}`).toMatch(new RegExp(`state "[^"]*" as ${ids.get(s.id) ?? '?'}\\b`));
-    const pool = [...text.matchAll(/^\s*(\w+) --> (\w+) : (.*)$/gm)].map((m) => ({ from: m[1], to: m[2], label: m[3] ?? '' })).filter((e) => e.label !== 'history default');
+    for (const s of def.states)
+      expect(text, `state ${s.id}`).toMatch(
+        new RegExp(`state "[^"]*" as ${ids.get(s.id) ?? '?'}\\b`),
+      );
+    const pool = [...text.matchAll(/^\s*(\w+) --> (\w+) : (.*)$/gm)]
+      .map((m) => ({ from: m[1], to: m[2], label: m[3] ?? '' }))
+      .filter((e) => e.label !== 'history default');
     for (const t of def.transitions) {
-      for (const to of pairs(t)) take(pool, (e) => e.from === ids.get(t.source) && e.to === ids.get(to) && labelOk(e.label, t), `${transitionKey(t)} -> ${to}`);
+      for (const to of pairs(t))
+        take(
+          pool,
+          (e) => e.from === ids.get(t.source) && e.to === ids.get(to) && labelOk(e.label, t),
+          `${transitionKey(t)} -> ${to}`,
+        );
     }
     expect(pool).toEqual([]);
   });
 
   it('exports identical text every time, in every format', async () => {
-    for (const f of formats) expect(await exportMachine(machine, name, f)).toBe(await exportMachine(machine, name, f));
+    for (const f of formats)
+      expect(await exportMachine(machine, name, f)).toBe(await exportMachine(machine, name, f));
   });
 });
 
 /** How Graphviz writes a node id into SVG comments and titles. */
 function svgText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/-/g, '&#45;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/-/g, '&#45;');
 }

@@ -18,7 +18,17 @@ async function loadMermaid(): Promise<MermaidLike> {
   const g = globalThis as Record<string, unknown>;
   const w = dom.window;
   g.window = w;
-  for (const k of ['document', 'Element', 'HTMLElement', 'SVGElement', 'Node', 'DOMParser', 'DocumentFragment', 'NodeFilter']) g[k] = w[k];
+  for (const k of [
+    'document',
+    'Element',
+    'HTMLElement',
+    'SVGElement',
+    'Node',
+    'DOMParser',
+    'DocumentFragment',
+    'NodeFilter',
+  ])
+    g[k] = w[k];
   const mod = (await import('mermaid')) as unknown as { default: MermaidLike };
   mod.default.initialize({ startOnLoad: false, securityLevel: 'strict' });
   return mod.default;

@@ -7,7 +7,9 @@ import { definitionOf } from './definition.js';
 describe('the sample machine fixture', () => {
   it('has every feature the exporters must handle, so the format tests are not vacuous', () => {
     const def = definitionOf(sampleMachine);
-    expect(new Set(def.states.map((s) => s.type))).toEqual(new Set(['atomic', 'compound', 'parallel', 'final', 'history']));
+    expect(new Set(def.states.map((s) => s.type))).toEqual(
+      new Set(['atomic', 'compound', 'parallel', 'final', 'history']),
+    );
     const events = def.transitions.map((t) => t.eventType);
     expect(events).toContain('');
     expect(events.some((e) => e.startsWith('xstate.after.'))).toBe(true);
@@ -41,18 +43,24 @@ describe('labels read from the definition', () => {
 
   it('maps delays, history and invokes to SCXML the W3C way', async () => {
     const xml = await exportMachine(sampleMachine, 'sample', 'scxml');
-    expect(xml).toContain('<send event="xstate.after.5000.sample.waiting" id="xstate.after.5000.sample.waiting" delay="5000ms"/>');
+    expect(xml).toContain(
+      '<send event="xstate.after.5000.sample.waiting" id="xstate.after.5000.sample.waiting" delay="5000ms"/>',
+    );
     expect(xml).toContain('<cancel sendid="xstate.after.5000.sample.waiting"/>');
     expect(xml).toContain('<history id="sample.running.net.deepHist" type="deep">');
     expect(xml).toContain('<invoke type="xstate" id="fetch" src="fetchJob"/>');
-    expect(xml).toContain('<transition cond="isOnline and canRetry" target="sample.running.work.done"/>');
+    expect(xml).toContain(
+      '<transition cond="isOnline and canRetry" target="sample.running.work.done"/>',
+    );
   });
 
   it('shows history as H / H* pseudo states and invoked actors as notes in Mermaid', async () => {
     const text = await exportMachine(sampleMachine, 'sample', 'mermaid');
     expect(text).toContain('state "H hist" as sample_running_work_hist');
     expect(text).toContain('state "H* deepHist" as sample_running_net_deepHist');
-    expect(text).toContain('note right of sample_running_work_fetching : invoke fetchJob (id fetch)');
+    expect(text).toContain(
+      'note right of sample_running_work_fetching : invoke fetchJob (id fetch)',
+    );
     expect(text).toMatch(/^\s+--$/m);
   });
 });

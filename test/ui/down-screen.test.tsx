@@ -24,7 +24,17 @@ function mountDown(confirm = true): { ui: DownUi; m: Mounted; answers: boolean[]
   screens.push(ui);
   const answers: boolean[] = [];
   void ui.confirmed.then((a) => answers.push(a));
-  return { ui, answers, m: { stdout, stdin, unmount: () => void ui.close(), waitUntilExit: () => ui.close(), frame: stdout.lastFrame } };
+  return {
+    ui,
+    answers,
+    m: {
+      stdout,
+      stdin,
+      unmount: () => void ui.close(),
+      waitUntilExit: () => ui.close(),
+      frame: stdout.lastFrame,
+    },
+  };
 }
 
 describe('the down confirmation', () => {

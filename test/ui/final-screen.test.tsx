@@ -10,13 +10,29 @@ const finished = (extra: Partial<DeploymentView>): DeploymentView =>
     [
       row('db', 'rolled-back', { startedAt: t, finishedAt: t + 800 }),
       row('migrate', 'rolled-back', { startedAt: t + 900, finishedAt: t + 1000 }),
-      row('api', 'unhealthy', { startedAt: t + 1200, finishedAt: t + 6200, reason: 'health: GET /healthz answered 503 5 times in 5.0s' }),
+      row('api', 'unhealthy', {
+        startedAt: t + 1200,
+        finishedAt: t + 6200,
+        reason: 'health: GET /healthz answered 503 5 times in 5.0s',
+      }),
     ],
     {
       phase: 'done',
       stages: [
-        { name: 'data', status: 'succeeded', startedAt: t, finishedAt: t + 1100, services: ['db', 'migrate'] },
-        { name: 'app', status: 'failed', startedAt: t + 1200, finishedAt: t + 6200, services: ['api'] },
+        {
+          name: 'data',
+          status: 'succeeded',
+          startedAt: t,
+          finishedAt: t + 1100,
+          services: ['db', 'migrate'],
+        },
+        {
+          name: 'app',
+          status: 'failed',
+          startedAt: t + 1200,
+          finishedAt: t + 6200,
+          services: ['api'],
+        },
       ],
       ...extra,
     },
@@ -35,7 +51,10 @@ describe('the final screen', () => {
         },
       }),
     );
-    const m = mount(actor, { logDir: '/srv/shop/.stagecraft/logs', journalPath: '/srv/shop/.stagecraft/journal/dep-1.ndjson' });
+    const m = mount(actor, {
+      logDir: '/srv/shop/.stagecraft/logs',
+      journalPath: '/srv/shop/.stagecraft/journal/dep-1.ndjson',
+    });
     await m.waitUntilExit();
     const f = m.frame();
     expect(f).toContain('✖ deployment failed · exit code 1');
@@ -85,13 +104,27 @@ describe('the final screen', () => {
   });
 
   it('summarises hundreds of services by listing only those that are not healthy', async () => {
-    const services = Array.from({ length: 300 }, (_, i) => row(`svc-${i}`, i === 7 ? 'degraded' : 'healthy', i === 7 ? { reason: 'slow' } : {}));
+    const services = Array.from({ length: 300 }, (_, i) =>
+      row(`svc-${i}`, i === 7 ? 'degraded' : 'healthy', i === 7 ? { reason: 'slow' } : {}),
+    );
     const actor = new FakeActor(
       view(services, {
         phase: 'done',
-        stages: [{ name: 'all', status: 'succeeded', startedAt: t, finishedAt: t + 100, services: services.map((s) => s.name) }],
+        stages: [
+          {
+            name: 'all',
+            status: 'succeeded',
+            startedAt: t,
+            finishedAt: t + 100,
+            services: services.map((s) => s.name),
+          },
+        ],
         warnings: ['svc-7 is degraded: slow'],
-        result: { result: 'succeeded-with-warnings', exitCode: 0, reason: 'svc-7 is degraded: slow' },
+        result: {
+          result: 'succeeded-with-warnings',
+          exitCode: 0,
+          reason: 'svc-7 is degraded: slow',
+        },
       }),
     );
     const m = mount(actor);

@@ -1,7 +1,12 @@
 /** Test kit for the Ink UI: a fake actor over a mutable view, fake TTY streams, waiting helpers. */
 import { EventEmitter } from 'node:events';
 import type { DecisionEvent, InterruptEvent, ServiceState } from '../../src/machines/events.js';
-import type { DeploymentSnapshot, DeploymentView, PendingDecision, ServiceView } from '../../src/machines/selectors.js';
+import type {
+  DeploymentSnapshot,
+  DeploymentView,
+  PendingDecision,
+  ServiceView,
+} from '../../src/machines/selectors.js';
 import { renderDeployment } from '../../src/ui/render.js';
 import type { RenderDeploymentOptions } from '../../src/ui/render.js';
 import type { UiActor, UiObserver } from '../../src/ui/ui-types.js';
@@ -25,7 +30,11 @@ export function snapshotOf(view: DeploymentView): DeploymentSnapshot {
     context: {
       deploymentId: view.deploymentId,
       startedAt: view.startedAt,
-      plan: { project: view.project, environment: view.environment, activationOrder: view.services.map((s) => s.name) },
+      plan: {
+        project: view.project,
+        environment: view.environment,
+        activationOrder: view.services.map((s) => s.name),
+      },
       services: Object.fromEntries(view.services.map((s) => [s.name, s])),
       stages: view.stages,
       pendingDecision: view.pendingDecision,
@@ -70,8 +79,20 @@ export class FakeActor implements UiActor {
 }
 
 /** A service row. */
-export function row(name: string, state: ServiceState = 'pending', extra: Partial<ServiceView> = {}): ServiceView {
-  return { name, stage: 'app', kind: 'process', state, attempt: state === 'pending' ? 0 : 1, maxAttempts: 1, ...extra };
+export function row(
+  name: string,
+  state: ServiceState = 'pending',
+  extra: Partial<ServiceView> = {},
+): ServiceView {
+  return {
+    name,
+    stage: 'app',
+    kind: 'process',
+    state,
+    attempt: state === 'pending' ? 0 : 1,
+    maxAttempts: 1,
+    ...extra,
+  };
 }
 
 /** A view in stage `app` (stage `data` finished) with the given rows. */
@@ -85,7 +106,12 @@ export function view(services: ServiceView[], extra: Partial<DeploymentView> = {
     startedAt: t,
     stages: [
       { name: 'data', status: 'succeeded', startedAt: t, finishedAt: t + 1200, services: [] },
-      { name: 'app', status: 'running', startedAt: t + 1300, services: services.map((s) => s.name) },
+      {
+        name: 'app',
+        status: 'running',
+        startedAt: t + 1300,
+        services: services.map((s) => s.name),
+      },
     ],
     services,
     warnings: [],
@@ -124,7 +150,10 @@ export class FakeStdout extends EventEmitter {
     return true;
   };
   /** The last frame with visible text (Ink writes a bare cursor escape on unmount). */
-  lastFrame = (): string => this.frames.findLast((f) => f.replaceAll(`${esc}[?25h`, '').replaceAll(`${esc}[?25l`, '').trim() !== '') ?? '';
+  lastFrame = (): string =>
+    this.frames.findLast(
+      (f) => f.replaceAll(`${esc}[?25h`, '').replaceAll(`${esc}[?25l`, '').trim() !== '',
+    ) ?? '';
 }
 
 /** A fake TTY stdin (as in ink-testing-library). */
@@ -164,7 +193,10 @@ export interface Mounted {
 const mounted: Mounted[] = [];
 
 /** Mount the real entry on fake TTY streams, in Ink's debug mode. */
-export function mount(actor: UiActor, o: { columns?: number; rows?: number } & RenderDeploymentOptions = {}): Mounted {
+export function mount(
+  actor: UiActor,
+  o: { columns?: number; rows?: number } & RenderDeploymentOptions = {},
+): Mounted {
   const stdout = new FakeStdout(o.columns, o.rows);
   const stdin = new FakeStdin();
   const stderr = new FakeStdout();
@@ -176,7 +208,13 @@ export function mount(actor: UiActor, o: { columns?: number; rows?: number } & R
     stderr: stderr as unknown as NodeJS.WriteStream,
     debug: true,
   });
-  const m = { stdout, stdin, unmount: () => ui.unmount(), waitUntilExit: () => ui.waitUntilExit(), frame: stdout.lastFrame };
+  const m = {
+    stdout,
+    stdin,
+    unmount: () => ui.unmount(),
+    waitUntilExit: () => ui.waitUntilExit(),
+    frame: stdout.lastFrame,
+  };
   mounted.push(m);
   return m;
 }
@@ -187,17 +225,26 @@ export function unmountAll(): void {
 }
 
 /** Resolve once `check` is true, polling every 5 ms; fail with `what` after `ms`. */
-export async function until(check: () => boolean, what: string | (() => string), ms = 3000): Promise<void> {
+export async function until(
+  check: () => boolean,
+  what: string | (() => string),
+  ms = 3000,
+): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
 
 /** Wait until the last frame contains `text`. */
 export function untilFrame(m: Mounted, text: string, ms = 3000): Promise<void> {
-  return until(() => m.frame().includes(text), () => `"${text}" in frame:\n${m.frame()}`, ms);
+  return until(
+    () => m.frame().includes(text),
+    () => `"${text}" in frame:\n${m.frame()}`,
+    ms,
+  );
 }
 
 /** Let pending input handlers and renders run (a macrotask turn). */

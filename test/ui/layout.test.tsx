@@ -1,16 +1,30 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceView } from '../../src/machines/selectors.js';
-import { FakeActor, decision, keys, mount, row, unmountAll, until, untilFrame, view } from './helpers.js';
+import {
+  FakeActor,
+  decision,
+  keys,
+  mount,
+  row,
+  unmountAll,
+  until,
+  untilFrame,
+  view,
+} from './helpers.js';
 
 afterEach(unmountAll);
 
 const width = (line: string) => [...line].length;
 const many = (n: number): ServiceView[] =>
   Array.from({ length: n }, (_, i) =>
-    row(`svc-${String(i).padStart(3, '0')}`, i % 3 === 0 ? 'healthy' : i % 3 === 1 ? 'checking' : 'pending'),
+    row(
+      `svc-${String(i).padStart(3, '0')}`,
+      i % 3 === 0 ? 'healthy' : i % 3 === 1 ? 'checking' : 'pending',
+    ),
   );
 /** Lines the live region takes: everything after the static stage summary (`✔ stage data ...`). */
-const liveLines = (frame: string) => frame.split('\n').filter((l) => !l.startsWith('✔ stage data')).length;
+const liveLines = (frame: string) =>
+  frame.split('\n').filter((l) => !l.startsWith('✔ stage data')).length;
 
 describe('the live view', () => {
   it('shows the header, the current stage, and each row with its probe attempt', async () => {
@@ -31,8 +45,17 @@ describe('the live view', () => {
   });
 
   it('makes degraded services and warnings stand out with their reason', async () => {
-    const services = [row('api', 'healthy'), row('worker', 'degraded', { verdict: 'degraded', reason: 'p95 412 ms > 200 ms' })];
-    const m = mount(new FakeActor(view(services, { warnings: ['readiness runbook (documentation, warning): RUNBOOK.md missing'] })));
+    const services = [
+      row('api', 'healthy'),
+      row('worker', 'degraded', { verdict: 'degraded', reason: 'p95 412 ms > 200 ms' }),
+    ];
+    const m = mount(
+      new FakeActor(
+        view(services, {
+          warnings: ['readiness runbook (documentation, warning): RUNBOOK.md missing'],
+        }),
+      ),
+    );
     await untilFrame(m, 'p95 412 ms > 200 ms');
     expect(m.frame()).toMatch(/▲ worker +degraded/);
     expect(m.frame()).toContain('▲ readiness runbook');
@@ -41,8 +64,13 @@ describe('the live view', () => {
 
   it('cuts long names and reasons at 80 columns instead of wrapping them', async () => {
     const long = 'a-service-with-a-name-far-longer-than-any-column-could-ever-hold';
-    const services = [row(long, 'unhealthy', { reason: `${'GET /healthz answered 503 '.repeat(8)}end` })];
-    const m = mount(new FakeActor(view(services, { pendingDecision: decision({ subject: long }) })), { columns: 80, rows: 24 });
+    const services = [
+      row(long, 'unhealthy', { reason: `${'GET /healthz answered 503 '.repeat(8)}end` }),
+    ];
+    const m = mount(
+      new FakeActor(view(services, { pendingDecision: decision({ subject: long }) })),
+      { columns: 80, rows: 24 },
+    );
     await untilFrame(m, '[b] roll back');
     const lines = m.frame().split('\n');
     expect(Math.max(...lines.map(width))).toBeLessThanOrEqual(80);
@@ -52,7 +80,10 @@ describe('the live view', () => {
 
   it('keeps 250 services within a 24-line terminal: counts, a window of rows, and the prompt', async () => {
     const services = many(250);
-    const m = mount(new FakeActor(view(services, { pendingDecision: decision({ subject: 'svc-100' }) })), { columns: 80, rows: 24 });
+    const m = mount(
+      new FakeActor(view(services, { pendingDecision: decision({ subject: 'svc-100' }) })),
+      { columns: 80, rows: 24 },
+    );
     await untilFrame(m, '[a] abort');
     expect(liveLines(m.frame())).toBeLessThanOrEqual(24);
     expect(m.frame()).toContain('of 250');
@@ -77,7 +108,10 @@ describe('the live view', () => {
     const m = mount(new FakeActor(view(many(250))), { columns: 80, rows: 24 });
     await untilFrame(m, '›');
     for (let i = 0; i < 40; i += 1) m.stdin.write(keys.down);
-    await until(() => /›. svc-040/.test(m.frame()), () => `svc-040 selected in\n${m.frame()}`);
+    await until(
+      () => /›. svc-040/.test(m.frame()),
+      () => `svc-040 selected in\n${m.frame()}`,
+    );
     expect(m.frame()).not.toContain('svc-000');
     m.stdin.write(keys.up);
     await untilFrame(m, '›✔ svc-039');
@@ -85,7 +119,9 @@ describe('the live view', () => {
 
   it('l toggles the output tail of the selected service and ? the help', async () => {
     const services = [row('db', 'healthy'), row('api', 'checking')];
-    const m = mount(new FakeActor(view(services)), { logTail: (s) => [`${s}: listening on 18080`] });
+    const m = mount(new FakeActor(view(services)), {
+      logTail: (s) => [`${s}: listening on 18080`],
+    });
     await untilFrame(m, 'q interrupt');
     m.stdin.write(keys.down);
     m.stdin.write('l');
@@ -101,7 +137,9 @@ describe('the live view', () => {
 
   it('selects the failed service when a failure prompt appears', async () => {
     const services = [row('db', 'healthy'), row('api', 'unhealthy', { reason: '503' })];
-    const m = mount(new FakeActor(view(services, { pendingDecision: decision({ subject: 'api' }) })));
+    const m = mount(
+      new FakeActor(view(services, { pendingDecision: decision({ subject: 'api' }) })),
+    );
     await untilFrame(m, '› ✖ api'.replace('› ', '›'));
   });
 });

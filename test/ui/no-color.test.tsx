@@ -4,13 +4,18 @@ import { colorsWanted } from '../../src/ui/colors.js';
 // Force chalk (inside Ink) to emit colours although vitest's stdout is not a TTY; chalk reads this
 // when it is first imported, which happens below through a dynamic import of the helpers' Ink.
 process.env['FORCE_COLOR'] = '3';
-const { FakeActor, decision, mount, row, unmountAll, untilFrame, view } = await import('./helpers.js');
+const { FakeActor, decision, mount, row, unmountAll, untilFrame, view } =
+  await import('./helpers.js');
 
 afterEach(unmountAll);
 
 const colour = new RegExp(`${String.fromCharCode(27)}\\[(3[0-9]|9[0-7])m`);
 const actorWithColours = () =>
-  new FakeActor(view([row('db', 'healthy'), row('api', 'unhealthy', { reason: '503' })], { pendingDecision: decision() }));
+  new FakeActor(
+    view([row('db', 'healthy'), row('api', 'unhealthy', { reason: '503' })], {
+      pendingDecision: decision(),
+    }),
+  );
 
 describe('NO_COLOR', () => {
   it('is read from the environment: set and non-empty means no colours', () => {

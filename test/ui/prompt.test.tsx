@@ -1,10 +1,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Choice, PendingDecision } from '../../src/machines/selectors.js';
-import { FakeActor, decision, keys, mount, row, tick, unmountAll, untilFrame, view } from './helpers.js';
+import {
+  FakeActor,
+  decision,
+  keys,
+  mount,
+  row,
+  tick,
+  unmountAll,
+  untilFrame,
+  view,
+} from './helpers.js';
 
 afterEach(unmountAll);
 
-const failing = () => [row('db', 'healthy'), row('api', 'unhealthy', { reason: 'GET /healthz 503 ×5' })];
+const failing = () => [
+  row('db', 'healthy'),
+  row('api', 'unhealthy', { reason: 'GET /healthz 503 ×5' }),
+];
 
 function ask(d: Partial<PendingDecision>) {
   const actor = new FakeActor(view(failing(), { pendingDecision: decision(d) }));
@@ -12,20 +25,59 @@ function ask(d: Partial<PendingDecision>) {
   return { actor, m };
 }
 
-const flows: Array<{ kind: PendingDecision['kind']; choices: Choice[]; defaultChoice: Choice; keys: Record<string, string> }> = [
-  { kind: 'confirm-stage', choices: ['proceed', 'skip-stage', 'abort'], defaultChoice: 'abort', keys: { p: 'decision.proceed', s: 'decision.skipStage', a: 'decision.abort' } },
-  { kind: 'failure', choices: ['retry', 'skip', 'rollback', 'abort'], defaultChoice: 'rollback', keys: { r: 'decision.retry', s: 'decision.skip', b: 'decision.rollback', a: 'decision.abort' } },
-  { kind: 'degraded', choices: ['continue', 'rollback'], defaultChoice: 'rollback', keys: { c: 'decision.continue', b: 'decision.rollback' } },
-  { kind: 'readiness-warnings', choices: ['accept', 'rollback'], defaultChoice: 'rollback', keys: { y: 'decision.accept', b: 'decision.rollback' } },
-  { kind: 'rollback-step', choices: ['retry', 'mark-resolved', 'abort'], defaultChoice: 'abort', keys: { r: 'decision.retry', m: 'decision.markResolved', a: 'decision.abort' } },
-  { kind: 'interrupted', choices: ['rollback', 'abort'], defaultChoice: 'rollback', keys: { b: 'decision.rollback', a: 'decision.abort' } },
+const flows: Array<{
+  kind: PendingDecision['kind'];
+  choices: Choice[];
+  defaultChoice: Choice;
+  keys: Record<string, string>;
+}> = [
+  {
+    kind: 'confirm-stage',
+    choices: ['proceed', 'skip-stage', 'abort'],
+    defaultChoice: 'abort',
+    keys: { p: 'decision.proceed', s: 'decision.skipStage', a: 'decision.abort' },
+  },
+  {
+    kind: 'failure',
+    choices: ['retry', 'skip', 'rollback', 'abort'],
+    defaultChoice: 'rollback',
+    keys: { r: 'decision.retry', s: 'decision.skip', b: 'decision.rollback', a: 'decision.abort' },
+  },
+  {
+    kind: 'degraded',
+    choices: ['continue', 'rollback'],
+    defaultChoice: 'rollback',
+    keys: { c: 'decision.continue', b: 'decision.rollback' },
+  },
+  {
+    kind: 'readiness-warnings',
+    choices: ['accept', 'rollback'],
+    defaultChoice: 'rollback',
+    keys: { y: 'decision.accept', b: 'decision.rollback' },
+  },
+  {
+    kind: 'rollback-step',
+    choices: ['retry', 'mark-resolved', 'abort'],
+    defaultChoice: 'abort',
+    keys: { r: 'decision.retry', m: 'decision.markResolved', a: 'decision.abort' },
+  },
+  {
+    kind: 'interrupted',
+    choices: ['rollback', 'abort'],
+    defaultChoice: 'rollback',
+    keys: { b: 'decision.rollback', a: 'decision.abort' },
+  },
 ];
 
 describe('prompts', () => {
   for (const flow of flows) {
     for (const [key, type] of Object.entries(flow.keys)) {
       it(`a ${flow.kind} prompt answers "${key}" with exactly one ${type} event, even when the key repeats`, async () => {
-        const { actor, m } = ask({ kind: flow.kind, choices: flow.choices, defaultChoice: flow.defaultChoice });
+        const { actor, m } = ask({
+          kind: flow.kind,
+          choices: flow.choices,
+          defaultChoice: flow.defaultChoice,
+        });
         await untilFrame(m, `[${key}]`);
         m.stdin.write(key);
         m.stdin.write(key);
@@ -98,11 +150,26 @@ describe('prompts', () => {
   });
 
   it('a new decision resets the highlight to its default and can be answered again', async () => {
-    const { actor, m } = ask({ id: 'd1', kind: 'confirm-stage', subject: 'app', choices: ['proceed', 'skip-stage', 'abort'], defaultChoice: 'abort' });
+    const { actor, m } = ask({
+      id: 'd1',
+      kind: 'confirm-stage',
+      subject: 'app',
+      choices: ['proceed', 'skip-stage', 'abort'],
+      defaultChoice: 'abort',
+    });
     await untilFrame(m, '› [a] abort');
     m.stdin.write('p');
     await tick();
-    actor.update((v) => ({ ...v, pendingDecision: decision({ id: 'd2', kind: 'confirm-stage', subject: 'edge', choices: ['proceed', 'skip-stage', 'abort'], defaultChoice: 'abort' }) }));
+    actor.update((v) => ({
+      ...v,
+      pendingDecision: decision({
+        id: 'd2',
+        kind: 'confirm-stage',
+        subject: 'edge',
+        choices: ['proceed', 'skip-stage', 'abort'],
+        defaultChoice: 'abort',
+      }),
+    }));
     await untilFrame(m, 'Confirm stage edge');
     m.stdin.write(keys.enter);
     await tick();
@@ -131,6 +198,9 @@ describe('interruption keys', () => {
     await tick();
     m.stdin.write(keys.ctrlC);
     await tick();
-    expect(actor.sent).toEqual([{ type: 'deployment.interrupt' }, { type: 'deployment.interrupt' }]);
+    expect(actor.sent).toEqual([
+      { type: 'deployment.interrupt' },
+      { type: 'deployment.interrupt' },
+    ]);
   });
 });

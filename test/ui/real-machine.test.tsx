@@ -15,7 +15,15 @@ afterEach(() => {
 });
 
 const askPlan = (policy: Partial<ResolvedPlan['policy']> = {}) =>
-  plan({ policy: { onFailure: 'ask', degraded: 'continue', retries: 0, decisionTimeoutMs: 60_000, ...policy } });
+  plan({
+    policy: {
+      onFailure: 'ask',
+      degraded: 'continue',
+      retries: 0,
+      decisionTimeoutMs: 60_000,
+      ...policy,
+    },
+  });
 
 describe('the UI on a real deployment machine (fake effects)', () => {
   it('shows the failure prompt; b rolls back and the final screen shows exit code 1', async () => {
@@ -30,7 +38,9 @@ describe('the UI on a real deployment machine (fake effects)', () => {
     await m.waitUntilExit();
     expect(out.exitCode).toBe(1);
     expect(m.frame()).toContain('✖ deployment failed · exit code 1');
-    expect(r.actor.getSnapshot().context.decisions).toMatchObject([{ choice: 'rollback', by: 'operator' }]);
+    expect(r.actor.getSnapshot().context.decisions).toMatchObject([
+      { choice: 'rollback', by: 'operator' },
+    ]);
   });
 
   it('offers skip for a failed service nothing depends on, and Enter on it sends decision.skip', async () => {
@@ -70,12 +80,18 @@ describe('the UI on a real deployment machine (fake effects)', () => {
   });
 
   it('takes the default when the countdown reaches zero', async () => {
-    const r = start({ plan: askPlan({ decisionTimeoutMs: 400 }), interactive: true, services: { api: ['failed'] } });
+    const r = start({
+      plan: askPlan({ decisionTimeoutMs: 400 }),
+      interactive: true,
+      services: { api: ['failed'] },
+    });
     const m = mount(r.actor);
     await untilFrame(m, 'default roll back in');
     const out = await toPromise(r.actor);
     await m.waitUntilExit();
     expect(out.result).toBe('failed');
-    expect(r.actor.getSnapshot().context.decisions).toMatchObject([{ choice: 'rollback', by: 'timeout' }]);
+    expect(r.actor.getSnapshot().context.decisions).toMatchObject([
+      { choice: 'rollback', by: 'timeout' },
+    ]);
   });
 });

@@ -13,7 +13,11 @@ import {
   type ServiceRollbackOutput,
 } from '../../src/machines/rollback.machine.js';
 import type { RollbackSnapshotLike } from '../../src/ui/rollback-view.js';
-import { renderRollback, type RollbackUiActor, type RollbackUiOptions } from '../../src/ui/render-rollback.js';
+import {
+  renderRollback,
+  type RollbackUiActor,
+  type RollbackUiOptions,
+} from '../../src/ui/render-rollback.js';
 import type { DeploymentUi } from '../../src/ui/render.js';
 import { FakeStdin, FakeStdout, type Mounted } from './helpers.js';
 
@@ -25,7 +29,14 @@ export interface Gate {
 }
 
 /** A minimal ServiceSpec-compatible service. */
-export const svc = (name: string) => ({ name, kind: 'process' as const, dependsOn: [], stage: 'app', timeoutMs: 1000, readiness: [] });
+export const svc = (name: string) => ({
+  name,
+  kind: 'process' as const,
+  dependsOn: [],
+  stage: 'app',
+  timeoutMs: 1000,
+  readiness: [],
+});
 
 /** Starts the real rollback machine over `names` with gated steps. */
 export function startGatedRollback(names: string[], extra: Partial<RollbackInput> = {}) {
@@ -44,7 +55,13 @@ export function startGatedRollback(names: string[], extra: Partial<RollbackInput
           }),
       ),
       runCommand: fromPromise<CommandOutcome, RunCommandInput>(() =>
-        Promise.resolve({ exitCode: 0, durationMs: 1, timedOut: false, canceled: false, outputTail: '' }),
+        Promise.resolve({
+          exitCode: 0,
+          durationMs: 1,
+          timedOut: false,
+          canceled: false,
+          outputTail: '',
+        }),
       ),
     },
   });
@@ -85,12 +102,21 @@ export function staticRollback(snapshot: RollbackSnapshotLike) {
 const mounted: DeploymentUi[] = [];
 
 /** Mount the rollback screen on fake TTY streams (Ink debug mode). */
-export function mountRollback(actor: RollbackUiActor, o: Partial<RollbackUiOptions> & { rows?: number } = {}): Mounted {
+export function mountRollback(
+  actor: RollbackUiActor,
+  o: Partial<RollbackUiOptions> & { rows?: number } = {},
+): Mounted {
   const stdout = new FakeStdout(100, o.rows ?? 30);
   const stdin = new FakeStdin();
   const ui = renderRollback(
     actor,
-    { project: 'shop', environment: 'staging', target: '2026.11.25 (deployment dep-1)', exitCode: (out) => (out.complete ? 0 : 3), ...o },
+    {
+      project: 'shop',
+      environment: 'staging',
+      target: '2026.11.25 (deployment dep-1)',
+      exitCode: (out) => (out.complete ? 0 : 3),
+      ...o,
+    },
     {
       colors: false,
       debug: true,
@@ -100,7 +126,13 @@ export function mountRollback(actor: RollbackUiActor, o: Partial<RollbackUiOptio
     },
   );
   mounted.push(ui);
-  return { stdout, stdin, unmount: () => ui.unmount(), waitUntilExit: () => ui.waitUntilExit(), frame: stdout.lastFrame };
+  return {
+    stdout,
+    stdin,
+    unmount: () => ui.unmount(),
+    waitUntilExit: () => ui.waitUntilExit(),
+    frame: stdout.lastFrame,
+  };
 }
 
 /** Unmount every rollback screen (afterEach). */

@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RollbackContext } from '../../src/machines/rollback-types.js';
 import { selectRollbackView, type RollbackSnapshotLike } from '../../src/ui/rollback-view.js';
 import { keys, tick, until, untilFrame } from './helpers.js';
-import { mountRollback, staticRollback, startGatedRollback, svc, unmountRollbacks } from './rollback-kit.js';
+import {
+  mountRollback,
+  staticRollback,
+  startGatedRollback,
+  svc,
+  unmountRollbacks,
+} from './rollback-kit.js';
 
 const actors: Array<{ stop(): void }> = [];
 afterEach(() => {
@@ -31,7 +37,10 @@ function context(extra: Partial<RollbackContext> = {}): RollbackContext {
 const awaiting = (deadline = Date.now() + 60_000): RollbackSnapshotLike => ({
   status: 'active',
   value: 'awaitingDecision',
-  context: context({ lastFailure: 'api: /healthz answered 503 three times', decisionDeadline: deadline }),
+  context: context({
+    lastFailure: 'api: /healthz answered 503 three times',
+    decisionDeadline: deadline,
+  }),
 });
 
 describe('selectRollbackView', () => {
@@ -42,7 +51,13 @@ describe('selectRollbackView', () => {
       ['api', 'failed'],
       ['db', 'pending'],
     ]);
-    expect(v.pendingDecision).toMatchObject({ kind: 'rollback-step', subject: 'api', choices: ['retry', 'mark-resolved', 'abort'], defaultChoice: 'abort', deadline: 1000 });
+    expect(v.pendingDecision).toMatchObject({
+      kind: 'rollback-step',
+      subject: 'api',
+      choices: ['retry', 'mark-resolved', 'abort'],
+      defaultChoice: 'abort',
+      deadline: 1000,
+    });
   });
 
   it('after an abort shows the failed step and the steps never attempted, and the output', () => {

@@ -7,7 +7,9 @@ afterEach(unmountAll);
 describe('render throttling', () => {
   it('turns a burst of 1,000 snapshot notifications into a few renders showing the latest state', async () => {
     // pending/healthy rows only: no spinner timer adds frames while we count
-    const services: ServiceView[] = Array.from({ length: 500 }, (_, i) => row(`svc-${i}`, 'pending'));
+    const services: ServiceView[] = Array.from({ length: 500 }, (_, i) =>
+      row(`svc-${i}`, 'pending'),
+    );
     const actor = new FakeActor(view(services));
     const m = mount(actor, { columns: 100, rows: 30 });
     await untilFrame(m, '500 pending');

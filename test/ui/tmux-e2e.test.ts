@@ -26,16 +26,28 @@ async function capture(name: string, text: string): Promise<void> {
 }
 
 /** Start `deploy` of a copied example in tmux; `down` and cleanup are registered for afterEach. */
-async function deploy(example: string, ports: string[], extra: string, edit?: (c: string) => string) {
+async function deploy(
+  example: string,
+  ports: string[],
+  extra: string,
+  edit?: (c: string) => string,
+) {
   const dir = await copyExample(example, edit);
   const vars: string[] = [];
   for (const p of ports) vars.push(`--var ${p}=${await freePort()}`);
   const config = join(dir, 'stagecraft.config.yaml');
-  const term = new Terminal(dir, `node ${bin} deploy -c ${config} -e local ${vars.join(' ')} ${extra}`);
+  const term = new Terminal(
+    dir,
+    `node ${bin} deploy -c ${config} -e local ${vars.join(' ')} ${extra}`,
+  );
   cleanups.push(() => removeDir(dir));
   cleanups.push(async () => {
     // stop whatever process services the run left running (a successful deploy leaves them up)
-    await run('node', [bin, 'down', '-c', config, '-e', 'local', '--yes', ...vars.flatMap((v) => v.split(' '))], { cwd: dir }).catch(() => undefined);
+    await run(
+      'node',
+      [bin, 'down', '-c', config, '-e', 'local', '--yes', ...vars.flatMap((v) => v.split(' '))],
+      { cwd: dir },
+    ).catch(() => undefined);
   });
   cleanups.push(() => term.kill());
   return term;
@@ -44,7 +56,9 @@ async function deploy(example: string, ports: string[], extra: string, edit?: (c
 describe('the Ink UI in a real terminal (tmux)', () => {
   it('failing-stack: shows the failure prompt, b rolls back, the final screen and exit code 1', async () => {
     // The example's policy is `rollback`; the prompt needs `ask`.
-    const term = await deploy('failing-stack', ['DB_PORT', 'API_PORT'], '', (c) => c.replace('onFailure: rollback', 'onFailure: ask'));
+    const term = await deploy('failing-stack', ['DB_PORT', 'API_PORT'], '', (c) =>
+      c.replace('onFailure: rollback', 'onFailure: ask'),
+    );
     const prompt = await term.waitFor('[b] roll back');
     expect(prompt).toContain('Failure: api');
     expect(prompt).toMatch(/default roll back in \d+s/);

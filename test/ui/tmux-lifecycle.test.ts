@@ -28,7 +28,9 @@ async function localStack() {
   const vars = portNames.flatMap((p) => ['--var', `${p}=${ports[p]}`]);
   cleanups.push(() => removeDir(dir));
   cleanups.push(async () => {
-    await run('node', [bin, 'down', '-c', config, '--yes', ...vars], { cwd: dir }).catch(() => undefined);
+    await run('node', [bin, 'down', '-c', config, '--yes', ...vars], { cwd: dir }).catch(
+      () => undefined,
+    );
   });
   return { dir, config, ports, vars };
 }
@@ -66,7 +68,9 @@ async function gone(term: Terminal, text: string, ms = 30_000): Promise<void> {
 describe('down and resume in a real terminal (tmux)', () => {
   it('down shows the Ink confirmation; y stops every service and exits 0', async () => {
     const stack = await localStack();
-    await run('node', [bin, 'deploy', '-c', stack.config, '--yes', ...stack.vars], { cwd: stack.dir });
+    await run('node', [bin, 'deploy', '-c', stack.config, '--yes', ...stack.vars], {
+      cwd: stack.dir,
+    });
     for (const p of portNames) expect(await listening(stack.ports[p]!)).toBe(true);
 
     const term = new Terminal(stack.dir, `node ${bin} down -c ${stack.dir}`);
@@ -116,8 +120,15 @@ describe('down and resume in a real terminal (tmux)', () => {
   it('rollback shows the Ink rollback screen: every service restored, exit 0', async () => {
     const stack = await localStack();
     for (const release of ['2026.11.25', '2026.11.26'])
-      await run('node', [bin, 'deploy', '-c', stack.config, '--yes', ...stack.vars, '--var', `RELEASE=${release}`], { cwd: stack.dir });
-    const term = new Terminal(stack.dir, `node ${bin} rollback -c ${stack.config} ${stack.vars.join(' ')} --var RELEASE=2026.11.26`);
+      await run(
+        'node',
+        [bin, 'deploy', '-c', stack.config, '--yes', ...stack.vars, '--var', `RELEASE=${release}`],
+        { cwd: stack.dir },
+      );
+    const term = new Terminal(
+      stack.dir,
+      `node ${bin} rollback -c ${stack.config} ${stack.vars.join(' ')} --var RELEASE=2026.11.26`,
+    );
     cleanups.push(() => term.kill());
     const done = await term.waitFor('exit code 0', 60_000);
     expect(done).toContain('rollback to 2026.11.25');

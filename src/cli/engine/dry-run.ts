@@ -13,7 +13,13 @@ export function dryRunEffects(plan: ResolvedPlan, say: (line: string) => void): 
   return {
     runCommand: (input) => {
       say(`run ${input.label}: ${show(input.command)}`);
-      return Promise.resolve({ exitCode: 0, durationMs: 0, timedOut: false, canceled: false, outputTail: '' });
+      return Promise.resolve({
+        exitCode: 0,
+        durationMs: 0,
+        timedOut: false,
+        canceled: false,
+        outputTail: '',
+      });
     },
     runProbe: (input) => {
       say(`probe ${input.label}: ${input.probe.label}`);
