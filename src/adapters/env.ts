@@ -30,18 +30,6 @@ export function readSecrets(
   return { values, missing };
 }
 
-/** Replace every occurrence of a secret value in `text` with `***` (for output tails and logs shown to people). */
-export function redactSecrets(text: string, secretValues: string[]): string {
-  let out = text;
-  // Longest first, so a secret that contains another is masked whole.
-  for (const value of [...secretValues]
-    .filter((v) => v.length >= 3)
-    .sort((a, b) => b.length - a.length)) {
-    out = out.split(value).join('***');
-  }
-  return out;
-}
-
 /** A copy of `env` without the named keys (what may be stored on disk). */
 export function withoutSecrets(
   env: Record<string, string>,

@@ -12,9 +12,8 @@ import type { CommandSpec } from '../config/plan-types.js';
 import type { CommandOutcome } from '../machines/contracts.js';
 import { buildEnv } from './env.js';
 import { OutputTail } from './output-tail.js';
-import { groupMembers, waitFor } from './proc-state.js';
-import { signalGroup, trackGroup, untrackGroup } from './process-groups.js';
-import { createRedactor, type Redactor } from './redactor.js';
+import { Masker, type StreamMasker } from '../core/mask.js';
+import { groupAlive, signalGroup, trackGroup, untrackGroup, waitFor } from './proc.js';
 
 /** How to run one command. */
 export interface ExecOptions {
@@ -30,8 +29,8 @@ export interface ExecOptions {
   tailBytes?: number;
   /** SIGTERM → SIGKILL grace; default 3000 ms. */
   graceMs?: number;
-  /** Secret values masked in the log and the tail as the output is written. */
-  secretValues?: readonly string[];
+  /** Masks secret values in the log and the tail as the output is written. */
+  mask?: Masker;
 }
 
 const DEFAULT_TAIL = 8 * 1024;
@@ -69,7 +68,7 @@ function drainOutput(
   sources: Array<Readable | null>,
   tail: OutputTail,
   log: WriteStream | undefined,
-  redactor: Redactor,
+  redactor: StreamMasker,
 ): void {
   const live = sources.filter((s): s is Readable => s !== null);
   let writable = log !== undefined;
@@ -169,7 +168,7 @@ export async function runCommand(command: CommandSpec, opts: ExecOptions): Promi
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const redactor = createRedactor(opts.secretValues ?? []);
+  const redactor = (opts.mask ?? Masker.none).stream();
   drainOutput([subprocess.stdout, subprocess.stderr], tail, log, redactor);
   const result = await subprocess;
   clearTimeout(deadline);
@@ -205,10 +204,9 @@ async function reapLeftovers(
   killTimer: NodeJS.Timeout | undefined,
   graceMs: number,
 ): Promise<void> {
-  if (groupMembers(pid).length > 0) {
+  if (groupAlive(pid)) {
     signalGroup(pid, 'SIGTERM');
-    if (!(await waitFor(() => groupMembers(pid).length === 0, graceMs)))
-      signalGroup(pid, 'SIGKILL');
+    if (!(await waitFor(() => !groupAlive(pid), graceMs))) signalGroup(pid, 'SIGKILL');
   }
   clearTimeout(killTimer);
   untrackGroup(pid);

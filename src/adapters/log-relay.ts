@@ -11,50 +11,20 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createRedactor, REDACT_VAR, type Redactor } from './redactor.js';
-
-/** The env var that names the secrets to mask; not passed on to the service. */
-
-/** The longest suffix of `text` that could still become one of `secrets` (a proper prefix). */
-function pendingPrefix(text: string, secrets: readonly string[]): number {
-  for (
-    let len = Math.min(text.length, Math.max(0, ...secrets.map((s) => s.length - 1)));
-    len > 0;
-    len--
-  ) {
-    const tail = text.slice(text.length - len);
-    if (secrets.some((s) => s.length > len && s.startsWith(tail))) return len;
-  }
-  return 0;
-}
+import { Masker, type StreamMasker } from '../core/mask.js';
+import { REDACT_VAR } from './log-relay-protocol.js';
 
 /**
- * Pipe one stream into `fd` through a redactor. After each chunk, everything is written except
- * the tail that could still grow into a secret, so the log keeps up with a quiet service and the
- * order of stdout and stderr lines is kept, while a secret split over writes is still masked.
+ * Pipe one stream into `fd` through the masker shared by both streams of the service, so a
+ * secret split over writes — even across stdout and stderr — is still masked, while the log
+ * keeps up with a quiet service (the masker holds back only what could still become a secret).
  */
-function relay(stream: Readable, fd: number, values: readonly string[]): Promise<void> {
-  const secrets = values
-    .filter((v) => v.length >= 3)
-    .map((v) => Buffer.from(v, 'utf8').toString('latin1'));
-  let redactor: Redactor = createRedactor(values);
-  const write = (bytes: Buffer): void => {
-    if (bytes.length > 0) writeSync(fd, bytes);
-  };
+function relay(stream: Readable, fd: number, masker: StreamMasker): Promise<void> {
   stream.on('data', (chunk: Buffer) => {
-    write(redactor.push(chunk));
-    const text = redactor.end().toString('latin1');
-    const hold = pendingPrefix(text, secrets);
-    write(Buffer.from(text.slice(0, text.length - hold), 'latin1'));
-    redactor = createRedactor(values);
-    write(redactor.push(Buffer.from(text.slice(text.length - hold), 'latin1')));
+    const bytes = masker.push(chunk);
+    if (bytes.length > 0) writeSync(fd, bytes);
   });
-  return new Promise((resolve) => {
-    stream.once('close', () => {
-      write(redactor.end());
-      resolve();
-    });
-  });
+  return new Promise((resolve) => stream.once('close', () => resolve()));
 }
 
 /** Tell the parent (fd 3, when open) whether the service started. */
@@ -75,7 +45,7 @@ function main(): void {
     return;
   }
   const names = (process.env[REDACT_VAR] ?? '').split(',').filter((n) => n !== '');
-  const values = names.map((n) => process.env[n] ?? '').filter((v) => v.length >= 3);
+  const masker = new Masker(names.map((n) => process.env[n] ?? '')).stream();
   const env = { ...process.env };
   delete env[REDACT_VAR];
   const fd = openSync(logFile, 'a');
@@ -95,9 +65,11 @@ function main(): void {
   });
   child.once('spawn', () => {
     report('ok');
-    const done = Promise.all([relay(child.stdout, fd, values), relay(child.stderr, fd, values)]);
+    const done = Promise.all([relay(child.stdout, fd, masker), relay(child.stderr, fd, masker)]);
     child.once('exit', (code, signal) => {
       void done.then(() => {
+        const rest = masker.end();
+        if (rest.length > 0) writeSync(fd, rest);
         closeSync(fd);
         process.off('SIGTERM', forward);
         process.off('SIGINT', forward);

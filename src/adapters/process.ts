@@ -16,20 +16,21 @@ import type { CommandSpec } from '../config/plan-types.js';
 import type { ProcessInfo } from '../machines/contracts.js';
 import { buildEnv, withoutSecrets } from './env.js';
 import {
-  groupMembers,
+  groupAlive,
   groupsTagged,
   isAlive as procAlive,
+  isSameProcess,
+  killGroup,
   readProcStat,
-  waitFor,
-} from './proc-state.js';
-import { signalGroup } from './process-groups.js';
-import { REDACT_VAR } from './redactor.js';
+  startTimeOf,
+} from './proc.js';
+import { REDACT_VAR } from './log-relay-protocol.js';
 import {
   readRegistry,
   registryPath,
   updateRegistry,
   type RegistryEntry,
-} from './process-registry.js';
+} from '../state/registry.js';
 
 /** Where services of one environment are recorded. */
 export interface ProcessManagerOptions {
@@ -56,9 +57,7 @@ export function isAlive(pid: number): boolean {
 
 /** Alive AND the same process that was recorded (not a reused pid). */
 function entryAlive(entry: RegistryEntry): boolean {
-  if (!procAlive(entry.pid)) return false;
-  if (entry.procStart === undefined) return true;
-  return readProcStat(entry.pid)?.startTime === entry.procStart;
+  return isSameProcess(entry.pid, entry.procStart);
 }
 
 /** Names the secrets the log relay masks (log-relay.ts reads it; not imported: that file is a program). */
@@ -107,7 +106,7 @@ export async function startService(
     await log.close();
   }
   const startedAt = Date.now();
-  const procStart = readProcStat(pid)?.startTime;
+  const procStart = startTimeOf(pid);
   const entry: RegistryEntry = {
     pid,
     startedAt,
@@ -256,7 +255,7 @@ export async function stopService(
   // A live pid with another start time is a reused pid: not ours to kill.
   const reused =
     stat !== undefined && entry.procStart !== undefined && stat.startTime !== entry.procStart;
-  if (!reused && (entryAlive(entry) || groupMembers(entry.pid).length > 0)) {
+  if (!reused && (entryAlive(entry) || groupAlive(entry.pid))) {
     await killGroup(entry.pid, graceMs);
     stopped = true;
   }
@@ -264,15 +263,6 @@ export async function stopService(
     if (registry.services[service]?.pid === entry.pid) delete registry.services[service];
   });
   return { stopped, pid: entry.pid };
-}
-
-/** TERM the group, wait up to the grace, KILL what is left, wait until it is gone. */
-async function killGroup(pgid: number, graceMs: number): Promise<void> {
-  const gone = (): boolean => !procAlive(pgid) && groupMembers(pgid).length === 0;
-  signalGroup(pgid, 'SIGTERM');
-  if (await waitFor(gone, graceMs)) return;
-  signalGroup(pgid, 'SIGKILL');
-  await waitFor(gone, 5000);
 }
 
 /** Every service recorded for the environment, with whether it is alive now. */

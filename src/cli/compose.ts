@@ -8,11 +8,12 @@ import { isAbsolute, join } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { ResolvedPlan } from '../config/plan-types.js';
 import { runCommand } from '../adapters/exec.js';
-import { buildEnv, redactSecrets } from '../adapters/env.js';
+import { buildEnv } from '../adapters/env.js';
+import { Masker } from '../core/mask.js';
 import { measurePerformance } from '../adapters/performance.js';
 import { runProbe } from '../adapters/probe.js';
 import { startService, stopService } from '../adapters/process.js';
-import { recordRelease } from '../adapters/releases.js';
+import { recordRelease } from '../state/releases.js';
 import type {
   CommandOutcome,
   PerformanceInput,
@@ -75,8 +76,8 @@ export function realEffects(ctx: EffectContext): Effects {
   const vars = commandVars(ctx);
   const procOpts = { stateDir: ctx.stateDir, environment: ctx.plan.environment };
   // Secrets stop at this boundary: outcomes enter the machines' context (journaled, snapshotted).
-  const secretValues = Object.values(ctx.secrets);
-  const mask = (text: string): string => redactSecrets(text, secretValues);
+  const masker = new Masker(Object.values(ctx.secrets));
+  const mask = (text: string): string => masker.text(text);
   return {
     runCommand: async (input, signal) => {
       const logFile = join(ctx.logDir, logName(input.label));
@@ -85,9 +86,9 @@ export function realEffects(ctx: EffectContext): Effects {
         timeoutMs: input.timeoutMs,
         signal,
         logFile,
-        secretValues,
+        mask: masker,
       });
-      if (secretValues.length === 0) return out;
+      if (!masker.active) return out;
       return {
         ...out,
         outputTail: mask(out.outputTail),
@@ -96,7 +97,7 @@ export function realEffects(ctx: EffectContext): Effects {
     },
     runProbe: async (input, signal) => {
       const out = await runProbe(input.probe, buildEnv(vars), signal);
-      return secretValues.length === 0 ? out : { ...out, detail: mask(out.detail) };
+      return !masker.active ? out : { ...out, detail: mask(out.detail) };
     },
     measurePerformance: (input, signal) => measurePerformance(input.performance, signal),
     startProcess: (input) =>
@@ -137,7 +138,7 @@ export function realEffects(ctx: EffectContext): Effects {
           vars: perService,
           running,
         },
-        { secretNames: plan.secretNames, secretValues: Object.values(ctx.secrets) },
+        { secretNames: plan.secretNames, mask: masker },
       );
       return { release: label };
     },

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import type { CommandSpec } from '../../src/config/plan-types.js';
 import { isAlive, listServices, startService, stopService } from '../../src/adapters/process.js';
+import { MASK } from '../../src/core/mask.js';
 import { readOr, until } from './effect-helpers.js';
 import { serviceSandbox } from './service-sandbox.js';
 
@@ -66,9 +67,9 @@ describe('process services with secrets go through the log relay', () => {
         const text = await readOr(info.logFile);
         return text.includes('READY') ? text : '';
       });
-      expect(log).toContain('whole=***\n');
-      expect(log).toContain('split=*** end\n');
-      expect(log).toContain('err=***\n');
+      expect(log).toContain(`whole=${MASK}\n`);
+      expect(log).toContain(`split=${MASK} end\n`);
+      expect(log).toContain(`err=${MASK}\n`);
       expect(log).not.toContain(SECRET);
       expect(log).not.toContain(SECRET.slice(0, 7));
       expect(isAlive(info.pid)).toBe(true);
@@ -150,7 +151,7 @@ describe('the log relay program', () => {
       STAGECRAFT_REDACT: 'TOKEN',
     });
     expect(await ended).toEqual({ code: 7, signal: null });
-    expect(await readFile(logFile, 'utf8')).toBe('bye ***\n');
+    expect(await readFile(logFile, 'utf8')).toBe(`bye ${MASK}\n`);
   });
 
   test('ends with the signal that ended the service', async () => {

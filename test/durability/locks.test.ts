@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { isAlive, waitFor } from '../../src/adapters/proc-state.js';
+import { isAlive, waitFor } from '../../src/adapters/proc.js';
 import {
   crashProjects,
   noRegisteredProcessAlive,

@@ -4,7 +4,7 @@
  */
 import { toPromise, waitFor, type Actor } from 'xstate';
 import { describe, expect, it, vi } from 'vitest';
-import type { JournalEntry } from '../../src/adapters/journal.js';
+import type { JournalEntry } from '../../src/state/journal.js';
 import { analyseJournal, resumeDeadlines } from '../../src/cli/engine/resume-analysis.js';
 import type { ResolvedPlan } from '../../src/config/plan-types.js';
 import type { ResumeDeadlines } from '../../src/machines/deployment-context.js';

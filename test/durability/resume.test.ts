@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadPlan } from '../../src/cli/load-plan.js';
 import { analyseJournal, resumeDeadlines } from '../../src/cli/engine/resume-analysis.js';
-import { readSnapshot } from '../../src/adapters/store.js';
+import { readSnapshot } from '../../src/state/meta.js';
 import {
   crashProjects,
   journalOf,

@@ -7,7 +7,7 @@
  */
 import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { groupMembers, isAlive, readProcStat, waitFor } from '../../src/adapters/proc-state.js';
+import { groupMembers, isAlive, readProcStat, waitFor } from '../../src/adapters/proc.js';
 
 /** The command line of a pid (for failure messages), or '' when it is gone. */
 export function cmdline(pid: number): string {

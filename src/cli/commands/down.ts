@@ -6,6 +6,7 @@
 import { createInterface } from 'node:readline/promises';
 import { runCommand } from '../../adapters/exec.js';
 import { readSecrets } from '../../adapters/env.js';
+import { Masker } from '../../core/mask.js';
 import { stopService } from '../../adapters/process.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -59,7 +60,7 @@ export async function downCommand(opts: DownOptions, io: CliIo): Promise<number>
   }
   const secrets = readSecrets(plan.secretNames, io.env).values;
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
-  const session = await openSession(plan, stateDir, 'down', Object.values(secrets));
+  const session = await openSession(plan, stateDir, 'down', new Masker(Object.values(secrets)));
   if ('locked' in session) {
     await ui?.close();
     io.stderr.write(`stagecraft: ${session.message}\n`);

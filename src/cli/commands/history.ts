@@ -3,8 +3,8 @@
  * duration, result, release (`--json`: one array). A `running` deployment whose process is gone
  * on this host shows as `interrupted` (resume it with `stagecraft resume`).
  */
-import { listReleases } from '../../adapters/releases.js';
-import { effectiveStatus, listDeployments, type DeploymentMeta } from '../../adapters/store.js';
+import { listReleases } from '../../state/releases.js';
+import { effectiveStatus, listDeployments, type DeploymentMeta } from '../../state/meta.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';

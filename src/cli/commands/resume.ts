@@ -10,16 +10,17 @@
  */
 import { hostname } from 'node:os';
 import { readSecrets } from '../../adapters/env.js';
-import { readJournal } from '../../adapters/journal.js';
-import { readLock, releaseLock } from '../../adapters/lock.js';
+import { readJournal } from '../../state/journal.js';
+import { readLock, releaseLock } from '../../state/locks.js';
 import {
   effectiveStatus,
   latestInterrupted,
   readMeta,
   readSnapshot,
-  statePaths,
   type DeploymentMeta,
-} from '../../adapters/store.js';
+} from '../../state/meta.js';
+import { statePaths } from '../../state/layout.js';
+import { Masker } from '../../core/mask.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
@@ -113,7 +114,7 @@ export async function resumeCommand(
   const facts = analyseJournal(loaded, entries, stamped?.snapshot);
   const { reopenSession } = await import('../engine/resume-session.js');
   const command = ['resume', ...process.argv.slice(3)].join(' ');
-  const session = await reopenSession(stateDir, meta, command, secretValues);
+  const session = await reopenSession(stateDir, meta, command, new Masker(secretValues));
   if ('locked' in session) {
     io.stderr.write(`stagecraft: ${session.message}\n`);
     return session.exitCode;

@@ -3,7 +3,7 @@
  * one (or the release recorded by deployment `<id>`), health-checked, with its own journal and
  * lock. Exit 0 when every service is restored, 3 when some are not (listed), 4 when locked.
  */
-import { findRelease, listReleases } from '../../adapters/releases.js';
+import { findRelease, listReleases } from '../../state/releases.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';

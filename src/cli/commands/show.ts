@@ -3,8 +3,9 @@
  * phases of the root statechart, each stage and service with its duration and last state, every
  * decision (who, when, what) and every resume; `--json` prints the same as one object.
  */
-import { readJournal, type JournalEntry } from '../../adapters/journal.js';
-import { effectiveStatus, readMeta, statePaths } from '../../adapters/store.js';
+import { readJournal, type JournalEntry } from '../../state/journal.js';
+import { effectiveStatus, readMeta } from '../../state/meta.js';
+import { statePaths } from '../../state/layout.js';
 import { finishedStates } from '../../machines/deployment-context.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';

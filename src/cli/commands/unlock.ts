@@ -3,7 +3,7 @@
  * this host is reported as stale and removed; a live holder (or one on another host, which cannot
  * be checked) is refused with exit 4 unless `--force`.
  */
-import { describeHolder, unlock } from '../../adapters/lock.js';
+import { describeHolder, unlock } from '../../state/locks.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';

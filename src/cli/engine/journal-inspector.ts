@@ -4,7 +4,7 @@
  * The journal masks secret values and fsyncs; appends are queued in order.
  */
 import type { InspectionEvent } from 'xstate';
-import type { Journal } from '../../adapters/journal.js';
+import type { Journal } from '../../state/journal.js';
 
 /** Actor path for a journal row: invoke ids repeat across children, so the session id is kept too. */
 function actorName(ev: InspectionEvent): { actor: string; session: string } {

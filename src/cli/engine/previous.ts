@@ -4,7 +4,7 @@
  */
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import { listServices } from '../../adapters/process.js';
-import { previousRelease } from '../../adapters/releases.js';
+import { previousRelease } from '../../state/releases.js';
 import type { PreviousRelease } from '../../machines/deployment-context.js';
 
 /** The previous state of the environment, or undefined on a first deployment. */

@@ -8,7 +8,8 @@
  */
 import { createActor, type InspectionEvent } from 'xstate';
 import { readSecrets } from '../../adapters/env.js';
-import { recordRelease, type Release } from '../../adapters/releases.js';
+import { Masker } from '../../core/mask.js';
+import { recordRelease, type Release } from '../../state/releases.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import type { RollbackInput, RollbackOutput } from '../../machines/child-types.js';
 import { rollbackSteps } from '../../machines/deployment-rollback.js';
@@ -73,7 +74,12 @@ export async function rollbackToRelease(
   },
 ): Promise<ReleaseRollbackResult> {
   const secrets = readSecrets(plan.secretNames, opts.io.env).values;
-  const session = await openSession(plan, opts.stateDir, opts.command, Object.values(secrets));
+  const session = await openSession(
+    plan,
+    opts.stateDir,
+    opts.command,
+    new Masker(Object.values(secrets)),
+  );
   if ('locked' in session) {
     opts.io.stderr.write(`stagecraft: ${session.message}\n`);
     return { exitCode: session.exitCode };
@@ -125,7 +131,7 @@ export async function rollbackToRelease(
         opts.stateDir,
         plan.environment,
         { ...target, id: session.id, at: new Date().toISOString() },
-        { secretNames: plan.secretNames, secretValues: Object.values(secrets) },
+        { secretNames: plan.secretNames, mask: new Masker(Object.values(secrets)) },
       );
       await session.close('succeeded', 'rolled-back', EXIT.ok, { release: target.label });
       return { exitCode: EXIT.ok, deploymentId: session.id, output };

@@ -4,7 +4,7 @@
  * which `prepare` steps completed, when each stage started, the phase it stopped in, a pending
  * decision, and the release that was live before it. Pure: easy to test on journal fixtures.
  */
-import type { JournalEntry } from '../../adapters/journal.js';
+import type { JournalEntry } from '../../state/journal.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import type { PreviousRelease, ResumeDeadlines } from '../../machines/deployment-context.js';
 import type { PendingDecision } from '../../machines/selectors.js';

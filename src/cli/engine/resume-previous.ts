@@ -4,7 +4,7 @@
  * process services running now that were started before it began.
  */
 import { listServices } from '../../adapters/process.js';
-import { previousRelease } from '../../adapters/releases.js';
+import { previousRelease } from '../../state/releases.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import type { PreviousRelease } from '../../machines/deployment-context.js';
 

@@ -3,9 +3,11 @@
  * that very deployment (its owner is dead), reopens its journal (a torn last line is cut off; the
  * sequence continues) and marks it running again under this process.
  */
-import { Journal } from '../../adapters/journal.js';
-import { describeHolder, takeOverLock } from '../../adapters/lock.js';
-import { statePaths, updateMeta, type DeploymentMeta } from '../../adapters/store.js';
+import { Journal } from '../../state/journal.js';
+import { describeHolder, takeOverLock } from '../../state/locks.js';
+import { updateMeta, type DeploymentMeta } from '../../state/meta.js';
+import { statePaths } from '../../state/layout.js';
+import type { Masker } from '../../core/mask.js';
 import { EXIT } from '../exit-codes.js';
 import { lockInfo, sessionOf, type LockedOutcome, type Session } from './session.js';
 
@@ -14,7 +16,7 @@ export async function reopenSession(
   stateDir: string,
   meta: DeploymentMeta,
   command: string,
-  secretValues: string[],
+  mask: Masker,
 ): Promise<Session | LockedOutcome> {
   const { id, environment } = meta;
   const info = lockInfo(environment, id, command);
@@ -32,12 +34,12 @@ export async function reopenSession(
       message: `cannot resume ${id}: ${mine ? `${why} (${describeHolder(lock.holder)})` : why}`,
     };
   }
-  const journal = await Journal.open(statePaths.journal(stateDir, id), { secretValues });
+  const journal = await Journal.open(statePaths.journal(stateDir, id), { mask });
   await updateMeta(
     stateDir,
     id,
     { status: 'running', pid: process.pid, host: info.host },
-    { secretValues },
+    { mask },
   );
   return sessionOf(stateDir, environment, id, journal);
 }

@@ -4,7 +4,7 @@
  * as interrupted and exit 130; every group is killed once it ends either way.
  */
 import type { Actor } from 'xstate';
-import { killAllGroups } from '../../adapters/process-groups.js';
+import { killTrackedGroups } from '../../adapters/proc.js';
 import type { RollbackOutput } from '../../machines/child-types.js';
 import type { rollbackMachine } from '../../machines/rollback.machine.js';
 import { EXIT } from '../exit-codes.js';
@@ -24,7 +24,7 @@ export interface RollbackRun {
 export function rollbackRun(actor: Actor<typeof rollbackMachine>, session: Session): RollbackRun {
   const interrupt = (): void => {
     actor.stop();
-    killAllGroups();
+    killTrackedGroups();
     session.closeSync('interrupted');
     process.exit(EXIT.interrupted);
   };
@@ -49,7 +49,7 @@ export function rollbackRun(actor: Actor<typeof rollbackMachine>, session: Sessi
         actor.start();
       }),
     dispose() {
-      killAllGroups();
+      killTrackedGroups();
       process.off('SIGINT', interrupt);
       process.off('SIGTERM', interrupt);
     },

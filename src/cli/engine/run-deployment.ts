@@ -5,10 +5,11 @@
  */
 import { createActor, type Actor } from 'xstate';
 import type { ResolvedPlan } from '../../config/plan-types.js';
-import { killAllGroups } from '../../adapters/process-groups.js';
-import { readSecrets, redactSecrets } from '../../adapters/env.js';
-import { describeHolder } from '../../adapters/lock.js';
-import { writeSnapshot } from '../../adapters/store.js';
+import { killTrackedGroups } from '../../adapters/proc.js';
+import { readSecrets } from '../../adapters/env.js';
+import { Masker } from '../../core/mask.js';
+import { describeHolder } from '../../state/locks.js';
+import { writeSnapshot } from '../../state/meta.js';
 import type { DeploymentOutput, DecisionRecord, DeploymentView } from '../../machines/selectors.js';
 import { selectView } from '../../machines/selectors.js';
 import type {
@@ -70,14 +71,14 @@ const statusOf = (out: DeploymentOutput, interrupted: boolean) =>
 export async function runDeployment(opts: RunOptions): Promise<number> {
   const { plan, io } = opts;
   const secrets = readSecrets(plan.secretNames, io.env).values;
-  const secretValues = Object.values(secrets);
-  const redact = (t: string): string => redactSecrets(t, secretValues);
+  const masker = new Masker(Object.values(secrets));
+  const redact = (t: string): string => masker.text(t);
 
   const session =
     opts.resume?.session ??
     (opts.dryRun === true
       ? undefined
-      : await openSession(plan, opts.stateDir, opts.command, secretValues, {
+      : await openSession(plan, opts.stateDir, opts.command, masker, {
           waitMs: opts.lockWaitMs,
           forceUnlock: opts.forceUnlock === true,
           onWait: (holder) =>
@@ -125,7 +126,7 @@ export async function runDeployment(opts: RunOptions): Promise<number> {
     input,
     ...(inspector === undefined ? {} : { inspect: inspector }),
   });
-  return drive(actor, session, opts, redact, secretValues);
+  return drive(actor, session, opts, redact, masker);
 }
 
 async function drive(
@@ -133,27 +134,27 @@ async function drive(
   session: Session | undefined,
   opts: RunOptions,
   redact: (t: string) => string,
-  secretValues: string[],
+  masker: Masker,
 ): Promise<number> {
   let interrupts = 0;
   const onSignal = (): void => {
     interrupts += 1;
     if (interrupts >= 3) {
-      killAllGroups();
+      killTrackedGroups();
       session?.closeSync('interrupted');
       process.exit(EXIT.interrupted);
     }
     actor.send({ type: 'deployment.interrupt' });
   };
   const onExit = (): void => {
-    killAllGroups();
+    killTrackedGroups();
     session?.closeSync('interrupted');
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('exit', onExit);
 
-  const source = journaledSource(actor, session, secretValues);
+  const source = journaledSource(actor, session, masker);
   const done = new Promise<DeploymentOutput>((resolve, reject) => {
     actor.subscribe({
       complete: () => resolve(actor.getSnapshot().output as DeploymentOutput),
@@ -184,7 +185,7 @@ async function drive(
     await session?.close('failed', 'bug', EXIT.manual);
     return EXIT.manual;
   } finally {
-    killAllGroups();
+    killTrackedGroups();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('exit', onExit);
@@ -195,7 +196,7 @@ async function drive(
 function journaledSource(
   actor: DeploymentActor,
   session: Session | undefined,
-  secretValues: string[],
+  masker: Masker,
 ): ReportSource & { settled(): Promise<void> } {
   const listeners = new Set<() => void>();
   let chain: Promise<void> = Promise.resolve();
@@ -214,7 +215,7 @@ function journaledSource(
         savedAt: new Date().toISOString(),
         snapshot: actor.getPersistedSnapshot(),
       },
-      { secretValues },
+      { mask: masker },
     );
   };
   actor.subscribe(() => {

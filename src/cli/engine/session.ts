@@ -6,7 +6,7 @@
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ResolvedPlan } from '../../config/plan-types.js';
-import type { Journal } from '../../adapters/journal.js';
+import type { Journal } from '../../state/journal.js';
 import {
   acquireLock,
   describeHolder,
@@ -15,16 +15,17 @@ import {
   takeOverLock,
   type LockInfo,
   type LockResult,
-} from '../../adapters/lock.js';
+} from '../../state/locks.js';
 import {
   createDeployment,
-  ensureStateDir,
   newDeploymentId,
-  statePaths,
   updateMeta,
   updateMetaSync,
   type DeploymentStatus,
-} from '../../adapters/store.js';
+} from '../../state/meta.js';
+import { ensureStateDir } from '../../state/format.js';
+import { statePaths } from '../../state/layout.js';
+import type { Masker } from '../../core/mask.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Bumped whenever a machine definition changes in a way that breaks restored snapshots. */
@@ -168,7 +169,7 @@ export async function openSession(
   plan: ResolvedPlan,
   stateDir: string,
   command: string,
-  secretValues: string[],
+  mask: Masker,
   lock: number | LockOptions = 0,
 ): Promise<Session | LockedOutcome> {
   await ensureStateDir(stateDir);
@@ -200,7 +201,7 @@ export async function openSession(
       machineVersion: MACHINE_VERSION,
       status: 'running',
     },
-    { secretValues },
+    { mask },
   );
   if (taken.tookOver !== undefined)
     await journal.append({ type: 'lock.takenOver', from: taken.tookOver, reason: 'stale' });

@@ -2,15 +2,15 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { runCommand } from '../../src/adapters/exec.js';
 import { isAlive } from '../../src/adapters/process.js';
 import {
-  killAllGroups,
+  killTrackedGroups,
   trackGroup,
   trackedGroups,
   untrackGroup,
-} from '../../src/adapters/process-groups.js';
+} from '../../src/adapters/proc.js';
 import { until } from './effect-helpers.js';
 
 afterEach(() => {
-  killAllGroups('SIGKILL');
+  killTrackedGroups('SIGKILL');
 });
 
 describe('process groups', () => {
@@ -24,7 +24,7 @@ describe('process groups', () => {
     expect(trackedGroups()).toEqual([]);
   });
 
-  test('killAllGroups kills every running command tree and clears the set', async () => {
+  test('killTrackedGroups kills every running command tree and clears the set', async () => {
     const commands = [1, 2].map(() =>
       runCommand(
         { run: 'sleep 1000 & echo pid=$!; wait', cwd: process.cwd(), env: {} },
@@ -33,7 +33,7 @@ describe('process groups', () => {
     );
     await until('both groups to be tracked', () => trackedGroups().length === 2);
     const groups = trackedGroups();
-    killAllGroups('SIGTERM');
+    killTrackedGroups('SIGTERM');
     expect(trackedGroups()).toEqual([]);
     const outcomes = await Promise.all(commands);
     for (const outcome of outcomes) {

@@ -8,8 +8,9 @@ import {
   previousRelease,
   recordRelease,
   type Release,
-} from '../../src/adapters/releases.js';
-import { statePaths } from '../../src/adapters/store.js';
+} from '../../src/state/releases.js';
+import { statePaths } from '../../src/state/layout.js';
+import { Masker } from '../../src/core/mask.js';
 
 let stateDir: string;
 
@@ -75,7 +76,7 @@ describe('releases', () => {
     r.vars.api = { ...r.vars.api, DB_PASSWORD: 'hunter2', DSN: 'postgres://app:hunter2@db/app' };
     await recordRelease(stateDir, 'staging', r, {
       secretNames: ['DB_PASSWORD'],
-      secretValues: ['hunter2'],
+      mask: new Masker(['hunter2']),
     });
     const text = await readFile(statePaths.release(stateDir, 'staging'), 'utf8');
     expect(text).not.toContain('hunter2');

@@ -1,13 +1,15 @@
 /**
  * The deployment journal: one JSON object per line, appended and fsync'd before `append`
  * resolves. Concurrent appends are batched into one write + fsync, in call order.
- * Every entry passes through {@link redactSecrets} before it is written.
+ * Every entry is masked ({@link Masker.value}) before it is serialised.
  */
 import * as fs from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fsyncDir } from './fs-atomic.js';
+import { StagecraftError } from '../core/errors.js';
+import { Masker } from '../core/mask.js';
+import { fsyncDir, stateIoError } from './files.js';
 
 /** One journal line. `seq` is 1-based and strictly increasing within a journal file. */
 export interface JournalEntry {
@@ -22,42 +24,8 @@ export type JournalInput = Omit<JournalEntry, 'seq' | 'ts'> & { ts?: number };
 
 /** Options of {@link Journal.open}. */
 export interface JournalOptions {
-  /** Secret values to mask in every entry before it is written. */
-  secretValues?: string[];
-}
-
-/** What a secret value is replaced with wherever it occurs. */
-export const REDACTED = '••••••';
-
-/**
- * A deep copy of `value` in which every occurrence of a secret value inside any string (values
- * and keys) is replaced by `••••••`. Empty secrets are ignored; longer secrets are replaced first.
- */
-export function redactSecrets(value: unknown, secretValues: string[]): unknown {
-  const secrets = [...new Set(secretValues.filter((s) => s.length > 0))].sort(
-    (a, b) => b.length - a.length,
-  );
-  if (secrets.length === 0) return value;
-  const redactString = (s: string): string => {
-    let out = s;
-    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    return out;
-  };
-  const seen = new WeakSet<object>();
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redactString(v);
-    if (typeof v !== 'object' || v === null) return v;
-    const json = (v as { toJSON?: unknown }).toJSON;
-    if (typeof json === 'function') return walk((json as () => unknown).call(v));
-    if (seen.has(v)) return '[circular]';
-    seen.add(v);
-    const out: unknown = Array.isArray(v)
-      ? v.map(walk)
-      : Object.fromEntries(Object.entries(v).map(([k, inner]) => [redactString(k), walk(inner)]));
-    seen.delete(v);
-    return out;
-  };
-  return walk(value);
+  /** Masks secret values in every entry before it is written. */
+  mask?: Masker;
 }
 
 interface Pending {
@@ -76,7 +44,7 @@ export class Journal {
     readonly path: string,
     private readonly handle: FileHandle,
     private seq: number,
-    private readonly secretValues: string[],
+    private readonly mask: Masker,
   ) {}
 
   /**
@@ -101,7 +69,7 @@ export class Journal {
       throw error;
     }
     const lastSeq = entries.reduce((max, e) => Math.max(max, e.seq), 0);
-    return new Journal(path, handle, lastSeq, options.secretValues ?? []);
+    return new Journal(path, handle, lastSeq, options.mask ?? Masker.none);
   }
 
   /** The `seq` of the last entry appended (0 when empty). */
@@ -143,7 +111,7 @@ export class Journal {
   private serialise(entry: JournalInput): string {
     this.seq += 1;
     const full = { ...entry, ts: entry.ts ?? Date.now(), seq: this.seq };
-    return `${JSON.stringify(redactSecrets(full, this.secretValues))}\n`;
+    return `${JSON.stringify(this.mask.value(full))}\n`;
   }
 
   private async flushLoop(): Promise<void> {
@@ -170,23 +138,19 @@ export interface JournalRead {
   tornTail: boolean;
 }
 
-/** Error thrown when a journal is damaged before its last line (not a crash artefact). */
-export class JournalCorruptError extends Error {
-  readonly kind = 'journal-corrupt';
-  constructor(
-    readonly path: string,
-    readonly line: number,
-  ) {
-    super(
-      `the journal ${path} is damaged at line ${line} (not its last line); it cannot be resumed from`,
-    );
-  }
+/** The error for a journal damaged before its last line (not a crash artefact). */
+function journalCorrupt(path: string, line: number): StagecraftError {
+  return new StagecraftError(
+    'state-corrupt',
+    `the journal ${path} is damaged at line ${line} (not its last line); it cannot be read. Move the deployment's folder aside to go on without it`,
+    { path },
+  );
 }
 
 /**
  * Read a journal in `seq` order. A torn tail (a crash during a write: a half line, or garbage
  * after the last complete entry) is tolerated and reported as `tornTail`; a damaged line
- * followed by good ones throws {@link JournalCorruptError}. A missing file reads as empty.
+ * followed by good ones is a `state-corrupt` error. A missing file reads as empty.
  */
 export async function readJournal(path: string): Promise<JournalRead> {
   const { entries, validBytes, totalBytes } = await scan(path);
@@ -222,7 +186,7 @@ async function scan(path: string): Promise<Scan> {
     if ((error as { code?: unknown }).code === 'ENOENT') {
       return { entries: [], validBytes: 0, totalBytes: 0, lastLineUnterminated: false };
     }
-    throw error;
+    throw stateIoError(error, path, 'read');
   }
   const entries: JournalEntry[] = [];
   let validBytes = 0;
@@ -240,7 +204,7 @@ async function scan(path: string): Promise<Scan> {
     } else {
       const entry = parseEntry(text);
       if (entry === undefined) firstBadLine ??= lineNo;
-      else if (firstBadLine !== undefined) throw new JournalCorruptError(path, firstBadLine);
+      else if (firstBadLine !== undefined) throw journalCorrupt(path, firstBadLine);
       else {
         entries.push(entry);
         validBytes = end;

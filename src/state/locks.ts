@@ -5,19 +5,21 @@
  * A lock whose pid is gone on this host is reported `stale`; it is never taken silently.
  */
 import * as fs from 'node:fs';
-import { link, mkdir, open, rename, rm } from 'node:fs/promises';
+import { link, open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { isAlive } from '../adapters/proc.js';
 import {
+  ensureDir,
   fsyncDir,
   fsyncDirSync,
   isErrno,
-  processIsGone,
   readJsonFile,
   readJsonFileSync,
-} from './fs-atomic.js';
-import { ensureStateDir, checkStateDir, statePaths } from './store.js';
+} from './files.js';
+import { checkFormat, ensureStateDir } from './format.js';
+import { statePaths } from './layout.js';
 
 /** Who holds an environment: recorded in the lock file. `startedAt` is ISO 8601. */
 export interface LockInfo {
@@ -45,7 +47,7 @@ export interface AcquireOptions {
 
 /** True when the holder's process is gone on this very host (other hosts cannot be checked). */
 export function isStale(info: LockInfo): boolean {
-  return info.host === hostname() && processIsGone(info.pid);
+  return info.host === hostname() && !isAlive(info.pid);
 }
 
 function unreadableHolder(environment: string): LockInfo {
@@ -65,7 +67,7 @@ export async function readLock(
   stateDir: string,
   environment: string,
 ): Promise<{ info: LockInfo; stale: boolean } | undefined> {
-  if (!(await checkStateDir(stateDir))) return undefined;
+  if (!(await checkFormat(stateDir))) return undefined;
   let raw: unknown;
   try {
     raw = await readJsonFile(statePaths.lock(stateDir, environment));
@@ -139,7 +141,7 @@ export async function acquireLock(
   options: AcquireOptions = {},
 ): Promise<LockResult> {
   await ensureStateDir(stateDir);
-  await mkdir(statePaths.locks(stateDir), { recursive: true });
+  await ensureDir(statePaths.locks(stateDir));
   const deadline = Date.now() + (options.waitMs ?? 0);
   const pollMs = options.pollMs ?? 200;
   for (;;) {
@@ -230,7 +232,7 @@ export async function takeOverLock(
   options: { force?: boolean } = {},
 ): Promise<LockResult> {
   await ensureStateDir(stateDir);
-  await mkdir(statePaths.locks(stateDir), { recursive: true });
+  await ensureDir(statePaths.locks(stateDir));
   const lockPath = statePaths.lock(stateDir, info.environment);
   const current = await readLock(stateDir, info.environment);
   if (current === undefined) return attempt(stateDir, info);

@@ -3,22 +3,22 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../src/adapters/fs-atomic.js';
-import { readJournal, type Journal } from '../../src/adapters/journal.js';
+import { writeFileAtomic } from '../../src/state/files.js';
+import { readJournal, type Journal } from '../../src/state/journal.js';
 import {
   createDeployment,
-  ensureStateDir,
   latestInterrupted,
   listDeployments,
   newDeploymentId,
   readMeta,
   readSnapshot,
-  statePaths,
-  StoreError,
   updateMeta,
   writeSnapshot,
   type DeploymentMeta,
-} from '../../src/adapters/store.js';
+} from '../../src/state/meta.js';
+import { ensureStateDir } from '../../src/state/format.js';
+import { statePaths } from '../../src/state/layout.js';
+import { Masker } from '../../src/core/mask.js';
 
 let stateDir: string;
 let journals: Journal[] = [];
@@ -58,8 +58,8 @@ function meta(id: string, patch: Partial<DeploymentMeta> = {}): DeploymentMeta {
   };
 }
 
-async function create(m: DeploymentMeta, secretValues?: string[]): Promise<Journal> {
-  const { journal } = await createDeployment(stateDir, m, { secretValues });
+async function create(m: DeploymentMeta, secretValues: string[] = []): Promise<Journal> {
+  const { journal } = await createDeployment(stateDir, m, { mask: new Masker(secretValues) });
   journals.push(journal);
   return journal;
 }
@@ -77,7 +77,7 @@ describe('state directory', () => {
     await mkdir(stateDir, { recursive: true });
     await writeFile(join(stateDir, 'format.json'), '{ "format": 2 }\n');
     const failure = ensureStateDir(stateDir);
-    await expect(failure).rejects.toBeInstanceOf(StoreError);
+    await expect(failure).rejects.toMatchObject({ kind: 'state-format' });
     await expect(ensureStateDir(stateDir)).rejects.toThrow(
       /uses format 2.*understands format 1.*upgrade stagecraft/,
     );
@@ -129,7 +129,7 @@ describe('deployments', () => {
   it('refuses to create a deployment whose id already exists', async () => {
     await create(meta('20261126-081530-aaaa'));
     await expect(createDeployment(stateDir, meta('20261126-081530-aaaa'))).rejects.toMatchObject({
-      kind: 'deployment-exists',
+      kind: 'bug',
     });
   });
 
@@ -244,7 +244,7 @@ describe('snapshots', () => {
       stateDir,
       '20261126-081530-aaaa',
       { ...stamped(1), snapshot: { env: 'PW=hunter2' } },
-      { secretValues: ['hunter2'] },
+      { mask: new Masker(['hunter2']) },
     );
     expect(
       await readFile(statePaths.snapshot(stateDir, '20261126-081530-aaaa'), 'utf8'),

@@ -3,10 +3,11 @@
  * `<state-dir>/releases/<environment>.json` (a JSON array, oldest first), so a rollback can run
  * with the variables of the release that was live before. Secret values are never stored.
  */
-import { mkdir } from 'node:fs/promises';
-import { writeFileAtomic } from './fs-atomic.js';
-import { redactSecrets } from './journal.js';
-import { checkStateDir, ensureStateDir, readStateJson, statePaths, StoreError } from './store.js';
+import { StagecraftError } from '../core/errors.js';
+import { Masker } from '../core/mask.js';
+import { ensureDir, readStateJson, serialized, writeFileAtomic } from './files.js';
+import { checkFormat, ensureStateDir } from './format.js';
+import { statePaths } from './layout.js';
 
 /** One release of an environment. `id` is the deployment id that recorded it; `at` is ISO 8601. */
 export interface Release {
@@ -24,8 +25,8 @@ export interface Release {
 export interface ReleaseSecrets {
   /** Variable names that hold secrets: dropped from `vars`. */
   secretNames?: string[];
-  /** Secret values: masked wherever they still occur. */
-  secretValues?: string[];
+  /** Masks secret values wherever they still occur. */
+  mask?: Masker;
 }
 
 async function readAll(stateDir: string, environment: string): Promise<Release[]> {
@@ -33,11 +34,13 @@ async function readAll(stateDir: string, environment: string): Promise<Release[]
   const raw = await readStateJson(path, 'restore it or move it aside');
   if (raw === undefined) return [];
   if (!Array.isArray(raw))
-    throw new StoreError('state-corrupt', `${path} is not a list of releases`, path);
+    throw new StagecraftError(
+      'state-corrupt',
+      `${path} is not a list of releases; restore it or move it aside`,
+      { path },
+    );
   return raw as Release[];
 }
-
-const queues = new Map<string, Promise<unknown>>();
 
 /**
  * Record a release of `environment` (atomic replace of the file). Recording the same deployment
@@ -57,26 +60,19 @@ export async function recordRelease(
       Object.fromEntries(Object.entries(v).filter(([k]) => !names.has(k))),
     ]),
   );
-  const clean = redactSecrets({ ...release, vars }, secrets.secretValues ?? []) as Release;
-  const run = async () => {
+  const clean = (secrets.mask ?? Masker.none).value({ ...release, vars });
+  await serialized(path, async () => {
     await ensureStateDir(stateDir);
-    await mkdir(statePaths.releases(stateDir), { recursive: true });
+    await ensureDir(statePaths.releases(stateDir));
     const all = (await readAll(stateDir, environment)).filter((r) => r.id !== clean.id);
     all.push(clean);
     await writeFileAtomic(path, `${JSON.stringify(all, null, 2)}\n`);
-  };
-  const next = (queues.get(path) ?? Promise.resolve()).then(run, run);
-  queues.set(path, next);
-  try {
-    await next;
-  } finally {
-    if (queues.get(path) === next) queues.delete(path);
-  }
+  });
 }
 
 /** The environment's releases, newest first (empty when none). */
 export async function listReleases(stateDir: string, environment: string): Promise<Release[]> {
-  if (!(await checkStateDir(stateDir))) return [];
+  if (!(await checkFormat(stateDir))) return [];
   return (await readAll(stateDir, environment)).reverse();
 }
 

@@ -13,8 +13,9 @@ import {
   takeOverLock,
   unlock,
   type LockInfo,
-} from '../../src/adapters/lock.js';
-import { ensureStateDir, statePaths } from '../../src/adapters/store.js';
+} from '../../src/state/locks.js';
+import { ensureStateDir } from '../../src/state/format.js';
+import { statePaths } from '../../src/state/layout.js';
 
 let stateDir: string;
 let children: ChildProcess[] = [];

@@ -2,23 +2,52 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCommand } from '../../src/adapters/exec.js';
-import { createRedactor } from '../../src/adapters/redactor.js';
-import { tempDir, until } from './effect-helpers.js';
+import { MASK, Masker } from '../../src/core/mask.js';
+import { tempDir, until } from '../adapters/effect-helpers.js';
 
 const secret = 's3cr3t-value-42';
 
 function through(chunks: string[], secrets: string[]): string {
-  const r = createRedactor(secrets);
+  const r = new Masker(secrets).stream();
   const out = chunks.map((c) => r.push(Buffer.from(c, 'utf8')));
   return Buffer.concat([...out, r.end()]).toString('utf8');
 }
 
-describe('redacting output as it is written', () => {
+describe('masking a value before it is serialised', () => {
+  test('replaces a secret nested anywhere, in values and keys, without touching the input', () => {
+    const input = {
+      a: 'token=s3cr3t;',
+      b: [{ c: 's3cr3t' }, 7, null, true],
+      d: { s3cr3t: 'key holds it', e: { f: ['deep s3cr3t deep'] } },
+    };
+    const out = new Masker(['s3cr3t', '']).value(input);
+    expect(JSON.stringify(out)).not.toContain('s3cr3t');
+    expect(out).toEqual({
+      a: `token=${MASK};`,
+      b: [{ c: MASK }, 7, null, true],
+      d: { [MASK]: 'key holds it', e: { f: [`deep ${MASK} deep`] } },
+    });
+    expect(input.a).toBe('token=s3cr3t;');
+  });
+
+  test('masks a secret that JSON would escape (quote, backslash, control character)', () => {
+    const tricky = 'pa"ss\\w\u0001rd';
+    const line = JSON.stringify(new Masker([tricky]).value({ detail: `login with ${tricky}` }));
+    expect(line).not.toContain(JSON.stringify(tricky).slice(1, -1));
+    expect(JSON.parse(line)).toEqual({ detail: `login with ${MASK}` });
+  });
+
+  test('replaces the longer of two overlapping secrets whole', () => {
+    expect(new Masker(['abc', 'abcdef']).text('pw=abcdef')).toBe(`pw=${MASK}`);
+  });
+});
+
+describe('masking output as it is written', () => {
   test('masks a secret split across chunks at every possible point', () => {
     const text = `before ${secret} middle ${secret} after`;
     for (let cut = 1; cut < text.length; cut++) {
       expect(through([text.slice(0, cut), text.slice(cut)], [secret])).toBe(
-        'before *** middle *** after',
+        `before ${MASK} middle ${MASK} after`,
       );
     }
   });
@@ -26,9 +55,15 @@ describe('redacting output as it is written', () => {
   test('masks a multi-byte secret and keeps the other bytes as they were', () => {
     const pass = 'mot-de-passe-été';
     const bytes = Buffer.from(`début ${pass} fin ✓`, 'utf8');
-    const r = createRedactor([pass]);
+    const r = new Masker([pass]).stream();
     const out = Buffer.concat([r.push(bytes.subarray(0, 17)), r.push(bytes.subarray(17)), r.end()]);
-    expect(out.toString('utf8')).toBe('début *** fin ✓');
+    expect(out.toString('utf8')).toBe(`début ${MASK} fin ✓`);
+  });
+
+  test('holds back only what could still become a secret', () => {
+    const r = new Masker([secret]).stream();
+    expect(r.push(Buffer.from('plain text s3cr')).toString()).toBe('plain text ');
+    expect(r.push(Buffer.from('x and more')).toString()).toBe('s3crx and more');
   });
 
   test('passes output through untouched when there is no secret', () => {
@@ -46,7 +81,6 @@ describe('a command that prints a secret', () => {
 
   test('never has the secret in its log file, even while it still runs', async () => {
     const logFile = join(dir, 'cmd.log');
-    // Longer than the held-back window (longest secret - 1 bytes), so it reaches the disk at once.
     const pad = 'x'.repeat(40);
     const gate = join(dir, 'go');
     const run = runCommand(
@@ -56,7 +90,7 @@ describe('a command that prints a secret', () => {
         cwd: dir,
         env: {},
       },
-      { env: {}, timeoutMs: 10_000, logFile, secretValues: [secret] },
+      { env: {}, timeoutMs: 10_000, logFile, mask: new Masker([secret]) },
     );
     const during = await until('output in the log', async () => {
       const text = await readFile(logFile, 'utf8').catch(() => '');
@@ -66,7 +100,7 @@ describe('a command that prints a secret', () => {
     await writeFile(gate, '');
     const out = await run;
     expect(out.exitCode).toBe(0);
-    expect(out.outputTail).toBe(`*** done ${pad}\n`);
-    expect(await readFile(logFile, 'utf8')).toBe(`*** done ${pad}\n`);
+    expect(out.outputTail).toBe(`${MASK} done ${pad}\n`);
+    expect(await readFile(logFile, 'utf8')).toBe(`${MASK} done ${pad}\n`);
   });
 });

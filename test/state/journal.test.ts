@@ -1,15 +1,10 @@
+import { MASK, Masker } from '../../src/core/mask.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Journal,
-  JournalCorruptError,
-  readJournal,
-  redactSecrets,
-  REDACTED,
-} from '../../src/adapters/journal.js';
+import { Journal, readJournal } from '../../src/state/journal.js';
 
 let dir: string;
 let journals: Journal[] = [];
@@ -27,8 +22,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function openJournal(path: string, secretValues?: string[]): Promise<Journal> {
-  const j = await Journal.open(path, { secretValues });
+async function openJournal(path: string, secretValues: string[] = []): Promise<Journal> {
+  const j = await Journal.open(path, { mask: new Masker(secretValues) });
   journals.push(j);
   return j;
 }
@@ -113,7 +108,7 @@ describe('Journal', () => {
       path,
       '{"ts":1,"seq":1,"type":"one"}\nnot json\n{"ts":3,"seq":3,"type":"three"}\n',
     );
-    await expect(readJournal(path)).rejects.toThrow(JournalCorruptError);
+    await expect(readJournal(path)).rejects.toMatchObject({ kind: 'state-corrupt' });
     await expect(readJournal(path)).rejects.toThrow(/line 2/);
   });
 
@@ -131,7 +126,7 @@ describe('Journal', () => {
     });
     const text = await readFile(path, 'utf8');
     expect(text).not.toContain('hunter2');
-    expect(text).toContain(REDACTED);
+    expect(text).toContain(MASK);
   });
 
   it('keeps every acknowledged append when the writing process is killed with SIGKILL', async () => {
@@ -171,27 +166,5 @@ describe('Journal', () => {
     const seqs = entries.map((e) => e.seq);
     expect(seqs.length).toBeGreaterThanOrEqual(acked);
     expect(seqs.slice(0, acked)).toEqual(Array.from({ length: acked }, (_, i) => i + 1));
-  });
-});
-
-describe('redactSecrets', () => {
-  it('replaces a secret value nested anywhere, in values and keys, without touching the input', () => {
-    const input = {
-      a: 'token=s3cr3t;',
-      b: [{ c: 's3cr3t' }, 7, null, true],
-      d: { s3cr3t: 'key holds it', e: { f: ['deep s3cr3t deep'] } },
-    };
-    const out = redactSecrets(input, ['s3cr3t', '']);
-    expect(JSON.stringify(out)).not.toContain('s3cr3t');
-    expect(out).toEqual({
-      a: `token=${REDACTED};`,
-      b: [{ c: REDACTED }, 7, null, true],
-      d: { [REDACTED]: 'key holds it', e: { f: [`deep ${REDACTED} deep`] } },
-    });
-    expect(input.a).toBe('token=s3cr3t;');
-  });
-
-  it('replaces the longer of two overlapping secrets whole', () => {
-    expect(redactSecrets('pw=abcdef', ['abc', 'abcdef'])).toBe(`pw=${REDACTED}`);
   });
 });

@@ -1,0 +1,201 @@
+/**
+ * Processes and process groups, the one place that decides whether a process lives and whether
+ * it is the one stagecraft started. In this sandbox (and in containers without an init that
+ * reaps), a killed orphan stays a zombie and `process.kill(pid, 0)` still succeeds, so the state
+ * letter in /proc/<pid>/stat is the truth: `Z` (zombie) and `X` (dead) count as gone. Without
+ * /proc (macOS), `kill(pid, 0)` is the fallback.
+ *
+ * Signals go only to groups stagecraft can vouch for: never pid 0, 1, a negative number or
+ * stagecraft's own process group ({@link signalGroup} refuses them).
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+
+/** Parsed fields of /proc/<pid>/stat that stagecraft needs. */
+export interface ProcStat {
+  state: string;
+  ppid: number;
+  pgrp: number;
+  /** Start time in clock ticks after boot: with the pid, identifies a process across pid reuse. */
+  startTime: number;
+}
+
+const hasProc = existsSync('/proc/self/stat');
+
+/** Read /proc/<pid>/stat; undefined when the process does not exist (or /proc is absent). */
+export function readProcStat(pid: number): ProcStat | undefined {
+  if (!hasProc || !Number.isInteger(pid) || pid <= 0) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may contain spaces: split after the last ')'.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return {
+    state: rest[0] ?? '?',
+    ppid: Number(rest[1]),
+    pgrp: Number(rest[2]),
+    startTime: Number(rest[19]),
+  };
+}
+
+const dead = (state: string): boolean => state === 'Z' || state === 'X' || state === 'x';
+
+/** True while the process exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (hasProc) {
+    const stat = readProcStat(pid);
+    return stat !== undefined && !dead(stat.state);
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether `pid` is alive and is still the process that had start time `startTime` (not a reused
+ * pid). Without a recorded start time (or without /proc) only liveness can be checked.
+ */
+export function isSameProcess(pid: number, startTime: number | undefined): boolean {
+  if (!isAlive(pid)) return false;
+  if (startTime === undefined || !hasProc) return true;
+  return readProcStat(pid)?.startTime === startTime;
+}
+
+/** The /proc start time of `pid`, when it can be read. */
+export function startTimeOf(pid: number): number | undefined {
+  return readProcStat(pid)?.startTime;
+}
+
+/**
+ * Whether any live (non-zombie) member of process group `pgid` is left. One system call when the
+ * group is empty (the usual case); a /proc scan only when zombies may be all that remains.
+ */
+export function groupAlive(pgid: number): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) return false;
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return groupMembers(pgid).length > 0;
+}
+
+/** Live (non-zombie) members of a process group. Without /proc, the leader only, if alive. */
+export function groupMembers(pgid: number): number[] {
+  if (!hasProc) return isAlive(pgid) ? [pgid] : [];
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readProcStat(pid);
+    if (stat && stat.pgrp === pgid && !dead(stat.state)) members.push(pid);
+  }
+  return members;
+}
+
+/**
+ * Process groups whose leader carries `NAME=value` in its environment (/proc/<pid>/environ).
+ * How stagecraft finds a process it started but had no time to record (the orchestrator was
+ * killed between the spawn and the registry write). Without /proc: none.
+ */
+export function groupsTagged(name: string, value: string): number[] {
+  if (!hasProc) return [];
+  const needle = `${name}=${value}\0`;
+  const leaders: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readProcStat(pid);
+    if (!stat || stat.pgrp !== pid || dead(stat.state)) continue;
+    try {
+      if (`${readFileSync(`/proc/${pid}/environ`, 'latin1')}\0`.includes(needle)) leaders.push(pid);
+    } catch {
+      // not ours to read, or gone
+    }
+  }
+  return leaders;
+}
+
+/** Poll until `done()` holds or the deadline passes; resolves with the final `done()`. */
+export async function waitFor(
+  done: () => boolean,
+  deadlineMs: number,
+  everyMs = 20,
+): Promise<boolean> {
+  const until = Date.now() + deadlineMs;
+  while (!done()) {
+    if (Date.now() >= until) return done();
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return true;
+}
+
+/** Our own process group: never signalled. */
+const ownGroup = (): number | undefined => readProcStat(process.pid)?.pgrp;
+
+/**
+ * Whether `pgid` is a group stagecraft may signal at all: a real group id (> 1) that is not its
+ * own. Callers additionally check that the group is one they started.
+ */
+export function signallable(pgid: number): boolean {
+  return Number.isInteger(pgid) && pgid > 1 && pgid !== process.pid && pgid !== ownGroup();
+}
+
+/** Signal a whole process group; a group that is gone, or one that may not be signalled, is not. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  if (!signallable(pgid)) return false;
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** TERM the group, wait up to `graceMs`, KILL what is left, wait (bounded) until it is gone. */
+export async function killGroup(pgid: number, graceMs: number): Promise<void> {
+  if (!signallable(pgid)) return;
+  const gone = (): boolean => !isAlive(pgid) && !groupAlive(pgid);
+  signalGroup(pgid, 'SIGTERM');
+  if (await waitFor(gone, graceMs)) return;
+  signalGroup(pgid, 'SIGKILL');
+  await waitFor(gone, 5000);
+}
+
+/**
+ * Every detached process group started in THIS orchestrator process for a one-shot command.
+ * Detached groups escape the terminal's Ctrl-C (NOTES.md), so the runtime kills them on SIGINT,
+ * SIGTERM and exit. Long-running `process` services are deliberately not tracked here: they must
+ * outlive the CLI, and live in the process registry.
+ */
+const tracked = new Set<number>();
+
+/** Remember a one-shot command's process group so it can be killed on interruption. */
+export function trackGroup(pgid: number): void {
+  tracked.add(pgid);
+}
+
+/** Forget a process group (it finished or was killed). */
+export function untrackGroup(pgid: number): void {
+  tracked.delete(pgid);
+}
+
+/** The process groups currently tracked. */
+export function trackedGroups(): number[] {
+  return [...tracked];
+}
+
+/**
+ * Send `signal` (default SIGKILL: the last resort after graceful cancellation had its chance) to
+ * every tracked group and forget them. Synchronous, so it can run in a `process.on('exit')` hook.
+ */
+export function killTrackedGroups(signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const pgid of tracked) signalGroup(pgid, signal);
+  tracked.clear();
+}

@@ -1,0 +1,67 @@
+/**
+ * The registry of `process` services stagecraft started, one JSON file per environment
+ * (`<state-dir>/processes/<environment>.json`): enough to find, stop and restart exactly those
+ * instances later (down, rollback, the next deploy). Written atomically through the state
+ * directory's one write queue; secrets are never stored in it.
+ */
+import { dirname } from 'node:path';
+import { StagecraftError } from '../core/errors.js';
+import { Masker } from '../core/mask.js';
+import { ensureDir, readStateJson, serialized, writeFileAtomic } from './files.js';
+import { statePaths } from './layout.js';
+
+/** What is remembered about one running service: enough to stop it, and to restart it on rollback. */
+export interface RegistryEntry {
+  pid: number;
+  startedAt: number;
+  /** /proc start time of the pid, to recognise pid reuse (absent where /proc is missing). */
+  procStart?: number;
+  command: string | string[];
+  cwd: string;
+  /** Non-secret environment the service was started with (variables + the command's env). */
+  env: Record<string, string>;
+  logFile: string;
+}
+
+/** The file's shape. */
+export interface RegistryFile {
+  version: 1;
+  services: Record<string, RegistryEntry>;
+}
+
+/** Path of an environment's registry file. */
+export function registryPath(stateDir: string, environment: string): string {
+  return statePaths.registry(stateDir, environment);
+}
+
+/** Read the registry; a missing file is an empty registry, a damaged one a `state-corrupt` error. */
+export async function readRegistry(path: string): Promise<RegistryFile> {
+  const hint = `fix or delete it (the services it lists are then no longer stopped by stagecraft)`;
+  const raw = await readStateJson(path, hint);
+  if (raw === undefined) return { version: 1, services: {} };
+  const services: unknown =
+    typeof raw === 'object' && raw !== null ? (raw as { services?: unknown }).services : undefined;
+  if (typeof services !== 'object' || services === null || Array.isArray(services))
+    throw new StagecraftError('state-corrupt', `${path} is not a process registry; ${hint}`, {
+      path,
+    });
+  return { version: 1, services: services as Record<string, RegistryEntry> };
+}
+
+/**
+ * Apply `change` to the registry and write the result atomically, after every earlier update of
+ * the same file (parallel starts in one orchestrator never lose each other's entries).
+ */
+export async function updateRegistry<T>(
+  path: string,
+  change: (registry: RegistryFile) => T,
+  mask: Masker = Masker.none,
+): Promise<T> {
+  return serialized(path, async () => {
+    const registry = await readRegistry(path);
+    const result = change(registry);
+    await ensureDir(dirname(path));
+    await writeFileAtomic(path, `${JSON.stringify(mask.value(registry), null, 2)}\n`);
+    return result;
+  });
+}
