@@ -24,7 +24,7 @@ describe('secrets in a deployment', () => {
     expect(plain.code).toBe(1);
     // The secret really went through: masked where the output of the commands is shown.
     expect(plain.stdout).toContain(`probe saw ${MASK}`);
-    expect(plain.stdout).toMatch(/│ token is \*\*\*/);
+    expect(plain.stdout).toContain(`│ token is ${MASK}`);
     await rm(join(s.dir, 'markers', 'echoer.rolled-back')); // fail the probe again
     const json = await s.run(['deploy', '--yes', '--json'], { API_TOKEN: SECRET });
     expect(json.code).toBe(1);
