@@ -1,6 +1,6 @@
 /** A command probe: exit 0 passes. One attempt, via {@link runCommand}. */
 import type { CommandSpec } from '../config/plan-types.js';
-import type { ProbeOutcome } from '../machines/contracts.js';
+import type { ProbeOutcome } from '../machines/effects.js';
 import { runCommand } from './exec.js';
 
 /** Run the command once within `timeoutMs`; `detail` is `exit 0`, `exit 1: <last output line>`, `timeout after N ms`, ... */

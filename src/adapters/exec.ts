@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import type { CommandSpec } from '../config/plan-types.js';
-import type { CommandOutcome } from '../machines/contracts.js';
+import type { CommandOutcome } from '../machines/effects.js';
 import { buildEnv } from './env.js';
 import { OutputTail } from './output-tail.js';
 import { Masker, type StreamMasker } from '../core/mask.js';

@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import { request } from 'undici';
 import type { HttpProbeSpec } from '../config/plan-types.js';
-import type { ProbeOutcome } from '../machines/contracts.js';
+import type { ProbeOutcome } from '../machines/effects.js';
 
 /** Bodies are read up to this size for matching; the rest is discarded. */
 const MAX_BODY = 1024 * 1024;

@@ -1,6 +1,6 @@
 /** The performance baseline: N sequential GETs, the p95 latency against the limit. */
 import type { PerformanceSpec } from '../config/plan-types.js';
-import type { PerformanceOutcome } from '../machines/contracts.js';
+import type { PerformanceOutcome } from '../machines/effects.js';
 import { httpGet } from './http-probe.js';
 
 /** Nearest-rank percentile of `values` (0 for none). */

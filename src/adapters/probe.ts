@@ -1,6 +1,6 @@
 /** Dispatch one probe attempt on its kind. Policy (retries, intervals) lives in the health machine. */
 import type { ProbeSpec } from '../config/plan-types.js';
-import type { ProbeOutcome } from '../machines/contracts.js';
+import type { ProbeOutcome } from '../machines/effects.js';
 import { commandProbe } from './command-probe.js';
 import { httpProbe } from './http-probe.js';
 import { tcpProbe } from './tcp-probe.js';

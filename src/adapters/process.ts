@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CommandSpec } from '../config/plan-types.js';
-import type { ProcessInfo } from '../machines/contracts.js';
+import type { ProcessInfo } from '../machines/effects.js';
 import { buildEnv, withoutSecrets } from './env.js';
 import {
   groupAlive,

@@ -1,6 +1,6 @@
 /** One TCP connect attempt (node:net): ok once the connection is established; never throws. */
 import { connect } from 'node:net';
-import type { ProbeOutcome } from '../machines/contracts.js';
+import type { ProbeOutcome } from '../machines/effects.js';
 
 /** Try to connect to `host:port` within `timeoutMs`; `detail` is `connected`, `ECONNREFUSED`, `timeout after N ms` or `canceled`. */
 export async function tcpProbe(

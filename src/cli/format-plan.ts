@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { CommandSpec, ProbeSpec, ResolvedPlan, VarSource } from '../config/plan-types.js';
-import { MASK } from './redact.js';
+import { MASK } from '../core/mask.js';
 
 /** Text form of a plan for an operator (PRODUCT.md §2 `plan`). Secret values never appear. */
 export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessEnv): string {

@@ -51,7 +51,14 @@ export function registerDurableCommands(
   )
     .option('-y, --yes', 'no prompts: confirmations are answered yes, failures follow policy')
     .option('--plain', 'line output even on a terminal')
-    .option('--force', 'resume even though the config changed since the deployment started')
+    .option(
+      '--force',
+      'resume even though the config (or the statecharts version) changed since it started',
+    )
+    .option(
+      '--trace',
+      "also write XState's raw inspection trace beside the journal (trace.jsonl), for a bug report",
+    )
     .action(async (id: string | undefined, opts: ResumeOptions) => {
       const { resumeCommand } = await import('./commands/resume.js');
       setExitCode(await resumeCommand(id, opts, io));
@@ -64,6 +71,10 @@ export function registerDurableCommands(
     .option('--to <id>', 'the deployment id whose release to return to (see `history`)')
     .option('-y, --yes', 'no prompts: a failed rollback step is recorded as not restored')
     .option('--plain', 'line output')
+    .option(
+      '--trace',
+      "also write XState's raw inspection trace beside the journal (trace.jsonl), for a bug report",
+    )
     .action(async (opts: RollbackOptions) => {
       const { rollbackCommand } = await import('./commands/rollback.js');
       setExitCode(await rollbackCommand(opts, io));

@@ -34,6 +34,10 @@ export function registerEngineCommands(
       '--force-unlock',
       'take over a stale lock (its process is gone on this host) and proceed; a live holder still exits 4',
     )
+    .option(
+      '--trace',
+      "also write XState's raw inspection trace beside the journal (trace.jsonl), for a bug report",
+    )
     .action(async (opts: DeployOptions) => {
       const { deployCommand } = await import('./commands/deploy.js');
       setExitCode(await deployCommand(opts, io));
@@ -52,6 +56,11 @@ export function registerEngineCommands(
       .description("stop the environment's services in reverse dependency order"),
   )
     .option('-y, --yes', 'do not ask first')
+    .option('--plain', 'line output even on a terminal')
+    .option(
+      '--trace',
+      "also write XState's raw inspection trace beside the journal (trace.jsonl), for a bug report",
+    )
     .action(async (opts: DownOptions) => {
       const { downCommand } = await import('./commands/down.js');
       setExitCode(await downCommand(opts, io));
@@ -65,7 +74,7 @@ export function registerEngineCommands(
   )
     .option(
       '--machine <name>',
-      'deployment, stage, service, health, monitor, rollback, verification or all',
+      'deployment, stage, service, health, monitor, rollback, verification, down or all',
     )
     .option('--plan', 'the concrete plan of -c/-e: stages, services, dependencies, rollback order')
     .option('--format <format>', 'mermaid, dot, svg, scxml or json', 'mermaid')

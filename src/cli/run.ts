@@ -1,15 +1,14 @@
 import { CommanderError } from 'commander';
-import { EXIT, EXIT_BUG } from './exit-codes.js';
+import { isStagecraftError } from '../core/errors.js';
 import type { ConfigError } from '../config/errors.js';
+import { EXIT, exitCodeOfError } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import type { UsageError } from './usage-error.js';
 import { buildProgram } from './program.js';
 
 /**
  * The CLI, in process: parses argv (without `node` and the script), runs the command and
- * returns its exit code. Never calls process.exit (main.ts does), never throws: usage errors
- * are exit 2 with commander's message, config errors exit 2 with the formatted issues, and an
- * unexpected exception is one line saying it is a bug.
+ * returns its exit code. Never calls process.exit (main.ts does), never throws: every error has
+ * a kind and one exit code (exit-codes.ts); an error without a kind is a bug, said in one line.
  */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -36,15 +35,15 @@ async function reportError(err: unknown, io: CliIo): Promise<number> {
     io.stderr.write(ensureNewline(formatConfigError(err, io.cwd)));
     return EXIT.usage;
   }
-  if (isUsageError(err)) {
+  if (isStagecraftError(err) && err.kind !== 'bug') {
     io.stderr.write(ensureNewline(`stagecraft: ${err.message}`));
-    return EXIT.usage;
+    return exitCodeOfError(err.kind);
   }
   const message = err instanceof Error ? err.message : String(err);
   io.stderr.write(
     `stagecraft: internal error (this is a bug, please report it): ${firstLine(message)}\n`,
   );
-  return EXIT_BUG;
+  return exitCodeOfError('bug');
 }
 
 /** Duck-typed so the check does not import src/config eagerly. */
@@ -54,10 +53,6 @@ function isConfigError(err: unknown): err is ConfigError {
     (err as { kind?: unknown }).kind === 'config-invalid' &&
     Array.isArray((err as { issues?: unknown }).issues)
   );
-}
-
-function isUsageError(err: unknown): err is UsageError {
-  return err instanceof Error && (err as { kind?: unknown }).kind === 'usage';
 }
 
 function ensureNewline(text: string): string {

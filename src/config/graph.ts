@@ -1,6 +1,6 @@
 /**
- * The service graph: dependency checks, cycles, stage membership, default stages (one per
- * dependency layer) and the activation order (topological, stage by stage, stable).
+ * The service graph: dependency checks, cycles, stage membership, the dependency layers (display
+ * groups of a plan without `stages:`) and the activation order (topological, stage by stage, stable).
  */
 import type { ConfigIssue } from './errors.js';
 import { didYouMean } from './did-you-mean.js';
@@ -163,8 +163,11 @@ export function checkGraph(
   return issues;
 }
 
-/** Default stages: one per dependency layer (`stage-1` has the services without dependencies). */
-export function defaultStages(
+/**
+ * The dependency layers: `layer-1` has the services without dependencies, `layer-N` those whose
+ * deepest dependency is in `layer-(N-1)`. Without `stages:` they only group services for display.
+ */
+export function dependencyLayers(
   services: Record<string, GraphService>,
 ): Array<{ name: string; services: string[] }> {
   const layer = new Map<string, number>();
@@ -181,7 +184,7 @@ export function defaultStages(
   const out: Array<{ name: string; services: string[] }> = [];
   for (const name of Object.keys(services)) {
     const l = depth(name, new Set());
-    while (out.length <= l) out.push({ name: `stage-${out.length + 1}`, services: [] });
+    while (out.length <= l) out.push({ name: `layer-${out.length + 1}`, services: [] });
     out[l]!.services.push(name);
   }
   return out;

@@ -3,6 +3,7 @@ import type { Normalizer } from './normalize.js';
 import { formatHostPort } from './normalize.js';
 import type {
   CheckSpec,
+  GroupSpec,
   PrepareStepSpec,
   PrerequisitesSpec,
   ReadinessCheckSpec,
@@ -86,10 +87,13 @@ export function buildChecks(
 export function buildServices(
   config: Config,
   stages: StageSpec[],
+  groups: GroupSpec[],
   n: Normalizer,
 ): Record<string, ServiceSpec> {
   const stageOf = new Map<string, string>();
   for (const s of stages) for (const svc of s.services) stageOf.set(svc, s.name);
+  const groupOf = new Map<string, string>();
+  for (const g of groups) for (const svc of g.services) groupOf.set(svc, g.name);
   const out: Record<string, ServiceSpec> = {};
   for (const [name, s] of Object.entries(config.services)) {
     const at = ['services', name];
@@ -98,6 +102,7 @@ export function buildServices(
       kind: s.process !== undefined ? 'process' : 'activate',
       dependsOn: [...s.dependsOn],
       stage: stageOf.get(name) ?? '',
+      group: groupOf.get(name) ?? '',
       timeoutMs: s.timeout,
       readiness: s.readiness.map((r, i) => n.probe(r, [...at, 'readiness', i])),
     };

@@ -76,6 +76,8 @@ export interface ServiceSpec {
   dependsOn: string[];
   /** The stage the service belongs to. */
   stage: string;
+  /** Its display group: the stage, or its dependency layer when the plan has no `stages:`. */
+  group: string;
   activate?: CommandSpec;
   process?: CommandSpec;
   rollback?: CommandSpec;
@@ -100,8 +102,20 @@ export interface StageSpec {
   services: string[];
   parallel: boolean;
   confirm: boolean;
+  /** The stage's deadline; 0 for the implicit stage (each service has its own deadlines). */
   timeoutMs: number;
   verify: CheckSpec[];
+  /**
+   * True for the one stage of a plan without `stages:`: no gate, no deadline of its own; every
+   * service starts the moment its own dependencies are healthy.
+   */
+  implicit: boolean;
+}
+
+/** A display group: an explicit stage, or a dependency layer of a plan without `stages:`. */
+export interface GroupSpec {
+  name: string;
+  services: string[];
 }
 
 /** A production-readiness check (phase 4). */
@@ -164,8 +178,10 @@ export interface ResolvedPlan {
   prerequisites: PrerequisitesSpec;
   prepare: PrepareStepSpec[];
   services: Record<string, ServiceSpec>;
-  /** Stages in order. */
+  /** Stages in order: the explicit ones, or the one implicit stage (see StageSpec.implicit). */
   stages: StageSpec[];
+  /** Display groups in order: the explicit stages, or the dependency layers. */
+  groups: GroupSpec[];
   /** A topological order of all services (stage by stage). */
   activationOrder: string[];
   /** Reverse topological order. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ConfigIssue } from './errors.js';
 import { ConfigError } from './errors.js';
 import { environmentChain, selectEnvironment } from './environments.js';
-import { defaultStages, topoOrder } from './graph.js';
+import { dependencyLayers, topoOrder } from './graph.js';
 import { issueAt } from './issues.js';
 import type { IssueContext } from './issues.js';
 import type { LoadedConfig } from './load.js';
@@ -20,7 +20,7 @@ import {
   buildReadiness,
   buildServices,
 } from './plan-parts.js';
-import type { ResolvedPlan, ResolvedVar, StageSpec } from './plan-types.js';
+import type { GroupSpec, ResolvedPlan, ResolvedVar, StageSpec } from './plan-types.js';
 import { checkRules } from './rules.js';
 import { stageSchema } from './schema-service.js';
 import { issueContext } from './validate.js';
@@ -65,17 +65,24 @@ export async function resolvePlan(
   const secretNames = [...new Set([...config.secrets, ...config.prerequisites.security.secrets])];
   const n = new Normalizer(ctx, dir, values, new Set(secretNames));
 
-  const stageInputs =
-    config.stages ?? defaultStages(config.services).map((s) => stageSchema.parse(s));
-  const stages: StageSpec[] = stageInputs.map((s, i) => ({
-    name: s.name,
-    services: [...s.services],
-    parallel: s.parallel,
-    confirm: s.confirm,
-    timeoutMs: s.timeout,
-    verify: buildChecks(s.verify, ['stages', i, 'verify'], 'verify', n),
-  }));
-  const activationOrder = topoOrder(config.services, stages);
+  const layers = dependencyLayers(config.services);
+  const stages: StageSpec[] =
+    config.stages === undefined
+      ? [implicitStage(layers.flatMap((l) => l.services))]
+      : config.stages.map((s, i) => ({
+          name: s.name,
+          services: [...s.services],
+          parallel: s.parallel,
+          confirm: s.confirm,
+          timeoutMs: s.timeout,
+          verify: buildChecks(s.verify, ['stages', i, 'verify'], 'verify', n),
+          implicit: false,
+        }));
+  const groups: GroupSpec[] =
+    config.stages === undefined
+      ? layers
+      : stages.map((s) => ({ name: s.name, services: [...s.services] }));
+  const activationOrder = topoOrder(config.services, groups);
   const confirm = chain
     .map((e) => config.environments?.[e]?.confirm)
     .filter((c) => c !== undefined)
@@ -92,8 +99,9 @@ export async function resolvePlan(
     confirmStages: confirm === 'stages' || confirm === true,
     prerequisites: buildPrerequisites(config, n),
     prepare: buildPrepare(config, n),
-    services: buildServices(config, stages, n),
+    services: buildServices(config, stages, groups, n),
     stages,
+    groups,
     activationOrder,
     rollbackOrder: [...activationOrder].reverse(),
     integration: buildChecks(config.integration, ['integration'], 'integration', n),
@@ -108,6 +116,46 @@ export async function resolvePlan(
   issues.push(...n.issues);
   if (issues.length > 0) throw new ConfigError(issues);
   return plan;
+}
+
+/** The name of the one stage of a plan without `stages:`. */
+export const IMPLICIT_STAGE = 'all';
+
+/** The implicit stage: every service, scheduled by its dependencies alone; no gate, no deadline. */
+function implicitStage(services: string[]): StageSpec {
+  return {
+    name: IMPLICIT_STAGE,
+    services,
+    parallel: true,
+    confirm: false,
+    timeoutMs: 0,
+    verify: [],
+    implicit: true,
+  };
+}
+
+/**
+ * The plan with its dependency layers as gated stages, for a plan without `stages:` run with
+ * `--step` or `confirm: stages`: the operator asked to confirm each step, so each layer becomes a
+ * stage (with the default stage deadline) that waits for the one before. A plan with explicit
+ * stages is returned as it is.
+ */
+export function withLayerStages(plan: ResolvedPlan): ResolvedPlan {
+  if (!plan.stages.every((s) => s.implicit)) return plan;
+  const timeoutMs = stageSchema.parse({ name: 'layer', services: [] }).timeout;
+  const stages: StageSpec[] = plan.groups.map((g) => ({
+    name: g.name,
+    services: [...g.services],
+    parallel: true,
+    confirm: false,
+    timeoutMs,
+    verify: [],
+    implicit: false,
+  }));
+  const services = Object.fromEntries(
+    Object.entries(plan.services).map(([name, s]) => [name, { ...s, stage: s.group }]),
+  );
+  return { ...plan, stages, services };
 }
 
 function ruleIssues(

@@ -22,7 +22,7 @@ export type {
 
 /** The machines `stagecraft graph --machine` knows. */
 export type MachineName =
-  'deployment' | 'stage' | 'service' | 'health' | 'monitor' | 'rollback' | 'verification';
+  'deployment' | 'stage' | 'service' | 'health' | 'monitor' | 'rollback' | 'verification' | 'down';
 
 /** Output formats of `stagecraft graph`. */
 export type Format = 'mermaid' | 'dot' | 'svg' | 'scxml' | 'json';

@@ -1,11 +1,12 @@
 import type { AnyStateMachine } from 'xstate';
-import { deploymentMachine } from '../machines/deployment.machine.js';
-import { healthMachine } from '../machines/health.machine.js';
-import { monitorMachine } from '../machines/monitor.machine.js';
-import { rollbackMachine } from '../machines/rollback.machine.js';
-import { serviceMachine } from '../machines/service.machine.js';
-import { stageMachine } from '../machines/stage.machine.js';
-import { verificationMachine } from '../machines/verification.machine.js';
+import { deploymentMachine } from '../machines/deployment/index.js';
+import { downMachine } from '../machines/down/index.js';
+import { healthMachine } from '../machines/health/index.js';
+import { monitorMachine } from '../machines/monitor/index.js';
+import { rollbackMachine } from '../machines/rollback/index.js';
+import { serviceMachine } from '../machines/service/index.js';
+import { stageMachine } from '../machines/stage/index.js';
+import { verificationMachine } from '../machines/verification/index.js';
 import type { MachineName } from './index.js';
 
 /** The machine names `--machine` accepts (besides `all`), in the order `all` exports them. */
@@ -17,6 +18,7 @@ export const machineNames: readonly MachineName[] = [
   'monitor',
   'rollback',
   'verification',
+  'down',
 ];
 
 /**
@@ -32,6 +34,7 @@ export function machineEntries(): Array<[MachineName, AnyStateMachine]> {
     monitor: monitorMachine,
     rollback: rollbackMachine,
     verification: verificationMachine,
+    down: downMachine,
   };
   return machineNames.map((n) => [n, byName[n]]);
 }

@@ -1,6 +1,13 @@
 import type { ResolvedPlan } from '../config/plan-types.js';
 import { dotHeader } from './dot-machine.js';
-import { dependencyEdges, hasGate, redact, serviceLines, stageTitle } from './plan-facts.js';
+import {
+  dependencyEdges,
+  displayStages,
+  hasGate,
+  redact,
+  serviceLines,
+  stageTitle,
+} from './plan-facts.js';
 import { dotQuote } from './tree.js';
 
 /**
@@ -17,7 +24,7 @@ export function planToDot(plan: ResolvedPlan): string {
     '  rankdir=TB;',
   ];
   lines.push(`  label=${dotQuote(`${plan.project} · ${plan.environment}`)}; labelloc=t;`);
-  const chain: Array<{ node: string; cluster?: string }> = [];
+  const chain: Array<{ node: string; cluster?: string; soft?: boolean }> = [];
   if (plan.prepare.length > 0) {
     const text = [
       'prepare',
@@ -28,7 +35,7 @@ export function planToDot(plan: ResolvedPlan): string {
     );
     chain.push({ node: '"prepare"' });
   }
-  plan.stages.forEach((stage, i) => {
+  displayStages(plan).forEach((stage, i) => {
     const cluster = dotQuote(`cluster_stage:${stage.name}`);
     const anchor = dotQuote(`stage:${stage.name}`);
     if (hasGate(plan, stage)) {
@@ -58,7 +65,7 @@ export function planToDot(plan: ResolvedPlan): string {
       lines.push(`    ${dotQuote(`verify:${stage.name}`)} [shape=note, label=${dotQuote(text)}];`);
     }
     lines.push('  }');
-    chain.push({ node: anchor, cluster });
+    chain.push({ node: anchor, cluster, ...(stage.implicit && i > 0 ? { soft: true } : {}) });
   });
   const checks = [
     ...plan.integration.map((c) => `integration ${c.name}: ${redact(c.probe.label)}`),
@@ -74,7 +81,8 @@ export function planToDot(plan: ResolvedPlan): string {
     const a = chain[i - 1];
     const b = chain[i];
     if (!a || !b) continue;
-    const attrs = ['penwidth=2'];
+    // Between two dependency layers there is no barrier: dotted, not the stage order.
+    const attrs = [b.soft === true ? 'style=dotted' : 'penwidth=2'];
     if (a.cluster) attrs.push(`ltail=${a.cluster}`);
     if (b.cluster) attrs.push(`lhead=${b.cluster}`);
     lines.push(`  ${a.node} -> ${b.node} [${attrs.join(', ')}];`);

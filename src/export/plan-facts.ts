@@ -17,8 +17,27 @@ export function serviceLines(s: ServiceSpec): string[] {
   return lines;
 }
 
-/** The title line of a stage: name, parallel or sequential, timeout. */
+/**
+ * The groups a plan diagram draws: its stages, or — for a plan without `stages:` — its
+ * dependency layers, which are display groups only (no gate, no deadline, no barrier).
+ */
+export function displayStages(plan: ResolvedPlan): StageSpec[] {
+  if (!plan.stages.every((s) => s.implicit)) return plan.stages;
+  return plan.groups.map((g) => ({
+    name: g.name,
+    services: g.services,
+    parallel: true,
+    confirm: false,
+    timeoutMs: 0,
+    verify: [],
+    implicit: true,
+  }));
+}
+
+/** The title line of a stage: name, parallel or sequential, timeout (or a layer's role). */
 export function stageTitle(stage: StageSpec, index: number): string {
+  if (stage.implicit)
+    return `${stage.name} · no gate: each service starts when its dependencies are healthy`;
   return `stage ${index + 1}: ${stage.name} · ${stage.parallel ? 'parallel' : 'sequential'} · timeout ${formatMs(stage.timeoutMs)}`;
 }
 
@@ -39,7 +58,7 @@ export function dependencyEdges(plan: ResolvedPlan): Array<[string, string]> {
 /** Services in stage order, then listed order: a stable order for every export. */
 export function serviceOrder(plan: ResolvedPlan): string[] {
   const seen = new Set<string>();
-  for (const stage of plan.stages) for (const s of stage.services) seen.add(s);
+  for (const stage of displayStages(plan)) for (const s of stage.services) seen.add(s);
   for (const s of Object.keys(plan.services).sort()) seen.add(s);
   return [...seen];
 }

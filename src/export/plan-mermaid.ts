@@ -5,6 +5,7 @@ import {
   redact,
   serviceLines,
   serviceOrder,
+  displayStages,
   stageTitle,
 } from './plan-facts.js';
 import { mermaidIds } from './tree.js';
@@ -20,10 +21,13 @@ const q = (s: string): string => `"${s.replace(/"/g, '#quot;')}"`;
  */
 export function planToMermaid(plan: ResolvedPlan): string {
   const sid = mermaidIds(serviceOrder(plan), 'svc_');
+  const stages = displayStages(plan);
   const gid = mermaidIds(
-    plan.stages.map((s) => s.name),
+    stages.map((s) => s.name),
     'stage_',
   );
+  // Between two dependency layers there is no barrier: drawn dotted, not as the stage order.
+  const soft = new Set<string>();
   const lines = [
     '---',
     `title: ${JSON.stringify(`${plan.project} · ${plan.environment}`)}`,
@@ -37,8 +41,9 @@ export function planToMermaid(plan: ResolvedPlan): string {
     );
     chain.push('prepare');
   }
-  plan.stages.forEach((stage, i) => {
+  stages.forEach((stage, i) => {
     const id = gid.get(stage.name) ?? `stage_${i}`;
+    if (stage.implicit && i > 0) soft.add(id);
     if (hasGate(plan, stage)) {
       lines.push(`  ${id}_gate{{${q(`confirm ${stage.name}?<br/>proceed · skip stage · abort`)}}}`);
       chain.push(`${id}_gate`);
@@ -64,7 +69,8 @@ export function planToMermaid(plan: ResolvedPlan): string {
     lines.push(`  verification[/${q(['verification', ...checks].join('<br/>'))}/]`);
     chain.push('verification');
   }
-  for (let i = 1; i < chain.length; i++) lines.push(`  ${chain[i - 1]} ==> ${chain[i]}`);
+  for (let i = 1; i < chain.length; i++)
+    lines.push(`  ${chain[i - 1]} ${soft.has(chain[i] ?? '') ? '-.->' : '==>'} ${chain[i]}`);
   for (const [dep, svc] of dependencyEdges(plan))
     lines.push(`  ${sid.get(dep)} -->|${q('before')}| ${sid.get(svc)}`);
   if (plan.rollbackOrder.length > 0) {

@@ -2,8 +2,8 @@
  * Building pending decisions (only valid choices, default, absolute deadline) and mapping choices
  * to decision events and back.
  */
+import type { Choice, DecisionKind, PendingDecision } from '../record/facts.js';
 import type { DecisionEvent } from './events.js';
-import type { Choice, DecisionKind, PendingDecision } from './view-types.js';
 
 const eventTypeByChoice: Record<Choice, DecisionEvent['type']> = {
   proceed: 'decision.proceed',

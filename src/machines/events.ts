@@ -1,28 +1,12 @@
 /**
- * Events shared by the stage and deployment statecharts and the UIs: the service/health events the
- * children forward upwards, the stage's failure request, the operator's decisions, interruption.
- * One discriminated union per concern, dot-namespaced (STYLE.md).
+ * The control events the statecharts send each other and receive from the operator. What
+ * happened is recorded as facts (src/record/facts.ts); these only steer: a service tells its stage
+ * it changed state, a stage asks for a decision, the operator answers or interrupts. One
+ * discriminated union per concern, dot-namespaced (STYLE.md).
  */
+import type { ServiceState, Verdict } from '../record/facts.js';
 
-/** Lifecycle state of one service, as reported in `service.update` (same union as service.machine.ts). */
-export type ServiceState =
-  | 'pending'
-  | 'waiting'
-  | 'activating'
-  | 'checking'
-  | 'healthy'
-  | 'degraded'
-  | 'unhealthy'
-  | 'failed'
-  | 'skipped'
-  | 'rolling-back'
-  | 'rolled-back'
-  | 'rollback-failed';
-
-/** Health verdict of one service. */
-export type Verdict = 'healthy' | 'degraded' | 'unhealthy';
-
-/** Emitted by a service actor to its parent on every state change. */
+/** A service tells its stage (and the stage the deployment) that its state changed. */
 export interface ServiceUpdateEvent {
   type: 'service.update';
   service: string;
@@ -31,31 +15,9 @@ export interface ServiceUpdateEvent {
   maxAttempts: number;
   verdict?: Verdict;
   reason?: string;
-  /** epoch ms */
-  at: number;
 }
 
-/** Emitted by a health actor (forwarded by service, stage) for every probe attempt. */
-export interface HealthAttemptEvent {
-  type: 'health.attempt';
-  service: string;
-  probe: string;
-  attempt: number;
-  of: number;
-  ok: boolean;
-  detail: string;
-  durationMs: number;
-}
-
-/** Emitted by a stage actor to the deployment when its progress changes (view data). */
-export interface StageUpdateEvent {
-  type: 'stage.update';
-  stage: string;
-  status: 'running' | 'verifying' | 'failed';
-  at: number;
-}
-
-/** Emitted by a stage actor when something failed and it waits for a decision. */
+/** A stage tells the deployment that something failed and it waits for a decision. */
 export interface StageFailureEvent {
   type: 'stage.failure';
   stage: string;
@@ -66,24 +28,15 @@ export interface StageFailureEvent {
   canSkip: boolean;
 }
 
-/** Emitted by the rollback actor when a rollback step failed after its automatic retries. */
-export interface RollbackStepFailedEvent {
-  type: 'rollback.stepFailed';
-  service: string;
-  reason: string;
-}
-
-/** Emitted by a service monitor when a service that was healthy failed its probe `retries` times. */
+/** A service monitor saw a service that was healthy fail its probe `retries` times. */
 export interface MonitorUnhealthyEvent {
   type: 'monitor.unhealthy';
   service: string;
   /** The health verdict's reason: which probe, the last results, thresholds, elapsed time. */
   reason: string;
-  /** epoch ms */
-  at: number;
 }
 
-/** Emitted by a service monitor when monitoring itself could not go on (a bug or a missing binding). */
+/** A service monitor could not go on (a bug or a missing binding). */
 export interface MonitorErrorEvent {
   type: 'monitor.error';
   service: string;
@@ -96,7 +49,7 @@ export interface DependencyUnhealthyEvent {
   dependency: string;
 }
 
-/** An operator's (or policy's, or timeout's) decision. Always sent to the root deployment actor. */
+/** An operator's (or policy's, or timeout's) decision. Always sent to the root actor. */
 export type DecisionEvent =
   | { type: 'decision.proceed'; by: string }
   | { type: 'decision.skipStage'; by: string }
@@ -108,23 +61,16 @@ export type DecisionEvent =
   | { type: 'decision.accept'; by: string }
   | { type: 'decision.markResolved'; by: string };
 
-/** The event types of every decision, for guards and forwarding. */
-export const decisionEventTypes: ReadonlyArray<DecisionEvent['type']> = [
-  'decision.proceed',
-  'decision.skipStage',
-  'decision.abort',
-  'decision.retry',
-  'decision.skip',
-  'decision.rollback',
-  'decision.continue',
-  'decision.accept',
-  'decision.markResolved',
-];
-
-/** First SIGINT/SIGTERM: cancel and apply the failure policy; second: leave things as they are. */
+/**
+ * SIGINT/SIGTERM (or Ctrl-C in the UI). The first stops starting anything new and applies the
+ * failure policy; the second leaves things as they are. Every root statechart accepts it.
+ */
 export interface InterruptEvent {
-  type: 'deployment.interrupt';
+  type: 'run.interrupt';
 }
+
+/** What the operator (or the runtime on the operator's behalf) sends a running root actor. */
+export type OperatorEvent = DecisionEvent | InterruptEvent;
 
 /** Events a service actor accepts from its stage. */
 export type ServiceCommandEvent =
@@ -133,25 +79,3 @@ export type ServiceCommandEvent =
   | { type: 'service.retry' }
   | { type: 'service.skip' }
   | DependencyUnhealthyEvent;
-
-/** A service actor of a stage threw (a bug, or an input the plan should not allow). */
-export interface ServiceErrorEvent {
-  type: `xstate.error.actor.service:${string}`;
-  error: unknown;
-}
-
-/** Everything a stage actor accepts. */
-export type StageEvent =
-  ServiceUpdateEvent | HealthAttemptEvent | DecisionEvent | DependencyUnhealthyEvent;
-
-/** Everything the deployment actor accepts. */
-export type DeploymentEvent =
-  | ServiceUpdateEvent
-  | HealthAttemptEvent
-  | StageUpdateEvent
-  | StageFailureEvent
-  | RollbackStepFailedEvent
-  | DecisionEvent
-  | InterruptEvent
-  | MonitorUnhealthyEvent
-  | MonitorErrorEvent;

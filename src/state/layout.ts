@@ -34,8 +34,6 @@ export const statePaths = {
   meta: (stateDir: string, id: string) => join(statePaths.deployment(stateDir, id), 'meta.json'),
   journal: (stateDir: string, id: string) =>
     join(statePaths.deployment(stateDir, id), 'journal.jsonl'),
-  snapshot: (stateDir: string, id: string) =>
-    join(statePaths.deployment(stateDir, id), 'snapshot.json'),
   trace: (stateDir: string, id: string) => join(statePaths.deployment(stateDir, id), 'trace.jsonl'),
   commandLogs: (stateDir: string, id: string) => join(statePaths.deployment(stateDir, id), 'logs'),
   releases: (stateDir: string) => join(stateDir, 'releases'),

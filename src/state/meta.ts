@@ -39,22 +39,20 @@ export interface DeploymentMeta {
   pid: number;
   command: string;
   configHash: string;
+  /** The statecharts' version that wrote the journal (resume refuses another one). */
   machineVersion: string;
+  /** The facts' format version of the journal (absent: an older journal of another format). */
+  factsVersion?: number;
   status: DeploymentStatus;
   finishedAt?: string;
   /** The reported result, e.g. `succeeded-with-warnings`. */
   result?: string;
+  /** SIGINT/SIGTERM took part in how it ended. */
+  interrupted?: boolean;
+  /** The exit code, as older versions recorded it. */
   exitCode?: number;
   /** Label of the release this deployment recorded. */
   release?: string;
-}
-
-/** A persisted XState snapshot, stamped so `resume` can refuse a changed config or machine. */
-export interface StampedSnapshot {
-  machineVersion: string;
-  configHash: string;
-  savedAt: string;
-  snapshot: unknown;
 }
 
 /** A sortable deployment id in UTC: `20261126-081530-ab12`. */
@@ -140,38 +138,6 @@ export function updateMetaSync(
   if (current === undefined)
     throw new StagecraftError('not-found', `no deployment ${id} in ${stateDir}`, { path });
   writeFileAtomicSync(path, serialise({ ...current, ...patch, id: current.id }, options));
-}
-
-/** Persist the latest snapshot atomically: a crash leaves the previous one intact. */
-export async function writeSnapshot(
-  stateDir: string,
-  id: string,
-  stamped: StampedSnapshot,
-  options: { mask?: Masker } = {},
-): Promise<void> {
-  await writeFileAtomic(
-    statePaths.snapshot(stateDir, id),
-    `${JSON.stringify((options.mask ?? Masker.none).value(stamped))}\n`,
-  );
-}
-
-/** The latest persisted snapshot of a deployment; `undefined` when none was written. */
-export async function readSnapshot(
-  stateDir: string,
-  id: string,
-): Promise<StampedSnapshot | undefined> {
-  const path = statePaths.snapshot(stateDir, id);
-  const raw = await readStateJson(path, 'the deployment cannot be resumed');
-  if (raw === undefined) return undefined;
-  const s = raw as Partial<StampedSnapshot>;
-  if (
-    typeof s.machineVersion !== 'string' ||
-    typeof s.configHash !== 'string' ||
-    !('snapshot' in s)
-  ) {
-    throw new StagecraftError('state-corrupt', `${path} is not a stamped snapshot`, { path });
-  }
-  return raw as StampedSnapshot;
 }
 
 /**

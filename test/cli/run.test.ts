@@ -28,7 +28,7 @@ describe('run(argv, io), the in-process entry', () => {
     expect(exit).not.toHaveBeenCalled();
   });
 
-  test('an unexpected exception is one line saying it is a bug, exit 1, no stack trace', async () => {
+  test('an unexpected exception is one line saying it is a bug, exit 3 (manual intervention), no stack trace', async () => {
     let stderr = '';
     const code = await run(['schema'], {
       stdout: {
@@ -40,7 +40,7 @@ describe('run(argv, io), the in-process entry', () => {
       env: {},
       cwd: process.cwd(),
     });
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(stderr).toBe(
       'stagecraft: internal error (this is a bug, please report it): disk on fire\n',
     );

@@ -98,20 +98,27 @@ export async function journalOf(stateDir: string, id: string): Promise<JournalEn
   return (await readJournal(join(stateDir, 'deployments', id, 'journal.jsonl'))).entries;
 }
 
-/** Services the root statechart had journaled healthy (or degraded). */
+/** Services journaled healthy (or degraded). */
 export function seenHealthy(entries: JournalEntry[]): string[] {
   const out = new Set<string>();
-  for (const e of entries) {
-    const ev = e.event as { type?: string; state?: string; service?: string } | undefined;
-    if (
-      e.type === 'event' &&
-      e.actor === 'x:0' &&
-      ev?.type === 'service.update' &&
-      (ev.state === 'healthy' || ev.state === 'degraded')
-    )
-      out.add(String(ev.service));
-  }
+  for (const e of entries)
+    if (e.type === 'service.state' && (e.state === 'healthy' || e.state === 'degraded'))
+      out.add(String(e.service));
   return [...out];
+}
+
+/** Services whose activation was journaled as succeeded (the command exited 0). */
+export function journaledActivated(entries: JournalEntry[]): string[] {
+  const out = new Set<string>();
+  for (const e of entries) if (e.type === 'service.activated') out.add(String(e.service));
+  return [...out];
+}
+
+/** The last journaled state of each service. */
+export function lastStates(entries: JournalEntry[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of entries) if (e.type === 'service.state') out[String(e.service)] = String(e.state);
+  return out;
 }
 
 /** A running CLI child, its output so far, and a promise of its exit. */

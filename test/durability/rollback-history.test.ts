@@ -38,7 +38,7 @@ describe('rollback and history', () => {
     const rows = (JSON.parse(history.stdout) as { deployments: Array<Record<string, unknown>> })
       .deployments;
     expect(rows.map((row) => [row.command, row.result, row.release])).toEqual([
-      ['rollback', 'rolled-back', 'v1'],
+      ['rollback', 'succeeded', 'v1'],
       ['deploy', 'succeeded', 'v2'],
       ['deploy', 'succeeded', 'v1'],
     ]);
@@ -78,22 +78,27 @@ describe('rollback and history', () => {
       'activating',
       'verifying',
       'finalizing',
-      'done',
     ]);
+    // Without `stages:` the dependency layers are display groups of the one implicit stage.
     expect(json.stages.map((s) => [s.name, s.state])).toEqual([
-      ['stage-1', 'succeeded'],
-      ['stage-2', 'succeeded'],
-      ['stage-3', 'succeeded'],
+      ['layer-1', 'succeeded'],
+      ['layer-2', 'succeeded'],
+      ['layer-3', 'succeeded'],
     ]);
     expect(json.services.map((s) => s.state)).toEqual(['healthy', 'healthy', 'healthy', 'healthy']);
     for (const s of json.services) {
       expect(s.durationMs).toBeGreaterThanOrEqual(0);
-      expect(s.steps.map((st) => st.state)).toEqual(['activating', 'checking', 'healthy']);
+      // A service waiting for its dependencies shows that wait first.
+      expect(s.steps.map((st) => st.state).filter((st) => st !== 'waiting')).toEqual([
+        'activating',
+        'checking',
+        'healthy',
+      ]);
     }
     const text = await runCli(['show', id, ...p.args()]);
-    expect(text.stdout).toMatch(/stages:\n.*stage-1\s+succeeded\s+\d+\.\ds/);
+    expect(text.stdout).toMatch(/layers:\n.*layer-1\s+succeeded\s+\d+\.\ds/);
     expect(text.stdout).toMatch(
-      /service paths:\n\s+\S+\s+activating \d+\.\ds → checking \d+\.\ds → healthy/,
+      /service paths:\n\s+\S+\s+(waiting \d+\.\ds → )?activating \d+\.\ds → checking \d+\.\ds → healthy/,
     );
     expect((await runCli(['show', 'nope', ...p.args()])).code).toBe(2);
   });

@@ -80,8 +80,13 @@ describe('deploy without a terminal', () => {
       join(p.dir, '.stagecraft', 'deployments', id ?? '', 'journal.jsonl'),
       'utf8',
     );
-    expect(journal).toMatch(/"type":"transition"/);
-    expect(journal).toMatch(/"type":"deployment.closed"/);
+    const facts = journal
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; seq: number });
+    expect(facts[0]).toMatchObject({ type: 'run.started', seq: 1 });
+    expect(facts.at(-2)).toMatchObject({ type: 'deployment.finished', result: 'succeeded' });
+    expect(facts.at(-1)).toMatchObject({ type: 'run.closed', status: 'succeeded' });
     await expect(readdir(join(p.dir, '.stagecraft', 'locks'))).resolves.toEqual([]);
   });
 

@@ -19,7 +19,7 @@ describe('stagecraft graph', () => {
     ]) {
       expect(r.stdout).toContain(`## ${m}`);
     }
-    expect(r.stdout.match(/```mermaid/g)).toHaveLength(7);
+    expect(r.stdout.match(/```mermaid/g)).toHaveLength(8);
   });
 
   test('writes the plan of the example as SVG to a file, identically on every run', async () => {

@@ -55,20 +55,17 @@ describe('interrupting a deployment during activation', () => {
     expect(lockHeld(s.stateDir)).toBe(false);
 
     const journal = await journalOf(s.stateDir);
-    const interrupt = journal.findIndex(
-      (e) => e.type === 'event' && (e.event as { type?: string }).type === 'deployment.interrupt',
-    );
+    const interrupt = journal.findIndex((e) => e.type === 'interrupted' && e.count === 1);
     expect(interrupt).toBeGreaterThan(0);
     expect(
-      journal
-        .slice(interrupt)
-        .some((e) => e.type === 'transition' && JSON.stringify(e.value).includes('rolling')),
+      journal.slice(interrupt).some((e) => e.type === 'phase' && e.phase === 'rolling-back'),
     ).toBe(true);
-    expect(journal.at(-1)).toMatchObject({
-      type: 'deployment.closed',
-      status: 'interrupted',
-      exitCode: 130,
+    expect(journal.at(-2)).toMatchObject({
+      type: 'deployment.finished',
+      result: 'failed',
+      interrupted: true,
     });
+    expect(journal.at(-1)).toMatchObject({ type: 'run.closed', status: 'failed' });
   });
 
   test('a second SIGINT during the rollback leaves things as they are: exit 130, aborted, no one-shot orphan, services still registered for down', async () => {
@@ -102,11 +99,12 @@ describe('interrupting a deployment during activation', () => {
     expect(services.size).toBeGreaterThan(0);
     expect(c.watcher.survivors(services)).toEqual([]);
     const journal = await journalOf(s.stateDir);
-    expect(journal.at(-1)).toMatchObject({
-      type: 'deployment.closed',
-      status: 'interrupted',
+    expect(journal.at(-2)).toMatchObject({
+      type: 'deployment.finished',
       result: 'aborted',
+      interrupted: true,
     });
+    expect(journal.at(-1)).toMatchObject({ type: 'run.closed', status: 'aborted' });
 
     const down = await s.run(['down', '--yes']);
     expect(down.code).toBe(0);

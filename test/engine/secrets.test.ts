@@ -37,7 +37,7 @@ describe('secrets in a deployment', () => {
     }
     const files = await s.stateFiles();
     const kinds = [...files.keys()].map((p) => p.slice(s.stateDir.length));
-    for (const expected of ['journal.jsonl', 'meta.json', 'snapshot.json', 'echoer.activate.log'])
+    for (const expected of ['journal.jsonl', 'meta.json', 'echoer.activate.log'])
       expect(kinds.some((k) => k.endsWith(expected))).toBe(true);
     const leaks = [...files].filter(([, text]) => text.includes(SECRET)).map(([path]) => path);
     expect(leaks).toEqual([]);

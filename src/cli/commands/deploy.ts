@@ -1,16 +1,18 @@
 /**
- * `stagecraft deploy`: the whole deployment (PRODUCT.md §4). The Ink UI when stdin and stdout are
- * terminals and CI is unset; otherwise line output (`--plain`) or NDJSON (`--json`). Without a
- * terminal and without `--yes`, a plan that would need a confirmation refuses to start (exit 2).
+ * `stagecraft deploy`: the whole deployment. The Ink UI when stdin and stdout are terminals and
+ * CI is unset; otherwise line output (`--plain`) or NDJSON (`--json`). Without a terminal and
+ * without `--yes`, a plan that would need a confirmation refuses to start (exit 2).
  */
-import { parseDuration } from '../../config/units.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
-import { EXIT } from '../exit-codes.js';
+import { parseDuration } from '../../config/units.js';
+import { usageError } from '../../core/errors.js';
+import { exitCodeOf } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
 import type { CommonOptions } from '../options.js';
+import { deploymentPresent, outputMode, reporterPresent } from '../present.js';
+import { hardExit, commandLine, tookOverMessage } from '../run-helpers.js';
 import { stateDirFor } from '../state-dir.js';
-import { UsageError } from '../usage-error.js';
 
 /** Options of `deploy`. */
 export interface DeployOptions extends CommonOptions {
@@ -21,6 +23,7 @@ export interface DeployOptions extends CommonOptions {
   lockWait?: string;
   /** Take over a stale lock (its process is gone on this host) and proceed. */
   forceUnlock?: boolean;
+  trace?: boolean;
 }
 
 /** True when the run would stop to ask the operator before a stage. */
@@ -28,63 +31,66 @@ export function needsConfirmation(plan: ResolvedPlan, step: boolean): boolean {
   return step || plan.confirmStages || plan.stages.some((s) => s.confirm);
 }
 
-/** How output is shown: the Ink UI only on a real terminal outside CI. */
-export function outputMode(opts: DeployOptions, io: CliIo): 'tty' | 'plain' | 'json' {
-  if (opts.json === true) return 'json';
-  const terminal = io.isTTY === true && process.stdin.isTTY && io.env.CI === undefined;
-  return opts.plain === true || !terminal ? 'plain' : 'tty';
+/** Refuses a run that would ask for a confirmation when there is nobody to ask. */
+export function requireAnswerable(
+  plan: ResolvedPlan,
+  interactive: boolean,
+  yes: boolean,
+  step: boolean,
+): void {
+  if (!interactive && !yes && needsConfirmation(plan, step))
+    throw usageError(
+      'this deployment asks for confirmation before a stage, and there is no terminal to ask on: pass --yes to confirm every stage',
+    );
 }
 
 export async function deployCommand(opts: DeployOptions, io: CliIo): Promise<number> {
   const plan = await loadPlan(opts, io);
-  const output = outputMode(opts, io);
-  const interactive = output === 'tty' && opts.yes !== true;
+  const mode = outputMode(opts, io);
+  const interactive = mode === 'tty' && opts.yes !== true;
   const step = opts.step === true;
-  if (!interactive && opts.yes !== true && opts.dryRun !== true && needsConfirmation(plan, step)) {
-    throw new UsageError(
-      'this deployment asks for confirmation before a stage, and there is no terminal to ask on: pass --yes to confirm every stage',
-    );
-  }
+  const dryRun = opts.dryRun === true;
+  if (!dryRun) requireAnswerable(plan, interactive, opts.yes === true, step);
   let lockWaitMs = 0;
   if (opts.lockWait !== undefined) {
     const ms = parseDuration(opts.lockWait);
     if (ms === undefined)
-      throw new UsageError(`--lock-wait: "${opts.lockWait}" is not a duration (e.g. 30s, 5m)`);
+      throw usageError(`--lock-wait: "${opts.lockWait}" is not a duration (e.g. 30s, 5m)`);
     lockWaitMs = ms;
   }
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
-  const { runDeployment } = await import('../engine/run-deployment.js');
-  if (opts.dryRun === true) {
-    const { dryRunEffects, printRollbackPaths } = await import('../engine/dry-run.js');
-    io.stdout.write(`dry run: nothing is started, stopped or written\n`);
-    const code = await runDeployment({
-      plan,
-      stateDir,
-      io,
-      output: output === 'json' ? 'json' : 'plain',
-      interactive: false,
-      step,
-      colour: false,
-      lockWaitMs,
-      command: 'deploy --dry-run',
-      dryRun: true,
-      effects: () => dryRunEffects(plan, (line) => io.stdout.write(`  would ${line}\n`)),
-    });
-    if (output !== 'json') printRollbackPaths(plan, (line) => io.stdout.write(`${line}\n`));
-    return code;
-  }
-  return runDeployment({
+  const { deploy } = await import('../../runtime/deploy.js');
+  const { describeHolder } = await import('../../runtime/history.js');
+  if (dryRun && mode !== 'json')
+    io.stdout.write('dry run: nothing is started, stopped or written\n');
+  const present =
+    dryRun || mode !== 'tty'
+      ? reporterPresent(io, mode === 'json' ? 'json' : 'plain', plan, dryRun ? undefined : stateDir)
+      : deploymentPresent(io, mode, plan, stateDir);
+  const result = await deploy({
     plan,
     stateDir,
-    io,
-    output,
-    interactive,
+    env: io.env,
+    command: dryRun ? 'deploy --dry-run' : commandLine('deploy'),
+    present,
+    hardExit,
+    interactive: dryRun ? false : interactive,
     step,
-    colour: output === 'tty' || (io.isTTY === true && io.env.NO_COLOR === undefined),
-    lockWaitMs,
-    forceUnlock: opts.forceUnlock === true,
-    command: ['deploy', ...process.argv.slice(3)].join(' '),
+    dryRun,
+    trace: opts.trace === true,
+    lock: {
+      waitMs: lockWaitMs,
+      forceUnlock: opts.forceUnlock === true,
+      onWait: (holder) =>
+        io.stderr.write(
+          `stagecraft: environment ${plan.environment} is locked by ${describeHolder(holder)}; waiting up to ${Math.round(lockWaitMs / 1000)} s (--lock-wait)\n`,
+        ),
+      onTookOver: (holder) => io.stderr.write(tookOverMessage(describeHolder(holder))),
+    },
   });
+  if (dryRun && mode !== 'json') {
+    const { dryRunSummary } = await import('../../runtime/effects/dry-run.js');
+    for (const line of dryRunSummary(plan, step)) io.stdout.write(`${line}\n`);
+  }
+  return exitCodeOf(result.outcome);
 }
-
-export { EXIT };

@@ -4,22 +4,21 @@
  * terminal unless `--yes`; takes the environment lock like a deployment.
  */
 import { createInterface } from 'node:readline/promises';
-import { runCommand } from '../../adapters/exec.js';
-import { readSecrets } from '../../adapters/env.js';
-import { Masker } from '../../core/mask.js';
-import { stopService } from '../../adapters/process.js';
-import { EXIT } from '../exit-codes.js';
+import { usageError } from '../../core/errors.js';
+import { EXIT, exitCodeOf } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
-import type { CommonOptions } from '../options.js';
-import { stateDirFor } from '../state-dir.js';
-import { UsageError } from '../usage-error.js';
-import { openSession } from '../engine/session.js';
 import { loadUi } from '../load-ui.js';
+import type { CommonOptions } from '../options.js';
+import { isTerminal, outputMode, reporterPresent } from '../present.js';
+import { commandLine, hardExit } from '../run-helpers.js';
+import { stateDirFor } from '../state-dir.js';
 
 /** Options of `down`. */
 export interface DownOptions extends CommonOptions {
   yes?: boolean;
+  plain?: boolean;
+  trace?: boolean;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -34,17 +33,19 @@ async function confirm(question: string): Promise<boolean> {
 
 export async function downCommand(opts: DownOptions, io: CliIo): Promise<number> {
   const plan = await loadPlan(opts, io);
-  const terminal = io.isTTY === true && process.stdin.isTTY && io.env.CI === undefined;
+  const terminal = isTerminal(io);
   if (opts.yes !== true && !terminal)
-    throw new UsageError('down stops every service of the environment: pass --yes to confirm');
+    throw usageError('down stops every service of the environment: pass --yes to confirm');
+  const mode = outputMode(opts, io);
   // On a terminal: the Ink confirmation and a row per service; otherwise lines.
   const ui =
-    terminal && opts.json !== true
-      ? (await loadUi(() => import('../../ui/render-down.js'))).renderDown({
+    mode === 'tty'
+      ? (await loadUi(() => import('../../ui/down/render.js'))).renderDown({
           project: plan.project,
           environment: plan.environment,
           services: plan.rollbackOrder.filter((n) => plan.services[n] !== undefined),
           confirm: opts.yes !== true,
+          exitCodeOf,
         })
       : undefined;
   if (opts.yes !== true) {
@@ -58,65 +59,29 @@ export async function downCommand(opts: DownOptions, io: CliIo): Promise<number>
       return EXIT.ok;
     }
   }
-  const secrets = readSecrets(plan.secretNames, io.env).values;
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
-  const session = await openSession(plan, stateDir, 'down', new Masker(Object.values(secrets)));
-  if ('locked' in session) {
+  const { down } = await import('../../runtime/down.js');
+  try {
+    const result = await down({
+      plan,
+      stateDir,
+      env: io.env,
+      command: commandLine('down'),
+      hardExit,
+      trace: opts.trace === true,
+      present:
+        ui === undefined
+          ? reporterPresent(io, mode === 'json' ? 'json' : 'plain', plan, stateDir)
+          : (source) => {
+              ui.attach(source);
+              return { finish: () => ui.finish() };
+            },
+    });
+    for (const n of result.outcome.notRestored ?? [])
+      io.stderr.write(`stagecraft: ${n.name}: ${n.reason}\n`);
+    return exitCodeOf(result.outcome);
+  } catch (error) {
     await ui?.close();
-    io.stderr.write(`stagecraft: ${session.message}\n`);
-    return session.exitCode;
+    throw error;
   }
-  const vars: Record<string, string> = {
-    ENV: plan.environment,
-    STAGECRAFT_DEPLOYMENT_ID: session.id,
-  };
-  for (const [k, v] of Object.entries(plan.vars)) vars[k] = v.value;
-  const failures: string[] = [];
-  for (const name of plan.rollbackOrder) {
-    const s = plan.services[name];
-    if (s === undefined) continue;
-    // What the screen shows for this service once it is done (the lines say it as they go).
-    let outcome: { state: 'stopped' | 'not-running' | 'failed'; detail?: string } = {
-      state: 'stopped',
-    };
-    if (s.stop !== undefined) {
-      ui?.update(name, 'stopping', 'stop command');
-      const r = await runCommand(s.stop, {
-        env: { ...vars, ...secrets },
-        timeoutMs: s.timeoutMs,
-        logFile: `${session.logDir}/${name}.stop.log`,
-      });
-      const ok = r.exitCode === 0;
-      if (!ok) {
-        const why = `stop command exited ${r.exitCode ?? r.signal ?? 'abnormally'}`;
-        failures.push(`${name}: ${why}`);
-        outcome = { state: 'failed', detail: why };
-      } else outcome = { state: 'stopped', detail: 'stop command ok' };
-      if (ui === undefined) io.stdout.write(`  ${name}: stop command ${ok ? 'ok' : 'FAILED'}\n`);
-      await session.journal.append({ type: 'down.stop', service: name, ok });
-    }
-    if (s.kind === 'process') {
-      ui?.update(name, 'stopping');
-      const r = await stopService({ stateDir, environment: plan.environment }, name);
-      if (ui === undefined)
-        io.stdout.write(
-          `  ${name}: ${r.stopped ? `stopped (pid ${r.pid ?? '?'})` : 'not running'}\n`,
-        );
-      if (outcome.state !== 'failed')
-        outcome = r.stopped
-          ? { state: 'stopped', detail: `pid ${r.pid ?? '?'}` }
-          : { state: 'not-running' };
-      await session.journal.append({ type: 'down.process', service: name, stopped: r.stopped });
-    }
-    ui?.update(name, outcome.state, outcome.detail);
-  }
-  const code = failures.length === 0 ? EXIT.ok : EXIT.manual;
-  await ui?.finish(code, failures);
-  for (const f of failures) io.stderr.write(`stagecraft: ${f}\n`);
-  await session.close(
-    code === EXIT.ok ? 'succeeded' : 'rollback-incomplete',
-    code === EXIT.ok ? 'down' : 'down-incomplete',
-    code,
-  );
-  return code;
 }

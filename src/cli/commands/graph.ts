@@ -9,7 +9,7 @@ import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
 import type { CommonOptions } from '../options.js';
-import { UsageError } from '../usage-error.js';
+import { usageError } from '../../core/errors.js';
 
 /** Options of `graph`. */
 export interface GraphOptions extends CommonOptions {
@@ -25,10 +25,10 @@ export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<numbe
   const { machineEntries, machineNames } = await import('../../export/machine-registry.js');
   const format = formats.find((f) => f === opts.format);
   if (format === undefined) {
-    throw new UsageError(`--format must be one of ${formats.join(', ')} (got "${opts.format}")`);
+    throw usageError(`--format must be one of ${formats.join(', ')} (got "${opts.format}")`);
   }
   if ((opts.plan === true) === (opts.machine !== undefined)) {
-    throw new UsageError('pass exactly one of --machine <name|all> or --plan');
+    throw usageError('pass exactly one of --machine <name|all> or --plan');
   }
   let text: string;
   if (opts.plan === true) {
@@ -38,7 +38,7 @@ export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<numbe
   } else {
     const entry = machineEntries().find(([name]) => name === opts.machine);
     if (entry === undefined) {
-      throw new UsageError(
+      throw usageError(
         `--machine must be one of ${[...machineNames, 'all'].join(', ')} (got "${opts.machine}")`,
       );
     }

@@ -1,16 +1,15 @@
 /**
  * `stagecraft history`: the environment's past deployments, newest first — id, started, who,
- * duration, result, release (`--json`: one array). A `running` deployment whose process is gone
- * on this host shows as `interrupted` (resume it with `stagecraft resume`).
+ * duration, command, result, release (`--json`: one array). A `running` deployment whose process
+ * is gone on this host shows as `interrupted` (resume it with `stagecraft resume`).
  */
-import { listReleases } from '../../state/releases.js';
-import { effectiveStatus, listDeployments, type DeploymentMeta } from '../../state/meta.js';
-import { EXIT } from '../exit-codes.js';
+import { usageError } from '../../core/errors.js';
+import type { DeploymentMeta } from '../../runtime/history.js';
+import { EXIT, exitCodeOf } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
 import type { CommonOptions } from '../options.js';
 import { stateDirFor } from '../state-dir.js';
-import { UsageError } from '../usage-error.js';
 
 /** One history row, as printed and as `--json`. */
 export interface HistoryRow {
@@ -32,19 +31,28 @@ export function formatDuration(ms: number | undefined): string {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** The history row of one deployment record. */
+/** The exit code a finished deployment ended with. */
+function exitCodeOfMeta(meta: DeploymentMeta): number | undefined {
+  if (meta.result === undefined) return meta.exitCode;
+  const result = meta.result as Parameters<typeof exitCodeOf>[0]['result'];
+  return meta.exitCode ?? exitCodeOf({ result, interrupted: meta.interrupted ?? false });
+}
+
+/** The history row of one deployment record (its status already the effective one). */
 export function historyRow(meta: DeploymentMeta): HistoryRow {
-  const status = effectiveStatus(meta);
+  const status = meta.status;
   const result =
     status === 'running' || status === 'interrupted' ? status : (meta.result ?? status);
   const end = meta.finishedAt === undefined ? undefined : Date.parse(meta.finishedAt);
+  const exitCode =
+    status === 'running' || status === 'interrupted' ? undefined : exitCodeOfMeta(meta);
   return {
     id: meta.id,
     started: meta.startedAt,
     who: `${meta.user}@${meta.host}`,
     ...(end === undefined ? {} : { durationMs: end - Date.parse(meta.startedAt) }),
     result,
-    ...(meta.exitCode === undefined ? {} : { exitCode: meta.exitCode }),
+    ...(exitCode === undefined ? {} : { exitCode }),
     ...(meta.release === undefined ? {} : { release: meta.release }),
     command: meta.command.split(' ')[0] ?? meta.command,
   };
@@ -69,19 +77,11 @@ export async function historyCommand(
 ): Promise<number> {
   const limit = Number(opts.limit ?? '20');
   if (!Number.isInteger(limit) || limit < 1)
-    throw new UsageError(`--limit: "${opts.limit}" is not a positive whole number`);
+    throw usageError(`--limit: "${opts.limit}" is not a positive whole number`);
   const plan = await loadPlan(opts, io);
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
-  const labels = new Map(
-    (await listReleases(stateDir, plan.environment)).map((r) => [r.id, r.label]),
-  );
-  const rows = (await listDeployments(stateDir, plan.environment))
-    .slice(0, limit)
-    .map((m) =>
-      historyRow(
-        m.release === undefined && labels.has(m.id) ? { ...m, release: labels.get(m.id) } : m,
-      ),
-    );
+  const { history } = await import('../../runtime/history.js');
+  const rows = (await history(plan, stateDir)).slice(0, limit).map(historyRow);
   if (opts.json === true) {
     io.stdout.write(`${JSON.stringify({ environment: plan.environment, deployments: rows })}\n`);
     return EXIT.ok;

@@ -3,7 +3,7 @@ import { EXIT } from '../exit-codes.js';
 import { formatPlan } from '../format-plan.js';
 import { loadPlan } from '../load-plan.js';
 import type { CommonOptions } from '../options.js';
-import { redactingSink } from '../redact.js';
+import { maskingSink } from '../redact.js';
 
 /**
  * `stagecraft plan`: the resolved plan as text, or with `--json` the ResolvedPlan plus a
@@ -11,7 +11,7 @@ import { redactingSink } from '../redact.js';
  */
 export async function planCommand(opts: CommonOptions, io: CliIo): Promise<number> {
   const plan = await loadPlan(opts, io);
-  const out = redactingSink(io.stdout, plan.secretNames, io.env);
+  const out = maskingSink(io.stdout, plan, io.env);
   if (opts.json) {
     out.write(`${JSON.stringify({ ...plan, secrets: plan.secretNames }, null, 2)}\n`);
   } else {

@@ -3,7 +3,6 @@
  * this host is reported as stale and removed; a live holder (or one on another host, which cannot
  * be checked) is refused with exit 4 unless `--force`.
  */
-import { describeHolder, unlock } from '../../state/locks.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
@@ -19,7 +18,8 @@ export interface UnlockOptions extends CommonOptions {
 export async function unlockCommand(opts: UnlockOptions, io: CliIo): Promise<number> {
   const plan = await loadPlan(opts, io);
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
-  const r = await unlock(stateDir, plan.environment, { force: opts.force === true });
+  const { describeHolder, unlockEnvironment } = await import('../../runtime/history.js');
+  const r = await unlockEnvironment(stateDir, plan.environment, opts.force === true);
   const report = (status: string, message: string) => {
     if (opts.json === true) {
       io.stdout.write(

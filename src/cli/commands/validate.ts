@@ -4,8 +4,8 @@ import type { CliIo } from '../io.js';
 import { EXIT } from '../exit-codes.js';
 import { loadPlan } from '../load-plan.js';
 import type { ValidateOptions } from '../program.js';
-import type { PrerequisiteReport } from '../prerequisites.js';
-import { redactingSink } from '../redact.js';
+import type { PrerequisiteReport } from '../../runtime/prerequisites.js';
+import { maskingSink } from '../redact.js';
 
 /**
  * `stagecraft validate`: schema, graph and rules (a ConfigError is exit 2), then the
@@ -24,11 +24,11 @@ export async function validateCommand(opts: ValidateOptions, io: CliIo): Promise
   }
   let report: PrerequisiteReport | null = null;
   if (opts.prerequisites) {
-    const { checkPrerequisites } = await import('../prerequisites.js');
+    const { checkPrerequisites } = await import('../../runtime/prerequisites.js');
     report = await checkPrerequisites(plan, io.env);
   }
   const ok = report === null || report.ok;
-  const out = redactingSink(io.stdout, plan.secretNames, io.env);
+  const out = maskingSink(io.stdout, plan, io.env);
   if (opts.json) {
     out.write(
       `${JSON.stringify({
@@ -58,7 +58,7 @@ export async function validateCommand(opts: ValidateOptions, io: CliIo): Promise
 function describe(plan: ResolvedPlan, report: PrerequisiteReport | null, cwd: string): string {
   const services = Object.keys(plan.services).length;
   const lines = [
-    `✓ ${relative(cwd, plan.configPath) || plan.configPath} is valid: environment ${plan.environment}, ${services} service${services === 1 ? '' : 's'} in ${plan.stages.length} stage${plan.stages.length === 1 ? '' : 's'}`,
+    `✓ ${relative(cwd, plan.configPath) || plan.configPath} is valid: environment ${plan.environment}, ${services} service${services === 1 ? '' : 's'} ${stagesText(plan)}`,
   ];
   if (report === null) {
     lines.push('  prerequisites not checked (--no-prerequisites)');
@@ -76,6 +76,16 @@ function describe(plan: ResolvedPlan, report: PrerequisiteReport | null, cwd: st
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `in 3 stages`, or `in 4 dependency layers (no stages: scheduled by dependencies)`. */
+function stagesText(plan: ResolvedPlan): string {
+  if (plan.stages.every((s) => s.implicit)) {
+    const n = plan.groups.length;
+    return `in ${n} dependency layer${n === 1 ? '' : 's'} (no stages: each starts when its dependencies are healthy)`;
+  }
+  const n = plan.stages.length;
+  return `in ${n} stage${n === 1 ? '' : 's'}`;
 }
 
 function isConfigError(err: unknown): err is { issues: unknown[] } {

@@ -1,0 +1,99 @@
+/**
+ * Watches the kernel's table of listening TCP sockets (/proc/net/tcp and tcp6, Linux) for the
+ * ports that health probes wait on, so a service is probed the moment it starts listening instead
+ * of at the next backoff tick. One poller serves every waiting probe (its cost does not grow with
+ * the number of services); it runs only while someone waits. Where /proc/net is missing, or for
+ * a probe of another host, a watch never fires and the probe's own backoff timer drives it.
+ */
+import { readFileSync } from 'node:fs';
+
+/** How often the socket table is read while a probe waits. */
+const POLL_MS = 10;
+
+const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
+const LISTEN = '0A';
+
+/** Hosts whose sockets are this machine's. */
+const LOCAL = /^(localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|::1?|\[::1?\])$/i;
+
+/** The listening ports now, or undefined when the table cannot be read (no /proc). */
+function listeningPorts(): Set<number> | undefined {
+  const ports = new Set<number>();
+  let read = false;
+  for (const table of TABLES) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'latin1');
+    } catch {
+      continue;
+    }
+    read = true;
+    // `  sl  local_address rem_address   st ...`: local_address is ADDR:PORT in hex.
+    let at = text.indexOf('\n') + 1;
+    while (at > 0 && at < text.length) {
+      const end = text.indexOf('\n', at);
+      const line = text.slice(at, end === -1 ? text.length : end);
+      at = end === -1 ? text.length : end + 1;
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] !== LISTEN) continue;
+      const local = fields[1] ?? '';
+      const port = Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
+      if (Number.isInteger(port)) ports.add(port);
+    }
+  }
+  return read ? ports : undefined;
+}
+
+interface Waiter {
+  port: number;
+  /** Whether the port was listening when last seen (undefined: not seen yet). */
+  seen: boolean | undefined;
+  resolve: () => void;
+}
+
+const waiters = new Set<Waiter>();
+let timer: NodeJS.Timeout | undefined;
+let unavailable = false;
+
+function poll(): void {
+  timer = undefined;
+  const ports = listeningPorts();
+  if (ports === undefined) {
+    unavailable = true;
+    waiters.clear();
+    return;
+  }
+  for (const w of waiters) {
+    const now = ports.has(w.port);
+    // Fire only on a change to listening seen by this watch: a port that was already listening
+    // (another program, an old instance) must not make the probe spin.
+    if (now && w.seen === false) {
+      waiters.delete(w);
+      w.resolve();
+    } else w.seen = now;
+  }
+  schedule();
+}
+
+function schedule(): void {
+  if (timer !== undefined || waiters.size === 0) return;
+  timer = setTimeout(poll, POLL_MS);
+  timer.unref();
+}
+
+/**
+ * Resolves when TCP port `port` of this machine starts listening after the call; never when
+ * `host` is not this machine, or when the socket table cannot be read. `signal` ends the watch.
+ */
+export function whenListening(host: string, port: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (unavailable || !LOCAL.test(host) || !Number.isInteger(port) || signal.aborted) return;
+    const waiter: Waiter = { port, seen: undefined, resolve };
+    waiters.add(waiter);
+    signal.addEventListener('abort', () => waiters.delete(waiter), { once: true });
+    if (timer === undefined) {
+      // The first look at once: it fixes what "before" means for this watch.
+      poll();
+    }
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * Pure helpers of the deployment statechart that word its failures and build its outcomes:
+ * kept apart so the state configs read like the diagram. Exit codes are not chosen here: the
+ * outcome says what happened, src/cli maps it.
+ */
+import type { Outcome } from '../../record/facts.js';
+import type { CommandOutcome } from '../effects.js';
+import type { StageFailureEvent } from '../events.js';
+import type { StageOutput } from '../stage/index.js';
+import type { DeploymentContext, DeploymentFailure } from './context.js';
+import { preparedCleanups } from './rollback.js';
+
+type Ctx = DeploymentContext;
+
+/** Deadline of a prepare or cleanup command without its own timeout. */
+export const defaultCommandTimeoutMs = 10 * 60_000;
+
+/** A failure that changed nothing or was rolled back. */
+export const failed = (ctx: Ctx, reason: string): Outcome => ({
+  result: 'failed',
+  interrupted: ctx.interrupted,
+  reason,
+});
+
+/** Left as it is (operator or policy abort). */
+export const aborted = (ctx: Ctx, reason: string): Outcome => ({
+  result: 'aborted',
+  interrupted: ctx.interrupted,
+  reason,
+});
+
+/** The failure recorded by a first interruption. */
+export const interruptFailure = (reason: string): DeploymentFailure => ({
+  source: 'interrupt',
+  reason,
+  canRetry: false,
+  canSkip: false,
+});
+
+/** How a prepare or cleanup command ended, with its last output line. */
+export const commandDetail = (o: CommandOutcome): string =>
+  o.error ??
+  (o.timedOut ? 'timed out' : o.canceled ? 'canceled' : `exit ${o.exitCode ?? o.signal ?? '?'}`) +
+    (o.outputTail.trim() === '' ? '' : `: ${o.outputTail.trim().split('\n').at(-1) ?? ''}`);
+
+/** The deployment failure a stage reported. */
+export function stageFailure(e: Omit<StageFailureEvent, 'type'>): DeploymentFailure {
+  return {
+    source: 'stage',
+    stage: e.stage,
+    ...(e.service === undefined ? {} : { service: e.service }),
+    reason: e.reason,
+    canRetry: e.canRetry,
+    canSkip: e.canSkip,
+  };
+}
+
+/** The context patch after a stage finished: activation order and degraded list. */
+export function stageDone(ctx: Ctx, out: StageOutput): Partial<Ctx> {
+  return {
+    activated: [...ctx.activated, ...out.activated.filter((n) => !ctx.activated.includes(n))],
+    degraded: [...ctx.degraded, ...out.degraded.filter((n) => !ctx.degraded.includes(n))],
+  };
+}
+
+/** Why the deployment fails under `policy.degraded: fail`. */
+export function degradedFailure(ctx: Ctx, out: StageOutput): DeploymentFailure {
+  const reason = `degraded (policy: fail): ${out.degraded.map((n) => `${n}: ${ctx.services[n]?.reason ?? 'no reason given'}`).join('; ')}`;
+  return { source: 'degraded', reason, canRetry: false, canSkip: false };
+}
+
+/** Success, with the warnings (if any) as its reason. */
+export function success(ctx: Ctx): Outcome {
+  return ctx.warnings.length > 0
+    ? { result: 'succeeded-with-warnings', interrupted: false, reason: ctx.warnings.join('; ') }
+    : { result: 'succeeded', interrupted: false };
+}
+
+/** The outcome after a prepare failure and its cleanups. */
+export function prepareOutcome(ctx: Ctx): Outcome {
+  const reason = ctx.failure?.reason ?? 'prepare failed';
+  const restored = preparedCleanups(ctx)
+    .map((p) => p.name)
+    .filter((n) => !ctx.notRestored.some((r) => r.name === n));
+  if (ctx.notRestored.length > 0)
+    return {
+      result: 'rollback-incomplete',
+      interrupted: ctx.interrupted,
+      reason: `${reason}; cleanup incomplete`,
+      restored,
+      notRestored: ctx.notRestored,
+    };
+  return { ...failed(ctx, reason), restored, notRestored: [] };
+}

@@ -1,0 +1,88 @@
+/**
+ * The deployment's side of a rollback, as pure functions of its context: which services to roll
+ * back and with which variables, the cleanups of what was prepared, and the result once the
+ * rollback ended. `rollbackSteps` also serves `stagecraft rollback` and a resumed rollback.
+ */
+import type { PrepareStepSpec, ResolvedPlan } from '../../config/plan-types.js';
+import type { Outcome } from '../../record/facts.js';
+import type { RollbackInput, RollbackOutput, RollbackStep } from '../rollback/index.js';
+import type { DeploymentContext, PreviousRelease } from './context.js';
+
+/** Services to roll back under the current scope, in reverse activation order. */
+export function rollbackTargets(ctx: DeploymentContext): string[] {
+  const all = [...ctx.started].reverse();
+  if (ctx.rollbackScope === 'all') return all;
+  const inFlight = new Set(['activating', 'checking', 'failed', 'unhealthy']);
+  return all.filter(
+    (n) => n === ctx.failure?.service || inFlight.has(ctx.services[n]?.state ?? 'pending'),
+  );
+}
+
+/**
+ * Rollback steps for `names` (already in rollback order): each with the variables of the release
+ * that was live before (`previous`), and whether that release ran it. Names not in the plan are
+ * skipped. Shared by deployments, `stagecraft rollback` and a resumed rollback.
+ */
+export function rollbackSteps(
+  plan: ResolvedPlan,
+  names: readonly string[],
+  previous: Pick<PreviousRelease, 'env' | 'running'> | undefined,
+): RollbackStep[] {
+  return names.flatMap((name) => {
+    const service = plan.services[name];
+    if (service === undefined) return [];
+    const previousEnv = previous?.env[name];
+    return [
+      {
+        service,
+        wasRunning: previous?.running.includes(name) ?? false,
+        ...(previousEnv === undefined ? {} : { previousEnv }),
+      },
+    ];
+  });
+}
+
+/** The rollback machine's input. */
+export function rollbackInput(ctx: DeploymentContext): RollbackInput {
+  const steps = rollbackSteps(ctx.plan, rollbackTargets(ctx), ctx.previous);
+  const cleanups: PrepareStepSpec[] =
+    ctx.rollbackScope === 'all'
+      ? ctx.plan.prepare.filter((p) => p.cleanup !== undefined).reverse()
+      : [];
+  return {
+    steps,
+    cleanups,
+    retries: ctx.plan.policy.retries,
+    interactive: ctx.interactive,
+    decisionTimeoutMs: ctx.plan.policy.decisionTimeoutMs,
+    scope: ctx.rollbackScope,
+    ...(ctx.failure === undefined ? {} : { reason: ctx.failure.reason }),
+  };
+}
+
+/** Prepare steps whose cleanup must run after a prepare failure, in reverse order. */
+export function preparedCleanups(ctx: DeploymentContext): PrepareStepSpec[] {
+  return ctx.plan.prepare
+    .filter((p) => ctx.prepared.includes(p.name) && p.cleanup !== undefined)
+    .reverse();
+}
+
+/** The outcome after a rollback finished. */
+export function rollbackOutcome(ctx: DeploymentContext, out: RollbackOutput): Outcome {
+  const reason = ctx.failure?.reason ?? 'rolled back';
+  if (out.complete && !out.aborted)
+    return {
+      result: 'failed',
+      interrupted: ctx.interrupted,
+      reason,
+      restored: out.restored,
+      notRestored: [],
+    };
+  return {
+    result: 'rollback-incomplete',
+    interrupted: ctx.interrupted,
+    reason: `${reason}; rollback incomplete`,
+    restored: out.restored,
+    notRestored: out.notRestored,
+  };
+}

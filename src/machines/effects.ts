@@ -1,0 +1,193 @@
+/**
+ * The one effects contract: everything the statecharts ask of the world, as plain async
+ * functions that take an `AbortSignal` and return outcomes as values (STYLE.md). From it come
+ * the named promise actors every machine declares in `setup()` ({@link effectActors}), the
+ * placeholders they hold until the runtime binds real adapters ({@link unboundEffects}), the
+ * runtime's real and dry-run bindings, and the tests' fakes.
+ */
+import { fromPromise } from 'xstate';
+import type {
+  CommandSpec,
+  PerformanceSpec,
+  ProbeSpec,
+  ResolvedPlan,
+} from '../config/plan-types.js';
+import type { PrerequisiteCheck, ProcessFacts } from '../record/facts.js';
+
+/** The result of running one command to completion (or to its deadline, or to cancellation). */
+export interface CommandOutcome {
+  /** null when killed by a signal. */
+  exitCode: number | null;
+  signal?: string;
+  durationMs: number;
+  timedOut: boolean;
+  canceled: boolean;
+  /** The last lines of combined stdout/stderr, bounded (a few KiB), secrets masked. */
+  outputTail: string;
+  /** Full output, when a log file was requested. */
+  logFile?: string;
+  /** Spawn failure (command not found, bad cwd), as text. */
+  error?: string;
+}
+
+/** The result of exactly one probe attempt. Health policy lives in the health machine. */
+export interface ProbeOutcome {
+  ok: boolean;
+  /** Short human reason: `200 OK`, `503`, `ECONNREFUSED`, `timeout after 2000 ms`. */
+  detail: string;
+  durationMs: number;
+  /** HTTP status, when there was a response. */
+  status?: number;
+}
+
+/** A long-running service started detached (own process group). */
+export type ProcessInfo = ProcessFacts;
+
+/** A performance baseline measurement. */
+export interface PerformanceOutcome {
+  ok: boolean;
+  p95Ms: number;
+  samples: number;
+  failures: number;
+  detail: string;
+}
+
+/** The result of the prerequisite checks (phase 1): every check, failed or not. */
+export interface PrerequisiteReport {
+  ok: boolean;
+  checks: PrerequisiteCheck[];
+}
+
+/** Input of a command-running actor. */
+export interface RunCommandInput {
+  /** Who runs it, for logs: `api.activate`, `prepare.release-dir.cleanup`, `stage.app.verify.smoke`. */
+  label: string;
+  command: CommandSpec;
+  /** Deadline in ms (the command's own `timeoutMs` wins when smaller). */
+  timeoutMs: number;
+  /** Variables that override the current release's (the previous release's, during rollback). */
+  env?: Record<string, string>;
+}
+
+/** Input of a probe actor. */
+export interface ProbeInput {
+  label: string;
+  probe: ProbeSpec;
+}
+
+/** Input of a performance-measuring actor. */
+export interface PerformanceInput {
+  label: string;
+  performance: PerformanceSpec;
+}
+
+/** Input of a process-starting actor. */
+export interface StartProcessInput {
+  service: string;
+  command: CommandSpec;
+  /** Variables that override the current release's (the previous release's, on rollback). */
+  env?: Record<string, string>;
+}
+
+/** Input of a process-stopping actor (stops what stagecraft started for this service). */
+export interface StopProcessInput {
+  service: string;
+}
+
+/** What stopping found. */
+export interface StopOutcome {
+  stopped: boolean;
+  pid?: number;
+  /** Registry entries that were not ours to stop (reported, left alone). */
+  refused?: string;
+}
+
+/** Input of `recordRelease`. */
+export interface RecordReleaseInput {
+  plan: ResolvedPlan;
+  deploymentId: string;
+}
+
+/** Everything the statecharts ask of the world. */
+export interface Effects {
+  runCommand(input: RunCommandInput, signal: AbortSignal): Promise<CommandOutcome>;
+  runProbe(input: ProbeInput, signal: AbortSignal): Promise<ProbeOutcome>;
+  measurePerformance(input: PerformanceInput, signal: AbortSignal): Promise<PerformanceOutcome>;
+  startProcess(input: StartProcessInput, signal: AbortSignal): Promise<ProcessInfo>;
+  stopProcess(input: StopProcessInput, signal: AbortSignal): Promise<StopOutcome>;
+  checkFile(input: { path: string }, signal: AbortSignal): Promise<{ exists: boolean }>;
+  checkPrerequisites(
+    input: { plan: ResolvedPlan },
+    signal: AbortSignal,
+  ): Promise<PrerequisiteReport>;
+  recordRelease(input: RecordReleaseInput, signal: AbortSignal): Promise<{ release: string }>;
+  /**
+   * Resolves as soon as the probe could pass: its port started listening (Linux: the kernel's
+   * socket table). Never resolves for probes it cannot watch; the health machine's own backoff
+   * timer runs alongside.
+   */
+  watchProbe(input: { probe: ProbeSpec }, signal: AbortSignal): Promise<void>;
+}
+
+/** The names of every effect. */
+export type EffectName = keyof Effects;
+
+const notBound = (name: EffectName) => (): Promise<never> =>
+  Promise.reject(
+    new Error(`bug: the ${name} effect is not bound (src/runtime/compose.ts binds it)`),
+  );
+
+/** Effects that reject: what every machine holds until the runtime binds real ones. */
+export const unboundEffects: Effects = {
+  runCommand: notBound('runCommand'),
+  runProbe: notBound('runProbe'),
+  measurePerformance: notBound('measurePerformance'),
+  startProcess: notBound('startProcess'),
+  stopProcess: notBound('stopProcess'),
+  checkFile: notBound('checkFile'),
+  checkPrerequisites: notBound('checkPrerequisites'),
+  recordRelease: notBound('recordRelease'),
+  // A watcher that never fires: the health machine's timers alone drive it.
+  watchProbe: () => new Promise<void>(() => undefined),
+};
+
+/** The effects as named promise actors; leaving the invoking state aborts `signal`. */
+export function effectActors(effects: Effects) {
+  return {
+    runCommand: fromPromise<CommandOutcome, RunCommandInput>(({ input, signal }) =>
+      effects.runCommand(input, signal),
+    ),
+    runProbe: fromPromise<ProbeOutcome, ProbeInput>(({ input, signal }) =>
+      effects.runProbe(input, signal),
+    ),
+    measurePerformance: fromPromise<PerformanceOutcome, PerformanceInput>(({ input, signal }) =>
+      effects.measurePerformance(input, signal),
+    ),
+    startProcess: fromPromise<ProcessInfo, StartProcessInput>(({ input, signal }) =>
+      effects.startProcess(input, signal),
+    ),
+    stopProcess: fromPromise<StopOutcome, StopProcessInput>(({ input, signal }) =>
+      effects.stopProcess(input, signal),
+    ),
+    checkFile: fromPromise<{ exists: boolean }, { path: string }>(({ input, signal }) =>
+      effects.checkFile(input, signal),
+    ),
+    checkPrerequisites: fromPromise<PrerequisiteReport, { plan: ResolvedPlan }>(
+      ({ input, signal }) => effects.checkPrerequisites(input, signal),
+    ),
+    recordRelease: fromPromise<{ release: string }, RecordReleaseInput>(({ input, signal }) =>
+      effects.recordRelease(input, signal),
+    ),
+    watchProbe: fromPromise<void, { probe: ProbeSpec }>(({ input, signal }) =>
+      effects.watchProbe(input, signal),
+    ),
+  };
+}
+
+/** The placeholder actors the machines declare in `setup()`. */
+export const stubActors = effectActors(unboundEffects);
+
+/** True when a command exited 0 within its deadline. */
+export function commandSucceeded(out: CommandOutcome): boolean {
+  return out.exitCode === 0 && !out.timedOut && !out.canceled && out.error === undefined;
+}

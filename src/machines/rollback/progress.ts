@@ -1,0 +1,79 @@
+/**
+ * Pure helpers of the rollback machine: names of the current step, failure reasons, and the
+ * facts it records about its progress.
+ */
+import type { Fact } from '../../record/facts.js';
+import type { CommandOutcome } from '../effects.js';
+import { commandFailure, effectFailure } from '../reasons.js';
+import type { ServiceOutput } from '../service/index.js';
+import type { RollbackContext } from './types.js';
+
+/** Name of the current step's service. */
+export const stepName = (c: RollbackContext): string => c.steps[c.stepIndex]?.service.name ?? '?';
+/** `prepare.<name>` of the current cleanup. */
+export const cleanupName = (c: RollbackContext): string =>
+  `prepare.${c.cleanups[c.cleanupIndex]?.name ?? '?'}`;
+/** Label of the current cleanup command. */
+export const cleanupLabel = (c: RollbackContext): string => `${cleanupName(c)}.cleanup`;
+
+/** Reason of a failed step or cleanup, from the actor's done or error event. */
+export function failureOf(
+  c: RollbackContext,
+  event: { type: string; output?: unknown; error?: unknown },
+  cleanup: boolean,
+): string {
+  const label = cleanup ? cleanupLabel(c) : `rollback of ${stepName(c)}`;
+  if (event.type.startsWith('xstate.error.'))
+    return effectFailure(
+      label,
+      event.error instanceof Error ? event.error.message : String(event.error),
+    );
+  if (cleanup)
+    return commandFailure(
+      label,
+      event.output as CommandOutcome,
+      (event.output as CommandOutcome).durationMs,
+    );
+  const out = event.output as ServiceOutput;
+  return out.reason ?? `${label} failed`;
+}
+
+/** The fact of the current step's progress. */
+export function stepFact(
+  c: RollbackContext,
+  status: Extract<Fact, { type: 'rollback.step' }>['status'],
+): Fact {
+  return {
+    type: 'rollback.step',
+    service: stepName(c),
+    status,
+    attempt: c.attempt,
+    ...(status === 'failed' && c.lastFailure !== undefined ? { reason: c.lastFailure } : {}),
+  };
+}
+
+/** The fact of the current cleanup's progress. */
+export function cleanupFact(
+  c: RollbackContext,
+  status: Extract<Fact, { type: 'rollback.cleanup' }>['status'],
+): Fact {
+  return {
+    type: 'rollback.cleanup',
+    name: cleanupName(c),
+    status,
+    attempt: c.attempt,
+    ...(status === 'failed' && c.lastFailure !== undefined ? { reason: c.lastFailure } : {}),
+  };
+}
+
+/** Names of everything not yet attempted (after an abort), with why. */
+export function remaining(
+  c: RollbackContext,
+  fromStep: number,
+  why: string,
+): Array<{ name: string; reason: string }> {
+  return [
+    ...c.steps.slice(fromStep).map((s) => ({ name: s.service.name, reason: why })),
+    ...c.cleanups.slice(c.cleanupIndex).map((k) => ({ name: `prepare.${k.name}`, reason: why })),
+  ];
+}

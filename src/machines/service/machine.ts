@@ -1,0 +1,326 @@
+/**
+ * The lifecycle of one service (PRODUCT.md §4.2–4.5). Deploy mode: pending → waiting for its
+ * dependencies → activating (one-shot `activate` command, or a detached `process`; automatic
+ * retries up to policy.retries) → checking health (the health machine) → healthy | degraded |
+ * unhealthy | failed, where the stage's decision retries or skips it. Rollback mode: run the
+ * compensation (previous release's variables) or restore/stop the process, re-check health →
+ * rolled back | rollback failed. Every state change is recorded as a `service.state` fact and told
+ * to the parent as `service.update`. On `resume`, an activation journaled as succeeded (or this
+ * run's process found running) goes straight to checking health.
+ */
+import type { HealthInput } from '../health/index.js';
+import { activateInput, healthInput, rollbackInput, startInput } from './inputs.js';
+import { serviceSetup } from './setup.js';
+
+/** The service statechart; compose binds runCommand, startProcess, stopProcess and health. */
+export const serviceMachine = serviceSetup.createMachine({
+  id: 'service',
+  context: ({ input }) => ({
+    spec: input.service,
+    mode: input.mode,
+    retries: Math.max(0, input.retries),
+    ...(input.rollback ? { rollback: input.rollback } : {}),
+    ...(input.resume ? { resume: input.resume } : {}),
+    state: input.mode === 'rollback' ? 'rolling-back' : 'pending',
+    attempt: 1,
+    maxAttempts: Math.max(0, input.retries) + 1,
+  }),
+  initial: 'choosingMode',
+  states: {
+    choosingMode: {
+      always: [{ guard: 'isRollback', target: 'rollingBack' }, { target: 'pending' }],
+    },
+    pending: {
+      entry: { type: 'enter', params: { state: 'pending' } },
+      on: {
+        'service.wait': 'waitingForDependencies',
+        'service.start': 'activating',
+        'service.skip': 'skipped',
+      },
+    },
+    waitingForDependencies: {
+      entry: { type: 'enter', params: { state: 'waiting' } },
+      on: { 'service.start': 'activating', 'service.skip': 'skipped' },
+    },
+    activating: {
+      entry: { type: 'enter', params: { state: 'activating' } },
+      initial: 'choosingKind',
+      states: {
+        choosingKind: {
+          always: [
+            {
+              guard: 'activationJournaled',
+              target: '#service.checkingHealth',
+              actions: 'recordActivationResumed',
+            },
+            {
+              guard: 'processJournaled',
+              target: '#service.checkingHealth',
+              actions: {
+                type: 'recordProcess',
+                params: ({ context }) => ({ info: context.resume!.process!, resumed: true }),
+              },
+            },
+            { guard: 'isProcess', target: 'starting' },
+            { target: 'running' },
+          ],
+        },
+        running: {
+          invoke: {
+            id: 'activate',
+            src: 'runCommand',
+            input: ({ context }) => activateInput(context.spec),
+            onDone: [
+              {
+                guard: { type: 'commandOk', params: ({ event }) => event.output },
+                target: '#service.checkingHealth',
+                actions: { type: 'recordActivated', params: ({ event }) => event.output },
+              },
+              {
+                target: 'attemptFailed',
+                actions: {
+                  type: 'failedCommand',
+                  params: ({ event }) => ({ step: 'activate', out: event.output }),
+                },
+              },
+            ],
+            onError: {
+              target: 'attemptFailed',
+              actions: {
+                type: 'failedEffect',
+                params: ({ event }) => ({ step: 'activate', error: event.error }),
+              },
+            },
+          },
+        },
+        starting: {
+          invoke: {
+            id: 'start',
+            src: 'startProcess',
+            input: ({ context }) => startInput(context.spec),
+            onDone: {
+              target: '#service.checkingHealth',
+              actions: {
+                type: 'recordProcess',
+                params: ({ event }) => ({ info: event.output, resumed: false }),
+              },
+            },
+            onError: {
+              target: 'attemptFailed',
+              actions: {
+                type: 'failedEffect',
+                params: ({ event }) => ({ step: 'process', error: event.error }),
+              },
+            },
+          },
+        },
+        attemptFailed: {
+          always: [{ guard: 'canAutoRetry', target: 'retrying' }, { target: '#service.failed' }],
+        },
+        retrying: {
+          after: {
+            activationRetry: {
+              target: 'choosingKind',
+              actions: ['nextAttempt', { type: 'enter', params: { state: 'activating' } }],
+            },
+          },
+        },
+      },
+    },
+    checkingHealth: {
+      entry: { type: 'enter', params: { state: 'checking' } },
+      invoke: {
+        id: 'health',
+        src: 'health',
+        input: ({ context }): HealthInput => healthInput(context.spec),
+        onDone: [
+          {
+            guard: {
+              type: 'verdictIs',
+              params: ({ event }) => ({ verdict: event.output.verdict, is: 'healthy' }),
+            },
+            target: 'healthy',
+            actions: { type: 'recordVerdict', params: ({ event }) => event.output },
+          },
+          {
+            guard: {
+              type: 'verdictIs',
+              params: ({ event }) => ({ verdict: event.output.verdict, is: 'degraded' }),
+            },
+            target: 'degraded',
+            actions: { type: 'recordVerdict', params: ({ event }) => event.output },
+          },
+          {
+            target: 'unhealthy',
+            actions: { type: 'recordVerdict', params: ({ event }) => event.output },
+          },
+        ],
+        onError: {
+          target: 'unhealthy',
+          actions: {
+            type: 'failedEffect',
+            params: ({ event }) => ({ step: 'health', error: event.error }),
+          },
+        },
+      },
+    },
+    healthy: {
+      entry: { type: 'enter', params: { state: 'healthy' } },
+      on: {
+        'dependency.unhealthy': {
+          target: 'degraded',
+          actions: { type: 'dependencyUnhealthy', params: ({ event }) => event.dependency },
+        },
+      },
+    },
+    degraded: {
+      entry: { type: 'enter', params: { state: 'degraded' } },
+      on: {
+        'dependency.unhealthy': {
+          actions: [
+            { type: 'dependencyUnhealthy', params: ({ event }) => event.dependency },
+            { type: 'enter', params: { state: 'degraded' } },
+          ],
+        },
+      },
+    },
+    unhealthy: {
+      entry: { type: 'enter', params: { state: 'unhealthy' } },
+      on: {
+        'service.retry': { target: 'activating', actions: 'newRound' },
+        'service.skip': 'skipped',
+      },
+    },
+    failed: {
+      entry: { type: 'enter', params: { state: 'failed' } },
+      on: {
+        'service.retry': { target: 'activating', actions: 'newRound' },
+        'service.skip': 'skipped',
+      },
+    },
+    skipped: {
+      type: 'final',
+      entry: { type: 'enter', params: { state: 'skipped' } },
+    },
+    rollingBack: {
+      entry: { type: 'enter', params: { state: 'rolling-back' } },
+      initial: 'choosingStep',
+      states: {
+        choosingStep: {
+          always: [
+            { guard: 'isProcess', target: 'restoringProcess' },
+            { guard: 'hasRollbackCommand', target: 'compensating' },
+            { target: 'compensated' },
+          ],
+        },
+        restoringProcess: {
+          always: [{ guard: 'wasRunning', target: 'restarting' }, { target: 'stopping' }],
+        },
+        compensating: {
+          invoke: {
+            id: 'rollback',
+            src: 'runCommand',
+            input: ({ context }) => rollbackInput(context.spec, context.rollback?.previousEnv),
+            onDone: [
+              {
+                guard: { type: 'commandOk', params: ({ event }) => event.output },
+                target: 'compensated',
+              },
+              {
+                target: '#service.rollbackFailed',
+                actions: {
+                  type: 'failedCommand',
+                  params: ({ event }) => ({ step: 'rollback', out: event.output }),
+                },
+              },
+            ],
+            onError: {
+              target: '#service.rollbackFailed',
+              actions: {
+                type: 'failedEffect',
+                params: ({ event }) => ({ step: 'rollback', error: event.error }),
+              },
+            },
+          },
+        },
+        restarting: {
+          invoke: {
+            id: 'start',
+            src: 'startProcess',
+            input: ({ context }) => startInput(context.spec, context.rollback?.previousEnv),
+            onDone: {
+              target: 'compensated',
+              actions: {
+                type: 'recordProcess',
+                params: ({ event }) => ({ info: event.output, resumed: false }),
+              },
+            },
+            onError: {
+              target: '#service.rollbackFailed',
+              actions: {
+                type: 'failedEffect',
+                params: ({ event }) => ({ step: 'process restart', error: event.error }),
+              },
+            },
+          },
+        },
+        stopping: {
+          invoke: {
+            id: 'stop',
+            src: 'stopProcess',
+            input: ({ context }) => ({ service: context.spec.name }),
+            onDone: '#service.rolledBack',
+            onError: {
+              target: '#service.rollbackFailed',
+              actions: {
+                type: 'failedEffect',
+                params: ({ event }) => ({ step: 'process stop', error: event.error }),
+              },
+            },
+          },
+        },
+        compensated: {
+          always: [{ guard: 'hasProbe', target: 'rechecking' }, { target: '#service.rolledBack' }],
+        },
+        rechecking: {
+          invoke: {
+            id: 'health',
+            src: 'health',
+            input: ({ context }): HealthInput => healthInput(context.spec),
+            onDone: [
+              {
+                guard: { type: 'notUnhealthy', params: ({ event }) => event.output.verdict },
+                target: '#service.rolledBack',
+                actions: { type: 'recordVerdict', params: ({ event }) => event.output },
+              },
+              {
+                target: '#service.rollbackFailed',
+                actions: { type: 'recordVerdict', params: ({ event }) => event.output },
+              },
+            ],
+            onError: {
+              target: '#service.rollbackFailed',
+              actions: {
+                type: 'failedEffect',
+                params: ({ event }) => ({ step: 'health', error: event.error }),
+              },
+            },
+          },
+        },
+      },
+    },
+    rolledBack: {
+      type: 'final',
+      entry: { type: 'enter', params: { state: 'rolled-back' } },
+    },
+    rollbackFailed: {
+      type: 'final',
+      entry: { type: 'enter', params: { state: 'rollback-failed' } },
+    },
+  },
+  output: ({ context }) => ({
+    service: context.spec.name,
+    state: context.state,
+    ...(context.reason !== undefined ? { reason: context.reason } : {}),
+  }),
+});

@@ -1,0 +1,102 @@
+/**
+ * The single place that binds the effects and the fact recorder to the statecharts, bottom-up:
+ * health → service → stage / rollback / monitor / verification → deployment (and the rollback
+ * and down roots). Every child that tells its parent something gets `tell` bound to sendParent
+ * here; every machine's `record` goes to the run's one recorder.
+ */
+import { sendParent } from 'xstate';
+import type { Fact } from '../record/facts.js';
+import { deploymentMachine } from '../machines/deployment/index.js';
+import { downMachine } from '../machines/down/index.js';
+import { effectActors, type Effects } from '../machines/effects.js';
+import { healthMachine } from '../machines/health/index.js';
+import { monitorMachine } from '../machines/monitor/index.js';
+import { rollbackMachine } from '../machines/rollback/index.js';
+import { serviceMachine } from '../machines/service/index.js';
+import { stageMachine } from '../machines/stage/index.js';
+import { verificationMachine } from '../machines/verification/index.js';
+
+/** Receives every fact a run's statecharts record, synchronously, in order. */
+export type Recorder = (fact: Fact) => void;
+
+/** The children every root shares, bound to `effects` and `record`. */
+function bind(effects: Effects, record: Recorder) {
+  const actors = effectActors(effects);
+  const recording = { record: (_: unknown, fact: Fact) => record(fact) };
+  const health = healthMachine.provide({
+    actors: {
+      runProbe: actors.runProbe,
+      measurePerformance: actors.measurePerformance,
+      watchProbe: actors.watchProbe,
+    },
+    actions: recording,
+  });
+  const serviceActors = {
+    runCommand: actors.runCommand,
+    startProcess: actors.startProcess,
+    stopProcess: actors.stopProcess,
+    health,
+  };
+  // In a stage, a service tells the stage each change; in a rollback nobody listens.
+  const service = serviceMachine.provide({
+    actors: serviceActors,
+    actions: { ...recording, tell: sendParent((_, event) => event) },
+  });
+  const rollbackService = serviceMachine.provide({ actors: serviceActors, actions: recording });
+  const rollback = rollbackMachine.provide({
+    actors: { serviceRollback: rollbackService, runCommand: actors.runCommand },
+    actions: recording,
+  });
+  return { actors, recording, health, service, rollback };
+}
+
+/** The deployment statechart with every effect bound. */
+export function composeDeployment(effects: Effects, record: Recorder) {
+  const { actors, recording, health, service, rollback } = bind(effects, record);
+  const stage = stageMachine.provide({
+    actors: { service, runProbe: actors.runProbe },
+    actions: { ...recording, tell: sendParent((_, event) => event) },
+  });
+  const verification = verificationMachine.provide({
+    actors: {
+      runProbe: actors.runProbe,
+      measurePerformance: actors.measurePerformance,
+      checkFile: actors.checkFile,
+    },
+    actions: recording,
+  });
+  // Dependency monitoring: the same health machine, watching services once healthy.
+  const monitor = monitorMachine.provide({
+    actors: { health },
+    actions: { tell: sendParent((_, event) => event) },
+  });
+  return deploymentMachine.provide({
+    actors: {
+      monitor,
+      checkPrerequisites: actors.checkPrerequisites,
+      runCommand: actors.runCommand,
+      recordRelease: actors.recordRelease,
+      stage,
+      rollback,
+      verification,
+    },
+    actions: recording,
+  });
+}
+
+/**
+ * The rollback statechart exactly as a deployment's rollback runs it: the root of `stagecraft
+ * rollback` and of a resumed rollback.
+ */
+export function composeRollback(effects: Effects, record: Recorder) {
+  return bind(effects, record).rollback;
+}
+
+/** The down statechart with its effects bound. */
+export function composeDown(effects: Effects, record: Recorder) {
+  const actors = effectActors(effects);
+  return downMachine.provide({
+    actors: { runCommand: actors.runCommand, stopProcess: actors.stopProcess },
+    actions: { record: (_: unknown, fact: Fact) => record(fact) },
+  });
+}

@@ -1,0 +1,158 @@
+/**
+ * `deploy` (and `deploy --dry-run`): opens the session, reads what was live before, and drives
+ * the deployment statechart with real (or simulated) effects. Thin: the statechart decides, the
+ * driver records, the presenter shows.
+ */
+import { hostname } from 'node:os';
+import { withLayerStages } from '../config/resolve.js';
+import type { ResolvedPlan } from '../config/plan-types.js';
+import type { DeploymentInput } from '../machines/deployment/index.js';
+import {
+  FACTS_VERSION,
+  MACHINE_VERSION,
+  type Fact,
+  type Outcome,
+  type RunKind,
+} from '../record/facts.js';
+import { composeDeployment } from './compose.js';
+import { drive, type Present } from './driver.js';
+import { dryRunEffects } from './effects/dry-run.js';
+import { realEffects } from './effects/real.js';
+import { planOutline } from './outline.js';
+import { previousState } from './previous.js';
+import { secretsOf } from './secrets.js';
+import { openSession, operatorName, type LockOptions, type Session } from './session.js';
+
+export { secretsOf };
+import { describeHolder, type LockInfo } from '../state/locks.js';
+
+/** What every run is started with. */
+export interface RunOptions {
+  plan: ResolvedPlan;
+  stateDir: string;
+  /** The operator's environment: secrets are read from it, commands inherit it. */
+  env: NodeJS.ProcessEnv;
+  /** The command line, for the lock and the record. */
+  command: string;
+  present: Present;
+  /** Leaves the process at once (a third SIGINT); src/cli provides it. */
+  hardExit: () => void;
+  /** Write XState's inspection trace beside the journal. */
+  trace?: boolean;
+}
+
+/** Options of a deployment. */
+export interface DeployOptions extends RunOptions {
+  /** A terminal and not --yes: decisions are asked. */
+  interactive: boolean;
+  /** --step: confirm before every stage. */
+  step: boolean;
+  lock?: LockOptions;
+  dryRun?: boolean;
+}
+
+/** Where a run's files are, for the final screen and the messages. */
+export interface RunPlaces {
+  deploymentId: string;
+  journalPath?: string;
+  logDir?: string;
+}
+
+/** The result of a run. */
+export interface RunResult extends RunPlaces {
+  outcome: Outcome;
+  /** The stale lock this run took over, if it did. */
+  tookOver?: LockInfo;
+}
+
+/** The fact that opens every run's record. */
+export function startedFact(
+  kind: RunKind,
+  plan: ResolvedPlan,
+  deploymentId: string,
+  command: string,
+  extra: Pick<Extract<Fact, { type: 'run.started' }>, 'previous' | 'target'> = {},
+): Fact {
+  return {
+    type: 'run.started',
+    kind,
+    deploymentId,
+    project: plan.project,
+    environment: plan.environment,
+    configHash: plan.configHash,
+    factsVersion: FACTS_VERSION,
+    machineVersion: MACHINE_VERSION,
+    by: operatorName(),
+    host: hostname(),
+    pid: process.pid,
+    command,
+    plan: planOutline(plan),
+    ...extra,
+  };
+}
+
+/** The facts after `run.started` that say how the session was opened. */
+export function sessionFacts(session: Session | undefined): Fact[] {
+  return session?.tookOver === undefined
+    ? []
+    : [{ type: 'lock.takenOver', from: describeHolder(session.tookOver) }];
+}
+
+/** Runs a deployment to its end. */
+export async function deploy(o: DeployOptions): Promise<RunResult> {
+  // --step and `confirm: stages` gate a plan without stages at each dependency layer.
+  const plan = o.step || o.plan.confirmStages ? withLayerStages(o.plan) : o.plan;
+  const { secrets, mask } = secretsOf(plan, o.env);
+  const session =
+    o.dryRun === true ? undefined : await openSession(plan, o.stateDir, o.command, mask, o.lock);
+  try {
+    const id = session?.id ?? 'dry-run';
+    const previous = o.dryRun === true ? undefined : await previousState(plan, o.stateDir);
+    const input: DeploymentInput = {
+      plan,
+      deploymentId: id,
+      interactive: o.interactive,
+      step: o.step,
+      ...(previous === undefined ? {} : { previous }),
+    };
+    const driven = await drive({
+      compose: (record) =>
+        composeDeployment(
+          session === undefined
+            ? dryRunEffects(plan, record)
+            : realEffects({
+                plan,
+                deploymentId: id,
+                stateDir: o.stateDir,
+                secrets,
+                mask,
+                operatorEnv: o.env,
+                logDir: session.logDir,
+              }),
+          record,
+        ),
+      input,
+      opening: [
+        startedFact('deploy', plan, id, o.command, previous === undefined ? {} : { previous }),
+        ...sessionFacts(session),
+      ],
+      ...(session === undefined ? {} : { session }),
+      mask,
+      present: o.present,
+      outcome: (output) => output,
+      hardExit: o.hardExit,
+      ...(o.trace === undefined ? {} : { trace: o.trace }),
+    });
+    return {
+      outcome: driven.outcome,
+      deploymentId: id,
+      ...(session === undefined
+        ? {}
+        : { journalPath: session.journalPath, logDir: session.logDir }),
+      ...(session?.tookOver === undefined ? {} : { tookOver: session.tookOver }),
+    };
+  } catch (error) {
+    await session?.close(undefined, 'failed').catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * `stagecraft down`: stops the environment's services in reverse dependency order with the down
+ * statechart as the root — each `stop` command, then the `process` instance stagecraft started —
+ * under the environment lock, with its own record and journal.
+ */
+import type { DownOutput } from '../machines/down/index.js';
+import type { Outcome } from '../record/facts.js';
+import { composeDown } from './compose.js';
+import { secretsOf, sessionFacts, startedFact, type RunOptions, type RunResult } from './deploy.js';
+import { drive } from './driver.js';
+import { realEffects } from './effects/real.js';
+import { openSession } from './session.js';
+
+/** The outcome of `down`. */
+export function downOutcome(out: DownOutput): Outcome {
+  const failed = out.failed.map((f) => ({ name: f.name, reason: f.reason }));
+  const skipped = out.notAttempted.map((name) => ({ name, reason: 'not stopped: interrupted' }));
+  if (failed.length === 0 && skipped.length === 0)
+    return { result: 'succeeded', interrupted: out.interrupted, restored: [] };
+  return {
+    result: 'rollback-incomplete',
+    interrupted: out.interrupted,
+    reason: `${failed.length + skipped.length} service(s) not stopped`,
+    notRestored: [...failed, ...skipped],
+  };
+}
+
+/** Stops every service of the plan's environment. */
+export async function down(o: RunOptions): Promise<RunResult> {
+  const { plan } = o;
+  const { secrets, mask } = secretsOf(plan, o.env);
+  const session = await openSession(plan, o.stateDir, o.command, mask);
+  const services = plan.rollbackOrder.flatMap((n) => {
+    const s = plan.services[n];
+    return s === undefined ? [] : [s];
+  });
+  const driven = await drive({
+    compose: (record) =>
+      composeDown(
+        realEffects({
+          plan,
+          deploymentId: session.id,
+          stateDir: o.stateDir,
+          secrets,
+          mask,
+          operatorEnv: o.env,
+          logDir: session.logDir,
+        }),
+        record,
+      ),
+    input: { services },
+    opening: [startedFact('down', plan, session.id, o.command), ...sessionFacts(session)],
+    session,
+    mask,
+    present: o.present,
+    outcome: downOutcome,
+    hardExit: o.hardExit,
+    ...(o.trace === undefined ? {} : { trace: o.trace }),
+  });
+  return { outcome: driven.outcome, deploymentId: session.id, journalPath: session.journalPath };
+}

@@ -1,0 +1,201 @@
+/**
+ * The one actor driver: it runs a root statechart (a deployment, a rollback, a `down`) to its
+ * end, and owns what every run needs around it —
+ * - the record: every fact the statecharts record is stamped, masked, appended to the journal and
+ *   fsync'd, and only then folded into the run's record and shown (the view source the terminal
+ *   UI and the reporters read);
+ * - signals: the first SIGINT/SIGTERM and the second are `run.interrupt` events for the
+ *   statechart to handle; a third kills every process group of this run and leaves at once;
+ * - the session: closed with the outcome on every path, synchronously on a hard exit.
+ */
+import { createActor, type AnyStateMachine, type InputFrom, type OutputFrom } from 'xstate';
+import { killTrackedGroups } from '../adapters/proc.js';
+import { errorMessage, StagecraftError } from '../core/errors.js';
+import type { Masker } from '../core/mask.js';
+import type { OperatorEvent } from '../machines/events.js';
+import type { Fact, Outcome, StampedFact } from '../record/facts.js';
+import { applyFact, emptyRecord, type RunRecord } from '../record/fold.js';
+import { Journal, type JournalInput } from '../state/journal.js';
+import type { ViewSource } from '../record/source.js';
+import { statePaths } from '../state/layout.js';
+import type { Recorder } from './compose.js';
+
+export type { ViewSource };
+import type { Session } from './session.js';
+
+/** A presentation of a run (the terminal UI, the line or JSON reporter). */
+export interface Presenter {
+  /** Resolves once it has shown the end of the run. */
+  finish(): Promise<void>;
+}
+
+/** Makes the presentation of a run, once its source exists. */
+export type Present = (
+  source: ViewSource,
+  run: { deploymentId: string },
+) => Presenter | Promise<Presenter>;
+
+/** How to drive one root statechart. */
+export interface DriveOptions<TLogic extends AnyStateMachine> {
+  /** The composed root, given the recorder its statecharts record into. */
+  compose: (record: Recorder) => TLogic;
+  input: InputFrom<TLogic>;
+  /** The facts that open the record: `run.started` first, then e.g. `resume.planned`. */
+  opening: Fact[];
+  /** `resume`: the facts journaled before, folded into the record first (not journaled again). */
+  history?: readonly StampedFact[];
+  /** Where the facts go; absent for a dry run (nothing is written). */
+  session?: Session;
+  mask: Masker;
+  present: Present;
+  /** The outcome of the root's output (a deployment records its own). */
+  outcome: (output: OutputFrom<TLogic>) => Outcome;
+  /**
+   * Runs after the root finished and before its outcome is recorded, e.g. to record the release
+   * a rollback returned to; it may record facts.
+   */
+  finalize?: (output: OutputFrom<TLogic>, record: Recorder) => Promise<void>;
+  /** Leaves the process at once (the third signal); src/cli provides it. */
+  hardExit: () => void;
+  /** Also write XState's raw inspection trace to `trace.jsonl` (for debugging stagecraft). */
+  trace?: boolean;
+}
+
+/** What a driven run ended with. */
+export interface Driven<TOutput> {
+  output: TOutput;
+  outcome: Outcome;
+  record: RunRecord;
+  /** A fact that could not be journaled (the run went on; this says why the journal is short). */
+  journalError?: unknown;
+}
+
+/** Runs the root statechart to its end; see the module comment. */
+export async function drive<TLogic extends AnyStateMachine>(
+  o: DriveOptions<TLogic>,
+): Promise<Driven<OutputFrom<TLogic>>> {
+  const record = emptyRecord();
+  for (const fact of o.history ?? []) applyFact(record, fact);
+  const listeners = new Set<(fact: StampedFact) => void>();
+  let chain: Promise<void> = Promise.resolve();
+  let journalError: unknown;
+  const publish = (fact: StampedFact): void => {
+    applyFact(record, fact);
+    for (const listener of listeners) listener(fact);
+  };
+  const sink: Recorder = (fact) => {
+    const stamped = o.mask.value<StampedFact>({ ...fact, ts: Date.now() });
+    const journaled = o.session?.journal.append(stamped as unknown as JournalInput);
+    chain = chain
+      .then(
+        () => journaled,
+        () => journaled,
+      )
+      .then(
+        () => publish(stamped),
+        (error: unknown) => {
+          journalError ??= error;
+          publish(stamped);
+        },
+      );
+  };
+  const trace =
+    o.trace === true && o.session !== undefined
+      ? await Journal.open(statePaths.trace(o.session.stateDir, o.session.id), { mask: o.mask })
+      : undefined;
+  const actor = createActor(o.compose(sink), {
+    input: o.input,
+    ...(trace === undefined
+      ? {}
+      : {
+          inspect: (ev) => {
+            if (ev.type === '@xstate.event')
+              void trace
+                .append({
+                  type: 'event',
+                  session: ev.actorRef.sessionId,
+                  event: ev.event,
+                })
+                .catch(() => undefined);
+          },
+        }),
+  });
+
+  let interrupts = 0;
+  const send = (event: OperatorEvent): void => {
+    if (event.type === 'run.interrupt') {
+      interrupts += 1;
+      if (interrupts >= 3) {
+        killTrackedGroups();
+        o.session?.closeSync();
+        o.hardExit();
+        return;
+      }
+    }
+    // Every root statechart accepts decisions and `run.interrupt` (one it does not expect is
+    // ignored, as XState ignores any event without a transition).
+    (actor as { send(e: OperatorEvent): void }).send(event);
+  };
+  const onSignal = (): void => send({ type: 'run.interrupt' });
+  const onExit = (): void => {
+    killTrackedGroups();
+    o.session?.closeSync();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', onExit);
+
+  const source: ViewSource = {
+    record: () => record,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    send,
+  };
+  let presenter: Presenter | undefined;
+  try {
+    const first = o.opening[0];
+    const deploymentId = first?.type === 'run.started' ? first.deploymentId : record.deploymentId;
+    presenter = await o.present(source, { deploymentId });
+    // Facts are recorded only once the presenter listens: a reporter sees every one of them.
+    for (const fact of o.opening) sink(fact);
+    const output = await new Promise<OutputFrom<TLogic>>((resolve, reject) => {
+      actor.subscribe({
+        complete: () =>
+          resolve((actor.getSnapshot() as { output?: unknown }).output as OutputFrom<TLogic>),
+        error: reject,
+      });
+      actor.start();
+    });
+    await chain;
+    await o.finalize?.(output, sink);
+    await chain;
+    const outcome = record.outcome ?? o.outcome(output);
+    if (record.outcome === undefined) {
+      sink({ type: 'deployment.finished', ...outcome });
+      await chain;
+    }
+    await presenter.finish();
+    await o.session?.close(outcome, undefined, record.release);
+    return {
+      output,
+      outcome,
+      record,
+      ...(journalError === undefined ? {} : { journalError }),
+    };
+  } catch (error) {
+    actor.stop();
+    await chain.catch(() => undefined);
+    await presenter?.finish().catch(() => undefined);
+    await o.session?.close(undefined, 'failed').catch(() => undefined);
+    if (error instanceof StagecraftError) throw error;
+    throw new StagecraftError('bug', o.mask.text(errorMessage(error)), { cause: error });
+  } finally {
+    killTrackedGroups();
+    await trace?.close().catch(() => undefined);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+  }
+}

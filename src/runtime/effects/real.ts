@@ -1,0 +1,135 @@
+/**
+ * The real effects: the effects contract bound to the adapters for one run. Every promise actor
+ * passes its `signal` down, so leaving a state kills the command's process tree or aborts the
+ * request. Secrets stop at this boundary: outcomes enter the statecharts (and the journal) masked.
+ */
+import { access } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { buildEnv } from '../../adapters/env.js';
+import { runCommand } from '../../adapters/exec.js';
+import { measurePerformance } from '../../adapters/performance.js';
+import { whenListening } from '../../adapters/port-watch.js';
+import { runProbe } from '../../adapters/probe.js';
+import { startService, stopService } from '../../adapters/process.js';
+import type { ProbeSpec, ResolvedPlan } from '../../config/plan-types.js';
+import type { Masker } from '../../core/mask.js';
+import type { Effects } from '../../machines/effects.js';
+import { statePaths } from '../../state/layout.js';
+import { recordRelease } from '../../state/releases.js';
+import { checkPrerequisites } from '../prerequisites.js';
+
+/** Everything the real effects need to know about this run. */
+export interface RunContext {
+  plan: ResolvedPlan;
+  deploymentId: string;
+  stateDir: string;
+  /** Secret values by name, read from the operator's environment (never journaled). */
+  secrets: Record<string, string>;
+  mask: Masker;
+  /** The operator's environment (prerequisite checks read secrets from it). */
+  operatorEnv: NodeJS.ProcessEnv;
+  /** Where one-shot commands write their full output. */
+  logDir: string;
+}
+
+/** The variables every command and process gets: plan vars, ENV, the run id, secrets. */
+export function commandVars(
+  ctx: Pick<RunContext, 'plan' | 'deploymentId' | 'secrets'>,
+): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.plan.vars)) vars[k] = v.value;
+  vars.ENV = ctx.plan.environment;
+  vars.STAGECRAFT_DEPLOYMENT_ID = ctx.deploymentId;
+  return { ...vars, ...ctx.secrets };
+}
+
+/** The port a probe waits on (http and tcp probes), if any. */
+function probePort(probe: ProbeSpec): { host: string; port: number } | undefined {
+  if (probe.tcp !== undefined) return probe.tcp;
+  if (probe.http === undefined) return undefined;
+  try {
+    const url = new URL(probe.http.url);
+    const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+    return { host: url.hostname, port };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The real effects of one run. */
+export function realEffects(ctx: RunContext): Effects {
+  const vars = commandVars(ctx);
+  const probeEnv = buildEnv(vars);
+  const procOpts = { stateDir: ctx.stateDir, environment: ctx.plan.environment };
+  const { mask } = ctx;
+  return {
+    runCommand: async (input, signal) => {
+      const out = await runCommand(input.command, {
+        env: { ...vars, ...(input.env ?? {}) },
+        timeoutMs: input.timeoutMs,
+        signal,
+        logFile: statePaths.commandLog(ctx.logDir, input.label),
+        mask,
+      });
+      if (!mask.active) return out;
+      return {
+        ...out,
+        outputTail: mask.text(out.outputTail),
+        ...(out.error === undefined ? {} : { error: mask.text(out.error) }),
+      };
+    },
+    runProbe: async (input, signal) => {
+      const out = await runProbe(input.probe, probeEnv, signal);
+      return mask.active ? { ...out, detail: mask.text(out.detail) } : out;
+    },
+    measurePerformance: (input, signal) => measurePerformance(input.performance, signal),
+    startProcess: (input) =>
+      startService(
+        procOpts,
+        input.service,
+        input.command,
+        { ...vars, ...(input.env ?? {}) },
+        ctx.plan.secretNames,
+      ),
+    stopProcess: async (input) => {
+      const r = await stopService(procOpts, input.service);
+      return { stopped: r.stopped, ...(r.pid === undefined ? {} : { pid: r.pid }) };
+    },
+    checkFile: async ({ path }) => {
+      const full = isAbsolute(path) ? path : join(ctx.plan.configDir, path);
+      return access(full).then(
+        () => ({ exists: true }),
+        () => ({ exists: false }),
+      );
+    },
+    checkPrerequisites: ({ plan }, signal) => checkPrerequisites(plan, ctx.operatorEnv, signal),
+    recordRelease: async ({ plan, deploymentId }) => {
+      const perService: Record<string, Record<string, string>> = {};
+      const plain: Record<string, string> = {};
+      for (const [k, v] of Object.entries(plan.vars)) plain[k] = v.value;
+      for (const name of plan.activationOrder) perService[name] = plain;
+      const running = plan.activationOrder.filter((n) => plan.services[n]?.kind === 'process');
+      const label = plan.vars.RELEASE?.value ?? deploymentId;
+      await recordRelease(
+        ctx.stateDir,
+        plan.environment,
+        {
+          id: deploymentId,
+          label,
+          at: new Date().toISOString(),
+          configHash: plan.configHash,
+          vars: perService,
+          running,
+        },
+        { secretNames: plan.secretNames, mask },
+      );
+      return { release: label };
+    },
+    watchProbe: ({ probe }, signal) => {
+      const target = probePort(probe);
+      return target === undefined
+        ? new Promise<void>(() => undefined)
+        : whenListening(target.host, target.port, signal);
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/** The plan as the record keeps it (the `run.started` fact): enough to show and resume a run. */
+import type { ResolvedPlan } from '../config/plan-types.js';
+import type { PlanOutline } from '../record/facts.js';
+
+/** The outline of `plan`. */
+export function planOutline(plan: ResolvedPlan): PlanOutline {
+  return {
+    stages: plan.stages.map((s) => ({
+      name: s.name,
+      services: [...s.services],
+      gate: !s.implicit,
+    })),
+    groups: plan.groups.map((g) => ({ name: g.name, services: [...g.services] })),
+    services: plan.activationOrder.flatMap((name) => {
+      const s = plan.services[name];
+      return s === undefined ? [] : [{ name, kind: s.kind, stage: s.stage, group: s.group }];
+    }),
+    prepare: plan.prepare.map((p) => p.name),
+    maxAttempts: plan.policy.retries + 1,
+  };
+}

@@ -1,0 +1,13 @@
+/** A run's secret values, read by name from the operator's environment, and their one masker. */
+import { readSecrets } from '../adapters/env.js';
+import type { ResolvedPlan } from '../config/plan-types.js';
+import { Masker } from '../core/mask.js';
+
+/** The secret values of a plan and the masker every output of the run goes through. */
+export function secretsOf(
+  plan: Pick<ResolvedPlan, 'secretNames'>,
+  env: NodeJS.ProcessEnv,
+): { secrets: Record<string, string>; mask: Masker } {
+  const secrets = readSecrets(plan.secretNames, env).values;
+  return { secrets, mask: new Masker(Object.values(secrets)) };
+}

@@ -1,0 +1,258 @@
+/**
+ * One run's durable session: state dir, environment lock, deployment record and journal. Opened
+ * before the statechart starts (or reopened by `resume`), closed on every exit path: `close`
+ * records how the run ended and releases the lock; `closeSync` is the last resort on exit.
+ */
+import { hostname, userInfo } from 'node:os';
+import { StagecraftError } from '../core/errors.js';
+import type { Masker } from '../core/mask.js';
+import type { ResolvedPlan } from '../config/plan-types.js';
+import { FACTS_VERSION, MACHINE_VERSION, type Outcome } from '../record/facts.js';
+import { ensureStateDir } from '../state/format.js';
+import { Journal } from '../state/journal.js';
+import { statePaths } from '../state/layout.js';
+import {
+  acquireLock,
+  describeHolder,
+  releaseLock,
+  releaseLockSync,
+  takeOverLock,
+  type LockInfo,
+  type LockResult,
+} from '../state/locks.js';
+import {
+  createDeployment,
+  newDeploymentId,
+  updateMeta,
+  updateMetaSync,
+  type DeploymentMeta,
+  type DeploymentStatus,
+} from '../state/meta.js';
+
+/** Who is running this: recorded in locks, decisions and history. */
+export function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+/** An open session. */
+export interface Session {
+  id: string;
+  stateDir: string;
+  environment: string;
+  journal: Journal;
+  logDir: string;
+  journalPath: string;
+  /** The stale lock this session took over (`--force-unlock`), if it did. */
+  tookOver?: LockInfo;
+  /** Records how the run ended (with the release it recorded, if any) and releases the lock. */
+  close(outcome: Outcome | undefined, status?: DeploymentStatus, release?: string): Promise<void>;
+  /** The synchronous last resort on process exit: marks it interrupted, releases the lock. */
+  closeSync(): void;
+}
+
+/** How a session waits for, or takes over, the environment lock. */
+export interface LockOptions {
+  /** `--lock-wait`: keep trying this long while another deployment holds it. */
+  waitMs?: number;
+  /** `--force-unlock`: take over a stale lock (its pid is gone on this host); never a live one. */
+  forceUnlock?: boolean;
+  /** Told once when the lock is held and the session starts waiting for it. */
+  onWait?: (holder: LockInfo) => void;
+  /** Told when a stale lock was taken over (`forceUnlock`). */
+  onTookOver?: (holder: LockInfo) => void;
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The lock record of this process running `command` for deployment `id`. */
+export function lockInfo(environment: string, deploymentId: string, command: string): LockInfo {
+  return {
+    environment,
+    deploymentId,
+    user: operatorName(),
+    host: hostname(),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    command,
+  };
+}
+
+/** The deployment record's status for an outcome. */
+export function statusOf(outcome: Outcome): DeploymentStatus {
+  switch (outcome.result) {
+    case 'succeeded':
+    case 'succeeded-with-warnings':
+      return 'succeeded';
+    default:
+      return outcome.result;
+  }
+}
+
+/** The session over an open journal: `close` and `closeSync` end it, once. */
+function sessionOf(
+  stateDir: string,
+  environment: string,
+  id: string,
+  journal: Journal,
+  tookOver?: LockInfo,
+): Session {
+  let closed = false;
+  return {
+    id,
+    stateDir,
+    environment,
+    journal,
+    logDir: statePaths.commandLogs(stateDir, id),
+    journalPath: statePaths.journal(stateDir, id),
+    ...(tookOver === undefined ? {} : { tookOver }),
+    async close(outcome, status, release) {
+      if (closed) return;
+      closed = true;
+      const final = status ?? (outcome === undefined ? 'interrupted' : statusOf(outcome));
+      try {
+        await journal.append({ type: 'run.closed', status: final });
+        await journal.close();
+        await updateMeta(stateDir, id, {
+          status: final,
+          finishedAt: new Date().toISOString(),
+          ...(outcome === undefined
+            ? {}
+            : { result: outcome.result, interrupted: outcome.interrupted }),
+          ...(release === undefined ? {} : { release }),
+        });
+      } finally {
+        await releaseLock(stateDir, environment, id);
+      }
+    },
+    closeSync() {
+      if (closed) return;
+      closed = true;
+      try {
+        journal.appendSync({ type: 'run.closed', status: 'interrupted' });
+        updateMetaSync(stateDir, id, {
+          status: 'interrupted',
+          finishedAt: new Date().toISOString(),
+        });
+      } catch {
+        // The lock still goes: a record that cannot be written must not keep the environment locked.
+      } finally {
+        releaseLockSync(stateDir, environment, id);
+      }
+    },
+  };
+}
+
+/** Takes the lock as `opts` allow; on success, `tookOver` names the stale holder replaced. */
+async function takeLock(
+  stateDir: string,
+  info: LockInfo,
+  opts: LockOptions,
+): Promise<LockResult & { tookOver?: LockInfo }> {
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  let told = false;
+  for (;;) {
+    let r: LockResult & { tookOver?: LockInfo } = await acquireLock(stateDir, info);
+    if (!r.ok && r.stale && opts.forceUnlock === true) {
+      const holder = r.holder;
+      r = await takeOverLock(stateDir, info, { deploymentId: holder.deploymentId });
+      if (r.ok) return { ok: true, tookOver: holder };
+    }
+    const left = deadline - Date.now();
+    if (r.ok || left <= 0) return r;
+    if (!told) opts.onWait?.(r.holder);
+    told = true;
+    await pause(Math.min(200, left));
+  }
+}
+
+/** The error of a held lock: exit 4, naming the holder and what to do. */
+function lockHeld(
+  environment: string,
+  holder: LockInfo,
+  stale: boolean,
+  mask: Masker,
+): StagecraftError {
+  const what = stale
+    ? ' Its process is gone (stale lock): run `stagecraft unlock` to release it, or pass --force-unlock.'
+    : ' Wait for it to finish, or pass --lock-wait DURATION.';
+  return new StagecraftError(
+    'lock-held',
+    mask.text(`environment ${environment} is locked by ${describeHolder(holder)}.${what}`),
+  );
+}
+
+/** Opens the state dir, takes the environment lock and creates the deployment record. */
+export async function openSession(
+  plan: ResolvedPlan,
+  stateDir: string,
+  command: string,
+  mask: Masker,
+  lock: LockOptions = {},
+): Promise<Session> {
+  await ensureStateDir(stateDir);
+  const id = newDeploymentId();
+  const info = lockInfo(plan.environment, id, command);
+  const taken = await takeLock(stateDir, info, lock);
+  if (!taken.ok) throw lockHeld(plan.environment, taken.holder, taken.stale, mask);
+  if (taken.tookOver !== undefined) lock.onTookOver?.(taken.tookOver);
+  try {
+    const meta: DeploymentMeta = {
+      id,
+      environment: plan.environment,
+      project: plan.project,
+      startedAt: info.startedAt,
+      user: info.user,
+      host: info.host,
+      pid: info.pid,
+      command,
+      configHash: plan.configHash,
+      machineVersion: MACHINE_VERSION,
+      factsVersion: FACTS_VERSION,
+      status: 'running',
+    };
+    const { journal } = await createDeployment(stateDir, meta, { mask });
+    return sessionOf(stateDir, plan.environment, id, journal, taken.tookOver);
+  } catch (error) {
+    // The record could not be created (a full disk, a folder that is a file): free the lock.
+    await releaseLock(stateDir, plan.environment, id);
+    throw error;
+  }
+}
+
+/** Takes over the lock of an interrupted deployment (its owner is dead) and reopens its journal. */
+export async function reopenSession(
+  stateDir: string,
+  meta: DeploymentMeta,
+  command: string,
+  mask: Masker,
+): Promise<Session> {
+  const { id, environment } = meta;
+  const info = lockInfo(environment, id, command);
+  const lock = await takeOverLock(stateDir, info, { deploymentId: id });
+  if (!lock.ok) {
+    const mine = lock.holder.deploymentId === id;
+    const why = mine
+      ? lock.stale
+        ? 'its lock changed hands meanwhile; try again'
+        : `it is still running (or being resumed) in another process (${describeHolder(lock.holder)})`
+      : `the environment is locked by another deployment: ${describeHolder(lock.holder)}`;
+    throw new StagecraftError('lock-held', mask.text(`cannot resume ${id}: ${why}`));
+  }
+  try {
+    const journal = await Journal.open(statePaths.journal(stateDir, id), { mask });
+    await updateMeta(
+      stateDir,
+      id,
+      { status: 'running', pid: process.pid, host: info.host },
+      { mask },
+    );
+    return sessionOf(stateDir, environment, id, journal);
+  } catch (error) {
+    await releaseLock(stateDir, environment, id);
+    throw error;
+  }
+}

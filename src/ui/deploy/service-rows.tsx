@@ -1,0 +1,112 @@
+/**
+ * The live service rows: counts per state, then a window of rows around the selection (so 500
+ * services never push the prompt off screen). Each row: glyph or spinner, name, state, elapsed,
+ * the latest probe or the verdict's reason.
+ */
+import { Box, Text } from 'ink';
+import type { ServiceView } from '../../record/view.js';
+import { useTone } from '../shared/colors.js';
+import {
+  countByState,
+  fit,
+  isBusy,
+  probeText,
+  serviceElapsed,
+  stateColor,
+  stateGlyph,
+  windowAround,
+} from '../shared/view-helpers.js';
+
+const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** Props of ServiceRows. */
+export interface ServiceRowsProps {
+  title: string;
+  services: ServiceView[];
+  selected: string | undefined;
+  /** Maximum number of service rows. */
+  size: number;
+  frame: number;
+  now: number;
+}
+
+/** A title line, a line with position and counts per state, and at most `size` rows. */
+export function ServiceRows({ title, services, selected, size, frame, now }: ServiceRowsProps) {
+  const tone = useTone();
+  const index = Math.max(
+    0,
+    services.findIndex((s) => s.name === selected),
+  );
+  const shown = windowAround(services, index, size);
+  const nameWidth = Math.min(24, Math.max(8, ...shown.items.map((s) => [...s.name].length)));
+  const counts = countByState(services);
+  const position =
+    shown.items.length < services.length
+      ? `${shown.start + 1}-${shown.start + shown.items.length} of ${services.length}`
+      : `${services.length} services`;
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">
+        {title}
+      </Text>
+      <Text wrap="truncate">
+        <Text dimColor>{position}</Text>
+        {counts.map((c) => (
+          <Text key={c.state} color={tone(stateColor(c.state))}>
+            {' · '}
+            {c.count} {c.state}
+          </Text>
+        ))}
+      </Text>
+      {shown.items.map((s) => (
+        <ServiceRow
+          key={s.name}
+          service={s}
+          selected={s.name === selected}
+          nameWidth={nameWidth}
+          frame={frame}
+          now={now}
+        />
+      ))}
+    </Box>
+  );
+}
+
+function ServiceRow(props: {
+  service: ServiceView;
+  selected: boolean;
+  nameWidth: number;
+  frame: number;
+  now: number;
+}) {
+  const { service: s, selected, nameWidth, frame, now } = props;
+  const tone = useTone();
+  const color = stateColor(s.state);
+  const glyph = isBusy(s.state)
+    ? (spinnerFrames[frame % spinnerFrames.length] ?? '*')
+    : stateGlyph[s.state];
+  const attempt =
+    s.attempt > 1 || (s.maxAttempts > 1 && s.attempt > 0) ? ` #${s.attempt}/${s.maxAttempts}` : '';
+  const probe = probeText(s);
+  const showReason = s.reason !== undefined && !isBusy(s.state);
+  const warn = s.state === 'degraded' || s.verdict === 'degraded';
+  return (
+    <Text wrap="truncate" inverse={selected}>
+      <Text>{selected ? '›' : ' '}</Text>
+      <Text color={tone(color)}>{glyph} </Text>
+      <Text bold={warn}>{fit(s.name, nameWidth)} </Text>
+      <Text color={tone(color)} bold={warn}>
+        {fit(s.state, 11)}
+      </Text>
+      <Text dimColor>{serviceElapsed(s, now).padStart(7)}</Text>
+      <Text dimColor>{attempt}</Text>
+      {showReason ? (
+        <Text color={tone(color)}> {s.reason}</Text>
+      ) : probe === undefined ? (
+        ''
+      ) : (
+        <Text color={tone(s.lastProbe?.ok === false ? 'yellow' : undefined)}> {probe}</Text>
+      )}
+    </Text>
+  );
+}
