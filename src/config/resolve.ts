@@ -142,7 +142,7 @@ function implicitStage(services: string[]): StageSpec {
  */
 export function withLayerStages(plan: ResolvedPlan): ResolvedPlan {
   if (!plan.stages.every((s) => s.implicit)) return plan;
-  const timeoutMs = stageSchema.parse({ name: 'layer', services: [] }).timeout;
+  const timeoutMs = stageSchema.parse({ name: 'layer', services: ['layer'] }).timeout;
   const stages: StageSpec[] = plan.groups.map((g) => ({
     name: g.name,
     services: [...g.services],

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { defaultStages, topoOrder } from '../../src/config/graph.js';
+import { dependencyLayers, topoOrder } from '../../src/config/graph.js';
 import { errorOf, planOf } from './helpers.js';
 
 const svc = (deps: string[] = []) => `    activate: "true"\n    dependsOn: [${deps.join(', ')}]\n`;
@@ -64,17 +64,38 @@ describe('graph rules', () => {
     );
   });
 
-  test('without stages, one stage per dependency layer', async () => {
+  test('without stages, one implicit stage schedules every service by its dependencies; the layers only group them', async () => {
     const plan = await planOf(
       `services:\n  web:\n${svc(['api'])}  api:\n${svc(['db', 'cache'])}  db:\n${svc()}  cache:\n${svc()}  docs:\n${svc()}`,
     );
-    expect(plan.stages.map((s) => [s.name, s.services])).toEqual([
-      ['stage-1', ['db', 'cache', 'docs']],
-      ['stage-2', ['api']],
-      ['stage-3', ['web']],
+    expect(plan.stages).toHaveLength(1);
+    expect(plan.stages[0]).toMatchObject({
+      name: 'all',
+      implicit: true,
+      parallel: true,
+      confirm: false,
+      timeoutMs: 0,
+      verify: [],
+    });
+    expect(plan.stages[0]?.services).toEqual(['db', 'cache', 'docs', 'api', 'web']);
+    expect(plan.groups.map((g) => [g.name, g.services])).toEqual([
+      ['layer-1', ['db', 'cache', 'docs']],
+      ['layer-2', ['api']],
+      ['layer-3', ['web']],
     ]);
-    expect(plan.stages[0]).toMatchObject({ parallel: true, confirm: false, timeoutMs: 600_000 });
-    expect(plan.services.web?.stage).toBe('stage-3');
+    expect(plan.services.web).toMatchObject({ stage: 'all', group: 'layer-3' });
+  });
+
+  test('with --step a plan without stages is gated at each dependency layer', async () => {
+    const { withLayerStages } = await import('../../src/config/resolve.js');
+    const plan = withLayerStages(
+      await planOf(`services:\n  api:\n${svc(['db'])}  db:\n${svc()}`),
+    );
+    expect(plan.stages.map((s) => [s.name, s.services, s.implicit, s.timeoutMs])).toEqual([
+      ['layer-1', ['db'], false, 600_000],
+      ['layer-2', ['api'], false, 600_000],
+    ]);
+    expect(plan.services.api?.stage).toBe('layer-2');
   });
 
   test('activation order is topological stage by stage, stable; rollback order is its reverse', async () => {
@@ -87,9 +108,9 @@ describe('graph rules', () => {
 
   test('the graph helpers work on plain data', () => {
     const services = { b: { dependsOn: ['a'] }, a: { dependsOn: [] } };
-    expect(defaultStages(services)).toEqual([
-      { name: 'stage-1', services: ['a'] },
-      { name: 'stage-2', services: ['b'] },
+    expect(dependencyLayers(services)).toEqual([
+      { name: 'layer-1', services: ['a'] },
+      { name: 'layer-2', services: ['b'] },
     ]);
     expect(topoOrder(services, [{ name: 'all', services: ['b', 'a'] }])).toEqual(['a', 'b']);
   });

@@ -97,13 +97,8 @@ describe('resume of a deployment killed during its rollback', () => {
     expect(after.deployments[0]).toMatchObject({ id, result: 'failed', exitCode: 1 });
     const journal = await journalOf(p.stateDir, id);
     const resumed = journal.find((e) => e.type === 'resume.planned') as
-      | { summary: { rollback?: { remaining: string[] } } }
-      | undefined;
-    expect([...(resumed?.summary.rollback?.remaining ?? [])].sort()).toEqual([
-      'a',
-      'bad',
-      'web',
-    ]);
+      { summary: { rollback?: { remaining: string[] } } } | undefined;
+    expect([...(resumed?.summary.rollback?.remaining ?? [])].sort()).toEqual(['a', 'bad', 'web']);
     const show = JSON.parse((await runCli(['show', id, '--json', ...p.args()])).stdout) as {
       phases: Array<{ name: string }>;
       services: Array<{ name: string; state: string }>;

@@ -1,14 +1,12 @@
 /**
  * `resume` through the built CLI: takes over the dead deployment's lock, picks the latest
- * interrupted deployment without an id, tolerates a torn journal line, refuses a changed config
- * unless --force; and the stage deadline is re-armed from its absolute time.
+ * interrupted deployment without an id, journals and shows its plan (what is re-checked by
+ * probing, what runs again), tolerates a torn journal line, refuses a changed config — or a
+ * journal of other statecharts, or of an unreadable format — unless --force.
  */
-import { appendFile, readdir } from 'node:fs/promises';
+import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadPlan } from '../../src/cli/load-plan.js';
-import { analyseJournal, resumeDeadlines } from '../../src/cli/engine/resume-analysis.js';
-import { readSnapshot } from '../../src/state/meta.js';
 import {
   crashProjects,
   journalOf,
@@ -40,7 +38,8 @@ describe('resume', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`resuming ${id}`));
-    expect(r.stdout).toMatch(/found healthy, not activated again: a, web/);
+    expect(r.stdout).toMatch(/a: re-checked by probing: its activation was journaled as succeeded/);
+    expect(r.stdout).toMatch(/web: re-checked by probing: its process from this run is running/);
     expect(await p.count('a')).toBe(1);
     expect(await p.count('web')).toBe(1);
     expect(await readdir(join(p.stateDir, 'locks'))).toEqual([]);
@@ -56,15 +55,19 @@ describe('resume', () => {
   test('a torn last journal line is cut off and the resumed journal keeps every complete line', async () => {
     const { p, id } = await crashed();
     const before = await journalOf(p.stateDir, id);
-    await appendFile(join(p.stateDir, 'deployments', id, 'journal.jsonl'), '{"type":"event","act');
+    await appendFile(join(p.stateDir, 'deployments', id, 'journal.jsonl'), '{"type":"service.st');
     const r = await runCli(['resume', id, '--yes', '--plain', ...p.args()]);
     expect(r.code).toBe(0);
     const after = await journalOf(p.stateDir, id);
     expect(after.slice(0, before.length)).toEqual(before);
-    expect(after.find((e) => e.type === 'resume')).toMatchObject({
-      tornTail: true,
-      probedHealthy: ['a', 'web'],
-    });
+    const planned = after.find((e) => e.type === 'resume.planned') as
+      | { summary: { tornTail: boolean; services: Array<{ service: string; entry: string }> } }
+      | undefined;
+    expect(planned?.summary.tornTail).toBe(true);
+    expect(
+      planned?.summary.services.filter((s) => s.entry === 'health').map((s) => s.service),
+    ).toEqual(expect.arrayContaining(['a', 'web']));
+    expect(await p.count('a')).toBe(1);
   });
 
   test('refuses with exit 2 when the config changed since the crash, and resumes with --force', async () => {
@@ -77,29 +80,40 @@ describe('resume', () => {
     expect(forced.code).toBe(0);
   });
 
-  test('the stage that was running is resumed with its journaled absolute deadline', async () => {
+  test('refuses a journal of other statecharts with exit 2, and resumes it with --force', async () => {
     const { p, id } = await crashed();
-    const io = {
-      stdout: { write: () => true },
-      stderr: { write: () => true },
-      env: process.env,
-      cwd: p.dir,
-    };
-    const plan = await loadPlan({ config: p.dir, var: { WEB_PORT: String(p.port) } }, io);
-    const entries = await journalOf(p.stateDir, id);
-    const facts = analyseJournal(plan, entries);
-    expect(facts.seenHealthy).toEqual(expect.arrayContaining(['a', 'web']));
-    expect(facts.stagesFinished).toEqual(['stage-1']);
-    const startedAt = facts.stageStarts['stage-2'] ?? 0;
-    const timeout = plan.stages.find((s) => s.name === 'stage-2')?.timeoutMs ?? 0;
-    expect(resumeDeadlines(facts)).toEqual({
-      stage: 'stage-2',
-      stageDeadline: startedAt + timeout,
-    });
-    // With the snapshot, the stage actor's own deadline is used; it is the same absolute time.
-    const stamped = await readSnapshot(p.stateDir, id);
-    const withSnapshot = analyseJournal(plan, entries, stamped?.snapshot);
-    expect(withSnapshot.runningStage).toBe('stage-2');
-    expect(Math.abs((withSnapshot.stageDeadline ?? 0) - (startedAt + timeout))).toBeLessThan(50);
+    const metaPath = join(p.stateDir, 'deployments', id, 'meta.json');
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(metaPath, JSON.stringify({ ...meta, machineVersion: 'stagecraft-machines/1' }));
+    const journalPath = join(p.stateDir, 'deployments', id, 'journal.jsonl');
+    const lines = (await readFile(journalPath, 'utf8')).trim().split('\n');
+    const first = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    lines[0] = JSON.stringify({ ...first, machineVersion: 'stagecraft-machines/1' });
+    await writeFile(journalPath, `${lines.join('\n')}\n`);
+    const refused = await runCli(['resume', id, '--yes', '--plain', ...p.args()]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /run by statecharts version stagecraft-machines\/1, this stagecraft runs stagecraft-machines\/2.*--force/,
+    );
+    expect(refused.stderr).not.toMatch(/internal error/);
+    expect(await p.count('b')).toBe(1);
+    const forced = await runCli(['resume', id, '--yes', '--plain', '--force', ...p.args()]);
+    expect(forced.code).toBe(0);
+  });
+
+  test('a journal of an older format (no facts) cannot be resumed: one clear message, exit 2', async () => {
+    const { p, id } = await crashed();
+    const journalPath = join(p.stateDir, 'deployments', id, 'journal.jsonl');
+    await writeFile(
+      journalPath,
+      '{"ts":1,"seq":1,"type":"transition","actor":"x:0","session":"x:0","value":"validating"}\n',
+    );
+    const metaPath = join(p.stateDir, 'deployments', id, 'meta.json');
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Record<string, unknown>;
+    delete meta.factsVersion;
+    await writeFile(metaPath, JSON.stringify({ ...meta, machineVersion: 'deployment/1' }));
+    const r = await runCli(['resume', id, '--yes', '--plain', '--force', ...p.args()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/journaled by an older stagecraft in a format this one cannot read/);
   });
 });

@@ -11,9 +11,7 @@ import {
   listDeployments,
   newDeploymentId,
   readMeta,
-  readSnapshot,
   updateMeta,
-  writeSnapshot,
   type DeploymentMeta,
 } from '../../src/state/meta.js';
 import { ensureStateDir } from '../../src/state/format.js';
@@ -198,57 +196,43 @@ describe('deployments', () => {
   });
 });
 
-describe('snapshots', () => {
-  const stamped = (n: number) => ({
-    machineVersion: '3',
-    configHash: 'sha256:abc',
-    savedAt: new Date().toISOString(),
-    snapshot: { value: 'activating', context: { n } },
-  });
-
-  it('are written atomically, leaving no temporary file, and read back stamped', async () => {
-    await create(meta('20261126-081530-aaaa'));
-    await writeSnapshot(stateDir, '20261126-081530-aaaa', stamped(1));
-    await writeSnapshot(stateDir, '20261126-081530-aaaa', stamped(2));
-    expect(await readSnapshot(stateDir, '20261126-081530-aaaa')).toMatchObject({
-      machineVersion: '3',
-      configHash: 'sha256:abc',
-      snapshot: { context: { n: 2 } },
-    });
+describe('deployment records', () => {
+  it('are updated atomically, leaving no temporary file, and never hold a secret', async () => {
+    await create(meta('20261126-081530-aaaa'), ['hunter2']);
+    await updateMeta(
+      stateDir,
+      '20261126-081530-aaaa',
+      { command: 'deploy --var PW=hunter2', status: 'succeeded' },
+      { mask: new Masker(['hunter2']) },
+    );
+    expect(await readMeta(stateDir, '20261126-081530-aaaa')).toMatchObject({ status: 'succeeded' });
     expect((await readdir(statePaths.deployment(stateDir, '20261126-081530-aaaa'))).sort()).toEqual(
-      ['journal.jsonl', 'meta.json', 'snapshot.json'],
+      ['journal.jsonl', 'meta.json'],
+    );
+    expect(await readFile(statePaths.meta(stateDir, '20261126-081530-aaaa'), 'utf8')).not.toContain(
+      'hunter2',
     );
   });
 
   it('survive a crash between write and rename: the leftover temporary file is ignored', async () => {
     await create(meta('20261126-081530-aaaa'));
-    await writeSnapshot(stateDir, '20261126-081530-aaaa', stamped(1));
     // What a crash after writing the temporary file but before the rename leaves behind.
     await writeFile(
-      join(statePaths.deployment(stateDir, '20261126-081530-aaaa'), '.snapshot.json.999.dead.tmp'),
-      '{"machineVersion":"3","snap',
+      join(statePaths.deployment(stateDir, '20261126-081530-aaaa'), '.meta.json.999.dead.tmp'),
+      '{"id":"20261126-081530-aaaa","stat',
     );
-    expect(await readSnapshot(stateDir, '20261126-081530-aaaa')).toMatchObject({
-      snapshot: { context: { n: 1 } },
-    });
-    await writeSnapshot(stateDir, '20261126-081530-aaaa', stamped(2));
-    expect(await readSnapshot(stateDir, '20261126-081530-aaaa')).toMatchObject({
-      snapshot: { context: { n: 2 } },
-    });
+    expect(await readMeta(stateDir, '20261126-081530-aaaa')).toMatchObject({ status: 'running' });
+    await updateMeta(stateDir, '20261126-081530-aaaa', { status: 'failed' });
+    expect(await readMeta(stateDir, '20261126-081530-aaaa')).toMatchObject({ status: 'failed' });
   });
 
-  it('read as undefined when none was written, and never hold a secret', async () => {
+  it('a damaged record is one clear state-corrupt error naming the file', async () => {
     await create(meta('20261126-081530-aaaa'));
-    expect(await readSnapshot(stateDir, '20261126-081530-aaaa')).toBeUndefined();
-    await writeSnapshot(
-      stateDir,
-      '20261126-081530-aaaa',
-      { ...stamped(1), snapshot: { env: 'PW=hunter2' } },
-      { mask: new Masker(['hunter2']) },
-    );
-    expect(
-      await readFile(statePaths.snapshot(stateDir, '20261126-081530-aaaa'), 'utf8'),
-    ).not.toContain('hunter2');
+    await writeFile(statePaths.meta(stateDir, '20261126-081530-aaaa'), '{ not json');
+    await expect(readMeta(stateDir, '20261126-081530-aaaa')).rejects.toMatchObject({
+      kind: 'state-corrupt',
+      message: expect.stringMatching(/meta\.json is not valid JSON; .*move its folder aside/) as unknown,
+    });
   });
 
   it('writeFileAtomic replaces content whole', async () => {
