@@ -1,7 +1,6 @@
 /** The performance baseline: N sequential GETs, the p95 latency against the limit. */
 import type { PerformanceSpec } from '../config/plan-types.js';
 import type { PerformanceOutcome } from '../machines/effects.js';
-import { httpGet } from './http-probe.js';
 
 /** Nearest-rank percentile of `values` (0 for none). */
 export function percentile(values: number[], p: number): number {
@@ -24,6 +23,8 @@ export async function measurePerformance(
   let failures = 0;
   let lastFailure = '';
   const samples = Math.max(1, spec.samples);
+  // undici (and the HTTP client Node bundles, which it loads) only when a baseline is measured.
+  const { httpGet } = await import('./http-probe.js');
   for (let i = 0; i < samples && !signal?.aborted; i++) {
     const result = await httpGet(spec.url, spec.timeoutMs, signal);
     if (signal?.aborted) break;

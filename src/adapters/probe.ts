@@ -2,7 +2,6 @@
 import type { ProbeSpec } from '../config/plan-types.js';
 import type { ProbeOutcome } from '../machines/effects.js';
 import { commandProbe } from './command-probe.js';
-import { httpProbe } from './http-probe.js';
 import { tcpProbe } from './tcp-probe.js';
 
 /** Run `probe` once with its own `timeoutMs`; `env` reaches command probes. Never throws. */
@@ -11,7 +10,11 @@ export async function runProbe(
   env: Record<string, string>,
   signal?: AbortSignal,
 ): Promise<ProbeOutcome> {
-  if (probe.kind === 'http' && probe.http) return httpProbe(probe.http, probe.timeoutMs, signal);
+  if (probe.kind === 'http' && probe.http) {
+    // undici is loaded only by a run that probes over HTTP: it is a large part of a cold start.
+    const { httpProbe } = await import('./http-probe.js');
+    return httpProbe(probe.http, probe.timeoutMs, signal);
+  }
   if (probe.kind === 'tcp' && probe.tcp)
     return tcpProbe(probe.tcp.host, probe.tcp.port, probe.timeoutMs, signal);
   if (probe.kind === 'command' && probe.command)

@@ -6,12 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CommandSpec } from '../config/plan-types.js';
 import type { ProcessInfo } from '../machines/effects.js';
 import { buildEnv, withoutSecrets } from './env.js';
@@ -25,6 +22,7 @@ import {
   startTimeOf,
 } from './proc.js';
 import { REDACT_VAR } from './log-relay-protocol.js';
+import { programArgs } from './programs.js';
 import {
   readRegistry,
   registryPath,
@@ -167,18 +165,6 @@ function spawnDirect(
   });
 }
 
-/** The node arguments that run the log relay: built .js beside this file, else the .ts via tsx. */
-function relayArgs(): string[] {
-  const built = fileURLToPath(new URL('./log-relay.js', import.meta.url));
-  if (existsSync(built)) return [built];
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  return [
-    '--import',
-    pathToFileURL(tsx).href,
-    fileURLToPath(new URL('./log-relay.ts', import.meta.url)),
-  ];
-}
-
 /**
  * The service has secrets: start the log relay as the detached group leader; it runs the service
  * in its own group and masks secret values on the way into the log. Resolves with the relay's pid
@@ -195,7 +181,7 @@ function spawnRelayed(
   service: string,
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, [...relayArgs(), logFile, file, ...args], {
+    const child = spawn(process.execPath, [...programArgs('log-relay'), logFile, file, ...args], {
       cwd: command.cwd,
       env: { ...env, [REDACT_VAR]: secretNames.join(',') },
       detached: true,

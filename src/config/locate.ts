@@ -2,8 +2,12 @@
  * Maps a config path to a line and column in the file it came from, through the `yaml`
  * package's node ranges (JSON parses as YAML too, so JSON configs get positions as well).
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlLib from 'yaml';
 import type { Node } from 'yaml';
+
+/** The `yaml` package, loaded only to locate a problem (it is large for a cold start). */
+const yaml = (): typeof YamlLib => createRequire(import.meta.url)('yaml') as typeof YamlLib;
 
 /** A 1-based position. */
 export interface Position {
@@ -27,6 +31,7 @@ export function createLocator(text: string, prefix: readonly PropertyKey[] = [])
   const load = (): typeof parsed => {
     if (parsed !== undefined) return parsed;
     parsed = null;
+    const { LineCounter, parseDocument } = yaml();
     const lineCounter = new LineCounter();
     let doc;
     try {
@@ -49,6 +54,7 @@ export function createLocator(text: string, prefix: readonly PropertyKey[] = [])
       const doc = load();
       if (!doc) return undefined;
       const { root, at } = doc;
+      const { isMap, isScalar, isSeq } = yaml();
       let node: unknown = root;
       let best: Position | undefined = root.range ? at(root.range[0]) : undefined;
       for (const key of [...prefix, ...path]) {

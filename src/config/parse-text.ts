@@ -1,6 +1,7 @@
 /** YAML and JSON config text → plain data, syntax errors as ConfigErrors with line:column. */
 import { CORE_SCHEMA, load as fastLoad } from 'js-yaml';
-import { LineCounter, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlLib from 'yaml';
 import { ConfigError } from './errors.js';
 import type { ConfigIssue } from './errors.js';
 
@@ -24,6 +25,8 @@ export function parseYamlText(text: string, file: string): unknown {
 }
 
 function parsePrecisely(text: string, file: string): unknown {
+  // Loaded only here: the `yaml` package is large for a cold start and plain YAML never needs it.
+  const { LineCounter, parseDocument } = createRequire(import.meta.url)('yaml') as typeof YamlLib;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {

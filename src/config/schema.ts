@@ -3,7 +3,8 @@
  * durations in ms and sizes in bytes. Cross-field rules (graph, environments) are a second pass:
  * see validate.ts.
  */
-import semver from 'semver';
+import { createRequire } from 'node:module';
+import type * as SemverLib from 'semver';
 import { z } from 'zod';
 import {
   checkSchema,
@@ -19,6 +20,9 @@ import {
   stageSchema,
 } from './schema-service.js';
 import { durationSchema, sizeSchema } from './units.js';
+
+const semverLib = (): typeof SemverLib =>
+  createRequire(import.meta.url)('semver') as typeof SemverLib;
 
 const varsSchema = z.record(varNameSchema, varValueSchema).default({});
 
@@ -52,7 +56,8 @@ const prerequisitesSchema = z.strictObject({
         version: z
           .string()
           .check(
-            z.refine((r) => semver.validRange(r) !== null, {
+            // semver is loaded only when a software prerequisite names a version range.
+            z.refine((r) => semverLib().validRange(r) !== null, {
               error: 'expected a semver range like ">=7.0"',
             }),
           )

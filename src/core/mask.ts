@@ -43,6 +43,14 @@ export class Masker {
     this.bytes = this.secrets.map((s) => Buffer.from(s, 'utf8').toString('latin1'));
   }
 
+  /**
+   * The values masked (for the command runner, which masks a command's output in its own
+   * process; they travel on its stdin, never on a command line).
+   */
+  get values(): readonly string[] {
+    return this.secrets;
+  }
+
   /** Whether there is anything to mask. */
   get active(): boolean {
     return this.secrets.length > 0;

@@ -1,0 +1,274 @@
+/**
+ * One-shot commands, run by this process (in stagecraft: by the command runner, exec-runner.ts).
+ * A command runs detached in its own process group so that a timeout or a
+ * cancel kills the whole tree, not just `sh` (NOTES.md); when it ends, whatever it left in its
+ * group is killed too. Output is streamed: a bounded tail stays in memory, everything goes
+ * (masked) to the log file when one is given. A deadline holds whoever keeps the output pipes
+ * open: once the command has exited or been killed, its pipes are given a short grace and then
+ * closed from this side.
+ *
+ * `node:child_process` directly, not execa: measured here, execa costs about 2 ms of CPU more per
+ * command and 25 MB of memory, and the cost of every spawn grows with the orchestrator's memory.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { CommandSpec } from '../config/plan-types.js';
+import { Masker, type StreamMasker } from '../core/mask.js';
+import type { CommandOutcome } from '../machines/effects.js';
+import { buildEnv } from './env.js';
+import { OutputTail } from './output-tail.js';
+import { groupAlive, signalGroup, trackGroup, untrackGroup, waitFor } from './proc.js';
+
+/** How to run one command. */
+export interface ExecOptions {
+  /** Variables and secrets added ON TOP of process.env (the command's own `env` comes last). */
+  env: Record<string, string>;
+  /** Effective deadline: the smaller of this and `command.timeoutMs`. */
+  timeoutMs: number;
+  /** Cancel: kills the whole process tree. */
+  signal?: AbortSignal;
+  /** Full combined output is appended here (directories are created). */
+  logFile?: string;
+  /** Bounded tail kept in memory; default 8 KiB. */
+  tailBytes?: number;
+  /** SIGTERM → SIGKILL grace; default 3000 ms. */
+  graceMs?: number;
+  /** Masks secret values in the log and the tail as the output is written. */
+  mask?: Masker;
+  /** Told the command's pid (its process group) once it is spawned. */
+  onSpawn?: (pid: number) => void;
+  /** `env` is the whole environment already (the runner gets it so): do not add process.env. */
+  wholeEnv?: boolean;
+}
+
+const DEFAULT_TAIL = 8 * 1024;
+const DEFAULT_GRACE = 3000;
+/** How long the output pipes may stay open after the command ended (a detached grandchild). */
+const PIPE_GRACE_MS = 250;
+/** The longest delay a timer holds; a longer deadline is no deadline. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A string runs through `sh -c`; an array as argv, with no shell. */
+function argvOf(run: string | string[]): [string, string[]] {
+  if (typeof run === 'string') return ['sh', ['-c', run]];
+  const [file, ...args] = run;
+  return [file ?? '', args];
+}
+
+/** A printable name of the command, for error messages. */
+function nameOf(run: string | string[]): string {
+  return typeof run === 'string' ? run : run.join(' ');
+}
+
+async function openLog(path: string): Promise<WriteStream> {
+  await mkdir(dirname(path), { recursive: true });
+  const stream = createWriteStream(path, { flags: 'a' });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  });
+  return stream;
+}
+
+async function closeLog(stream: WriteStream | undefined): Promise<void> {
+  if (!stream || stream.destroyed) return;
+  await new Promise<void>((resolve) => stream.end(() => resolve()));
+}
+
+/** Feed both output streams into the tail and the log, pausing them while the log catches up. */
+function drainOutput(
+  sources: Array<Readable | null>,
+  tail: OutputTail,
+  log: WriteStream | undefined,
+  masker: StreamMasker,
+): void {
+  const live = sources.filter((s): s is Readable => s !== null);
+  let writable = log !== undefined;
+  let waiting = false;
+  const resume = (): void => {
+    waiting = false;
+    live.forEach((s) => s.resume());
+  };
+  // A log that fails (disk full) must not crash the run nor stall the command: stop logging.
+  log?.on('error', () => {
+    writable = false;
+    resume();
+  });
+  for (const source of live) {
+    source.on('data', (chunk: Buffer) => {
+      const bytes = masker.push(chunk);
+      tail.push(bytes);
+      if (!log || !writable || log.write(bytes) || waiting) return;
+      waiting = true;
+      live.forEach((s) => s.pause());
+      log.once('drain', resume);
+    });
+  }
+}
+
+/** How the leader ended, from its `exit` (or `error`) event. */
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError?: NodeJS.ErrnoException;
+}
+
+/**
+ * Run a command to completion, to its deadline or to cancellation. Never throws for command
+ * failures: non-zero exits, timeouts, cancels and spawn failures are all values.
+ */
+export async function runLocally(command: CommandSpec, opts: ExecOptions): Promise<CommandOutcome> {
+  const started = performance.now();
+  const timeoutMs = Math.min(command.timeoutMs ?? Infinity, opts.timeoutMs);
+  const graceMs = opts.graceMs ?? DEFAULT_GRACE;
+  const tail = new OutputTail(opts.tailBytes ?? DEFAULT_TAIL);
+  const base = {
+    durationMs: 0,
+    timedOut: false,
+    canceled: false,
+    outputTail: '',
+    ...(opts.logFile ? { logFile: opts.logFile } : {}),
+  };
+  const elapsed = (): number => Math.round(performance.now() - started);
+
+  if (opts.signal?.aborted)
+    return { ...base, exitCode: null, canceled: true, error: 'canceled before start' };
+  const cwdError = await stat(command.cwd).then(
+    (s) => (s.isDirectory() ? undefined : `working directory is not a directory: ${command.cwd}`),
+    () => `working directory does not exist: ${command.cwd}`,
+  );
+  if (cwdError) return { ...base, exitCode: null, durationMs: elapsed(), error: cwdError };
+  const [file, args] = argvOf(command.run);
+  if (!file) return { ...base, exitCode: null, durationMs: elapsed(), error: 'empty command' };
+
+  let log: WriteStream | undefined;
+  try {
+    log = opts.logFile ? await openLog(opts.logFile) : undefined;
+  } catch (error) {
+    return {
+      ...base,
+      exitCode: null,
+      durationMs: elapsed(),
+      error: `cannot open log file ${opts.logFile}: ${(error as Error).message}`,
+    };
+  }
+
+  const child = spawn(file, args, {
+    cwd: command.cwd,
+    env: opts.wholeEnv === true ? { ...opts.env, ...command.env } : buildEnv(opts.env, command.env),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid !== undefined) {
+    trackGroup(pid);
+    opts.onSpawn?.(pid);
+  }
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+
+  let timedOut = false;
+  let canceled = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  let pipeTimer: NodeJS.Timeout | undefined;
+  /** Closes the output pipes from this side (a grandchild outside the group may hold them). */
+  const closePipes = (): void => {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  };
+  const terminate = (): void => {
+    if (pid === undefined || killTimer) return;
+    signalGroup(pid, 'SIGTERM');
+    killTimer = setTimeout(() => {
+      signalGroup(pid, 'SIGKILL');
+      pipeTimer ??= setTimeout(closePipes, PIPE_GRACE_MS);
+    }, graceMs);
+  };
+  const deadline =
+    timeoutMs < MAX_TIMER_MS
+      ? setTimeout(() => {
+          timedOut = true;
+          terminate();
+        }, timeoutMs)
+      : undefined;
+  const onAbort = (): void => {
+    canceled = true;
+    terminate();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const masker = (opts.mask ?? Masker.none).stream();
+  drainOutput([child.stdout, child.stderr], tail, log, masker);
+  const ended = await new Promise<Ended>((resolve) => {
+    child.once('error', (spawnError: NodeJS.ErrnoException) =>
+      resolve({ code: null, signal: null, spawnError }),
+    );
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  // The leader is gone: what it left in its group is killed, then the pipes get a short grace
+  // (a grandchild that left the group may hold them) and are closed from this side.
+  if (ended.spawnError === undefined && pid !== undefined) await reapLeftovers(pid, graceMs);
+  await Promise.race([
+    closed,
+    new Promise<void>((resolve) => {
+      pipeTimer ??= setTimeout(() => {
+        closePipes();
+        resolve();
+      }, PIPE_GRACE_MS);
+    }),
+  ]);
+  clearTimeout(deadline);
+  clearTimeout(killTimer);
+  clearTimeout(pipeTimer);
+  opts.signal?.removeEventListener('abort', onAbort);
+  if (pid !== undefined) untrackGroup(pid);
+  const rest = masker.end();
+  tail.push(rest);
+  if (rest.length > 0 && log && !log.destroyed) log.write(rest);
+  await closeLog(log);
+
+  const outputTail = tail.text();
+  const exitCode = ended.code;
+  const outcome: CommandOutcome = {
+    ...base,
+    exitCode,
+    durationMs: elapsed(),
+    timedOut,
+    canceled,
+    outputTail,
+  };
+  if (ended.signal) outcome.signal = ended.signal;
+  const error = spawnError(ended.spawnError, exitCode, outputTail, command.run);
+  if (error && !timedOut && !canceled) outcome.error = error;
+  return outcome;
+}
+
+/**
+ * The leader exited, but members of its group may live on (a background job that redirected its
+ * output). Nothing stagecraft starts may be orphaned: TERM, then KILL after the grace.
+ */
+async function reapLeftovers(pgid: number, graceMs: number): Promise<void> {
+  if (!groupAlive(pgid)) return;
+  signalGroup(pgid, 'SIGTERM');
+  if (!(await waitFor(() => !groupAlive(pgid), graceMs))) signalGroup(pgid, 'SIGKILL');
+}
+
+function spawnError(
+  error: NodeJS.ErrnoException | undefined,
+  exitCode: number | null,
+  outputTail: string,
+  run: string | string[],
+): string | undefined {
+  const lastLine = outputTail.trimEnd().split('\n').at(-1) ?? '';
+  const first = nameOf(run).split(' ')[0];
+  if (error?.code === 'ENOENT') return `command not found: ${first}`;
+  if (error?.code === 'EACCES') return `permission denied: ${first}`;
+  if (error !== undefined) return `cannot start ${nameOf(run)}: ${error.message}`;
+  if (typeof run === 'string' && exitCode === 127)
+    return `command not found (exit 127): ${lastLine || run}`;
+  if (typeof run === 'string' && exitCode === 126)
+    return `command not executable (exit 126): ${lastLine || run}`;
+  return undefined;
+}

@@ -1,0 +1,95 @@
+/**
+ * The command runner: a small program beside the orchestrator that runs its one-shot commands
+ * (exec-core.ts), so that every fork happens from a process of a few megabytes instead of the
+ * orchestrator (on Linux the cost of a fork grows with the memory of the process that forks).
+ *
+ * Protocol: one JSON object per line. On stdin: `{ type: 'run', id, command, options }` and
+ * `{ type: 'cancel', id }`; on stdout: `{ type: 'spawned', id, pid }` and `{ type: 'done', id,
+ * outcome }`. Secrets arrive with each job on stdin, never on a command line. When stdin ends —
+ * the orchestrator exited or was killed — every process group still running is killed: no
+ * command outlives the run that started it. SIGINT/SIGTERM are the orchestrator's to handle.
+ */
+import { createInterface } from 'node:readline';
+import type { CommandSpec } from '../config/plan-types.js';
+import { Masker } from '../core/mask.js';
+import { runLocally } from './exec-core.js';
+import { killTrackedGroups } from './proc.js';
+
+/** A job as the runner receives it. */
+export interface RunJob {
+  type: 'run';
+  id: number;
+  command: CommandSpec;
+  options: {
+    env: Record<string, string>;
+    timeoutMs: number;
+    logFile?: string;
+    tailBytes?: number;
+    graceMs?: number;
+    secrets?: string[];
+  };
+}
+
+function main(): void {
+  // The terminal's Ctrl-C reaches the whole foreground group: the orchestrator decides.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
+  const jobs = new Map<number, AbortController>();
+  const send = (message: unknown): void => {
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+  };
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    let message: RunJob | { type: 'cancel'; id: number };
+    try {
+      message = JSON.parse(line) as typeof message;
+    } catch {
+      return;
+    }
+    if (message.type === 'cancel') {
+      jobs.get(message.id)?.abort();
+      return;
+    }
+    const { id, command, options } = message;
+    const controller = new AbortController();
+    jobs.set(id, controller);
+    void runLocally(command, {
+      env: options.env,
+      wholeEnv: true,
+      timeoutMs: options.timeoutMs,
+      signal: controller.signal,
+      ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
+      ...(options.tailBytes === undefined ? {} : { tailBytes: options.tailBytes }),
+      ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+      ...(options.secrets === undefined ? {} : { mask: new Masker(options.secrets) }),
+      onSpawn: (pid) => send({ type: 'spawned', id, pid }),
+    }).then(
+      (outcome) => {
+        jobs.delete(id);
+        send({ type: 'done', id, outcome });
+      },
+      (error: unknown) => {
+        jobs.delete(id);
+        send({
+          type: 'done',
+          id,
+          outcome: {
+            exitCode: null,
+            durationMs: 0,
+            timedOut: false,
+            canceled: false,
+            outputTail: '',
+            error: `the command runner failed: ${error instanceof Error ? error.message : String(error)}`,
+          },
+        });
+      },
+    );
+  });
+  lines.once('close', () => {
+    // The orchestrator is gone: nothing it started may live on.
+    killTrackedGroups('SIGKILL');
+    process.exit(0);
+  });
+}
+
+main();
