@@ -17,23 +17,16 @@ export function readJournal(path) {
 }
 
 /**
- * service name → epoch ms at which its `healthy` state was journaled.
- *
- * TODAY's journal is an XState inspection trace: a service turning healthy shows up as entries
- * `{ type: 'event', event: { type: 'service.update', state: 'healthy', service }, ts }`, logged
- * once by every actor that receives the update (the stage, the deployment); the earliest `ts`
- * per service is the moment it was first journaled. Replace this function's body when the
- * journal format changes; its callers only need the Map.
+ * service name → epoch ms at which its `healthy` state was journaled: the journal holds one
+ * deployment fact per line, and a service turning healthy is `{ type: 'service.state', service,
+ * state: 'healthy', ts }` (the first one per service counts).
  */
 export function healthyTimes(entries) {
   const times = new Map();
   for (const e of entries) {
-    if (e?.type !== 'event') continue;
-    const ev = e.event;
-    if (ev?.type !== 'service.update' || ev.state !== 'healthy' || typeof ev.service !== 'string')
+    if (e?.type !== 'service.state' || e.state !== 'healthy' || typeof e.service !== 'string')
       continue;
-    const known = times.get(ev.service);
-    if (known === undefined || e.ts < known) times.set(ev.service, e.ts);
+    if (!times.has(e.service)) times.set(e.service, e.ts);
   }
   return times;
 }

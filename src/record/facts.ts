@@ -103,7 +103,15 @@ export type Phase =
 
 /** Status of a stage (or of a display group of an implicit plan). */
 export type StageStatus =
-  'pending' | 'confirming' | 'running' | 'verifying' | 'succeeded' | 'failed' | 'skipped';
+  | 'pending'
+  | 'confirming'
+  | 'running'
+  | 'verifying'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  /** A dependency layer the deployment ended part way through (display groups only). */
+  | 'incomplete';
 
 /** What kind of run a journal records. */
 export type RunKind = 'deploy' | 'rollback' | 'down';
@@ -235,14 +243,15 @@ export type Fact =
   | {
       type: 'rollback.step';
       service: string;
-      status: 'started' | 'restored' | 'failed' | 'resolved-by-hand' | 'not-attempted';
+      status:
+        'started' | 'restored' | 'failed' | 'resolved-by-hand' | 'interrupted' | 'not-attempted';
       attempt: number;
       reason?: string;
     }
   | {
       type: 'rollback.cleanup';
       name: string;
-      status: 'started' | 'done' | 'failed' | 'not-attempted';
+      status: 'started' | 'done' | 'failed' | 'interrupted' | 'not-attempted';
       attempt: number;
       reason?: string;
     }

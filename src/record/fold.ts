@@ -85,7 +85,14 @@ export interface CheckRow {
 /** One rollback step or cleanup. */
 export interface RollbackRow {
   name: string;
-  state: 'pending' | 'rolling-back' | 'restored' | 'failed' | 'resolved-by-hand' | 'not-attempted';
+  state:
+    | 'pending'
+    | 'rolling-back'
+    | 'restored'
+    | 'failed'
+    | 'resolved-by-hand'
+    | 'interrupted'
+    | 'not-attempted';
   attempt: number;
   reason?: string;
 }
@@ -225,24 +232,53 @@ function setStatus(row: StageRow, status: StageStatus, at: number): void {
     row.startedAt ??= at;
     delete row.finishedAt;
   }
-  if (status === 'succeeded' || status === 'skipped' || status === 'failed') row.finishedAt = at;
+  if (
+    status === 'succeeded' ||
+    status === 'skipped' ||
+    status === 'failed' ||
+    status === 'incomplete'
+  )
+    row.finishedAt = at;
 }
 
-/** A display group's status, from its services (implicit plans have no stage of their own). */
+const deployOutcomes: ReadonlySet<ServiceState> = new Set(['healthy', 'degraded', 'skipped']);
+const rollbackStates: ReadonlySet<ServiceState> = new Set([
+  'rolling-back',
+  'rolled-back',
+  'rollback-failed',
+]);
+
+/**
+ * A display group's status, from its services (implicit plans have no stage of their own): failed
+ * once a member failed (a rollback does not make it succeed), running while a member is activating
+ * or checking or the layer is part way through, pending while all its members still wait.
+ */
 function groupStatus(r: RunRecord, g: StageRow): StageStatus {
+  if (g.status === 'failed') return 'failed';
   const states = g.services.map((n) => r.services[n]?.state ?? 'pending');
   if (states.some((s) => s === 'failed' || s === 'unhealthy')) return 'failed';
-  if (states.every((s) => s === 'pending')) return 'pending';
-  if (states.every((s) => isFinished(s))) return 'succeeded';
+  if (states.every((s) => deployOutcomes.has(s))) return 'succeeded';
+  if (states.every((s) => s === 'pending' || s === 'waiting')) return 'pending';
   return 'running';
 }
 
 function refreshGroups(r: RunRecord, service: string, at: number): void {
   const row = r.services[service];
   const g = r.groups.find((x) => x.name === row?.group);
-  if (g === undefined || g.gate) return;
+  if (g === undefined || g.gate || row === undefined || rollbackStates.has(row.state)) return;
   const status = groupStatus(r, g);
   if (status !== g.status) setStatus(g, status, at);
+}
+
+/**
+ * When the deployment ends nothing is left open: a stage or layer it ended part way through
+ * (interrupted, or other services failed first) is incomplete; one never reached stays pending.
+ */
+function closeGroups(r: RunRecord, at: number): void {
+  for (const g of [...r.stages, ...r.groups]) {
+    if (g.status === 'running' || g.status === 'confirming' || g.status === 'verifying')
+      setStatus(g, 'incomplete', at);
+  }
 }
 
 function applyServiceState(
@@ -392,15 +428,14 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
       break;
     }
     case 'check': {
-      const { type: _t, ts: _ts, ...rest } = fact;
-      r.checks.push({ ...rest, at });
+      r.checks.push({ ...payloadOf(fact), at });
       break;
     }
     case 'decision.requested':
       r.pendingDecision = fact.decision;
       break;
     case 'decision.taken': {
-      const { type: _t, ts: _ts, ...record } = fact;
+      const record = payloadOf(fact);
       r.decisions.push(record);
       if (r.pendingDecision?.id === fact.id) delete r.pendingDecision;
       break;
@@ -429,6 +464,19 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
         isStep ? fact.service : fact.name,
       );
       row.attempt = fact.attempt;
+      // A step that starts is its service rolling back (the service does not record that itself).
+      if (isStep && fact.status === 'started')
+        applyServiceState(
+          r,
+          {
+            type: 'service.state',
+            service: fact.service,
+            state: 'rolling-back',
+            attempt: fact.attempt,
+            maxAttempts: fact.attempt,
+          },
+          at,
+        );
       row.state =
         fact.status === 'started'
           ? 'rolling-back'
@@ -464,9 +512,10 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
     case 'lock.takenOver':
       break;
     case 'deployment.finished': {
-      const { type: _t, ts: _ts, ...outcome } = fact;
+      const outcome = payloadOf(fact);
       r.outcome = outcome;
       r.finishedAt = at;
+      closeGroups(r, at);
       delete r.pendingDecision;
       break;
     }
@@ -477,6 +526,12 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
       break;
   }
   return r;
+}
+
+/** A fact's own fields: without its type, its time, or a journal line's sequence number. */
+function payloadOf<F extends StampedFact>(fact: F): Omit<F, 'type' | 'ts'> {
+  const { type: _t, ts: _ts, seq: _seq, ...rest } = fact as F & { seq?: number };
+  return rest as Omit<F, 'type' | 'ts'>;
 }
 
 /** The record of a whole journal. */

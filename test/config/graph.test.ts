@@ -88,9 +88,7 @@ describe('graph rules', () => {
 
   test('with --step a plan without stages is gated at each dependency layer', async () => {
     const { withLayerStages } = await import('../../src/config/resolve.js');
-    const plan = withLayerStages(
-      await planOf(`services:\n  api:\n${svc(['db'])}  db:\n${svc()}`),
-    );
+    const plan = withLayerStages(await planOf(`services:\n  api:\n${svc(['db'])}  db:\n${svc()}`));
     expect(plan.stages.map((s) => [s.name, s.services, s.implicit, s.timeoutMs])).toEqual([
       ['layer-1', ['db'], false, 600_000],
       ['layer-2', ['api'], false, 600_000],

@@ -1,157 +1,122 @@
 /**
- * Deadlines re-armed on resume (issue 6): the deployment machine with fake actors, started the way
- * `resume` starts it (input.resume), and the journal analysis that finds those deadlines.
+ * Deadlines re-armed on resume: the recovery (src/runtime/recovery.ts) reads them from the facts of
+ * the interrupted run, and the deployment machine started with that plan keeps them. The machine
+ * side (a re-asked decision keeps its deadline, the next one gets a fresh one, the running stage
+ * its journaled deadline) is in test/machines/deployment-resume.test.ts; here: the reading, and
+ * the deadline a decision of another kind or subject must not take.
  */
-import { toPromise, waitFor, type Actor } from 'xstate';
-import { describe, expect, it, vi } from 'vitest';
-import type { JournalEntry } from '../../src/state/journal.js';
-import { analyseJournal, resumeDeadlines } from '../../src/cli/engine/resume-analysis.js';
-import type { ResolvedPlan } from '../../src/config/plan-types.js';
-import type { ResumeDeadlines } from '../../src/machines/deployment-context.js';
-import type { deploymentMachine } from '../../src/machines/deployment.machine.js';
+import { waitFor } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import type { PendingDecision, StampedFact } from '../../src/record/facts.js';
+import { foldFacts } from '../../src/record/fold.js';
+import { planRecovery } from '../../src/runtime/recovery.js';
 import { deploy, type DeployRun } from '../machines/deployment-harness.js';
-import type { FakeOutcome } from '../machines/deployment-fakes.js';
 import { plan } from '../machines/deployment-fixtures.js';
 import { fakeTimeFor } from '../machines/fake-time.js';
+import { runStarted } from '../machines/recording.js';
 
 const T0 = Date.UTC(2026, 10, 26, 8, 0, 0);
-const askPlan = (): ResolvedPlan =>
-  plan({
-    policy: { onFailure: 'ask', degraded: 'continue', retries: 0, decisionTimeoutMs: 60_000 },
-  });
+const at = (ms: number) => ({ ts: T0 + ms });
 
-const track = fakeTimeFor((r: DeployRun) => r.actor.stop(), { now: T0 });
+const decision: PendingDecision = {
+  id: 'd1',
+  kind: 'failure',
+  subject: 'api',
+  message: 'api failed',
+  choices: ['retry', 'rollback', 'abort'],
+  defaultChoice: 'rollback',
+  deadline: T0 + 62_000,
+};
 
-/** The deployment machine with fake effects, started as `resume` starts it. */
-function resumed(
-  p: ResolvedPlan,
-  services: Record<string, FakeOutcome[]>,
-  resume: ResumeDeadlines,
-): Actor<typeof deploymentMachine> {
-  return track(deploy({ plan: p, services, interactive: true, monitor: false, resume })).actor;
+/** The facts of a run interrupted in stage app, optionally with a decision pending. */
+function interrupted(extra: StampedFact[] = []): StampedFact[] {
+  return [
+    { ...runStarted(plan()), ...at(0) },
+    { type: 'phase', phase: 'activating', ...at(10) },
+    { type: 'stage.status', stage: 'data', status: 'running', deadline: T0 + 600_100, ...at(100) },
+    { type: 'stage.status', stage: 'data', status: 'succeeded', ...at(1_900) },
+    { type: 'stage.status', stage: 'app', status: 'running', deadline: T0 + 602_000, ...at(2_000) },
+    ...extra,
+  ];
 }
 
-const stageDeadline = (a: Actor<typeof deploymentMachine>): unknown =>
-  (a.getSnapshot().children.stage?.getSnapshot() as { context?: { deadline?: number } })?.context
-    ?.deadline;
+const recover = (facts: StampedFact[]) => planRecovery(plan(), foldFacts(facts), {}, false);
 
-describe('resume: deadlines from the journal, not restarted', () => {
-  it('the decision asked again keeps the original deadline; the next one gets a fresh one', async () => {
-    const original = T0 + 20_000;
-    const a = resumed(
-      askPlan(),
-      { api: ['failed', 'failed'] },
-      { decisionDeadline: original, decision: { kind: 'failure', subject: 'api' } },
-    );
-    const first = await waitFor(a, (s) => s.context.pendingDecision !== undefined);
-    expect(first.context.pendingDecision).toMatchObject({ subject: 'api', deadline: original });
-    a.send({ type: 'decision.retry', by: 'alice' });
-    const second = await waitFor(a, (s) => s.context.pendingDecision?.id === 'd2');
-    expect(second.context.pendingDecision?.deadline).toBe(T0 + 60_000);
+describe('resume: the deadlines read from the journal', () => {
+  it('re-arms the running stage at its journaled absolute deadline and asks the pending decision again with its own', async () => {
+    const r = await recover(interrupted([{ type: 'decision.requested', decision, ...at(2_500) }]));
+    expect(r.kind).toBe('deploy');
+    if (r.kind !== 'deploy') return;
+    expect(r.plan.stageDeadline).toEqual({ stage: 'app', at: T0 + 602_000 });
+    expect(r.plan.decision).toEqual({ kind: 'failure', subject: 'api', deadline: T0 + 62_000 });
   });
 
-  it('the re-asked decision takes its default at the journaled deadline, not a full timeout later', async () => {
-    const a = resumed(
-      askPlan(),
-      { api: ['failed'] },
-      { decisionDeadline: T0 + 5_000, decision: { kind: 'failure', subject: 'api' } },
+  it('takes the latest deadline journaled for the stage (a retry moved it)', async () => {
+    const r = await recover(
+      interrupted([
+        {
+          type: 'stage.status',
+          stage: 'app',
+          status: 'running',
+          deadline: T0 + 700_000,
+          ...at(9_000),
+        },
+      ]),
     );
-    await waitFor(a, (s) => s.context.pendingDecision !== undefined);
-    await vi.advanceTimersByTimeAsync(4_999);
-    expect(a.getSnapshot().context.decisions).toEqual([]);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(await toPromise(a)).toMatchObject({ result: 'failed', exitCode: 1 });
-    expect(a.getSnapshot().context.decisions).toMatchObject([
-      { subject: 'api', choice: 'rollback', by: 'timeout', at: T0 + 5_000 },
+    expect(r.kind === 'deploy' && r.plan.stageDeadline).toEqual({ stage: 'app', at: T0 + 700_000 });
+  });
+
+  it('asks nothing again when the decision was answered before the interruption', async () => {
+    const r = await recover(
+      interrupted([
+        { type: 'decision.requested', decision, ...at(2_500) },
+        {
+          type: 'decision.taken',
+          id: 'd1',
+          kind: 'failure',
+          subject: 'api',
+          choice: 'retry',
+          by: 'alice',
+          at: T0 + 3_000,
+          ...at(3_000),
+        },
+      ]),
+    );
+    expect(r.kind === 'deploy' && r.plan.decision).toBeUndefined();
+  });
+
+  it('re-arms no stage deadline once every stage finished', async () => {
+    const r = await recover([
+      ...interrupted(),
+      { type: 'stage.status', stage: 'app', status: 'succeeded', ...at(4_000) },
     ]);
-  });
-
-  it('a decision of another kind or subject does not take the journaled deadline', async () => {
-    const a = resumed(
-      askPlan(),
-      { api: ['failed'] },
-      { decisionDeadline: T0 + 5_000, decision: { kind: 'failure', subject: 'worker' } },
-    );
-    const s = await waitFor(a, (x) => x.context.pendingDecision !== undefined);
-    expect(s.context.pendingDecision?.deadline).toBe(T0 + 60_000);
-  });
-
-  it('the stage that was running gets its journaled absolute deadline; earlier stages their own', async () => {
-    const a = resumed(
-      plan(),
-      { db: ['hold'], api: ['hold'] },
-      { stage: 'app', stageDeadline: T0 + 7_000 },
-    );
-    await waitFor(a, (s) => s.context.services.db?.state === 'activating');
-    expect(stageDeadline(a)).toBe(T0 + 600_000);
-    const db = (
-      a.getSnapshot().children.stage?.getSnapshot() as { children: Record<string, Actor<never>> }
-    ).children['service:db'];
-    db?.send({ type: 'fake.finish', state: 'healthy' } as never);
-    await waitFor(
-      a,
-      (s) => s.context.stageIndex === 1 && s.context.services.api?.state === 'activating',
-    );
-    expect(stageDeadline(a)).toBe(T0 + 7_000);
-    await vi.advanceTimersByTimeAsync(7_000);
-    const out = await toPromise(a);
-    expect(out.result).toBe('failed');
-    expect(out.reason).toMatch(/stage app missed its deadline of 600\.0 s/);
+    expect(r.kind === 'deploy' && r.plan.stageDeadline).toBeUndefined();
   });
 });
 
-describe('resume analysis: the deadlines to re-arm', () => {
-  const row = (seq: number, event: Record<string, unknown>, ts = T0 + seq): JournalEntry => ({
-    seq,
-    ts,
-    type: 'event',
-    actor: 'x:0',
-    session: 'x:0',
-    event,
-  });
-  const transition = (seq: number, value: unknown): JournalEntry => ({
-    seq,
-    ts: T0 + seq,
-    type: 'transition',
-    actor: 'x:0',
-    session: 'x:0',
-    value,
-  });
-  const journal: JournalEntry[] = [
-    transition(1, { activating: 'running' }),
-    row(2, { type: 'stage.update', stage: 'data', status: 'running', at: T0 + 100 }),
-    row(3, { type: 'stage.update', stage: 'app', status: 'running', at: T0 + 2_000 }),
-    transition(4, { activating: { running: 'deciding' } }),
-  ];
-
-  it('reads the running stage deadline from its start and timeout, and the pending decision', () => {
-    const pending = {
-      id: 'd1',
-      kind: 'failure',
-      subject: 'api',
-      message: 'api failed',
-      choices: ['retry', 'rollback', 'abort'],
-      defaultChoice: 'rollback',
-      deadline: T0 + 62_000,
-    };
-    const facts = analyseJournal(plan(), journal, { context: { pendingDecision: pending } });
-    expect(resumeDeadlines(facts)).toEqual({
-      stage: 'app',
-      stageDeadline: T0 + 2_000 + 600_000,
-      decisionDeadline: T0 + 62_000,
-      decision: { kind: 'failure', subject: 'api' },
-    });
+describe('resume: a journaled decision deadline belongs to that decision only', () => {
+  const track = fakeTimeFor((r: DeployRun) => r.actor.stop(), { now: T0 });
+  const askPlan = plan({
+    policy: { onFailure: 'ask', degraded: 'continue', retries: 0, decisionTimeoutMs: 60_000 },
   });
 
-  it("prefers the stage actor's own deadline from the snapshot (a retried deadline moved it)", () => {
-    const snapshot = {
-      children: {
-        stage: { snapshot: { context: { stage: { name: 'app' }, deadline: T0 + 9_000 } } },
-      },
-    };
-    expect(resumeDeadlines(analyseJournal(plan(), journal, snapshot))).toEqual({
-      stage: 'app',
-      stageDeadline: T0 + 9_000,
-    });
+  it('a decision about another service gets a full timeout, not the journaled deadline', async () => {
+    const r = track(
+      deploy({
+        plan: askPlan,
+        interactive: true,
+        services: { api: ['failed'] },
+        resume: {
+          prepared: [],
+          stagesDone: [],
+          started: [],
+          activated: [],
+          services: {},
+          decision: { kind: 'failure', subject: 'worker', deadline: T0 + 5_000 },
+        },
+      }),
+    );
+    const s = await waitFor(r.actor, (x) => x.context.pendingDecision !== undefined);
+    expect(s.context.pendingDecision).toMatchObject({ subject: 'api', deadline: T0 + 60_000 });
   });
 });

@@ -59,7 +59,7 @@ describe('resume of a deployment killed during its rollback', () => {
 
     const v2 = ['--var', 'RELEASE=v2', '--var', 'BAD_EXIT=1'];
     const d = spawnCli([...p.args('deploy', '--yes', '--json'), ...v2]);
-    await d.waitFor(/"service":"bad"[^}]*"state":"rolling-back"/);
+    await d.waitFor(/"type":"rollback.step","service":"bad","status":"started"/);
     d.child.kill('SIGKILL');
     await d.exited;
     const v2web = Number((await lines(p, 'web.count')).at(-1)?.split(' ')[1]);

@@ -1,5 +1,6 @@
 /** Tiny plan builders for the stage and deployment machine tests. */
 import type {
+  GroupSpec,
   ProbeSpec,
   ResolvedPlan,
   ServiceSpec,
@@ -7,7 +8,7 @@ import type {
 } from '../../src/config/plan-types.js';
 
 /** A command probe (never run: probes are faked in machine tests). */
-export function probe(label: string): ProbeSpec {
+export function probe(label: string, extra: Partial<ProbeSpec> = {}): ProbeSpec {
   return {
     kind: 'command',
     command: { run: 'true', cwd: '/tmp', env: {} },
@@ -17,16 +18,18 @@ export function probe(label: string): ProbeSpec {
     successThreshold: 1,
     startPeriodMs: 0,
     label,
+    ...extra,
   };
 }
 
-/** An `activate` service. */
+/** An `activate` service (its display group is its stage). */
 export function service(name: string, stage: string, dependsOn: string[] = []): ServiceSpec {
   return {
     name,
     kind: 'activate',
     dependsOn,
     stage,
+    group: stage,
     activate: { run: `./deploy-${name}.sh`, cwd: '/tmp', env: {} },
     rollback: { run: `./rollback-${name}.sh`, cwd: '/tmp', env: {} },
     timeoutMs: 60_000,
@@ -34,7 +37,7 @@ export function service(name: string, stage: string, dependsOn: string[] = []): 
   };
 }
 
-/** A stage. */
+/** An explicit stage. */
 export function stage(name: string, services: string[], extra: Partial<StageSpec> = {}): StageSpec {
   return {
     name,
@@ -43,9 +46,14 @@ export function stage(name: string, services: string[], extra: Partial<StageSpec
     confirm: false,
     timeoutMs: 600_000,
     verify: [],
+    implicit: false,
     ...extra,
   };
 }
+
+/** The display groups of explicit stages: the stages themselves. */
+export const groupsOf = (stages: StageSpec[]): GroupSpec[] =>
+  stages.map((s) => ({ name: s.name, services: [...s.services] }));
 
 /** A plan: stage `data` (db) then stage `app` (api → db, web → api, worker → db). */
 export function plan(extra: Partial<ResolvedPlan> = {}): ResolvedPlan {
@@ -55,6 +63,7 @@ export function plan(extra: Partial<ResolvedPlan> = {}): ResolvedPlan {
     web: service('web', 'app', ['api']),
     worker: service('worker', 'app', ['db']),
   };
+  const stages = extra.stages ?? [stage('data', ['db']), stage('app', ['api', 'web', 'worker'])];
   return {
     project: 'shop',
     environment: 'staging',
@@ -78,12 +87,44 @@ export function plan(extra: Partial<ResolvedPlan> = {}): ResolvedPlan {
       },
     ],
     services,
-    stages: [stage('data', ['db']), stage('app', ['api', 'web', 'worker'])],
     activationOrder: ['db', 'api', 'worker', 'web'],
     rollbackOrder: ['web', 'worker', 'api', 'db'],
     integration: [],
     readiness: [],
     policy: { onFailure: 'rollback', degraded: 'continue', retries: 0, decisionTimeoutMs: 60_000 },
     ...extra,
+    stages,
+    groups: extra.groups ?? groupsOf(stages),
   };
+}
+
+/**
+ * The same services as a plan without `stages:`: one implicit stage `all` (no gate, no deadline)
+ * and the dependency layers as display groups (db; api, worker; web).
+ */
+export function implicitPlan(extra: Partial<ResolvedPlan> = {}): ResolvedPlan {
+  const layers: GroupSpec[] = [
+    { name: 'layer-1', services: ['db'] },
+    { name: 'layer-2', services: ['api', 'worker'] },
+    { name: 'layer-3', services: ['web'] },
+  ];
+  const base = plan();
+  const services = Object.fromEntries(
+    Object.entries(base.services).map(([name, s]) => [
+      name,
+      { ...s, stage: 'all', group: layers.find((l) => l.services.includes(name))?.name ?? '?' },
+    ]),
+  );
+  return plan({
+    services,
+    stages: [
+      stage('all', ['db', 'api', 'worker', 'web'], {
+        implicit: true,
+        timeoutMs: 0,
+        confirm: false,
+      }),
+    ],
+    groups: layers,
+    ...extra,
+  });
 }

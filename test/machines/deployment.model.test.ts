@@ -1,11 +1,17 @@
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
 import type { AnyMachineSnapshot } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { deploymentMachine } from '../../src/machines/deployment.machine.js';
-import type { DeploymentContext, DeploymentInput } from '../../src/machines/deployment-context.js';
-import type { DeploymentEvent } from '../../src/machines/events.js';
-import { decisionEventTypes } from '../../src/machines/events.js';
+import { exitCodeOf } from '../../src/cli/exit-codes.js';
 import { eventToChoice } from '../../src/machines/decisions.js';
+import {
+  deploymentMachine,
+  type DeploymentContext,
+  type DeploymentEvent,
+  type DeploymentInput,
+} from '../../src/machines/deployment/index.js';
+import type { DecisionEvent } from '../../src/machines/events.js';
+import type { Outcome } from '../../src/record/facts.js';
+import { exited } from './fake-effects.js';
 import { plan, stage } from './deployment-fixtures.js';
 import { activeIds, afterEventTypes, allStateIds } from './model-helpers.js';
 
@@ -19,13 +25,18 @@ const input: DeploymentInput = {
   step: true,
 };
 
-const cmd = (exitCode: number) => ({
-  exitCode,
-  durationMs: 1,
-  timedOut: false,
-  canceled: false,
-  outputTail: '',
-});
+const decisionTypes: Array<DecisionEvent['type']> = [
+  'decision.proceed',
+  'decision.skipStage',
+  'decision.abort',
+  'decision.retry',
+  'decision.skip',
+  'decision.rollback',
+  'decision.continue',
+  'decision.accept',
+  'decision.markResolved',
+];
+
 const stageOut = (result: string, degraded: string[] = []) => ({
   result,
   activated: ['db'],
@@ -47,10 +58,18 @@ const verification = (readiness: string, ok = true) => ({
           },
         ],
 });
+const rolledBack = (complete: boolean) => ({
+  complete,
+  restored: complete ? ['db'] : [],
+  notRestored: complete ? [] : [{ name: 'db', reason: 'x' }],
+  aborted: !complete,
+  interrupted: false,
+});
 const done = (id: string, output: unknown) => ({ type: `xstate.done.actor.${id}`, output });
 const error = (id: string) => ({ type: `xstate.error.actor.${id}`, error: new Error('boom') });
 
-// Everything the deployment can receive: children's results, forwarded requests, decisions, signals, delays.
+// Everything the deployment can receive: its children's results and news, decisions, signals,
+// delays.
 const events = [
   done('prerequisites', { ok: true, checks: [] }),
   done('prerequisites', {
@@ -58,11 +77,12 @@ const events = [
     checks: [{ category: 'software', name: 'x', ok: false, detail: 'missing' }],
   }),
   error('prerequisites'),
-  done('prepare', cmd(0)),
-  done('prepare', cmd(1)),
+  done('prepare', exited(0)),
+  done('prepare', exited(1)),
   error('prepare'),
-  done('cleanup', cmd(0)),
-  done('cleanup', cmd(1)),
+  done('cleanup', exited(0)),
+  done('cleanup', exited(1)),
+  error('cleanup'),
   done('stage', stageOut('succeeded')),
   done('stage', stageOut('succeeded', ['db'])),
   done('stage', stageOut('rollback')),
@@ -70,35 +90,32 @@ const events = [
   error('stage'),
   {
     type: 'stage.failure',
-    stage: 'app',
+    stage: 'all',
     service: 'web',
     reason: 'web failed',
     canRetry: true,
     canSkip: true,
   },
+  { type: 'service.update', service: 'db', state: 'healthy', attempt: 1, maxAttempts: 1 },
+  { type: 'monitor.unhealthy', service: 'db', reason: 'db-probe failed 3/3' },
+  { type: 'monitor.error', service: 'db', reason: 'bug' },
   done('verification', verification('ready')),
   done('verification', verification('ready-with-warnings')),
   done('verification', verification('ready', false)),
   error('verification'),
   done('recordRelease', { release: 'r1' }),
   error('recordRelease'),
-  done('rollback', { complete: true, restored: ['db'], notRestored: [], aborted: false }),
-  done('rollback', {
-    complete: false,
-    restored: [],
-    notRestored: [{ name: 'db', reason: 'x' }],
-    aborted: true,
-  }),
+  done('rollback', rolledBack(true)),
+  done('rollback', rolledBack(false)),
   error('rollback'),
-  { type: 'rollback.stepFailed', service: 'db', reason: 'exit 1' },
-  ...decisionEventTypes.map((type) => ({ type, by: 'model' })),
-  { type: 'deployment.interrupt' },
+  ...decisionTypes.map((type) => ({ type, by: 'model' })),
+  { type: 'run.interrupt' },
   ...afterEventTypes(deploymentMachine).map((type) => ({ type })),
 ] as unknown as DeploymentEvent[];
 
 const serializeState = (s: AnyMachineSnapshot): string => {
   const c = s.context as DeploymentContext;
-  // Only what guards read: a growing context (decisions, view rows) would explode the traversal.
+  // Only what guards read: a growing context (warnings, services) would explode the traversal.
   return JSON.stringify([
     s.value,
     c.stageIndex,
@@ -106,6 +123,7 @@ const serializeState = (s: AnyMachineSnapshot): string => {
     c.cleanupIndex > 0,
     c.interrupts,
     c.failure?.source === 'interrupt',
+    c.lost.length > 0,
     c.result?.result,
   ]);
 };
@@ -126,7 +144,7 @@ describe('deployment machine (model)', () => {
     expect(allStateIds(deploymentMachine).filter((id) => !reached.has(id))).toEqual([]);
   });
 
-  it('answers every decision every way it offers', () => {
+  it('answers every decision it asks every way it offers (rollback steps: the rollback model)', () => {
     const offered = new Set<string>();
     const answered = new Set<string>();
     // The adjacency map holds every transition from every reachable state (paths keep only the shortest).
@@ -144,9 +162,10 @@ describe('deployment machine (model)', () => {
       for (const c of pending.choices) offered.add(`${pending.kind}:${c}`);
       for (const { event, state } of Object.values(node.transitions)) {
         if (!event.type.startsWith('decision.')) continue;
-        const last = (state.context as DeploymentContext).decisions.at(-1);
-        if (last?.id === pending.id)
-          answered.add(`${pending.kind}:${eventToChoice(event.type as never)}`);
+        // Answered: the prompt closed (a choice not offered leaves it open).
+        const after = (state.context as DeploymentContext).pendingDecision;
+        if (after?.id !== pending.id)
+          answered.add(`${pending.kind}:${eventToChoice(event.type as DecisionEvent['type'])}`);
       }
     }
     expect([...answered].sort()).toEqual([...offered].sort());
@@ -163,9 +182,6 @@ describe('deployment machine (model)', () => {
         'degraded:rollback',
         'readiness-warnings:accept',
         'readiness-warnings:rollback',
-        'rollback-step:retry',
-        'rollback-step:mark-resolved',
-        'rollback-step:abort',
         'interrupted:rollback',
         'interrupted:abort',
       ].sort(),
@@ -175,7 +191,7 @@ describe('deployment machine (model)', () => {
   it('finishes only with a result and an exit code from PRODUCT.md §2', () => {
     const finals = paths
       .filter((p) => p.state.status === 'done')
-      .map((p) => p.state.output as { result: string; exitCode: number });
+      .map((p) => p.state.output as Outcome);
     const allowed: Record<string, number[]> = {
       succeeded: [0],
       'succeeded-with-warnings': [0],
@@ -184,6 +200,11 @@ describe('deployment machine (model)', () => {
       aborted: [3, 130],
     };
     expect(finals.length).toBeGreaterThan(0);
-    for (const f of finals) expect(allowed[f.result]).toContain(f.exitCode);
+    expect(new Set(finals.map((f) => f.result))).toEqual(new Set(Object.keys(allowed)));
+    for (const f of finals) {
+      expect(allowed[f.result]).toContain(exitCodeOf(f));
+      // 130 says the run was interrupted, and only then.
+      if (exitCodeOf(f) === 130) expect(f.interrupted).toBe(true);
+    }
   });
 });

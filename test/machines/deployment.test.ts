@@ -1,15 +1,19 @@
 import { toPromise, waitFor } from 'xstate';
 import { describe, expect, it, vi } from 'vitest';
-import { deploy } from './deployment-harness.js';
-import type { DeployOptions, DeployRun } from './deployment-harness.js';
-import { plan, stage } from './deployment-fixtures.js';
-import { fakeTimeFor } from './fake-time.js';
 import type { ResolvedPlan } from '../../src/config/plan-types.js';
+import { exitCodeOf } from '../../src/cli/exit-codes.js';
+import { exited, probed } from './fake-effects.js';
+import { deploy, failedReason, type DeployOptions, type DeployRun } from './deployment-harness.js';
+import { implicitPlan, plan, probe, stage } from './deployment-fixtures.js';
+import { fakeTimeFor } from './fake-time.js';
 
-const track = fakeTimeFor((r: DeployRun) => r.actor.stop());
+const NOW = 1_700_000_000_000;
+const track = fakeTimeFor((r: DeployRun) => r.actor.stop(), { now: NOW });
 const start = (o: DeployOptions = {}): DeployRun => track(deploy(o));
-const decisionPending = (r: DeployRun) =>
-  waitFor(r.actor, (s) => s.context.pendingDecision !== undefined);
+const finished = async (r: DeployRun) => {
+  const out = await toPromise(r.actor);
+  return { ...out, exitCode: exitCodeOf(out) };
+};
 const askPlan = (extra: Partial<ResolvedPlan['policy']> = {}) =>
   plan({
     policy: {
@@ -20,48 +24,89 @@ const askPlan = (extra: Partial<ResolvedPlan['policy']> = {}) =>
       ...extra,
     },
   });
+const phases = (r: DeployRun) => r.rec.of('phase').map((p) => p.phase);
+const rollbackSteps = (r: DeployRun) => r.rec.of('rollback.started').map((f) => f.steps);
+const activations = (r: DeployRun) => r.fx.log(/\.activate$/).map((k) => k.slice(4, -9));
 
 describe('deployment machine: phases', () => {
   it('runs every phase and succeeds with exit 0', async () => {
     const r = start();
-    const out = await toPromise(r.actor);
-    expect(out).toEqual({ result: 'succeeded', exitCode: 0 });
-    expect(r.log).toEqual([
+    expect(await finished(r)).toEqual({ result: 'succeeded', interrupted: false, exitCode: 0 });
+    expect(r.fx.log()).toEqual([
       'prerequisites',
       'run:prepare.dir',
       'run:prepare.net',
-      'start:db',
-      'start:api',
-      'start:worker',
-      'start:web',
-      'verification',
+      'run:db.activate',
+      'run:api.activate',
+      'run:worker.activate',
+      'run:web.activate',
       'release:dep-1',
     ]);
+    expect(phases(r)).toEqual([
+      'validating',
+      'preparing',
+      'activating',
+      'verifying',
+      'finalizing',
+      'done',
+    ]);
+    expect(r.rec.run.stages.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
     const ctx = r.actor.getSnapshot().context;
-    expect(ctx.stages.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
     expect(ctx.activated).toEqual(['db', 'api', 'worker', 'web']);
-    expect(Object.values(ctx.services).map((s) => s.state)).toEqual([
+    expect(r.rec.run.serviceOrder.map((n) => r.rec.run.services[n]?.state)).toEqual([
       'healthy',
       'healthy',
       'healthy',
       'healthy',
     ]);
     expect(ctx.release).toBe('r2');
+    expect(r.rec.of('release.recorded')).toEqual([{ type: 'release.recorded', release: 'r2' }]);
+    expect(r.rec.facts.at(-1)).toEqual({
+      type: 'deployment.finished',
+      result: 'succeeded',
+      interrupted: false,
+    });
+  });
+
+  it('records each prepare step as it runs and when it succeeded', async () => {
+    const r = start();
+    await finished(r);
+    expect(r.rec.of('prepare.step').map((f) => `${f.name}:${f.status}`)).toEqual([
+      'dir:running',
+      'dir:succeeded',
+      'net:running',
+      'net:succeeded',
+    ]);
+    expect(r.rec.of('prerequisites.checked')).toEqual([
+      { type: 'prerequisites.checked', ok: true, checks: [] },
+    ]);
   });
 
   it('stops with exit 1 and no rollback when prerequisites fail', async () => {
-    const r = start({
-      prerequisites: {
-        ok: false,
-        checks: [{ category: 'software', name: 'redis', ok: false, detail: 'not found' }],
-      },
-    });
-    expect(await toPromise(r.actor)).toEqual({
+    const checks = [
+      { category: 'software' as const, name: 'redis', ok: false, detail: 'not found' },
+    ];
+    const r = start({ script: { prerequisites: { ok: false, checks } } });
+    expect(await finished(r)).toEqual({
       result: 'failed',
+      interrupted: false,
       exitCode: 1,
       reason: 'prerequisites not met: software redis: not found',
     });
-    expect(r.log).toEqual(['prerequisites']);
+    expect(r.fx.log()).toEqual(['prerequisites']);
+    expect(r.rec.of('prerequisites.checked')).toEqual([
+      { type: 'prerequisites.checked', ok: false, checks },
+    ]);
+  });
+
+  it('stops with exit 1 when the prerequisite checks cannot run at all', async () => {
+    const r = start({ script: { prerequisites: new Error('df not found') } });
+    expect(await finished(r)).toEqual({
+      result: 'failed',
+      interrupted: false,
+      exitCode: 1,
+      reason: 'prerequisite checks failed: Error: df not found',
+    });
   });
 
   it('cleans up the prepared steps in reverse when a prepare step fails, then exits 1', async () => {
@@ -71,14 +116,16 @@ describe('deployment machine: phases', () => {
       run: { run: 'x', cwd: '/tmp', env: {} },
       cleanup: { run: 'y', cwd: '/tmp', env: {} },
     });
-    const r = start({ plan: p, exitCodes: { 'prepare.third': 2 } });
-    const out = await toPromise(r.actor);
-    expect(out).toMatchObject({
+    const r = start({ plan: p, script: { commands: { 'prepare.third': [exited(2, 'boom\n')] } } });
+    expect(await finished(r)).toEqual({
       result: 'failed',
+      interrupted: false,
       exitCode: 1,
       reason: 'prepare step third failed: exit 2: boom',
+      restored: ['net', 'dir'],
+      notRestored: [],
     });
-    expect(r.log).toEqual([
+    expect(r.fx.log()).toEqual([
       'prerequisites',
       'run:prepare.dir',
       'run:prepare.net',
@@ -86,42 +133,115 @@ describe('deployment machine: phases', () => {
       'run:prepare.net.cleanup',
       'run:prepare.dir.cleanup',
     ]);
+    expect(r.rec.of('prepare.cleanup').map((f) => `${f.name}:${f.status}`)).toEqual([
+      'net:running',
+      'net:succeeded',
+      'dir:running',
+      'dir:succeeded',
+    ]);
   });
 
   it('runs only the first step cleanup when prepare step 2 fails', async () => {
-    const r = start({ exitCodes: { 'prepare.net': 1 } });
-    expect((await toPromise(r.actor)).exitCode).toBe(1);
-    expect(r.log.slice(-2)).toEqual(['run:prepare.net', 'run:prepare.dir.cleanup']);
+    const r = start({ script: { commands: { 'prepare.net': [exited(1, 'boom\n')] } } });
+    expect((await finished(r)).exitCode).toBe(1);
+    expect(r.fx.log().slice(-2)).toEqual(['run:prepare.net', 'run:prepare.dir.cleanup']);
   });
 
   it('reports exit 3 when a prepare cleanup fails', async () => {
-    const r = start({ exitCodes: { 'prepare.net': 1, 'prepare.dir.cleanup': 1 } });
-    const out = await toPromise(r.actor);
+    const r = start({
+      script: {
+        commands: {
+          'prepare.net': [exited(1, 'boom\n')],
+          'prepare.dir.cleanup': [exited(1, 'boom\n')],
+        },
+      },
+    });
+    const out = await finished(r);
     expect(out.result).toBe('rollback-incomplete');
     expect(out.exitCode).toBe(3);
     expect(out.notRestored).toEqual([{ name: 'dir', reason: 'cleanup failed: exit 1: boom' }]);
+  });
+
+  it('is aborted before anything changed when interrupted while validating', async () => {
+    const r = start({ script: { prerequisites: 'hold' } });
+    await r.fx.called('prerequisites');
+    r.actor.send({ type: 'run.interrupt' });
+    expect(await finished(r)).toEqual({
+      result: 'aborted',
+      interrupted: true,
+      exitCode: 130,
+      reason: 'interrupted before anything changed',
+    });
+    expect(r.fx.log()).toEqual(['prerequisites']);
+  });
+
+  it('succeeds with a warning when the release cannot be recorded', async () => {
+    const r = start({ script: { release: new Error('disk full') } });
+    expect(await finished(r)).toEqual({
+      result: 'succeeded-with-warnings',
+      interrupted: false,
+      exitCode: 0,
+      reason: 'release not recorded: Error: disk full',
+    });
+    expect(r.rec.of('warning')).toEqual([
+      { type: 'warning', message: 'release not recorded: Error: disk full' },
+    ]);
+  });
+
+  it('schedules a plan without stages by its dependencies alone, its layers shown as groups', async () => {
+    const r = start({
+      plan: implicitPlan(),
+      script: { commands: { 'worker.activate': ['hold'] } },
+    });
+    await r.fx.called('run:web.activate');
+    await vi.advanceTimersByTimeAsync(0);
+    // web (layer 3) starts as soon as api is healthy, while worker (layer 2) still activates.
+    expect(activations(r)).toEqual(['db', 'api', 'worker', 'web']);
+    expect(r.rec.run.groups.map((g) => `${g.name}:${g.status}`)).toEqual([
+      'layer-1:succeeded',
+      'layer-2:running',
+      'layer-3:succeeded',
+    ]);
+    r.fx.release('run:worker.activate');
+    expect((await finished(r)).result).toBe('succeeded');
+    expect(r.rec.of('stage.status')).toEqual([
+      { type: 'stage.status', stage: 'all', status: 'running' },
+      { type: 'stage.status', stage: 'all', status: 'verifying' },
+      { type: 'stage.status', stage: 'all', status: 'succeeded' },
+    ]);
   });
 });
 
 describe('deployment machine: failure policy', () => {
   it('rolls back everything activated, in reverse activation order, on policy rollback (exit 1)', async () => {
     const r = start({ services: { web: ['failed'] } });
-    const out = await toPromise(r.actor);
-    expect(out).toEqual({
+    expect(await finished(r)).toEqual({
       result: 'failed',
+      interrupted: false,
       exitCode: 1,
-      reason: 'web failed (fake)',
-      restored: ['web', 'worker', 'api', 'db'],
+      reason: failedReason('web'),
+      restored: ['web', 'worker', 'api', 'db', 'prepare.net', 'prepare.dir'],
       notRestored: [],
     });
-    expect(r.rollbackInputs[0]?.steps.map((s) => s.service.name)).toEqual([
-      'web',
-      'worker',
-      'api',
-      'db',
+    expect(r.rec.of('rollback.started')).toEqual([
+      {
+        type: 'rollback.started',
+        steps: ['web', 'worker', 'api', 'db'],
+        cleanups: ['prepare.net', 'prepare.dir'],
+        scope: 'all',
+        reason: failedReason('web'),
+      },
     ]);
-    expect(r.rollbackInputs[0]?.cleanups.map((c) => c.name)).toEqual(['net', 'dir']);
-    expect(r.log).not.toContain('verification');
+    expect(r.fx.log(/rollback|cleanup/)).toEqual([
+      'run:web.rollback',
+      'run:worker.rollback',
+      'run:api.rollback',
+      'run:db.rollback',
+      'run:prepare.net.cleanup',
+      'run:prepare.dir.cleanup',
+    ]);
+    expect(phases(r)).not.toContain('verifying');
+    expect(phases(r).slice(-2)).toEqual(['rolling-back', 'done']);
   });
 
   it('passes the previous release to the rollback steps', async () => {
@@ -129,28 +249,30 @@ describe('deployment machine: failure policy', () => {
       services: { db: ['failed'] },
       previous: { release: 'r1', env: { db: { PORT: '1' } }, running: ['db'] },
     });
-    await toPromise(r.actor);
-    expect(r.rollbackInputs[0]?.steps).toEqual([
-      { service: plan().services.db, wasRunning: true, previousEnv: { PORT: '1' } },
+    await finished(r);
+    expect(rollbackSteps(r)).toEqual([['db']]);
+    expect(r.fx.inputs('run:db.rollback')).toEqual([
+      {
+        label: 'db.rollback',
+        command: { run: './rollback-db.sh', cwd: '/tmp', env: {} },
+        timeoutMs: 60_000,
+        env: { PORT: '1' },
+      },
     ]);
   });
 
   it('exits 3 with the lists of what is and is not restored when the rollback is incomplete', async () => {
     const r = start({
       services: { api: ['failed'] },
-      rollback: {
-        complete: false,
-        restored: ['api'],
-        notRestored: [{ name: 'db', reason: 'exit 1' }],
-        aborted: false,
-      },
+      script: { commands: { 'db.rollback': [exited(1, 'boom\n')] } },
     });
-    expect(await toPromise(r.actor)).toEqual({
+    expect(await finished(r)).toEqual({
       result: 'rollback-incomplete',
+      interrupted: false,
       exitCode: 3,
-      reason: 'api failed (fake); rollback incomplete',
-      restored: ['api'],
-      notRestored: [{ name: 'db', reason: 'exit 1' }],
+      reason: `${failedReason('api')}; rollback incomplete`,
+      restored: ['worker', 'api', 'prepare.net', 'prepare.dir'],
+      notRestored: [{ name: 'db', reason: 'db.rollback exited with code 1 (last output: "boom")' }],
     });
   });
 
@@ -163,10 +285,34 @@ describe('deployment machine: failure policy', () => {
         decisionTimeoutMs: 1000,
       },
     });
-    const r = start({ plan: p, services: { worker: ['failed'] } });
-    expect(await toPromise(r.actor)).toMatchObject({ result: 'failed', exitCode: 1 });
-    expect(r.rollbackInputs[0]?.steps.map((s) => s.service.name)).toEqual(['worker']);
-    expect(r.rollbackInputs[0]?.cleanups).toEqual([]);
+    const r = start({ plan: p, services: { worker: ['hold'] } });
+    await r.reached('web', 'healthy');
+    r.fx.release('run:worker.activate', exited(1, 'worker failed (fake)\n'));
+    expect(await finished(r)).toMatchObject({ result: 'failed', exitCode: 1 });
+    expect(r.rec.of('rollback.started')).toEqual([
+      {
+        type: 'rollback.started',
+        steps: ['worker'],
+        cleanups: [],
+        scope: 'failed',
+        reason: failedReason('worker'),
+      },
+    ]);
+  });
+
+  it('rolls back the failed service and what was still activating on policy rollback-failed', async () => {
+    const p = plan({
+      policy: {
+        onFailure: 'rollback-failed',
+        degraded: 'continue',
+        retries: 0,
+        decisionTimeoutMs: 1000,
+      },
+    });
+    const r = start({ plan: p, services: { worker: ['failed'], web: ['hold'] } });
+    expect(await finished(r)).toMatchObject({ result: 'failed', exitCode: 1 });
+    expect(rollbackSteps(r)).toEqual([['web', 'worker']]);
+    expect(r.fx.log(/rollback/)).toEqual(['run:web.rollback', 'run:worker.rollback']);
   });
 
   it('stops and leaves things as they are on policy abort (exit 3)', async () => {
@@ -174,34 +320,45 @@ describe('deployment machine: failure policy', () => {
       policy: { onFailure: 'abort', degraded: 'continue', retries: 0, decisionTimeoutMs: 1000 },
     });
     const r = start({ plan: p, services: { api: ['failed'] } });
-    expect(await toPromise(r.actor)).toMatchObject({ result: 'aborted', exitCode: 3 });
-    expect(r.rollbackInputs).toEqual([]);
+    expect(await finished(r)).toEqual({
+      result: 'aborted',
+      interrupted: false,
+      exitCode: 3,
+      reason: `${failedReason('api')} (policy: abort, left as it is)`,
+    });
+    expect(r.rec.of('rollback.started')).toEqual([]);
   });
 
   it('acts as rollback when policy is ask but nobody can answer', async () => {
     const r = start({ plan: askPlan(), services: { api: ['failed'] } });
-    expect((await toPromise(r.actor)).exitCode).toBe(1);
-    expect(r.rollbackInputs).toHaveLength(1);
+    expect((await finished(r)).exitCode).toBe(1);
+    expect(rollbackSteps(r)).toHaveLength(1);
+    expect(r.rec.of('decision.requested')).toEqual([]);
+  });
+
+  it('retries a failing activation automatically as the policy says before it fails', async () => {
+    const p = plan({
+      policy: { onFailure: 'rollback', degraded: 'continue', retries: 1, decisionTimeoutMs: 1000 },
+    });
+    const r = start({ plan: p, services: { web: ['failed', 'healthy'] } });
+    await vi.advanceTimersByTimeAsync(500);
+    expect((await finished(r)).result).toBe('succeeded');
+    expect(r.fx.count('run:web.activate')).toBe(2);
   });
 
   it('fails verification into the failure policy', async () => {
     const r = start({
-      verification: {
-        integration: { ok: false, failures: [{ name: 'e2e', detail: 'exit 1' }] },
-        readiness: 'ready',
-        findings: [],
-      },
+      plan: plan({ integration: [{ name: 'e2e', probe: probe('e2e-probe') }] }),
+      script: { probes: { 'integration.e2e': [probed(false, 'exit 1')] } },
     });
-    expect(await toPromise(r.actor)).toMatchObject({
+    expect(await finished(r)).toMatchObject({
       result: 'failed',
       exitCode: 1,
       reason: 'integration failed: e2e: exit 1',
     });
-    expect(r.rollbackInputs[0]?.steps.map((s) => s.service.name)).toEqual([
-      'web',
-      'worker',
-      'api',
-      'db',
+    expect(rollbackSteps(r)).toEqual([['web', 'worker', 'api', 'db']]);
+    expect(r.rec.of('check')).toEqual([
+      { type: 'check', phase: 'integration', name: 'e2e', ok: false, detail: 'exit 1' },
     ]);
   });
 });
@@ -209,35 +366,27 @@ describe('deployment machine: failure policy', () => {
 describe('deployment machine: decisions', () => {
   it('offers retry, rollback and abort (no skip) when a service others depend on fails', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { api: ['failed'] } });
-    const s = await decisionPending(r);
-    expect(s.context.pendingDecision).toEqual({
+    expect(await r.pending()).toEqual({
       id: 'd1',
       kind: 'failure',
       subject: 'api',
-      message: 'api failed (fake)',
+      message: failedReason('api'),
       choices: ['retry', 'rollback', 'abort'],
       defaultChoice: 'rollback',
-      deadline: s.context.startedAt + 60_000,
+      deadline: NOW + 60_000,
       retry: { n: 1, cap: 1 },
     });
+    expect(r.actor.getSnapshot().context.pendingDecision?.id).toBe('d1');
   });
 
   it('offers skip when nothing depends on the failed service, and skip finishes the deployment', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { web: ['failed'] } });
-    const s = await decisionPending(r);
-    expect(s.context.pendingDecision?.choices).toEqual(['retry', 'skip', 'rollback', 'abort']);
+    expect((await r.pending()).choices).toEqual(['retry', 'skip', 'rollback', 'abort']);
     r.actor.send({ type: 'decision.skip', by: 'alice' });
-    expect(await toPromise(r.actor)).toEqual({ result: 'succeeded', exitCode: 0 });
-    expect(r.actor.getSnapshot().context.services.web?.state).toBe('skipped');
-    expect(r.actor.getSnapshot().context.decisions).toEqual([
-      {
-        id: 'd1',
-        kind: 'failure',
-        subject: 'web',
-        choice: 'skip',
-        by: 'alice',
-        at: expect.any(Number) as number,
-      },
+    expect(await finished(r)).toEqual({ result: 'succeeded', interrupted: false, exitCode: 0 });
+    expect(r.rec.run.services.web?.state).toBe('skipped');
+    expect(r.rec.run.decisions).toEqual([
+      { id: 'd1', kind: 'failure', subject: 'web', choice: 'skip', by: 'alice', at: NOW },
     ]);
   });
 
@@ -247,47 +396,48 @@ describe('deployment machine: decisions', () => {
       interactive: true,
       services: { api: ['failed', 'healthy'] },
     });
-    await decisionPending(r);
+    await r.pending();
     r.actor.send({ type: 'decision.retry', by: 'alice' });
-    expect((await toPromise(r.actor)).result).toBe('succeeded');
-    expect(r.log.filter((l) => l === 'start:api')).toHaveLength(2);
+    expect((await finished(r)).result).toBe('succeeded');
+    expect(r.fx.count('run:api.activate')).toBe(2);
   });
 
   it('rolls back on decision.rollback and exits 1', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { api: ['failed'] } });
-    await decisionPending(r);
+    await r.pending();
     r.actor.send({ type: 'decision.rollback', by: 'alice' });
-    expect((await toPromise(r.actor)).exitCode).toBe(1);
-    expect(r.rollbackInputs[0]?.steps.map((s) => s.service.name)).toEqual(['worker', 'api', 'db']);
+    expect((await finished(r)).exitCode).toBe(1);
+    expect(rollbackSteps(r)).toEqual([['worker', 'api', 'db']]);
   });
 
   it('aborts on decision.abort, leaves things as they are and exits 3', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { api: ['failed'] } });
-    await decisionPending(r);
+    await r.pending();
     r.actor.send({ type: 'decision.abort', by: 'alice' });
-    expect(await toPromise(r.actor)).toMatchObject({ result: 'aborted', exitCode: 3 });
-    expect(r.rollbackInputs).toEqual([]);
+    expect(await finished(r)).toMatchObject({ result: 'aborted', exitCode: 3 });
+    expect(r.rec.of('rollback.started')).toEqual([]);
   });
 
   it('takes the default (rollback) when a decision times out, recorded as by timeout', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { api: ['failed'] } });
-    await decisionPending(r);
-    vi.advanceTimersByTime(59_999);
-    expect(r.actor.getSnapshot().context.pendingDecision).toBeDefined();
-    vi.advanceTimersByTime(1);
-    expect((await toPromise(r.actor)).exitCode).toBe(1);
-    expect(r.actor.getSnapshot().context.decisions[0]).toMatchObject({
+    await r.pending();
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(r.rec.run.pendingDecision).toBeDefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await finished(r)).exitCode).toBe(1);
+    expect(r.rec.run.decisions[0]).toMatchObject({
       choice: 'rollback',
       by: 'timeout',
+      at: NOW + 60_000,
     });
   });
 
   it('ignores a choice that is not offered', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { api: ['failed'] } });
-    await decisionPending(r);
+    await r.pending();
     r.actor.send({ type: 'decision.skip', by: 'alice' });
-    expect(r.actor.getSnapshot().context.pendingDecision?.subject).toBe('api');
-    expect(r.actor.getSnapshot().context.decisions).toEqual([]);
+    expect(r.rec.run.pendingDecision?.subject).toBe('api');
+    expect(r.rec.run.decisions).toEqual([]);
   });
 });
 
@@ -299,25 +449,24 @@ describe('deployment machine: confirmations', () => {
 
   it('asks before a confirm stage and proceeds on decision.proceed', async () => {
     const r = start({ plan: confirmPlan(), interactive: true });
-    const s = await decisionPending(r);
-    expect(s.context.pendingDecision).toMatchObject({
+    expect(await r.pending()).toMatchObject({
       kind: 'confirm-stage',
       subject: 'app',
       choices: ['proceed', 'skip-stage', 'abort'],
       defaultChoice: 'abort',
     });
-    expect(s.context.stages[1]?.status).toBe('confirming');
+    expect(r.rec.run.stages[1]?.status).toBe('confirming');
     r.actor.send({ type: 'decision.proceed', by: 'alice' });
-    expect((await toPromise(r.actor)).result).toBe('succeeded');
+    expect((await finished(r)).result).toBe('succeeded');
   });
 
   it('skips the stage on decision.skipStage', async () => {
     const r = start({ plan: confirmPlan(), interactive: true });
-    await decisionPending(r);
+    await r.pending();
     r.actor.send({ type: 'decision.skipStage', by: 'alice' });
-    expect((await toPromise(r.actor)).result).toBe('succeeded');
-    expect(r.log).not.toContain('start:api');
-    expect(r.actor.getSnapshot().context.stages[1]?.status).toBe('skipped');
+    expect((await finished(r)).result).toBe('succeeded');
+    expect(r.fx.log()).not.toContain('run:api.activate');
+    expect(r.rec.run.stages[1]?.status).toBe('skipped');
   });
 
   it('does not offer skipping a stage that a later stage depends on', async () => {
@@ -325,50 +474,62 @@ describe('deployment machine: confirmations', () => {
       stages: [stage('data', ['db'], { confirm: true }), stage('app', ['api', 'web', 'worker'])],
     });
     const r = start({ plan: p, interactive: true });
-    const s = await decisionPending(r);
-    expect(s.context.pendingDecision).toMatchObject({
-      subject: 'data',
-      choices: ['proceed', 'abort'],
-    });
+    expect(await r.pending()).toMatchObject({ subject: 'data', choices: ['proceed', 'abort'] });
     r.actor.send({ type: 'decision.skipStage', by: 'alice' });
-    expect(r.actor.getSnapshot().context.pendingDecision?.subject).toBe('data');
+    expect(r.rec.run.pendingDecision?.subject).toBe('data');
     r.actor.send({ type: 'decision.proceed', by: 'alice' });
-    expect((await toPromise(r.actor)).result).toBe('succeeded');
+    expect((await finished(r)).result).toBe('succeeded');
   });
 
   it('aborts with exit 3 on decision.abort, and a confirmation times out to abort', async () => {
     const r = start({ plan: confirmPlan(), interactive: true });
-    await decisionPending(r);
-    vi.advanceTimersByTime(60_000);
-    expect(await toPromise(r.actor)).toMatchObject({ result: 'aborted', exitCode: 3 });
-    expect(r.actor.getSnapshot().context.decisions[0]).toMatchObject({
+    await r.pending();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(await finished(r)).toMatchObject({ result: 'aborted', exitCode: 3 });
+    expect(r.rec.run.decisions[0]).toMatchObject({
       kind: 'confirm-stage',
       choice: 'abort',
       by: 'timeout',
+    });
+    const a = start({ plan: confirmPlan(), interactive: true });
+    await a.pending();
+    a.actor.send({ type: 'decision.abort', by: 'alice' });
+    expect(await finished(a)).toEqual({
+      result: 'aborted',
+      interrupted: false,
+      exitCode: 3,
+      reason: 'aborted by the operator before stage app',
     });
   });
 
   it('confirms every stage with --step, and never without a terminal', async () => {
     const r = start({ interactive: true, step: true });
-    await decisionPending(r);
-    expect(r.actor.getSnapshot().context.pendingDecision?.subject).toBe('data');
+    expect((await r.pending()).subject).toBe('data');
     r.actor.send({ type: 'decision.proceed', by: 'alice' });
     await waitFor(r.actor, (s) => s.context.pendingDecision?.subject === 'app');
     r.actor.send({ type: 'decision.proceed', by: 'alice' });
-    expect((await toPromise(r.actor)).result).toBe('succeeded');
-    const quiet = deploy({ plan: confirmPlan(), interactive: false });
-    expect((await toPromise(quiet.actor)).result).toBe('succeeded');
+    expect((await finished(r)).result).toBe('succeeded');
+    const quiet = start({ plan: confirmPlan(), interactive: false });
+    expect((await finished(quiet)).result).toBe('succeeded');
+    expect(quiet.rec.of('decision.requested')).toEqual([]);
   });
 });
 
 describe('deployment machine: degraded and readiness warnings', () => {
+  const degradedReason =
+    'performance http://127.0.0.1:1/worker missed: p95 450 ms (limit 100 ms) over 5 samples, 0 failed (p95 450 ms)';
+
   it('continues with a warning on degraded: continue', async () => {
     const r = start({ services: { worker: ['degraded'] } });
-    expect(await toPromise(r.actor)).toMatchObject({
+    expect(await finished(r)).toMatchObject({
       result: 'succeeded-with-warnings',
       exitCode: 0,
+      reason: `worker is degraded: ${degradedReason}`,
     });
-    expect(r.actor.getSnapshot().context.warnings).toEqual(['worker is degraded: no reason given']);
+    expect(r.actor.getSnapshot().context.warnings).toEqual([
+      `worker is degraded: ${degradedReason}`,
+    ]);
+    expect(r.rec.run.warnings).toEqual([`worker is degraded: ${degradedReason}`]);
   });
 
   it('asks on degraded: ask, and continue or rollback both work', async () => {
@@ -377,22 +538,24 @@ describe('deployment machine: degraded and readiness warnings', () => {
       interactive: true,
       services: { worker: ['degraded'] },
     });
-    const s = await decisionPending(a);
-    expect(s.context.pendingDecision).toMatchObject({
+    expect(await a.pending()).toMatchObject({
       kind: 'degraded',
+      subject: 'worker',
+      message: `Degraded: worker (${degradedReason}). Continue, or roll back?`,
       choices: ['continue', 'rollback'],
       defaultChoice: 'rollback',
     });
     a.actor.send({ type: 'decision.continue', by: 'alice' });
-    expect((await toPromise(a.actor)).result).toBe('succeeded-with-warnings');
-    const b = deploy({
+    expect((await finished(a)).result).toBe('succeeded-with-warnings');
+    expect(a.rec.run.warnings).toEqual(['worker is degraded (accepted)']);
+    const b = start({
       plan: askPlan({ degraded: 'ask' }),
       interactive: true,
       services: { worker: ['degraded'] },
     });
-    await decisionPending(b);
+    await b.pending();
     b.actor.send({ type: 'decision.rollback', by: 'alice' });
-    expect((await toPromise(b.actor)).exitCode).toBe(1);
+    expect((await finished(b)).exitCode).toBe(1);
   });
 
   it('treats degraded as a failure on degraded: fail', async () => {
@@ -402,96 +565,131 @@ describe('deployment machine: degraded and readiness warnings', () => {
       }),
       services: { db: ['degraded'] },
     });
-    expect(await toPromise(r.actor)).toMatchObject({
+    expect(await finished(r)).toMatchObject({
       result: 'failed',
       exitCode: 1,
-      reason: 'degraded (policy: fail): db: no reason given',
+      reason: `degraded (policy: fail): db: ${degradedReason.replace('/worker', '/db')}`,
     });
-    expect(r.log).not.toContain('start:api');
+    expect(r.fx.log()).not.toContain('run:api.activate');
   });
 
-  const warnings = {
-    integration: { ok: true, failures: [] },
-    readiness: 'ready-with-warnings' as const,
-    findings: [
-      {
-        name: 'runbook',
-        category: 'documentation',
-        severity: 'warning' as const,
-        ok: false,
-        detail: 'RUNBOOK.md missing',
-      },
-    ],
-  };
+  const withRunbook = () =>
+    plan({
+      readiness: [
+        {
+          name: 'runbook',
+          category: 'documentation',
+          severity: 'warning',
+          file: '/tmp/RUNBOOK.md',
+        },
+      ],
+    });
+  const warning = 'readiness runbook (documentation, warning): /tmp/RUNBOOK.md not found';
 
   it('asks to accept readiness warnings when interactive; accept finishes with warnings', async () => {
-    const r = start({ interactive: true, verification: warnings });
-    const s = await decisionPending(r);
-    expect(s.context.pendingDecision).toMatchObject({
+    const r = start({ plan: withRunbook(), interactive: true });
+    expect(await r.pending()).toMatchObject({
       kind: 'readiness-warnings',
       choices: ['accept', 'rollback'],
+      message: `Production readiness has warnings: ${warning}. Accept, or roll back?`,
     });
     r.actor.send({ type: 'decision.accept', by: 'alice' });
-    expect(await toPromise(r.actor)).toMatchObject({
+    expect(await finished(r)).toMatchObject({
       result: 'succeeded-with-warnings',
       exitCode: 0,
     });
   });
 
   it('rolls back on readiness warnings when the operator says so', async () => {
-    const r = start({ interactive: true, verification: warnings });
-    await decisionPending(r);
+    const r = start({ plan: withRunbook(), interactive: true });
+    await r.pending();
     r.actor.send({ type: 'decision.rollback', by: 'alice' });
-    expect((await toPromise(r.actor)).exitCode).toBe(1);
+    expect((await finished(r)).exitCode).toBe(1);
   });
 
   it('accepts readiness warnings without a terminal', async () => {
-    const r = start({ verification: warnings });
-    expect(await toPromise(r.actor)).toEqual({
+    const r = start({ plan: withRunbook() });
+    expect(await finished(r)).toEqual({
       result: 'succeeded-with-warnings',
+      interrupted: false,
       exitCode: 0,
-      reason: 'readiness runbook (documentation, warning): RUNBOOK.md missing',
+      reason: warning,
     });
+    expect(r.rec.of('check')).toEqual([
+      {
+        type: 'check',
+        phase: 'readiness',
+        name: 'runbook',
+        ok: false,
+        detail: '/tmp/RUNBOOK.md not found',
+        severity: 'warning',
+        category: 'documentation',
+      },
+    ]);
   });
 });
 
 describe('deployment machine: interruption', () => {
   it('on the first interrupt cancels, rolls back (non-interactive) and exits 130', async () => {
     const r = start({ services: { api: ['hold'] } });
-    await waitFor(r.actor, (s) => s.context.services.api?.state === 'activating');
-    r.actor.send({ type: 'deployment.interrupt' });
-    expect(await toPromise(r.actor)).toMatchObject({
+    await r.reached('api', 'activating');
+    const activation = r.fx.heldSignal('run:api.activate');
+    r.actor.send({ type: 'run.interrupt' });
+    expect(await finished(r)).toMatchObject({
       result: 'failed',
+      interrupted: true,
       exitCode: 130,
-      restored: ['worker', 'api', 'db'],
+      reason: 'interrupted',
+      restored: ['worker', 'api', 'db', 'prepare.net', 'prepare.dir'],
     });
-    expect(r.actor.getSnapshot().context.interrupted).toBe(true);
+    expect(activation?.aborted).toBe(true);
+    expect(r.rec.of('interrupted')).toEqual([{ type: 'interrupted', count: 1 }]);
+    expect(r.rec.run.warnings).toEqual([
+      'interrupted: press Ctrl-C again to leave things as they are',
+    ]);
   });
 
   it('asks what to do after an interrupt when interactive', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { api: ['hold'] } });
-    await waitFor(r.actor, (s) => s.context.services.api?.state === 'activating');
-    r.actor.send({ type: 'deployment.interrupt' });
-    const s = await decisionPending(r);
-    expect(s.context.pendingDecision).toMatchObject({
+    await r.reached('api', 'activating');
+    r.actor.send({ type: 'run.interrupt' });
+    expect(await r.pending()).toMatchObject({
       kind: 'interrupted',
+      subject: 'dep-1',
       choices: ['rollback', 'abort'],
+      defaultChoice: 'rollback',
     });
     r.actor.send({ type: 'decision.abort', by: 'alice' });
-    expect(await toPromise(r.actor)).toMatchObject({ result: 'aborted', exitCode: 130 });
+    expect(await finished(r)).toMatchObject({ result: 'aborted', exitCode: 130 });
   });
 
   it('on a second interrupt leaves things as they are: aborted, exit 130', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { api: ['hold'] } });
-    await waitFor(r.actor, (s) => s.context.services.api?.state === 'activating');
-    r.actor.send({ type: 'deployment.interrupt' });
-    r.actor.send({ type: 'deployment.interrupt' });
-    expect(await toPromise(r.actor)).toEqual({
+    await r.reached('api', 'activating');
+    r.actor.send({ type: 'run.interrupt' });
+    r.actor.send({ type: 'run.interrupt' });
+    expect(await finished(r)).toEqual({
       result: 'aborted',
+      interrupted: true,
       exitCode: 130,
       reason: 'interrupted again: left as it is',
     });
-    expect(r.rollbackInputs).toEqual([]);
+    expect(r.rec.of('rollback.started')).toEqual([]);
     expect(r.actor.getSnapshot().context.interrupted).toBe(true);
+  });
+
+  it('cleans up what was prepared when interrupted while preparing', async () => {
+    const r = start({ script: { commands: { 'prepare.net': ['hold'] } } });
+    await r.fx.called('run:prepare.net');
+    r.actor.send({ type: 'run.interrupt' });
+    expect(await finished(r)).toEqual({
+      result: 'failed',
+      interrupted: true,
+      exitCode: 130,
+      reason: 'interrupted while preparing',
+      restored: ['dir'],
+      notRestored: [],
+    });
+    expect(r.fx.log().slice(-2)).toEqual(['run:prepare.net', 'run:prepare.dir.cleanup']);
   });
 });

@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { fromPromise, type AnyEventObject, type AnyMachineSnapshot } from 'xstate';
-import type {
-  PerformanceInput,
-  PerformanceOutcome,
-  ProbeInput,
-  ProbeOutcome,
-} from '../../src/machines/contracts.js';
-import { healthMachine, type HealthInput } from '../../src/machines/health.machine.js';
+import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
+import type { PerformanceOutcome } from '../../src/machines/effects.js';
+import { healthMachine, type HealthInput } from '../../src/machines/health/index.js';
+import { boundHealth } from './bound.js';
+import { inertEffects, probed } from './fake-effects.js';
 import { allStateIds, possibleEvents, replay, shortestPaths } from './service-model-kit.js';
-import { probe, probed } from './service-test-kit.js';
+import { probe } from './service-test-kit.js';
 
-const never = <T>() => new Promise<T>(() => undefined);
 /** The real machine with effects that never settle: the model's events drive it. */
-const inert = healthMachine.provide({
-  actors: {
-    runProbe: fromPromise<ProbeOutcome, ProbeInput>(() => never()),
-    measurePerformance: fromPromise<PerformanceOutcome, PerformanceInput>(() => never()),
-  },
-});
+const inert = boundHealth(inertEffects, () => undefined);
 
 const perf = (ok: boolean): PerformanceOutcome => ({
   ok,
@@ -31,6 +22,9 @@ const events: AnyEventObject[] = [
   { type: 'xstate.done.actor.probe', output: probed(false) },
   { type: 'xstate.error.actor.probe', error: new Error('adapter crashed') },
   { type: 'xstate.after.probeBackoff.health.waiting' },
+  // The port watcher fired (probe at once) or failed (the backoff timer stays in charge).
+  { type: 'xstate.done.actor.watch', output: undefined },
+  { type: 'xstate.error.actor.watch', error: new Error('no socket table') },
   { type: 'xstate.after.probeBackoff.health.monitoring.resting' },
   { type: 'xstate.done.actor.performance', output: perf(true) },
   { type: 'xstate.done.actor.performance', output: perf(false) },

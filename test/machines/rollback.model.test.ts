@@ -4,14 +4,15 @@
  * against a running actor (under a parent, with fake effect actors) that must agree with the model.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AnyEventObject, SnapshotFrom } from 'xstate';
-import { TestModel } from 'xstate/graph';
+import type { AnyActorRef, AnyEventObject, SnapshotFrom } from 'xstate';
+import { getAdjacencyMap, TestModel } from 'xstate/graph';
 import {
   rollbackMachine,
   type RollbackEvent,
   type RollbackInput,
-} from '../../src/machines/rollback.machine.js';
-import { exited, prepare, service, startRollback } from './rollback-harness.js';
+} from '../../src/machines/rollback/index.js';
+import { exited } from './fake-effects.js';
+import { prepare, service, startRollback } from './rollback-harness.js';
 
 type Snap = SnapshotFrom<typeof rollbackMachine>;
 
@@ -62,7 +63,7 @@ const inputs: Record<string, RollbackInput> = {
   },
 };
 
-/** The events that can happen in a state: its own actor's outcomes, decisions, forwarded updates. */
+/** The events that can happen in a state: its own actor's outcomes, decisions, interrupts. */
 function eventsFor(snap: Snap): RollbackEvent[] {
   const name = snap.context.steps[snap.context.stepIndex]?.service.name ?? '?';
   const byState: Record<string, AnyEventObject[]> = {
@@ -73,7 +74,6 @@ function eventsFor(snap: Snap): RollbackEvent[] {
         output: { service: name, state: 'rollback-failed', reason: 'rb failed' },
       },
       { type: 'xstate.error.actor.step', error: new Error('actor crashed') },
-      { type: 'service.update', service: name, state: 'rolling-back' },
     ],
     awaitingDecision: [
       { type: 'decision.retry', by: 'model' },
@@ -87,7 +87,9 @@ function eventsFor(snap: Snap): RollbackEvent[] {
       { type: 'xstate.error.actor.cleanup', error: new Error('spawn ENOENT') },
     ],
   };
-  return (byState[snap.value] ?? []) as RollbackEvent[];
+  // As the root (`stagecraft rollback`), SIGINT/SIGTERM can come at any time while it runs.
+  const interrupt = snap.status === 'active' ? [{ type: 'run.interrupt' }] : [];
+  return [...(byState[snap.value] ?? []), ...interrupt] as RollbackEvent[];
 }
 
 /**
@@ -106,6 +108,7 @@ function serialize(snap: Snap): string {
     c.resolvedByHand,
     c.lastFailure,
     c.aborted,
+    c.interrupts,
   ]);
 }
 
@@ -155,15 +158,40 @@ describe.each(Object.entries(inputs))('rollback model (%s)', (_label, input) => 
   });
 
   if (input.interactive) {
-    it('answers the rollback-step decision every way', () => {
-      const taken = new Set<string>();
-      for (const p of paths) {
-        p.steps.forEach((step, i) => {
-          const before = i === 0 ? undefined : p.steps[i - 1]!.state;
-          if (before?.value === 'awaitingDecision') taken.add(step.event.type);
-        });
+    it('answers the rollback-step decision every way, the deadline taking the default', () => {
+      // Every transition of every reachable state (shortest paths keep one per target state, and
+      // the deadline's default, abort, ends in the same state as the operator's abort).
+      const adjacency = getAdjacencyMap(rollbackMachine, {
+        events: eventsFor,
+        serializeState: serialize,
+        input,
+        limit: 5000,
+      }) as unknown as Record<
+        string,
+        { state: Snap; transitions: Record<string, { event: AnyEventObject; state: Snap }> }
+      >;
+      const taken = new Map<string, Set<string>>();
+      for (const node of Object.values(adjacency)) {
+        if (node.state.value !== 'awaitingDecision') continue;
+        for (const { event, state } of Object.values(node.transitions)) {
+          const left =
+            state.value !== 'awaitingDecision' ||
+            state.context.attempt !== node.state.context.attempt;
+          if (!left) continue;
+          const outcome =
+            state.status === 'done'
+              ? state.output?.aborted
+                ? 'aborted'
+                : 'done'
+              : String(state.value);
+          if (!taken.has(event.type)) taken.set(event.type, new Set());
+          taken.get(event.type)?.add(outcome);
+        }
       }
-      expect([...taken].sort()).toEqual(expect.arrayContaining([...decisions].sort()));
+      expect([...taken.keys()].sort()).toEqual(expect.arrayContaining([...decisions].sort()));
+      // The default at the deadline is abort.
+      expect(taken.get(afterEvents[0]!.type)).toEqual(new Set(['aborted']));
+      expect(taken.get('decision.abort')).toEqual(new Set(['aborted']));
     });
   }
 
@@ -176,7 +204,8 @@ describe.each(Object.entries(inputs))('rollback model (%s)', (_label, input) => 
         {
           manual: true,
           inspect: (e) => {
-            if (e.type === '@xstate.microstep' && typeof e.snapshot === 'object') {
+            const root = (e.actorRef as AnyActorRef)._parent === undefined;
+            if (root && e.type === '@xstate.microstep' && typeof e.snapshot === 'object') {
               const value = (e.snapshot as { value?: unknown }).value;
               if (typeof value === 'string') microsteps.add(value);
             }
@@ -191,7 +220,7 @@ describe.each(Object.entries(inputs))('rollback model (%s)', (_label, input) => 
             type,
             ({ event }: { event: RollbackEvent }) => {
               if (afterEvents.some((a) => a.type === type)) vi.advanceTimersByTime(TIMEOUT_MS);
-              else h.child()!.send(event);
+              else h.actor.send(event);
             },
           ]),
       );
@@ -203,18 +232,19 @@ describe.each(Object.entries(inputs))('rollback model (%s)', (_label, input) => 
             (expected: Snap) => {
               if (expected.status === 'done') {
                 expect(h.state()).toBe('finished');
-                expect(h.result.output).toEqual(expected.output);
+                expect(h.output()).toEqual(expected.output);
                 return;
               }
-              const actual = h.child()!.getSnapshot();
+              const actual = h.actor.getSnapshot();
               expect(actual.value).toEqual(expected.value);
               expect(actual.context.restored).toEqual(expected.context.restored);
               expect(actual.context.notRestored).toEqual(expected.context.notRestored);
               if (expected.value === 'awaitingDecision') {
                 const service = expected.context.steps[expected.context.stepIndex]?.service.name;
-                expect(h.of('rollback.stepFailed').at(-1)).toMatchObject({
-                  service,
-                  reason: expected.context.lastFailure,
+                expect(h.rec.of('decision.requested').at(-1)?.decision).toMatchObject({
+                  kind: 'rollback-step',
+                  subject: service,
+                  message: expected.context.lastFailure,
                 });
               }
             },

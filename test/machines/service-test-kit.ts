@@ -1,10 +1,9 @@
 /**
- * Test helpers for the health and service machines: plan fragments, scripted fake effect actors
- * and tiny parent machines that collect what a child sends upwards.
+ * Test helpers for the health and service machines: plan fragments and a tiny parent machine that
+ * collects what a child tells it (its `tell` action bound to sendParent).
  */
 import {
   createActor,
-  fromPromise,
   setup,
   type Actor,
   type AnyEventObject,
@@ -14,7 +13,6 @@ import {
   type OutputFrom,
 } from 'xstate';
 import type { CommandSpec, ProbeSpec, ServiceSpec } from '../../src/config/plan-types.js';
-import type { CommandOutcome, ProbeInput, ProbeOutcome } from '../../src/machines/contracts.js';
 
 /** A command spec for `run`. */
 export const cmd = (run: string): CommandSpec => ({ run, cwd: '/tmp', env: {} });
@@ -38,51 +36,12 @@ export const service = (overrides: Partial<ServiceSpec> = {}): ServiceSpec => ({
   kind: 'activate',
   dependsOn: [],
   stage: 'app',
+  group: 'app',
   activate: cmd('./deploy-api.sh'),
   timeoutMs: 10_000,
   readiness: [],
   ...overrides,
 });
-
-/** A command outcome with the given exit code. */
-export const exited = (exitCode: number, outputTail = ''): CommandOutcome => ({
-  exitCode,
-  durationMs: 5,
-  timedOut: false,
-  canceled: false,
-  outputTail,
-});
-
-/** A probe outcome. */
-export const probed = (
-  ok: boolean,
-  detail = ok ? '200 OK' : '503 (expected 200)',
-): ProbeOutcome => ({
-  ok,
-  detail,
-  durationMs: 3,
-});
-
-/** One recorded call of a fake probe. */
-export interface ProbeCall {
-  at: number;
-  label: string;
-}
-
-/** A fake `runProbe` that answers from a script (the last answer repeats) and records call times. */
-export function scriptedProbe(
-  script: Array<boolean | ProbeOutcome | Error>,
-  calls: ProbeCall[] = [],
-) {
-  let i = 0;
-  return fromPromise<ProbeOutcome, ProbeInput>(({ input }) => {
-    calls.push({ at: Date.now(), label: input.label });
-    const step = script[Math.min(i, script.length - 1)] ?? true;
-    i += 1;
-    if (step instanceof Error) return Promise.reject(step);
-    return Promise.resolve(typeof step === 'boolean' ? probed(step) : step);
-  });
-}
 
 /** A child run under a parent that records every event the child sends up, and its output. */
 export interface Harness<T extends AnyStateMachine> {
@@ -120,37 +79,6 @@ export function underParent<T extends AnyStateMachine>(
     child,
     send: (event) => child().send(event),
   };
-}
-
-/**
- * A parent machine that invokes `machine` as `id` (also its systemId), pushes every event the
- * child sends up onto `sent`, and moves to `finished` with the child's output or error in
- * `result`. The rollback and verification harnesses wrap it.
- */
-export function finishingParent<T extends AnyStateMachine>(
-  id: string,
-  machine: T,
-  input: InputFrom<T>,
-  sent: AnyEventObject[],
-) {
-  const result: { output?: OutputFrom<T>; error?: unknown } = {};
-  const parent = setup({ actors: { child: machine as AnyStateMachine } }).createMachine({
-    invoke: {
-      id,
-      systemId: id,
-      src: 'child',
-      input: () => input as unknown,
-      onDone: {
-        target: '.finished',
-        actions: ({ event }) => void (result.output = event.output as OutputFrom<T>),
-      },
-      onError: { target: '.finished', actions: ({ event }) => void (result.error = event.error) },
-    },
-    initial: 'running',
-    states: { running: {}, finished: {} },
-    on: { '*': { actions: ({ event }) => void sent.push(event) } },
-  });
-  return { parent, result };
 }
 
 /** Only the events of one type, narrowed. */

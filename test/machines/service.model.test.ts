@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fromPromise, type AnyEventObject, type AnyMachineSnapshot } from 'xstate';
-import type {
-  CommandOutcome,
-  ProbeInput,
-  ProbeOutcome,
-  ProcessInfo,
-  RunCommandInput,
-  StartProcessInput,
-  StopProcessInput,
-} from '../../src/machines/contracts.js';
-import { healthMachine, type HealthVerdict } from '../../src/machines/health.machine.js';
-import { serviceMachine, type ServiceInput } from '../../src/machines/service.machine.js';
+import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
+import type { HealthVerdict } from '../../src/machines/health/index.js';
+import { serviceMachine, type ServiceInput } from '../../src/machines/service/index.js';
+import { boundService } from './bound.js';
+import { exited, inertEffects } from './fake-effects.js';
 import {
   allStateIds,
   possibleEvents,
@@ -19,20 +12,10 @@ import {
   simplePaths,
   type ModelOptions,
 } from './service-model-kit.js';
-import { cmd, exited, probe, service } from './service-test-kit.js';
+import { cmd, probe, service } from './service-test-kit.js';
 
-const never = <T>() => new Promise<T>(() => undefined);
 /** The real machine with effects that never settle: the model's events drive it. */
-const inert = serviceMachine.provide({
-  actors: {
-    runCommand: fromPromise<CommandOutcome, RunCommandInput>(() => never()),
-    startProcess: fromPromise<ProcessInfo, StartProcessInput>(() => never()),
-    stopProcess: fromPromise<{ stopped: boolean }, StopProcessInput>(() => never()),
-    health: healthMachine.provide({
-      actors: { runProbe: fromPromise<ProbeOutcome, ProbeInput>(() => never()) },
-    }),
-  },
-});
+const inert = boundService(inertEffects, () => undefined, { tell: false });
 
 const verdict = (v: HealthVerdict['verdict']): HealthVerdict => ({
   verdict: v,
@@ -72,6 +55,18 @@ const inputs: Record<string, ServiceInput> = {
     retries: 1,
   },
   'deploy, process kind': { service: service(proc), mode: 'deploy', retries: 0 },
+  'deploy, resumed after a journaled activation': {
+    service: service(withProbe),
+    mode: 'deploy',
+    retries: 0,
+    resume: { activated: true },
+  },
+  'deploy, resumed with its process found running': {
+    service: service(proc),
+    mode: 'deploy',
+    retries: 0,
+    resume: { process: { pid: 7, logFile: '/tmp/x.log', startedAt: 1 } },
+  },
   'rollback, command and probe': {
     service: service(withProbe),
     mode: 'rollback',

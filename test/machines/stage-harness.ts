@@ -1,43 +1,37 @@
-/** Runs a stage machine under a parent that records what the stage tells it. */
-import { createActor, fromPromise, setup } from 'xstate';
+/**
+ * Runs the real stage machine (with real service and health machines) on fake effects, under a
+ * parent that keeps what the stage tells it and its output.
+ */
+import { createActor, setup } from 'xstate';
 import type { AnyActorRef, AnyEventObject } from 'xstate';
-import type { ProbeOutcome, ProbeInput } from '../../src/machines/contracts.js';
-import { stageMachine } from '../../src/machines/stage.machine.js';
-import type { StageInput, StageOutput } from '../../src/machines/stage.machine.js';
-import { fakeService } from './deployment-fakes.js';
-import type { FakeOutcome } from './deployment-fakes.js';
+import type { StageFailureEvent } from '../../src/machines/events.js';
+import type { StageInput, StageOutput } from '../../src/machines/stage/index.js';
+import { boundStage } from './bound.js';
+import { FakeEffects, type FakeScript } from './fake-effects.js';
+import { recording, type Recording } from './recording.js';
 
-/** A running stage under a recording parent. */
+/** A running stage under a listening parent. */
 export interface StageRun {
   parent: AnyActorRef;
+  /** What the stage told its parent (service updates, stage failures), and its error if any. */
   events: AnyEventObject[];
   outputs: StageOutput[];
-  log: string[];
+  fx: FakeEffects;
+  rec: Recording;
   stage: () => AnyActorRef;
-  service: (name: string) => AnyActorRef;
+  /** The stage failures told so far. */
+  failures: () => StageFailureEvent[];
 }
 
-/** Start a stage with scripted fake services and scripted verify probe outcomes. */
-export function runStage(
-  input: StageInput,
-  script: Record<string, FakeOutcome[]> = {},
-  probes: boolean[] = [],
-): StageRun {
+/** Starts a stage on fake effects scripted by `script`. */
+export function runStage(input: StageInput, script: FakeScript = {}): StageRun {
   const events: AnyEventObject[] = [];
   const outputs: StageOutput[] = [];
-  const log: string[] = [];
-  let probeCall = 0;
-  const stage = stageMachine.provide({
-    actors: {
-      service: fakeService(script, log),
-      runProbe: fromPromise<ProbeOutcome, ProbeInput>(({ input: p }) => {
-        const ok = probes[probeCall++] ?? true;
-        log.push(`probe:${p.label}`);
-        return Promise.resolve({ ok, detail: ok ? 'exit 0' : 'exit 1', durationMs: 5 });
-      }),
-    },
-  });
-  const parentMachine = setup({ actors: { stage } }).createMachine({
+  const fx = new FakeEffects(script);
+  const rec = recording();
+  const parentMachine = setup({
+    actors: { stage: boundStage(fx.effects, rec.record) },
+  }).createMachine({
     initial: 'running',
     states: {
       running: {
@@ -62,11 +56,6 @@ export function runStage(
     if (ref === undefined) throw new Error('stage is not running');
     return ref;
   };
-  const service = (name: string): AnyActorRef => {
-    const ref = (stageRef().getSnapshot() as { children: Record<string, AnyActorRef | undefined> })
-      .children[`service:${name}`];
-    if (ref === undefined) throw new Error(`service ${name} is not running`);
-    return ref;
-  };
-  return { parent, events, outputs, log, stage: stageRef, service };
+  const failures = () => events.filter((e): e is StageFailureEvent => e.type === 'stage.failure');
+  return { parent, events, outputs, fx, rec, stage: stageRef, failures };
 }

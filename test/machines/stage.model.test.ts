@@ -1,9 +1,8 @@
 import { getShortestPaths } from 'xstate/graph';
 import type { AnyMachineSnapshot } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { stageMachine } from '../../src/machines/stage.machine.js';
-import type { StageInput } from '../../src/machines/stage.machine.js';
-import type { StageEvent } from '../../src/machines/events.js';
+import { stageMachine } from '../../src/machines/stage/index.js';
+import type { StageEvent, StageInput } from '../../src/machines/stage/index.js';
 import { plan, probe, service, stage } from './deployment-fixtures.js';
 import { activeIds, allStateIds } from './model-helpers.js';
 
@@ -20,7 +19,7 @@ const input: StageInput = {
 };
 
 const update = (svc: string, state: 'healthy' | 'degraded' | 'failed' | 'unhealthy') =>
-  ({ type: 'service.update', service: svc, state, attempt: 1, maxAttempts: 1, at: 0 }) as const;
+  ({ type: 'service.update', service: svc, state, attempt: 1, maxAttempts: 1 }) as const;
 
 // Events a stage can receive, including the invoke and delay events the runtime would send.
 const events = [
@@ -37,6 +36,9 @@ const events = [
   { type: 'xstate.done.actor.verify', output: { ok: false, detail: 'exit 1', durationMs: 1 } },
   { type: 'xstate.error.actor.verify', error: new Error('spawn failed') },
   { type: 'xstate.after.stageDeadline.stage.active' },
+  // A service actor that threw, and a dependency lost while the stage runs.
+  { type: 'xstate.error.actor.service:b', error: new Error('bug') },
+  { type: 'dependency.unhealthy', dependency: 'a' },
 ] as unknown as StageEvent[];
 
 const serializeState = (s: AnyMachineSnapshot): string => {

@@ -1,21 +1,16 @@
 /**
- * Test harness for the verification machine: a collecting parent and fake effect actors whose
- * results the test scripts by label or path.
+ * Test harness for the verification machine: the real machine on fake effects whose results the
+ * test scripts by label or path, and the checks it records.
  */
-import { createActor, fromPromise, waitFor, type AnyEventObject } from 'xstate';
+import { createActor, toPromise } from 'xstate';
 import type { CheckSpec, ProbeSpec, ReadinessCheckSpec } from '../../src/config/plan-types.js';
 import type {
-  PerformanceInput,
-  PerformanceOutcome,
-  ProbeInput,
-  ProbeOutcome,
-} from '../../src/machines/contracts.js';
-import {
-  verificationMachine,
-  type VerificationInput,
-  type VerificationOutput,
-} from '../../src/machines/verification.machine.js';
-import { finishingParent } from './service-test-kit.js';
+  VerificationInput,
+  VerificationOutput,
+} from '../../src/machines/verification/index.js';
+import { boundVerification } from './bound.js';
+import { FakeEffects, type FakeScript } from './fake-effects.js';
+import { recording } from './recording.js';
 
 /** A command probe with the given label. */
 export function probe(label: string): ProbeSpec {
@@ -74,41 +69,36 @@ export interface VerificationScript {
   files?: string[];
 }
 
-/** Starts the verification machine under a collecting parent. */
+/** Fake effects answering as `script` says; a p95 over the check's limit misses it. */
+function effectsFor(input: VerificationInput, script: VerificationScript): FakeEffects {
+  const probes: FakeScript['probes'] = {};
+  for (const [label, detail] of Object.entries(script.failProbes ?? {}))
+    probes[label] = [{ ok: false, detail, durationMs: 3 }];
+  for (const label of script.throwProbes ?? []) probes[label] = [new Error('adapter crashed')];
+  const performance: FakeScript['performance'] = {};
+  for (const r of input.readiness) {
+    if (r.performance === undefined) continue;
+    const label = `readiness.${r.name}`;
+    const p95Ms = script.p95?.[label] ?? 100;
+    performance[label] = [
+      { ok: p95Ms <= r.performance.p95Ms, p95Ms, samples: 5, failures: 0, detail: '' },
+    ];
+  }
+  return new FakeEffects({ probes, performance, files: script.files ?? [] });
+}
+
+/** Starts the real verification machine, as the root, on fake effects. */
 export function startVerification(input: VerificationInput, script: VerificationScript = {}) {
-  const calls: string[] = [];
-  const sent: AnyEventObject[] = [];
-  const machine = verificationMachine.provide({
-    actors: {
-      runProbe: fromPromise<ProbeOutcome, ProbeInput>(({ input }) => {
-        calls.push(`probe ${input.label}`);
-        if (script.throwProbes?.includes(input.label))
-          return Promise.reject(new Error('adapter crashed'));
-        const fail = script.failProbes?.[input.label];
-        return Promise.resolve({ ok: fail === undefined, detail: fail ?? 'exit 0', durationMs: 3 });
-      }),
-      measurePerformance: fromPromise<PerformanceOutcome, PerformanceInput>(({ input }) => {
-        calls.push(`performance ${input.label}`);
-        const p95 = script.p95?.[input.label] ?? 100;
-        const ok = p95 <= input.performance.p95Ms;
-        return Promise.resolve({ ok, p95Ms: p95, samples: 5, failures: 0, detail: '' });
-      }),
-      checkFile: fromPromise<{ exists: boolean }, { path: string }>(({ input }) => {
-        calls.push(`file ${input.path}`);
-        return Promise.resolve({ exists: script.files?.includes(input.path) ?? false });
-      }),
-    },
-  });
-  const { parent, result } = finishingParent('verification', machine, input, sent);
-  const actor = createActor(parent).start();
+  const fx = effectsFor(input, script);
+  const rec = recording();
+  const actor = createActor(boundVerification(fx.effects, rec.record), { input });
+  actor.start();
   return {
     actor,
-    calls,
-    sent,
-    finished: async (): Promise<VerificationOutput> => {
-      await waitFor(actor, (s) => s.matches('finished'), { timeout: 5000 });
-      if (result.error !== undefined) throw result.error as Error;
-      return result.output!;
-    },
+    fx,
+    rec,
+    /** What ran, in order: `probe <label>`, `performance <label>`, `file <path>`. */
+    calls: () => fx.log().map((k) => k.replace(':', ' ')),
+    finished: (): Promise<VerificationOutput> => toPromise(actor),
   };
 }

@@ -26,7 +26,7 @@ describe('verificationMachine', () => {
       { files: ['/r/RUNBOOK.md'] },
     );
     const out = await h.finished();
-    expect(h.calls).toEqual([
+    expect(h.calls()).toEqual([
       'probe integration.e2e',
       'probe integration.smoke',
       'probe readiness.alerts',
@@ -40,11 +40,13 @@ describe('verificationMachine', () => {
       ['p95', 'performance', 'critical', true],
       ['runbook', 'documentation', 'warning', true],
     ]);
-    expect(
-      h.sent
-        .filter((e) => e.type === 'verify.check')
-        .map((e) => `${e.name as string}:${String(e.ok)}`),
-    ).toEqual(['e2e:true', 'smoke:true', 'alerts:true', 'p95:true', 'runbook:true']);
+    expect(h.rec.of('check').map((c) => `${c.phase}:${c.name}:${String(c.ok)}`)).toEqual([
+      'integration:e2e:true',
+      'integration:smoke:true',
+      'readiness:alerts:true',
+      'readiness:p95:true',
+      'readiness:runbook:true',
+    ]);
   });
 
   it('reports every failing integration check with its detail and skips readiness', async () => {
@@ -72,7 +74,18 @@ describe('verificationMachine', () => {
       readiness: 'not-ready',
       findings: [],
     });
-    expect(h.calls).not.toContain('probe readiness.alerts');
+    expect(h.calls()).not.toContain('probe readiness.alerts');
+    expect(h.rec.facts).toEqual([
+      { type: 'check', phase: 'integration', name: 'e2e', ok: false, detail: 'exit code 1' },
+      { type: 'check', phase: 'integration', name: 'smoke', ok: true, detail: '200 OK' },
+      {
+        type: 'check',
+        phase: 'integration',
+        name: 'api',
+        ok: false,
+        detail: 'timeout after 1000 ms',
+      },
+    ]);
   });
 
   it('counts an integration check whose actor throws as failed, with the error', async () => {
@@ -115,6 +128,26 @@ describe('verificationMachine', () => {
     );
     const out = await h.finished();
     expect(out.readiness).toBe('ready-with-warnings');
+    expect(h.rec.of('check').filter((c) => c.phase === 'readiness')).toEqual([
+      {
+        type: 'check',
+        phase: 'readiness',
+        name: 'alerts',
+        ok: false,
+        detail: '503 (expected 200)',
+        severity: 'warning',
+        category: 'operational',
+      },
+      {
+        type: 'check',
+        phase: 'readiness',
+        name: 'p95',
+        ok: true,
+        detail: 'p95 100 ms (limit 300 ms)',
+        severity: 'critical',
+        category: 'performance',
+      },
+    ]);
     expect(out.findings.filter((f) => !f.ok)).toEqual([
       {
         name: 'alerts',

@@ -231,7 +231,9 @@ describe('deployment records', () => {
     await writeFile(statePaths.meta(stateDir, '20261126-081530-aaaa'), '{ not json');
     await expect(readMeta(stateDir, '20261126-081530-aaaa')).rejects.toMatchObject({
       kind: 'state-corrupt',
-      message: expect.stringMatching(/meta\.json is not valid JSON; .*move its folder aside/) as unknown,
+      message: expect.stringMatching(
+        /meta\.json is not valid JSON; .*move its folder aside/,
+      ) as unknown,
     });
   });
 

@@ -1,137 +1,14 @@
-/** Test kit for the Ink UI: a fake actor over a mutable view, fake TTY streams, waiting helpers. */
+/**
+ * Test kit for the Ink UI: the fake view source and its fact builders (fake-source.ts), fake TTY
+ * streams, mounting the deployment screen, and waiting helpers.
+ */
 import { EventEmitter } from 'node:events';
-import type { DecisionEvent, InterruptEvent, ServiceState } from '../../src/machines/events.js';
-import type {
-  DeploymentSnapshot,
-  DeploymentView,
-  PendingDecision,
-  ServiceView,
-} from '../../src/machines/selectors.js';
-import { renderDeployment } from '../../src/ui/render.js';
-import type { RenderDeploymentOptions } from '../../src/ui/render.js';
-import type { UiActor, UiObserver } from '../../src/ui/ui-types.js';
+import { exitCodeOf } from '../../src/cli/exit-codes.js';
+import type { ViewSource } from '../../src/record/source.js';
+import { renderDeployment, type RenderDeploymentOptions } from '../../src/ui/deploy/render.js';
 
-const valueByPhase: Record<DeploymentView['phase'], string> = {
-  validating: 'validating',
-  preparing: 'preparing',
-  activating: 'activating',
-  verifying: 'verifying',
-  finalizing: 'finalizing',
-  'rolling-back': 'rollingBack',
-  'awaiting-decision': 'activating',
-  done: 'done',
-};
-
-/** A snapshot shaped like the deployment machine's, holding exactly `view` (selectView reads it back). */
-export function snapshotOf(view: DeploymentView): DeploymentSnapshot {
-  const snapshot = {
-    status: view.phase === 'done' ? 'done' : 'active',
-    value: valueByPhase[view.phase],
-    context: {
-      deploymentId: view.deploymentId,
-      startedAt: view.startedAt,
-      plan: {
-        project: view.project,
-        environment: view.environment,
-        activationOrder: view.services.map((s) => s.name),
-      },
-      services: Object.fromEntries(view.services.map((s) => [s.name, s])),
-      stages: view.stages,
-      pendingDecision: view.pendingDecision,
-      warnings: view.warnings,
-      result: view.result,
-    },
-  };
-  return snapshot as unknown as DeploymentSnapshot;
-}
-
-/** A fake root actor: the test mutates the view, the UI observes it; sent events are recorded. */
-export class FakeActor implements UiActor {
-  readonly sent: Array<DecisionEvent | InterruptEvent> = [];
-  getSnapshotCalls = 0;
-  private snapshot: DeploymentSnapshot;
-  private readonly observers = new Set<UiObserver>();
-
-  constructor(public view: DeploymentView) {
-    this.snapshot = snapshotOf(view);
-  }
-
-  getSnapshot(): DeploymentSnapshot {
-    this.getSnapshotCalls += 1;
-    return this.snapshot;
-  }
-
-  subscribe(observer: UiObserver): { unsubscribe(): void } {
-    this.observers.add(observer);
-    return { unsubscribe: () => this.observers.delete(observer) };
-  }
-
-  send(event: DecisionEvent | InterruptEvent): void {
-    this.sent.push(event);
-  }
-
-  /** Replace the view and notify every subscriber. */
-  update(change: (view: DeploymentView) => DeploymentView): void {
-    this.view = change(this.view);
-    this.snapshot = snapshotOf(this.view);
-    for (const o of this.observers) o.next?.(this.snapshot);
-  }
-}
-
-/** A service row. */
-export function row(
-  name: string,
-  state: ServiceState = 'pending',
-  extra: Partial<ServiceView> = {},
-): ServiceView {
-  return {
-    name,
-    stage: 'app',
-    kind: 'process',
-    state,
-    attempt: state === 'pending' ? 0 : 1,
-    maxAttempts: 1,
-    ...extra,
-  };
-}
-
-/** A view in stage `app` (stage `data` finished) with the given rows. */
-export function view(services: ServiceView[], extra: Partial<DeploymentView> = {}): DeploymentView {
-  const t = Date.now() - 5000;
-  return {
-    deploymentId: 'dep-20261126-0001',
-    project: 'shop',
-    environment: 'staging',
-    phase: 'activating',
-    startedAt: t,
-    stages: [
-      { name: 'data', status: 'succeeded', startedAt: t, finishedAt: t + 1200, services: [] },
-      {
-        name: 'app',
-        status: 'running',
-        startedAt: t + 1300,
-        services: services.map((s) => s.name),
-      },
-    ],
-    services,
-    warnings: [],
-    ...extra,
-  };
-}
-
-/** A pending decision. */
-export function decision(extra: Partial<PendingDecision> = {}): PendingDecision {
-  return {
-    id: 'd1',
-    kind: 'failure',
-    subject: 'api',
-    message: 'api unhealthy: GET /healthz answered 503 five times',
-    choices: ['rollback', 'abort'],
-    defaultChoice: 'rollback',
-    deadline: Date.now() + 15 * 60_000,
-    ...extra,
-  };
-}
+export * from './fake-source.js';
+export { exitCodeOf };
 
 const esc = String.fromCharCode(27);
 
@@ -190,23 +67,37 @@ export interface Mounted {
   frame(): string;
 }
 
-const mounted: Mounted[] = [];
-
-/** Mount the real entry on fake TTY streams, in Ink's debug mode. */
-export function mount(
-  actor: UiActor,
-  o: { columns?: number; rows?: number } & RenderDeploymentOptions = {},
-): Mounted {
-  const stdout = new FakeStdout(o.columns, o.rows);
+/** The fake streams of one screen, typed as Ink wants them. */
+export function fakeStreams(columns?: number, rows?: number) {
+  const stdout = new FakeStdout(columns, rows);
   const stdin = new FakeStdin();
   const stderr = new FakeStdout();
-  const ui = renderDeployment(actor, {
+  return {
+    stdout,
+    stdin,
+    streams: {
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stderr: stderr as unknown as NodeJS.WriteStream,
+      debug: true,
+    },
+  };
+}
+
+const mounted: Mounted[] = [];
+
+/** Options of {@link mount}: the entry's own, with defaults, plus the terminal's size. */
+export type MountOptions = { columns?: number; rows?: number } & Partial<RenderDeploymentOptions>;
+
+/** Mount the real entry on fake TTY streams, in Ink's debug mode. */
+export function mount(source: ViewSource, o: MountOptions = {}): Mounted {
+  const { columns, rows, ...rest } = o;
+  const { stdout, stdin, streams } = fakeStreams(columns, rows);
+  const ui = renderDeployment(source, {
     colors: false,
-    ...o,
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stdin: stdin as unknown as NodeJS.ReadStream,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    debug: true,
+    exitCodeOf,
+    ...rest,
+    ...streams,
   });
   const m = {
     stdout,

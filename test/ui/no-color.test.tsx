@@ -1,21 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { colorsWanted } from '../../src/ui/colors.js';
+import { colorsWanted } from '../../src/ui/shared/colors.js';
 
 // Force chalk (inside Ink) to emit colours although vitest's stdout is not a TTY; chalk reads this
 // when it is first imported, which happens below through a dynamic import of the helpers' Ink.
 process.env['FORCE_COLOR'] = '3';
-const { FakeActor, decision, mount, row, unmountAll, untilFrame, view } =
-  await import('./helpers.js');
+const { decision, liveRun, mount, row, unmountAll, untilFrame } = await import('./helpers.js');
 
 afterEach(unmountAll);
 
 const colour = new RegExp(`${String.fromCharCode(27)}\\[(3[0-9]|9[0-7])m`);
-const actorWithColours = () =>
-  new FakeActor(
-    view([row('db', 'healthy'), row('api', 'unhealthy', { reason: '503' })], {
-      pendingDecision: decision(),
-    }),
-  );
+const runWithColours = () =>
+  liveRun([row('db', 'healthy'), row('api', 'unhealthy', { reason: '503' })], {
+    decision: decision(),
+  });
 
 describe('NO_COLOR', () => {
   it('is read from the environment: set and non-empty means no colours', () => {
@@ -25,13 +22,13 @@ describe('NO_COLOR', () => {
   });
 
   it('renders no colour escape codes when colours are off, even where the terminal supports them', async () => {
-    const m = mount(actorWithColours(), { colors: false });
+    const m = mount(runWithColours(), { colors: false });
     await untilFrame(m, 'abort');
     expect(m.frame()).not.toMatch(colour);
   });
 
   it('renders colours when they are on (so the check above can fail)', async () => {
-    const m = mount(actorWithColours(), { colors: true });
+    const m = mount(runWithColours(), { colors: true });
     await untilFrame(m, 'abort');
     expect(m.frame()).toMatch(colour);
   });

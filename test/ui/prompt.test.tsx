@@ -1,16 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Choice, PendingDecision } from '../../src/machines/selectors.js';
-import {
-  FakeActor,
-  decision,
-  keys,
-  mount,
-  row,
-  tick,
-  unmountAll,
-  untilFrame,
-  view,
-} from './helpers.js';
+import type { Choice, PendingDecision } from '../../src/record/facts.js';
+import { decision, keys, liveRun, mount, row, tick, unmountAll, untilFrame } from './helpers.js';
 
 afterEach(unmountAll);
 
@@ -20,9 +10,9 @@ const failing = () => [
 ];
 
 function ask(d: Partial<PendingDecision>) {
-  const actor = new FakeActor(view(failing(), { pendingDecision: decision(d) }));
-  const m = mount(actor);
-  return { actor, m };
+  const source = liveRun(failing(), { decision: decision(d) });
+  const m = mount(source);
+  return { source, m };
 }
 
 const flows: Array<{
@@ -73,7 +63,7 @@ describe('prompts', () => {
   for (const flow of flows) {
     for (const [key, type] of Object.entries(flow.keys)) {
       it(`a ${flow.kind} prompt answers "${key}" with exactly one ${type} event, even when the key repeats`, async () => {
-        const { actor, m } = ask({
+        const { source, m } = ask({
           kind: flow.kind,
           choices: flow.choices,
           defaultChoice: flow.defaultChoice,
@@ -82,13 +72,13 @@ describe('prompts', () => {
         m.stdin.write(key);
         m.stdin.write(key);
         await tick();
-        expect(actor.sent).toEqual([{ type, by: 'operator' }]);
+        expect(source.sent).toEqual([{ type, by: 'operator' }]);
       });
     }
   }
 
   it('offers only the valid choices: no skip when something depends on the failed service, no retry past the cap', async () => {
-    const { actor, m } = ask({ choices: ['rollback', 'abort'] });
+    const { source, m } = ask({ choices: ['rollback', 'abort'] });
     await untilFrame(m, '[b] roll back');
     expect(m.frame()).toContain('[a] abort');
     expect(m.frame()).not.toContain('[s]');
@@ -97,7 +87,7 @@ describe('prompts', () => {
     m.stdin.write('r');
     m.stdin.write('p');
     await tick();
-    expect(actor.sent).toEqual([]);
+    expect(source.sent).toEqual([]);
   });
 
   it('shows the retry cap and marks the default choice', async () => {
@@ -108,17 +98,17 @@ describe('prompts', () => {
   });
 
   it('takes the highlighted choice on Enter: the default first, arrows move the highlight', async () => {
-    const { actor, m } = ask({ choices: ['retry', 'skip', 'rollback', 'abort'] });
+    const { source, m } = ask({ choices: ['retry', 'skip', 'rollback', 'abort'] });
     await untilFrame(m, '› [b] roll back');
     m.stdin.write(keys.down);
     await untilFrame(m, '› [a] abort');
     m.stdin.write(keys.enter);
     await tick();
-    expect(actor.sent).toEqual([{ type: 'decision.abort', by: 'operator' }]);
+    expect(source.sent).toEqual([{ type: 'decision.abort', by: 'operator' }]);
   });
 
   it('Enter without moving answers with the default', async () => {
-    const { actor, m } = ask({ choices: ['retry', 'rollback', 'abort'] });
+    const { source, m } = ask({ choices: ['retry', 'rollback', 'abort'] });
     await untilFrame(m, '› [b] roll back');
     m.stdin.write(keys.up);
     await untilFrame(m, '› [r] retry');
@@ -126,16 +116,16 @@ describe('prompts', () => {
     await untilFrame(m, '› [b] roll back');
     m.stdin.write(keys.enter);
     await tick();
-    expect(actor.sent).toEqual([{ type: 'decision.rollback', by: 'operator' }]);
+    expect(source.sent).toEqual([{ type: 'decision.rollback', by: 'operator' }]);
   });
 
   it('records who answered with the `by` option', async () => {
-    const actor = new FakeActor(view(failing(), { pendingDecision: decision() }));
-    const m = mount(actor, { by: 'alice' });
+    const source = liveRun(failing(), { decision: decision() });
+    const m = mount(source, { by: 'alice' });
     await untilFrame(m, '[a] abort');
     m.stdin.write('a');
     await tick();
-    expect(actor.sent).toEqual([{ type: 'decision.abort', by: 'alice' }]);
+    expect(source.sent).toEqual([{ type: 'decision.abort', by: 'alice' }]);
   });
 
   it('counts down to the deadline and shows 0s when it has passed', async () => {
@@ -150,57 +140,80 @@ describe('prompts', () => {
   });
 
   it('a new decision resets the highlight to its default and can be answered again', async () => {
-    const { actor, m } = ask({
-      id: 'd1',
-      kind: 'confirm-stage',
-      subject: 'app',
-      choices: ['proceed', 'skip-stage', 'abort'],
-      defaultChoice: 'abort',
-    });
+    const confirm = {
+      kind: 'confirm-stage' as const,
+      choices: ['proceed', 'skip-stage', 'abort'] satisfies Choice[],
+      defaultChoice: 'abort' as const,
+    };
+    const { source, m } = ask({ id: 'd1', subject: 'app', ...confirm });
     await untilFrame(m, '› [a] abort');
     m.stdin.write('p');
     await tick();
-    actor.update((v) => ({
-      ...v,
-      pendingDecision: decision({
-        id: 'd2',
-        kind: 'confirm-stage',
-        subject: 'edge',
-        choices: ['proceed', 'skip-stage', 'abort'],
-        defaultChoice: 'abort',
-      }),
-    }));
+    source.push({
+      type: 'decision.taken',
+      id: 'd1',
+      kind: 'confirm-stage',
+      subject: 'app',
+      choice: 'proceed',
+      by: 'operator',
+      at: Date.now(),
+    });
+    source.push({
+      type: 'decision.requested',
+      decision: decision({ id: 'd2', subject: 'edge', ...confirm }),
+    });
     await untilFrame(m, 'Confirm stage edge');
+    expect(m.frame()).toContain('› [a] abort');
     m.stdin.write(keys.enter);
     await tick();
-    expect(actor.sent).toEqual([
+    expect(source.sent).toEqual([
       { type: 'decision.proceed', by: 'operator' },
       { type: 'decision.abort', by: 'operator' },
     ]);
   });
+
+  it('the prompt leaves the screen once the decision is taken', async () => {
+    const { source, m } = ask({});
+    await untilFrame(m, 'Failure: api');
+    m.stdin.write('b');
+    await tick();
+    source.push({
+      type: 'decision.taken',
+      id: 'd1',
+      kind: 'failure',
+      subject: 'api',
+      choice: 'rollback',
+      by: 'operator',
+      at: Date.now(),
+    });
+    source.push({ type: 'phase', phase: 'rolling-back' });
+    await untilFrame(m, 'rolling back');
+    expect(m.frame()).not.toContain('Failure: api');
+    expect(m.frame()).not.toContain('[b] roll back');
+    m.stdin.write('b');
+    await tick();
+    expect(source.sent).toEqual([{ type: 'decision.rollback', by: 'operator' }]);
+  });
 });
 
 describe('interruption keys', () => {
-  it('q sends deployment.interrupt and the footer says what a second one does', async () => {
-    const actor = new FakeActor(view(failing()));
-    const m = mount(actor);
+  it('q sends run.interrupt and the footer says what a second one does', async () => {
+    const source = liveRun(failing());
+    const m = mount(source);
     await untilFrame(m, 'q interrupt');
     m.stdin.write('q');
     await untilFrame(m, 'again leaves things as they are');
-    expect(actor.sent).toEqual([{ type: 'deployment.interrupt' }]);
+    expect(source.sent).toEqual([{ type: 'run.interrupt' }]);
   });
 
-  it('Ctrl-C sends one deployment.interrupt per press; the machine decides what the second means', async () => {
-    const actor = new FakeActor(view(failing()));
-    const m = mount(actor);
+  it('Ctrl-C sends one run.interrupt per press; the statechart decides what the second means', async () => {
+    const source = liveRun(failing());
+    const m = mount(source);
     await untilFrame(m, 'q interrupt');
     m.stdin.write(keys.ctrlC);
     await tick();
     m.stdin.write(keys.ctrlC);
     await tick();
-    expect(actor.sent).toEqual([
-      { type: 'deployment.interrupt' },
-      { type: 'deployment.interrupt' },
-    ]);
+    expect(source.sent).toEqual([{ type: 'run.interrupt' }, { type: 'run.interrupt' }]);
   });
 });

@@ -1,129 +1,133 @@
 /**
- * Test kit for the rollback screen: the real rollback machine as a root actor (as `stagecraft
- * rollback` runs it) with a gated fake `serviceRollback` the test settles, and a recording wrapper
- * so a test sees every event the screen sends.
+ * Test kit for the rollback screen: the real rollback statechart as the root (as `stagecraft
+ * rollback` runs it), composed with fake effects whose `<service>.rollback` commands the test
+ * settles, driven by the runtime's driver; and fake sources holding a rollback's facts.
  */
-import { createActor, fromPromise } from 'xstate';
-import type { CommandOutcome, RunCommandInput } from '../../src/machines/contracts.js';
-import {
-  rollbackMachine,
-  type RollbackDecisionEvent,
-  type RollbackInput,
-  type ServiceRollbackInput,
-  type ServiceRollbackOutput,
-} from '../../src/machines/rollback.machine.js';
-import type { RollbackSnapshotLike } from '../../src/ui/rollback-view.js';
-import {
-  renderRollback,
-  type RollbackUiActor,
-  type RollbackUiOptions,
-} from '../../src/ui/render-rollback.js';
-import type { DeploymentUi } from '../../src/ui/render.js';
-import { FakeStdin, FakeStdout, type Mounted } from './helpers.js';
+import type { RollbackInput, RollbackOutput } from '../../src/machines/rollback/index.js';
+import type { Fact, PendingDecision } from '../../src/record/facts.js';
+import type { ViewSource } from '../../src/record/source.js';
+import { composeRollback } from '../../src/runtime/compose.js';
+import { startedFact } from '../../src/runtime/deploy.js';
+import { rollbackRunOutcome } from '../../src/runtime/rollback.js';
+import { renderRollback, type RollbackUiOptions } from '../../src/ui/rollback/render.js';
+import type { MountedUi } from '../../src/ui/shared/mount.js';
+import { FakeSource, exitCodeOf, fakeStreams, outline, started, type Mounted } from './helpers.js';
+import { fakeWorld, plan, service, startRun } from './run-kit.js';
 
-/** A pending step the test settles. */
-export interface Gate {
-  name: string;
-  ok(): void;
-  fail(reason: string): void;
+/** The rollback of `names` (in that order): a plan of activate services with rollback commands. */
+function rollbackPlan(names: string[]) {
+  return plan({
+    services: Object.fromEntries(names.map((n) => [n, service(n, 'app')])),
+    stages: [
+      {
+        name: 'app',
+        services: [...names],
+        parallel: true,
+        confirm: false,
+        timeoutMs: 600_000,
+        verify: [],
+        implicit: false,
+      },
+    ],
+    groups: [{ name: 'app', services: [...names] }],
+    activationOrder: [...names].reverse(),
+    rollbackOrder: [...names],
+    prepare: [],
+  });
 }
 
-/** A minimal ServiceSpec-compatible service. */
-export const svc = (name: string) => ({
-  name,
-  kind: 'process' as const,
-  dependsOn: [],
-  stage: 'app',
-  timeoutMs: 1000,
-  readiness: [],
-});
-
-/** Starts the real rollback machine over `names` with gated steps. */
-export function startGatedRollback(names: string[], extra: Partial<RollbackInput> = {}) {
-  const gates: Gate[] = [];
-  const machine = rollbackMachine.provide({
-    actors: {
-      serviceRollback: fromPromise<ServiceRollbackOutput, ServiceRollbackInput>(
-        ({ input }) =>
-          new Promise((resolve) => {
-            const name = input.service.name;
-            gates.push({
-              name,
-              ok: () => resolve({ service: name, state: 'rolled-back' }),
-              fail: (reason) => resolve({ service: name, state: 'rollback-failed', reason }),
-            });
-          }),
-      ),
-      runCommand: fromPromise<CommandOutcome, RunCommandInput>(() =>
-        Promise.resolve({
-          exitCode: 0,
-          durationMs: 1,
-          timedOut: false,
-          canceled: false,
-          outputTail: '',
-        }),
-      ),
-    },
-  });
+/**
+ * Starts `stagecraft rollback`'s root over `names` with every `<name>.rollback` command gated,
+ * and the rollback screen on its view source.
+ */
+export function startGatedRollback(
+  names: string[],
+  extra: Partial<RollbackInput> = {},
+  screen: Partial<RollbackUiOptions> & { rows?: number } = {},
+) {
+  const world = fakeWorld({ gated: (label) => label.endsWith('.rollback') });
+  const p = rollbackPlan(names);
   const input: RollbackInput = {
-    steps: names.map((n) => ({ service: svc(n), wasRunning: true })),
+    steps: names.map((n) => ({ service: p.services[n]!, wasRunning: true })),
     cleanups: [],
     retries: 0,
     interactive: true,
     decisionTimeoutMs: 60_000,
     ...extra,
   };
-  const actor = createActor(machine, { input });
-  const sent: RollbackDecisionEvent[] = [];
-  const recording: RollbackUiActor = {
-    getSnapshot: () => actor.getSnapshot(),
-    subscribe: (o) => actor.subscribe(o),
-    send: (e) => {
-      sent.push(e);
-      actor.send(e);
+  const run = startRun({
+    compose: (record) => composeRollback(world.effects, record),
+    input,
+    opening: [
+      startedFact('rollback', p, 'dep-rb', 'rollback', {
+        target: { release: '2026.11.25', from: 'dep-1' },
+      }),
+    ],
+    outcome: (out: RollbackOutput) => rollbackRunOutcome(out),
+    mount: (source) => mountRollback(source, screen),
+  });
+  /** The latest gate of the rollback of `name`. */
+  const gate = (name: string) => world.gate(`${name}.rollback`);
+  return { run, world, gate };
+}
+
+/**
+ * The facts of a rollback of web, api, db as `stagecraft rollback` records them: web restored,
+ * api failed and asking (retry, mark resolved, abort; default abort).
+ */
+export function awaitingFacts(deadline = Date.now() + 60_000): Fact[] {
+  const decision: PendingDecision = {
+    id: 'rollback-1-1',
+    kind: 'rollback-step',
+    subject: 'api',
+    message: 'api: /healthz answered 503 three times',
+    choices: ['retry', 'mark-resolved', 'abort'],
+    defaultChoice: 'abort',
+    deadline,
+  };
+  return [
+    { type: 'rollback.started', steps: ['web', 'api', 'db'], cleanups: [], scope: 'all' },
+    { type: 'rollback.step', service: 'web', status: 'started', attempt: 1 },
+    { type: 'rollback.step', service: 'web', status: 'restored', attempt: 1 },
+    { type: 'rollback.step', service: 'api', status: 'started', attempt: 1 },
+    {
+      type: 'rollback.step',
+      service: 'api',
+      status: 'failed',
+      attempt: 1,
+      reason: decision.message,
     },
-  };
-  /** The latest gate of `name` (waits for it with until()). */
-  const gate = (name: string): Gate | undefined => gates.findLast((g) => g.name === name);
-  return { actor, recording, sent, gates, gate };
+    { type: 'decision.requested', decision },
+  ];
 }
 
-/** A snapshot-only actor (for prompt-key tests): holds one snapshot, records what is sent. */
-export function staticRollback(snapshot: RollbackSnapshotLike) {
-  const sent: RollbackDecisionEvent[] = [];
-  const actor: RollbackUiActor = {
-    getSnapshot: () => snapshot,
-    subscribe: () => ({ unsubscribe: () => undefined }),
-    send: (e) => void sent.push(e),
-  };
-  return { actor, sent };
+/** A fake source of a `stagecraft rollback` run holding `facts`. */
+export function rollbackSource(facts: readonly Fact[]): FakeSource {
+  const source = new FakeSource(
+    started(outline([{ name: 'app', services: ['db', 'api', 'web'] }]), {
+      kind: 'rollback',
+      deploymentId: 'dep-rb',
+      command: 'rollback',
+      target: { release: '2026.11.25', from: 'dep-1' },
+    }),
+  );
+  source.pushAll(facts);
+  return source;
 }
 
-const mounted: DeploymentUi[] = [];
+const mounted: MountedUi[] = [];
 
 /** Mount the rollback screen on fake TTY streams (Ink debug mode). */
 export function mountRollback(
-  actor: RollbackUiActor,
+  source: ViewSource,
   o: Partial<RollbackUiOptions> & { rows?: number } = {},
 ): Mounted {
-  const stdout = new FakeStdout(100, o.rows ?? 30);
-  const stdin = new FakeStdin();
+  const { rows, ...options } = o;
+  const { stdout, stdin, streams } = fakeStreams(100, rows ?? 30);
   const ui = renderRollback(
-    actor,
-    {
-      project: 'shop',
-      environment: 'staging',
-      target: '2026.11.25 (deployment dep-1)',
-      exitCode: (out) => (out.complete ? 0 : 3),
-      ...o,
-    },
-    {
-      colors: false,
-      debug: true,
-      stdout: stdout as unknown as NodeJS.WriteStream,
-      stdin: stdin as unknown as NodeJS.ReadStream,
-      stderr: new FakeStdout() as unknown as NodeJS.WriteStream,
-    },
+    source,
+    { target: '2026.11.25 (deployment dep-1)', exitCodeOf, ...options },
+    { colors: false, ...streams },
   );
   mounted.push(ui);
   return {

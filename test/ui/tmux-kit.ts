@@ -1,11 +1,15 @@
-/** Runs the built CLI inside a real terminal (tmux) and reads the screen with capture-pane. */
+/**
+ * Runs the built CLI inside a real terminal (tmux) and reads the screen with capture-pane; copies
+ * an example into a temp dir (never its `.stagecraft/` state folder), reads the run's journal
+ * there, and cleans up only what the test itself started.
+ */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { killEverythingIn } from '../engine/proc-watch.js';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { groupMembers, isAlive, readProcStat, waitFor } from '../../src/adapters/proc.js';
 
 /** The repository root. */
 export const root = resolve(import.meta.dirname, '../..');
@@ -25,16 +29,56 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A copy of an example in a temp dir (its state dir lands there), with optional config edits. */
-export async function copyExample(
+/** The state folder of a project (default `.stagecraft/` beside the config). */
+export const stateFolder = '.stagecraft';
+
+/**
+ * A copy of an example in a temp dir, without the example's `.stagecraft/` state folder (someone
+ * may have run the example in place: its journals, locks and process registry are theirs), with
+ * optional config edits. The run's own state dir then lands in the temp dir.
+ */
+export function copyExample(
   name: string,
   edit: (config: string) => string = (c) => c,
 ): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `stagecraft-${name}-`));
-  await cp(join(root, 'examples', name), dir, { recursive: true });
+  return copyProject(join(root, 'examples', name), edit);
+}
+
+/** A copy of the project folder `source` in a temp dir, without its state folder; see copyExample. */
+export async function copyProject(
+  source: string,
+  edit: (config: string) => string = (c) => c,
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `stagecraft-${basename(source)}-`));
+  await cp(source, dir, {
+    recursive: true,
+    filter: (path) => !relative(source, path).split(sep).includes(stateFolder),
+  });
   const config = join(dir, 'stagecraft.config.yaml');
   await writeFile(config, edit(await readFile(config, 'utf8')));
   return dir;
+}
+
+/** One journal line: a deployment fact with its time and sequence number. */
+export interface JournalLine {
+  type: string;
+  ts: number;
+  seq: number;
+  [key: string]: unknown;
+}
+
+/** The ids of the runs recorded in `dir`'s state folder. */
+export async function runIds(dir: string): Promise<string[]> {
+  return readdir(join(dir, stateFolder, 'deployments')).catch(() => []);
+}
+
+/** The journal of run `id` in `dir`'s state folder: one fact per line. */
+export async function readJournal(dir: string, id: string): Promise<JournalLine[]> {
+  const text = await readFile(join(dir, stateFolder, 'deployments', id, 'journal.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as JournalLine);
 }
 
 let sessions = 0;
@@ -117,7 +161,7 @@ export class Terminal {
     }
   }
 
-  /** Kill the tmux server (and with it the pane's process). */
+  /** Kill this test's own tmux server (and with it the pane's process). */
   kill(): void {
     try {
       this.tmux('kill-server');
@@ -129,11 +173,108 @@ export class Terminal {
   }
 }
 
+/** Whether `path` (a process's cwd, maybe deleted) is `dir` or below it. */
+function inside(dir: string, path: string): boolean {
+  let real = dir;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    // already removed: match the path as given
+  }
+  const p = path.replace(/ \(deleted\)$/, '');
+  return [dir, real].some((d) => p === d || p.startsWith(`${d}/`));
+}
+
+/** Live pids other than this one whose working directory is `dir` or below it. */
+function processesIn(dir: string): number[] {
+  return readdirSync('/proc')
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && pid !== process.pid && isAlive(pid))
+    .filter((pid) => {
+      try {
+        return inside(dir, readlinkSync(`/proc/${pid}/cwd`));
+      } catch {
+        return false;
+      }
+    });
+}
+
 /**
- * Remove a temp dir, after killing whatever still runs in it or is registered in its state dir
- * (the last resort after `down`, which a stale lock or a failed test may have kept from working).
+ * The process services the test's runs registered in `dir`'s state folder that are still the very
+ * process registered (same /proc start time: not a reused pid) and were started inside `dir`.
+ */
+function registeredIn(dir: string): number[] {
+  const folder = join(dir, stateFolder, 'processes');
+  let files: string[];
+  try {
+    files = readdirSync(folder).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) => {
+    try {
+      const reg = JSON.parse(readFileSync(join(folder, f), 'utf8')) as {
+        services?: Record<string, { pid?: unknown; procStart?: unknown; cwd?: unknown }>;
+      };
+      return Object.values(reg.services ?? {}).flatMap((e) =>
+        typeof e.pid === 'number' &&
+        typeof e.procStart === 'number' &&
+        typeof e.cwd === 'string' &&
+        inside(dir, e.cwd) &&
+        readProcStat(e.pid)?.startTime === e.procStart
+          ? [e.pid]
+          : [],
+      );
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Remove a temp dir the test created, after stopping what its runs left there (the last resort
+ * after `down`, which a stale lock or a failed test may have kept from working). Only processes
+ * the test started are signalled: those running in the temp dir, and the services its runs
+ * registered there (checked against their recorded start time); never the test runner's group.
  */
 export async function removeDir(dir: string): Promise<void> {
-  await killEverythingIn(dir);
+  const own = readProcStat(process.pid)?.pgrp;
+  const groups = new Set<number>();
+  for (const pid of new Set([...registeredIn(dir), ...processesIn(dir)])) {
+    const group = readProcStat(pid)?.pgrp;
+    if (group === undefined) continue;
+    // A service is its own group leader (detached); anything else is signalled alone.
+    const target = group !== own && group > 1 && group === pid ? -group : pid;
+    groups.add(target);
+  }
+  for (const t of groups) {
+    try {
+      process.kill(t, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const left = (): number[] =>
+    [...groups].flatMap((t) => (t < 0 ? groupMembers(-t) : isAlive(t) ? [t] : []));
+  await waitFor(() => left().length === 0, 5000);
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * The pid of the CLI process running run `id` in `dir`, from the run's `run.started` fact, after
+ * checking it is still that CLI (its cwd is `dir`, its command line the built CLI's `command`).
+ */
+export async function cliPid(dir: string, id: string, command: string): Promise<number> {
+  const [first] = await readJournal(dir, id);
+  if (first?.type !== 'run.started' || typeof first['pid'] !== 'number')
+    throw new Error(`the journal of ${id} does not start with run.started`);
+  const pid = first['pid'];
+  const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  if (
+    !inside(dir, readlinkSync(`/proc/${pid}/cwd`)) ||
+    !cmdline.includes(bin) ||
+    !cmdline.includes(command)
+  )
+    throw new Error(`pid ${pid} is not the CLI this test started: ${cmdline.join(' ')}`);
+  return pid;
 }

@@ -140,7 +140,7 @@ export const deploymentSetup = deploymentBase.extend({
     noteStageDone: assign(({ context }, out: StageOutput) => stageDone(context, out)),
     warnDegraded: composite<StageOutput>(({ context, enqueue }, out) => {
       const lines = out.degraded.map(
-        (n) => `${n} is degraded: ${context.services[n]?.reason ?? 'no reason given'}`,
+        (n) => `${n} is degraded: ${dc.statusOf(context, n)?.reason ?? 'no reason given'}`,
       );
       enqueue({ type: 'warn', params: lines });
     }),
@@ -179,27 +179,24 @@ export const deploymentSetup = deploymentBase.extend({
     /** Tracks a service's state from the stage's forwarded update. */
     trackService: assign(({ context, event }) => {
       if (event.type !== 'service.update') return {};
-      const old = context.services[event.service];
+      const old = dc.statusOf(context, event.service);
       if (old === undefined) return {};
       const first = event.state === 'activating' && !context.started.includes(event.service);
       return {
-        services: {
-          ...context.services,
-          [event.service]: {
-            state: event.state,
-            attempt: event.attempt,
-            maxAttempts: event.maxAttempts,
-            ...(event.reason === undefined ? {} : { reason: event.reason }),
-          },
-        },
+        statuses: dc.withStatus(context, event.service, {
+          state: event.state,
+          attempt: event.attempt,
+          maxAttempts: event.maxAttempts,
+          ...(event.reason === undefined ? {} : { reason: event.reason }),
+        }),
         ...(first ? { started: [...context.started, event.service] } : {}),
       };
     }),
     markSkipped: composite(({ context, enqueue }) => {
       const name = context.failure?.service;
-      const row = name === undefined ? undefined : context.services[name];
+      const row = name === undefined ? undefined : dc.statusOf(context, name);
       if (name === undefined || row === undefined) return;
-      enqueue.assign({ services: { ...context.services, [name]: { ...row, state: 'skipped' } } });
+      enqueue.assign({ statuses: dc.withStatus(context, name, { ...row, state: 'skipped' }) });
     }),
     forwardToStage: sendTo('stage', ({ event }) => event),
     forwardToRollback: sendTo('rollback', ({ event }) => event),

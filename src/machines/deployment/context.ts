@@ -87,7 +87,10 @@ export interface DeploymentContext {
   monitored: string[];
   /** Services that turned unhealthy after they were healthy, in order. */
   lost: string[];
-  services: Record<string, ServiceStatus>;
+  /** Position of each service in `statuses` (the plan's activation order); never changes. */
+  serviceIndex: Record<string, number>;
+  /** Each service's status, in activation order (an array: cheap to copy on every update). */
+  statuses: ServiceStatus[];
   stageIndex: number;
   prepareIndex: number;
   /** Prepare steps that completed, in order. */
@@ -116,9 +119,12 @@ export interface DeploymentContext {
 /** The initial context. */
 export function initialContext(input: DeploymentInput): DeploymentContext {
   const { plan } = input;
-  const services: Record<string, ServiceStatus> = {};
-  for (const name of plan.activationOrder)
-    services[name] = { state: 'pending', attempt: 0, maxAttempts: plan.policy.retries + 1 };
+  const serviceIndex = Object.fromEntries(plan.activationOrder.map((n, i) => [n, i]));
+  const statuses: ServiceStatus[] = plan.activationOrder.map(() => ({
+    state: 'pending',
+    attempt: 0,
+    maxAttempts: plan.policy.retries + 1,
+  }));
   const resume = input.resume;
   return {
     plan,
@@ -130,7 +136,8 @@ export function initialContext(input: DeploymentInput): DeploymentContext {
     monitor: input.monitor ?? true,
     monitored: [],
     lost: [],
-    services,
+    serviceIndex,
+    statuses,
     stageIndex: 0,
     prepareIndex: 0,
     prepared: [],
@@ -145,6 +152,25 @@ export function initialContext(input: DeploymentInput): DeploymentContext {
     interrupted: false,
     notRestored: [],
   };
+}
+
+/** What the deployment knows of service `name`. */
+export function statusOf(ctx: DeploymentContext, name: string): ServiceStatus | undefined {
+  const i = ctx.serviceIndex[name];
+  return i === undefined ? undefined : ctx.statuses[i];
+}
+
+/** The statuses with `name`'s replaced by `status`. */
+export function withStatus(
+  ctx: DeploymentContext,
+  name: string,
+  status: ServiceStatus,
+): ServiceStatus[] {
+  const i = ctx.serviceIndex[name];
+  if (i === undefined) return ctx.statuses;
+  const next = [...ctx.statuses];
+  next[i] = status;
+  return next;
 }
 
 /** Whether the current stage needs a confirmation first. */

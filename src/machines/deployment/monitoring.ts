@@ -12,6 +12,7 @@ import type { Fact } from '../../record/facts.js';
 import type { MonitorUnhealthyEvent, ServiceUpdateEvent } from '../events.js';
 import { canMonitor } from '../monitor/index.js';
 import type { DeploymentContext, DeploymentFailure } from './context.js';
+import { statusOf } from './context.js';
 
 type Ctx = DeploymentContext;
 
@@ -34,7 +35,7 @@ export function lostDependencies(ctx: Ctx, service: string): string[] {
 
 /** What the deployment does when a dependency is lost. */
 export interface LostPlan {
-  patch: Pick<Ctx, 'lost' | 'warnings' | 'degraded' | 'services'>;
+  patch: Pick<Ctx, 'lost' | 'warnings' | 'degraded' | 'statuses'>;
   /** Facts to record: the lost service and its dependents' new states, the warnings. */
   facts: Fact[];
   /** Whether to tell the running stage too, so its own service actors turn degraded. */
@@ -53,7 +54,7 @@ function stateFact(
   state: 'unhealthy' | 'degraded',
   reason: string,
 ): Fact {
-  const row = ctx.services[service];
+  const row = statusOf(ctx, service);
   return {
     type: 'service.state',
     service,
@@ -66,12 +67,13 @@ function stateFact(
 }
 
 function withStates(ctx: Ctx, changes: Array<[string, 'unhealthy' | 'degraded', string]>) {
-  const services = { ...ctx.services };
+  const statuses = [...ctx.statuses];
   for (const [name, state, reason] of changes) {
-    const row = services[name];
-    if (row !== undefined) services[name] = { ...row, state, reason };
+    const i = ctx.serviceIndex[name];
+    const row = i === undefined ? undefined : statuses[i];
+    if (i !== undefined && row !== undefined) statuses[i] = { ...row, state, reason };
   }
-  return services;
+  return statuses;
 }
 
 /**
@@ -84,7 +86,7 @@ export function planLost(ctx: Ctx, e: MonitorUnhealthyEvent, liveStage: boolean)
   const dependents = ctx.plan.activationOrder.filter(
     (n) =>
       (ctx.plan.services[n]?.dependsOn ?? []).includes(e.service) &&
-      up.has(ctx.services[n]?.state ?? 'pending'),
+      up.has(statusOf(ctx, n)?.state ?? 'pending'),
   );
   const lostReason = `${e.service} turned unhealthy while monitored: ${e.reason}`;
   const degradedReason = dependencyReason(e.service);
@@ -100,7 +102,7 @@ export function planLost(ctx: Ctx, e: MonitorUnhealthyEvent, liveStage: boolean)
       lost: [...ctx.lost, e.service],
       warnings: [...ctx.warnings, ...warnings],
       degraded: [...ctx.degraded, ...dependents.filter((n) => !ctx.degraded.includes(n))],
-      services: withStates(ctx, [
+      statuses: withStates(ctx, [
         [e.service, 'unhealthy', lostReason],
         ...dependents.map((n): [string, 'degraded', string] => [n, 'degraded', degradedReason]),
       ]),
@@ -124,7 +126,7 @@ export function planLateDependent(
       lost: ctx.lost,
       warnings: [...ctx.warnings, warning],
       degraded: ctx.degraded.includes(e.service) ? ctx.degraded : [...ctx.degraded, e.service],
-      services: withStates(ctx, [[e.service, 'degraded', reason]]),
+      statuses: withStates(ctx, [[e.service, 'degraded', reason]]),
     },
     facts: [stateFact(ctx, e.service, 'degraded', reason), { type: 'warning', message: warning }],
   };
@@ -132,7 +134,7 @@ export function planLateDependent(
 
 /** The failure a lost service causes at the next checkpoint (before a stage, after verifying). */
 export function lostFailure(ctx: Ctx): DeploymentFailure {
-  const reasons = ctx.lost.map((n) => ctx.services[n]?.reason ?? `${n} turned unhealthy`);
+  const reasons = ctx.lost.map((n) => statusOf(ctx, n)?.reason ?? `${n} turned unhealthy`);
   const first = ctx.lost[0];
   return {
     source: 'stage',

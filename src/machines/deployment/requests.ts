@@ -5,6 +5,7 @@
  */
 import { confirmStageRequest, failureChoices, type DecisionRequest } from '../decisions.js';
 import type { DeploymentContext } from './context.js';
+import { statusOf } from './context.js';
 
 /** The decision to ask after a failure (or an interruption). */
 export function failureRequest(ctx: DeploymentContext): DecisionRequest {
@@ -23,7 +24,7 @@ export function failureRequest(ctx: DeploymentContext): DecisionRequest {
       defaultChoice: 'rollback',
     };
   }
-  const row = f.service === undefined ? undefined : ctx.services[f.service];
+  const row = f.service === undefined ? undefined : statusOf(ctx, f.service);
   return {
     kind: 'failure',
     subject: f.service ?? f.stage ?? 'verification',
@@ -54,7 +55,7 @@ export function canSkipStage(ctx: DeploymentContext): boolean {
 /** The decision after a stage left services degraded. */
 export function degradedRequest(ctx: DeploymentContext): DecisionRequest {
   const list = ctx.degraded.map(
-    (n) => `${n}${ctx.services[n]?.reason === undefined ? '' : ` (${ctx.services[n]?.reason})`}`,
+    (n) => `${n}${statusOf(ctx, n)?.reason === undefined ? '' : ` (${statusOf(ctx, n)?.reason})`}`,
   );
   return {
     kind: 'degraded',

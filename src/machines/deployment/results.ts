@@ -8,6 +8,7 @@ import type { CommandOutcome } from '../effects.js';
 import type { StageFailureEvent } from '../events.js';
 import type { StageOutput } from '../stage/index.js';
 import type { DeploymentContext, DeploymentFailure } from './context.js';
+import { statusOf } from './context.js';
 import { preparedCleanups } from './rollback.js';
 
 type Ctx = DeploymentContext;
@@ -65,7 +66,7 @@ export function stageDone(ctx: Ctx, out: StageOutput): Partial<Ctx> {
 
 /** Why the deployment fails under `policy.degraded: fail`. */
 export function degradedFailure(ctx: Ctx, out: StageOutput): DeploymentFailure {
-  const reason = `degraded (policy: fail): ${out.degraded.map((n) => `${n}: ${ctx.services[n]?.reason ?? 'no reason given'}`).join('; ')}`;
+  const reason = `degraded (policy: fail): ${out.degraded.map((n) => `${n}: ${statusOf(ctx, n)?.reason ?? 'no reason given'}`).join('; ')}`;
   return { source: 'degraded', reason, canRetry: false, canSkip: false };
 }
 

@@ -7,6 +7,7 @@ import type { PrepareStepSpec, ResolvedPlan } from '../../config/plan-types.js';
 import type { Outcome } from '../../record/facts.js';
 import type { RollbackInput, RollbackOutput, RollbackStep } from '../rollback/index.js';
 import type { DeploymentContext, PreviousRelease } from './context.js';
+import { statusOf } from './context.js';
 
 /** Services to roll back under the current scope, in reverse activation order. */
 export function rollbackTargets(ctx: DeploymentContext): string[] {
@@ -14,7 +15,7 @@ export function rollbackTargets(ctx: DeploymentContext): string[] {
   if (ctx.rollbackScope === 'all') return all;
   const inFlight = new Set(['activating', 'checking', 'failed', 'unhealthy']);
   return all.filter(
-    (n) => n === ctx.failure?.service || inFlight.has(ctx.services[n]?.state ?? 'pending'),
+    (n) => n === ctx.failure?.service || inFlight.has(statusOf(ctx, n)?.state ?? 'pending'),
   );
 }
 

@@ -80,8 +80,17 @@ export const downMachine = setup({
       });
     }),
     noteCommand: assign({ acted: true, detail: 'stop command ok' }),
+    /** A service is listed once in `failed`: a second failure of it adds to its reason. */
     failCommand: composite<string>(({ context, enqueue }, reason) => {
-      enqueue.assign({ failed: [...context.failed, { name: name(context), reason }] });
+      const service = name(context);
+      const known = context.failed.some((f) => f.name === service);
+      enqueue.assign({
+        failed: known
+          ? context.failed.map((f) =>
+              f.name === service ? { name: service, reason: `${f.reason}; ${reason}` } : f,
+            )
+          : [...context.failed, { name: service, reason }],
+      });
     }),
     noteProcess: assign((_, out: StopOutcome) =>
       out.stopped
@@ -123,10 +132,27 @@ export const downMachine = setup({
           },
         });
     }),
-    /** The services left are not stopped (interrupted): recorded as not attempted. */
+    /**
+     * The services left are not stopped (interrupted): recorded as not attempted, except the
+     * current one if a stop of it already failed (it stays failed, listed once).
+     */
     giveUpRest: composite(({ context, enqueue }) => {
-      const rest = context.services.slice(context.index).map((s) => s.name);
+      const failedNow = context.failed.find((f) => f.name === current(context)?.name);
+      const rest = context.services
+        .slice(context.index)
+        .map((s) => s.name)
+        .filter((n) => n !== failedNow?.name);
       enqueue.assign({ notAttempted: rest, index: context.services.length });
+      if (failedNow !== undefined)
+        enqueue({
+          type: 'record',
+          params: {
+            type: 'down.service',
+            service: failedNow.name,
+            status: 'failed',
+            detail: `${failedNow.reason}; interrupted`,
+          },
+        });
       for (const service of rest)
         enqueue({
           type: 'record',

@@ -87,7 +87,8 @@ export function applyResult(
   return {
     attempt,
     failures: outcome.ok ? 0 : counts ? p.failures + 1 : 0,
-    passes: outcome.ok ? p.passes + 1 : 0,
+    // Capped: a monitored probe that keeps passing stays at `n/n` (and is recorded once).
+    passes: outcome.ok ? Math.min(p.passes + 1, passCap(probe)) : 0,
     seenPass,
     startedAt: p.startedAt,
     nextAttemptAt: now + nextDelayMs(probe, attempt, seenPass),

@@ -135,7 +135,18 @@ export const rollbackMachine = rollbackSetup.createMachine({
         },
         'decision.abort': {
           target: 'done',
-          actions: ['takeDecision', { type: 'abort', params: { why: 'rollback aborted' } }],
+          actions: [
+            'takeDecision',
+            {
+              type: 'abort',
+              params: ({ event }) => ({
+                why:
+                  event.by === 'timeout'
+                    ? 'no decision before the deadline (default: abort)'
+                    : 'rollback aborted',
+              }),
+            },
+          ],
         },
       },
     },

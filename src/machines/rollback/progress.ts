@@ -77,3 +77,15 @@ export function remaining(
     ...c.cleanups.slice(c.cleanupIndex).map((k) => ({ name: `prepare.${k.name}`, reason: why })),
   ];
 }
+
+/** The facts saying each of `rows` (from `remaining`) ends with `status`, and why. */
+export function unfinishedFacts(
+  rows: ReadonlyArray<{ name: string; reason: string }>,
+  status: 'not-attempted' | 'interrupted',
+): Fact[] {
+  return rows.map((r) =>
+    r.name.startsWith('prepare.')
+      ? { type: 'rollback.cleanup', name: r.name, status, attempt: 0, reason: r.reason }
+      : { type: 'rollback.step', service: r.name, status, attempt: 0, reason: r.reason },
+  );
+}

@@ -10,7 +10,14 @@ import { commandSucceeded, stubActors, type CommandOutcome } from '../effects.js
 import type { DecisionEvent } from '../events.js';
 import { serviceMachine, type ServiceOutput } from '../service/index.js';
 import { until } from '../timers.js';
-import { cleanupFact, remaining, stepFact, stepName, failureOf } from './progress.js';
+import {
+  cleanupFact,
+  failureOf,
+  remaining,
+  stepFact,
+  stepName,
+  unfinishedFacts,
+} from './progress.js';
 import type { RollbackContext, RollbackEvent, RollbackInput, RollbackOutput } from './types.js';
 
 const decisionId = (c: RollbackContext): string => `rollback-${c.stepIndex}-${c.attempt}`;
@@ -145,25 +152,8 @@ export const rollbackSetup = setup({
         aborted: true,
         notRestored: [...context.notRestored, { name: stepName(context), reason }, ...rest],
       });
-      for (const r of rest)
-        enqueue({
-          type: 'record',
-          params: r.name.startsWith('prepare.')
-            ? {
-                type: 'rollback.cleanup',
-                name: r.name,
-                status: 'not-attempted',
-                attempt: 0,
-                reason: r.reason,
-              }
-            : {
-                type: 'rollback.step',
-                service: r.name,
-                status: 'not-attempted',
-                attempt: 0,
-                reason: r.reason,
-              },
-        });
+      for (const f of unfinishedFacts(rest, 'not-attempted'))
+        enqueue({ type: 'record', params: f });
     }),
     cleanupDone: assign({
       restored: ({ context }) => [
@@ -197,18 +187,27 @@ export const rollbackSetup = setup({
         },
       });
     }),
-    /** A second one: stop where it is; what is not restored is listed. */
+    /**
+     * A second one: stop where it is. The step or cleanup in progress is recorded as interrupted
+     * (its command was stopped half way), everything after it as not attempted.
+     */
     stopByInterrupt: composite(({ context, enqueue }) => {
       const why = 'interrupted again: rollback stopped';
-      const rest = remaining(context, context.stepIndex, `not attempted: ${why}`);
+      const [current, ...rest] = remaining(context, context.stepIndex, `not attempted: ${why}`);
+      const stopped = current === undefined ? [] : [{ name: current.name, reason: why }];
       enqueue.assign({
         interrupts: context.interrupts + 1,
         interrupted: true,
         aborted: true,
         pendingDecision: undefined,
-        notRestored: [...context.notRestored, ...rest],
+        notRestored: [...context.notRestored, ...stopped, ...rest],
       });
       enqueue({ type: 'record', params: { type: 'interrupted', count: context.interrupts + 1 } });
+      for (const f of [
+        ...unfinishedFacts(stopped, 'interrupted'),
+        ...unfinishedFacts(rest, 'not-attempted'),
+      ])
+        enqueue({ type: 'record', params: f });
     }),
   },
 });

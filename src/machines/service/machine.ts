@@ -50,12 +50,12 @@ export const serviceMachine = serviceSetup.createMachine({
           always: [
             {
               guard: 'activationJournaled',
-              target: '#service.checkingHealth',
+              target: '#service.activated',
               actions: 'recordActivationResumed',
             },
             {
               guard: 'processJournaled',
-              target: '#service.checkingHealth',
+              target: '#service.activated',
               actions: {
                 type: 'recordProcess',
                 params: ({ context }) => ({ info: context.resume!.process!, resumed: true }),
@@ -73,7 +73,7 @@ export const serviceMachine = serviceSetup.createMachine({
             onDone: [
               {
                 guard: { type: 'commandOk', params: ({ event }) => event.output },
-                target: '#service.checkingHealth',
+                target: '#service.activated',
                 actions: { type: 'recordActivated', params: ({ event }) => event.output },
               },
               {
@@ -99,7 +99,7 @@ export const serviceMachine = serviceSetup.createMachine({
             src: 'startProcess',
             input: ({ context }) => startInput(context.spec),
             onDone: {
-              target: '#service.checkingHealth',
+              target: '#service.activated',
               actions: {
                 type: 'recordProcess',
                 params: ({ event }) => ({ info: event.output, resumed: false }),
@@ -126,6 +126,16 @@ export const serviceMachine = serviceSetup.createMachine({
           },
         },
       },
+    },
+    /**
+     * Activated (or started): a service with a probe or a performance baseline is checked; one
+     * without is healthy.
+     */
+    activated: {
+      always: [
+        { guard: 'hasChecks', target: 'checkingHealth' },
+        { target: 'healthy', actions: 'noteNoChecks' },
+      ],
     },
     checkingHealth: {
       entry: { type: 'enter', params: { state: 'checking' } },

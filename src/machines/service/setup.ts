@@ -52,8 +52,19 @@ export interface ServiceContext {
 }
 
 const attemptOf = (c: ServiceContext) => ({ n: c.attempt, cap: c.maxAttempts });
+
+/** States a service does not tell its stage about (they change nothing the stage decides on). */
+const untold: ReadonlySet<ServiceState> = new Set(['pending', 'waiting', 'checking']);
+/**
+ * States a service does not record: every service starts `pending` (the plan outline in
+ * `run.started` says so), and `rolling-back` is the rollback's own `rollback.step started` fact
+ * (recorded by the rollback before its step starts).
+ */
+const unrecorded: ReadonlySet<ServiceState> = new Set(['pending', 'rolling-back']);
 const hasProbe = (spec: ServiceSpec): boolean =>
   spec.health !== undefined || spec.readiness.length > 0;
+/** Whether activation is followed by checks: a probe, or a performance baseline to measure. */
+const hasChecks = (spec: ServiceSpec): boolean => hasProbe(spec) || spec.performance !== undefined;
 
 /** The named actions the service's composite actions enqueue. */
 type Named = { type: 'record'; params: Fact } | { type: 'tell'; params: ServiceUpdateEvent };
@@ -83,6 +94,7 @@ export const serviceSetup = setup({
     wasRunning: ({ context }) => context.rollback?.wasRunning === true,
     hasRollbackCommand: ({ context }) => context.spec.rollback !== undefined,
     hasProbe: ({ context }) => hasProbe(context.spec),
+    hasChecks: ({ context }) => hasChecks(context.spec),
     canAutoRetry: ({ context }) => context.attempt < context.maxAttempts,
     commandOk: (_, out: CommandOutcome) => commandSucceeded(out),
     verdictIs: (_, p: { verdict: Verdict; is: Verdict }) => p.verdict === p.is,
@@ -110,8 +122,11 @@ export const serviceSetup = setup({
         ...(context.verdict !== undefined ? { verdict: context.verdict } : {}),
         ...(context.reason !== undefined ? { reason: context.reason } : {}),
       };
-      enqueue({ type: 'record', params: { type: 'service.state', ...update } });
-      enqueue({ type: 'tell', params: { type: 'service.update', ...update } });
+      if (!unrecorded.has(p.state))
+        enqueue({ type: 'record', params: { type: 'service.state', ...update } });
+      // The stage decides on these; pending, waiting and checking change nothing for it.
+      if (!untold.has(p.state))
+        enqueue({ type: 'tell', params: { type: 'service.update', ...update } });
     }),
     nextAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     newRound: assign(({ context }) => ({
@@ -180,6 +195,8 @@ export const serviceSetup = setup({
       });
     }),
     recordVerdict: assign((_, v: HealthVerdict) => ({ verdict: v.verdict, reason: v.reason })),
+    /** No probe: healthy once its activation succeeded (PRODUCT.md §4.3). */
+    noteNoChecks: assign({ verdict: 'healthy' as const, reason: 'no probe' }),
     dependencyUnhealthy: assign({
       verdict: 'degraded' as const,
       reason: (_, dependency: string) => `dependency ${dependency} is unhealthy`,

@@ -10,13 +10,41 @@ const settledStates: ReadonlySet<ServiceState> = new Set(['healthy', 'degraded',
 /** States that stop a stage and ask for a decision. */
 const failedStates: ReadonlySet<ServiceState> = new Set(['failed', 'unhealthy']);
 
+/**
+ * The stage's services' states, as an array in the stage's order: copying an array on every
+ * update is cheap, copying a 500-key object is not (a 500-service stage updates it thousands of
+ * times). `index` maps a name to its position; it never changes.
+ */
+export interface ServiceStates {
+  index: Readonly<Record<string, number>>;
+  states: readonly ServiceState[];
+}
+
+/** The state of service `name` (undefined for a service not in the stage). */
+export function stateOf(view: ServiceStates, name: string): ServiceState | undefined {
+  const i = view.index[name];
+  return i === undefined ? undefined : view.states[i];
+}
+
+/** The states with `name` set to `state`. */
+export function withState(
+  view: ServiceStates,
+  name: string,
+  state: ServiceState,
+): readonly ServiceState[] {
+  const i = view.index[name];
+  if (i === undefined || view.states[i] === state) return view.states;
+  const next = [...view.states];
+  next[i] = state;
+  return next;
+}
+
 /** What the start planner needs from the stage context. */
-export interface StartView {
+export interface StartView extends ServiceStates {
   stage: StageSpec;
   services: Record<string, ServiceSpec>;
   /** Healthy or degraded services, earlier stages included. */
   healthy: string[];
-  states: Record<string, ServiceState>;
   started: string[];
   waiting: string[];
 }
@@ -26,13 +54,18 @@ export interface StartView {
  * dependencies are healthy starts now. Sequential: the next listed service, once the one before
  * it settled.
  */
-export function planStarts(view: StartView): { start: string[]; wait: string[] } {
+export function planStarts(
+  view: StartView,
+  /** Only these may have become startable (the dependents of a service that just settled). */
+  candidates?: readonly string[],
+): { start: string[]; wait: string[] } {
+  if (candidates !== undefined && view.stage.parallel) return startReady(view, candidates);
   const healthy = new Set(view.healthy);
   const started = new Set(view.started);
   const waiting = new Set(view.waiting);
   const start: string[] = [];
   const wait: string[] = [];
-  const busy = view.started.some((n) => !isSettled(view.states[n]));
+  const busy = view.started.some((n) => !isSettled(stateOf(view, n)));
   let blocked = !view.stage.parallel && busy;
   for (const name of view.stage.services) {
     if (started.has(name)) continue;
@@ -43,6 +76,22 @@ export function planStarts(view: StartView): { start: string[]; wait: string[] }
     if (!view.stage.parallel) blocked = true;
   }
   return { start, wait };
+}
+
+/** Of `candidates` (in a parallel stage), those not started whose dependencies are all healthy. */
+function startReady(
+  view: StartView,
+  candidates: readonly string[],
+): { start: string[]; wait: string[] } {
+  const healthy = new Set(view.healthy);
+  const started = new Set(view.started);
+  const start = candidates.filter(
+    (name) =>
+      view.index[name] !== undefined &&
+      !started.has(name) &&
+      (view.services[name]?.dependsOn ?? []).every((d) => healthy.has(d)),
+  );
+  return { start, wait: [] };
 }
 
 /** Whether a service state no longer blocks the stage. */
@@ -56,30 +105,43 @@ export function isFailed(state: ServiceState | undefined): boolean {
 }
 
 /** The first failed service of the stage, in listed order. */
-export function firstFailed(
-  stage: StageSpec,
-  states: Record<string, ServiceState>,
-): string | undefined {
-  return stage.services.find((n) => isFailed(states[n]));
+export function firstFailed(view: ServiceStates & { stage: StageSpec }): string | undefined {
+  const i = view.states.findIndex((s) => isFailed(s));
+  return i < 0 ? undefined : view.stage.services[i];
 }
 
 /**
- * A service of the stage that can never start: one of its dependencies is outside this stage and
- * not healthy (its stage was skipped, or it is not running). The stage fails at once instead of
- * waiting for its deadline.
+ * The services of the stage that can never start: a dependency of theirs is outside this stage
+ * and not healthy (its stage was skipped, or it is not running). Computed once, when the stage
+ * starts: what is healthy outside the stage does not change while it runs.
  */
-export function missingDependency(
-  view: StartView,
-): { service: string; dependency: string } | undefined {
+export function blockedServices(
+  view: Pick<StartView, 'stage' | 'services' | 'healthy'>,
+): Array<{ service: string; dependency: string }> {
   const own = new Set(view.stage.services);
   const healthy = new Set(view.healthy);
-  const started = new Set(view.started);
-  for (const service of view.stage.services) {
-    if (started.has(service) || isSettled(view.states[service])) continue;
+  return view.stage.services.flatMap((service) => {
     const dependency = (view.services[service]?.dependsOn ?? []).find(
       (d) => !own.has(d) && !healthy.has(d),
     );
-    if (dependency !== undefined) return { service, dependency };
-  }
-  return undefined;
+    return dependency === undefined ? [] : [{ service, dependency }];
+  });
+}
+
+/** The first blocked service that has not settled (a skipped one no longer blocks the stage). */
+export function missingDependency(
+  view: StartView & { blocked: ReadonlyArray<{ service: string; dependency: string }> },
+): { service: string; dependency: string } | undefined {
+  return view.blocked.find((b) => !isSettled(stateOf(view, b.service)));
+}
+
+/** For each service, the services of `stage` that depend on it. */
+export function dependentsIn(
+  stage: StageSpec,
+  services: Record<string, ServiceSpec>,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const name of stage.services)
+    for (const dep of services[name]?.dependsOn ?? []) (out[dep] ??= []).push(name);
+  return out;
 }

@@ -3,6 +3,7 @@
  * dependencies are healthy; sequential: one at a time), runs the stage's `verify` checks, and on
  * a failure tells its parent (stage.failure) and waits for the decision it forwards.
  */
+import { blockedServices, dependentsIn } from './logic.js';
 import { stageSetup } from './setup.js';
 
 /** The stage statechart. */
@@ -16,7 +17,8 @@ export const stageMachine = stageSetup.createMachine({
       retries: input.retries,
       ...(input.resume === undefined ? {} : { resume: input.resume }),
       healthy: [...input.healthy],
-      states: Object.fromEntries(input.stage.services.map((n) => [n, 'pending'])),
+      index: Object.fromEntries(input.stage.services.map((n, i) => [n, i])),
+      states: input.stage.services.map(() => 'pending' as const),
       reasons: {},
       started: [],
       waiting: [],
@@ -27,6 +29,8 @@ export const stageMachine = stageSetup.createMachine({
         input.deadline ?? (input.stage.implicit ? undefined : startedAt + input.stage.timeoutMs),
       verifyIndex: 0,
       crashed: [],
+      blocked: blockedServices(input),
+      dependents: dependentsIn(input.stage, input.services),
     };
   },
   entry: 'spawnServices',

@@ -19,7 +19,14 @@ import type {
 import { errorText } from '../health/index.js';
 import { serviceMachine, type ServiceInput } from '../service/index.js';
 import { until } from '../timers.js';
-import { firstFailed, isSettled, missingDependency, planStarts } from './logic.js';
+import {
+  firstFailed,
+  isSettled,
+  missingDependency,
+  planStarts,
+  stateOf,
+  withState,
+} from './logic.js';
 
 /** Input of the stage machine. */
 export interface StageInput {
@@ -60,7 +67,11 @@ export interface StageContext {
   retries: number;
   resume?: StageInput['resume'];
   healthy: string[];
-  states: Record<string, ServiceState>;
+  /** Position of each of the stage's services (see ServiceStates). */
+  index: Record<string, number>;
+  /** Each service's state, in the stage's order. */
+  states: readonly ServiceState[];
+  /** The last reason each service gave (failures, verdicts). */
   reasons: Record<string, string>;
   started: string[];
   waiting: string[];
@@ -72,6 +83,10 @@ export interface StageContext {
   verifyIndex: number;
   /** Services whose actor threw: they can be neither retried nor skipped. */
   crashed: string[];
+  /** Services that can never start (a dependency outside the stage is not healthy). */
+  blocked: Array<{ service: string; dependency: string }>;
+  /** The services of the stage that depend on each service (never changes). */
+  dependents: Record<string, string[]>;
   failure?: StageFailure;
   result?: StageOutput['result'];
 }
@@ -89,13 +104,10 @@ export type StageEvent =
 /** The error event of a crashed service actor: `xstate.error.actor.service:<name>`. */
 const crashPrefix = 'xstate.error.actor.service:';
 
-const withService = (
-  ctx: StageContext,
-  name: string,
-  state: ServiceState,
-): StageContext['states'] => ({ ...ctx.states, [name]: state });
-
 const has = (list: readonly string[], name: string): boolean => list.includes(name);
+
+/** Service states the deployment does not need to hear of. */
+const quietStates: ReadonlySet<ServiceState> = new Set(['pending', 'waiting', 'checking']);
 
 /** The named actions the stage's composite actions enqueue. */
 type Named =
@@ -123,9 +135,10 @@ export const stageSetup = setup({
     stageDeadline: ({ context }) => until(context.deadline),
   },
   guards: {
-    anyFailed: ({ context }) => firstFailed(context.stage, context.states) !== undefined,
+    anyFailed: ({ context }) =>
+      context.states.includes('failed') || context.states.includes('unhealthy'),
     dependencyMissing: ({ context }) => missingDependency(context) !== undefined,
-    allSettled: ({ context }) => context.stage.services.every((n) => isSettled(context.states[n])),
+    allSettled: ({ context }) => context.states.every((s) => isSettled(s)),
     verifyDone: ({ context }) => context.verifyIndex >= context.stage.verify.length,
     probePassed: (_, outcome: ProbeOutcome) => outcome.ok,
     deadlinePassed: ({ context }) =>
@@ -168,8 +181,13 @@ export const stageSetup = setup({
         enqueue.spawnChild('service', { id: `service:${name}`, input });
       }
     }),
-    dispatch: composite(({ context, enqueue }) => {
-      const { start, wait } = planStarts(context);
+    /** Starts what can start now: at entry, and each time a service settles (nothing else frees one). */
+    dispatch: composite(({ context, enqueue, event }) => {
+      if (event.type === 'service.update' && !isSettled(event.state)) return;
+      // After the first look at entry, only the dependents of the service that settled can start.
+      const candidates =
+        event.type === 'service.update' ? (context.dependents[event.service] ?? []) : undefined;
+      const { start, wait } = planStarts(context, candidates);
       for (const name of wait) enqueue.sendTo(`service:${name}`, { type: 'service.wait' });
       for (const name of start) enqueue.sendTo(`service:${name}`, { type: 'service.start' });
       if (start.length + wait.length > 0) {
@@ -184,8 +202,12 @@ export const stageSetup = setup({
       const name = event.service;
       const up = event.state === 'healthy' || event.state === 'degraded';
       const isNew = up && !has(context.activated, name);
-      const patch: Partial<StageContext> = { states: withService(context, name, event.state) };
-      if (event.reason !== undefined) patch.reasons = { ...context.reasons, [name]: event.reason };
+      const patch: Partial<StageContext> = {};
+      // Waiting and checking mean pending and activating to the stage: no copy for them.
+      if (!quietStates.has(event.state)) patch.states = withState(context, name, event.state);
+      // A failure's reason is what the stage reports; other reasons are not its business.
+      if (event.reason !== undefined && (event.state === 'failed' || event.state === 'unhealthy'))
+        patch.reasons = { ...context.reasons, [name]: event.reason };
       if (isNew) {
         patch.activated = [...context.activated, name];
         patch.healthy = [...context.healthy, name];
@@ -194,8 +216,10 @@ export const stageSetup = setup({
         patch.degraded = [...context.degraded, name];
       return patch;
     }),
+    /** Tells the deployment the changes it decides on (not `waiting`/`checking`: it needs no more). */
     forwardUpdate: composite(({ enqueue, event }) => {
-      if (event.type === 'service.update') enqueue({ type: 'tell', params: event });
+      if (event.type === 'service.update' && !quietStates.has(event.state))
+        enqueue({ type: 'tell', params: event });
     }),
     tellFailure: composite(({ enqueue, context }) => {
       const f = context.failure;
@@ -211,8 +235,8 @@ export const stageSetup = setup({
       enqueue({ type: 'tell', params: event });
     }),
     noteServiceFailure: assign(({ context }) => {
-      const name = firstFailed(context.stage, context.states) ?? '';
-      const reason = context.reasons[name] ?? `${name} is ${context.states[name] ?? 'failed'}`;
+      const name = firstFailed(context) ?? '';
+      const reason = context.reasons[name] ?? `${name} is ${stateOf(context, name) ?? 'failed'}`;
       // A crashed actor is gone: nothing can retry or skip it; roll back or abort.
       const alive = !has(context.crashed, name);
       const canSkip = alive && nothingDependsOn(name, context.services);
@@ -226,7 +250,7 @@ export const stageSetup = setup({
       const name = event.type.slice(crashPrefix.length);
       const reason = `${name} failed: ${errorText(event.error)}`;
       enqueue.assign({
-        states: withService(context, name, 'failed'),
+        states: withState(context, name, 'failed'),
         reasons: { ...context.reasons, [name]: reason },
         crashed: [...context.crashed, name],
       });
@@ -254,7 +278,7 @@ export const stageSetup = setup({
       };
     }),
     noteDeadlineFailure: assign(({ context }) => {
-      const open = context.stage.services.filter((n) => !isSettled(context.states[n]));
+      const open = context.stage.services.filter((_, i) => !isSettled(context.states[i]));
       const reason =
         `stage ${context.stage.name} missed its deadline of ${(context.stage.timeoutMs / 1000).toFixed(1)} s` +
         (open.length > 0 ? ` (not done: ${open.join(', ')})` : '');
@@ -289,7 +313,7 @@ export const stageSetup = setup({
       if (f?.kind === 'service' && f.service !== undefined) {
         enqueue.sendTo(`service:${f.service}`, { type: 'service.retry' });
         // Optimistic: the service confirms with service.update; until then it must not look failed.
-        enqueue.assign({ states: withService(context, f.service, 'activating') });
+        enqueue.assign({ states: withState(context, f.service, 'activating') });
       }
       if (f?.kind === 'deadline')
         enqueue.assign({ deadline: Date.now() + context.stage.timeoutMs });
@@ -300,7 +324,7 @@ export const stageSetup = setup({
       if (event.type !== 'dependency.unhealthy') return;
       for (const name of context.stage.services) {
         const deps = context.services[name]?.dependsOn ?? [];
-        const state = context.states[name];
+        const state = stateOf(context, name);
         if (deps.includes(event.dependency) && (state === 'healthy' || state === 'degraded'))
           enqueue.sendTo(`service:${name}`, event);
       }
@@ -309,7 +333,7 @@ export const stageSetup = setup({
       const name = context.failure?.service;
       if (name === undefined) return;
       enqueue.sendTo(`service:${name}`, { type: 'service.skip' });
-      enqueue.assign({ states: withService(context, name, 'skipped'), failure: undefined });
+      enqueue.assign({ states: withState(context, name, 'skipped'), failure: undefined });
     }),
     setResult: assign((_, result: StageOutput['result']) => ({ result })),
   },

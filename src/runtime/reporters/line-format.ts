@@ -83,8 +83,6 @@ export function formatFact(f: StampedFact, c: LineContext, paint: Paint): string
       );
     }
     case 'service.state': {
-      // Every service starts pending: a line for it says nothing.
-      if (f.state === 'pending') return undefined;
       const attempt = f.maxAttempts > 1 ? ` (attempt ${f.attempt}/${f.maxAttempts})` : '';
       const reason = f.reason === undefined ? '' : ` — ${f.reason}`;
       return paintState(paint, f.state, `  ${f.service}: ${f.state}${attempt}${reason}`);
@@ -134,8 +132,12 @@ export function formatFact(f: StampedFact, c: LineContext, paint: Paint): string
         `  rolling back: ${[...f.steps, ...f.cleanups].join(' → ') || 'nothing to undo'}`,
       );
     case 'rollback.step': {
-      // The service's own states say `rolling-back` and `rolled-back`; the rest is said here.
-      if (f.status === 'started' || f.status === 'restored') return undefined;
+      // A step starting is its service rolling back; `rolled-back` is the service's own state.
+      if (f.status === 'started') {
+        const attempt = f.attempt > 1 ? ` (attempt ${f.attempt})` : '';
+        return paintState(paint, 'rolling-back', `  ${f.service}: rolling-back${attempt}`);
+      }
+      if (f.status === 'restored') return undefined;
       const reason = f.reason === undefined ? '' : ` — ${f.reason}`;
       return paintState(paint, f.status, `  ${f.service}: ${f.status}${reason}`);
     }

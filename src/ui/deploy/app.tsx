@@ -98,7 +98,7 @@ export function DeploymentApp({ source, options }: DeploymentAppProps) {
           )}
           <Footer
             prompt={decision !== undefined}
-            interrupts={keys.interrupts}
+            interrupts={Math.max(keys.interrupts, view.interrupts)}
             logShown={logShown}
           />
         </>

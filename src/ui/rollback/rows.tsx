@@ -22,6 +22,7 @@ const look: Record<string, Look> = {
   restored: { glyph: '✔', color: 'green', label: 'restored' },
   failed: { glyph: '✖', color: 'red', label: 'failed' },
   'resolved-by-hand': { glyph: '✔', color: 'yellow', label: 'resolved by hand' },
+  interrupted: { glyph: '■', color: 'yellow', label: 'interrupted' },
   'not-attempted': { glyph: '-', color: 'gray', label: 'not attempted' },
 };
 

@@ -121,7 +121,11 @@ export function openStages(view: DeploymentView): StageView[] {
 export function finishedStages(view: DeploymentView): StageView[] {
   const open = view.pendingDecision !== undefined || view.phase === 'rolling-back';
   return view.stages.filter(
-    (s) => s.status === 'succeeded' || s.status === 'skipped' || (s.status === 'failed' && !open),
+    (s) =>
+      s.status === 'succeeded' ||
+      s.status === 'skipped' ||
+      s.status === 'incomplete' ||
+      (s.status === 'failed' && !open),
   );
 }
 
@@ -243,7 +247,9 @@ export function stageGlyph(status: StageView['status']): string {
     ? '✔'
     : status === 'skipped'
       ? '↷'
-      : status === 'failed'
-        ? '✖'
-        : '·';
+      : status === 'incomplete'
+        ? '◐'
+        : status === 'failed'
+          ? '✖'
+          : '·';
 }
