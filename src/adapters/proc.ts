@@ -143,7 +143,7 @@ const ownGroup = (): number | undefined => readProcStat(process.pid)?.pgrp;
  * Whether `pgid` is a group stagecraft may signal at all: a real group id (> 1) that is not its
  * own. Callers additionally check that the group is one they started.
  */
-export function signallable(pgid: number): boolean {
+function signallable(pgid: number): boolean {
   return Number.isInteger(pgid) && pgid > 1 && pgid !== process.pid && pgid !== ownGroup();
 }
 

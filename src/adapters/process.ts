@@ -61,10 +61,10 @@ function entryAlive(entry: RegistryEntry): boolean {
 /** Names the secrets the log relay masks (log-relay.ts reads it; not imported: that file is a program). */
 
 /** The environment variable that tags every service instance stagecraft starts. */
-export const INSTANCE_TAG = 'STAGECRAFT_INSTANCE';
+const INSTANCE_TAG = 'STAGECRAFT_INSTANCE';
 
 /** The tag of one service of one environment of one state dir. */
-export function instanceTag(opts: ProcessManagerOptions, service: string): string {
+function instanceTag(opts: ProcessManagerOptions, service: string): string {
   const dir = createHash('sha256').update(resolve(opts.stateDir)).digest('hex').slice(0, 16);
   return `${dir}/${opts.environment}/${service}`;
 }

@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import type { CommandSpec, ProbeSpec, ResolvedPlan, VarSource } from '../config/plan-types.js';
 import { MASK } from '../core/mask.js';
 
-/** Text form of a plan for an operator (PRODUCT.md §2 `plan`). Secret values never appear. */
+/** Text form of a plan for an operator (`stagecraft plan`). Secret values never appear. */
 export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessEnv): string {
   const rel = (p: string): string => relative(cwd, p) || '.';
   const lines: string[] = [];
@@ -32,32 +32,30 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
       lines.push(`  ${step.name}: ${command(step.run)}${cleanup}`);
     }
   }
-  lines.push('', 'stages (in order):');
-  plan.stages.forEach((stage, i) => {
-    const flags = [
-      stage.parallel ? 'parallel' : 'one at a time',
-      stage.confirm || plan.confirmStages ? 'confirm first' : '',
-      `timeout ${ms(stage.timeoutMs)}`,
-    ].filter(Boolean);
-    lines.push(`  ${i + 1}. ${stage.name} (${flags.join(', ')})`);
-    for (const name of stage.services) {
-      const svc = plan.services[name];
-      if (!svc) continue;
-      const run = svc.kind === 'process' ? svc.process : svc.activate;
-      const deps = svc.dependsOn.length > 0 ? `, depends on ${svc.dependsOn.join(', ')}` : '';
-      lines.push(`     - ${name}: ${svc.kind} ${run ? command(run) : ''}${deps}`);
-      if (svc.health) lines.push(`         health: ${probe(svc.health)}`);
-      for (const r of svc.readiness) lines.push(`         readiness: ${probe(r)}`);
-      if (svc.performance) {
-        const p = svc.performance;
-        lines.push(
-          `         performance: p95 <= ${ms(p.p95Ms)} over ${p.samples} GETs of ${p.url}`,
-        );
-      }
-      if (svc.rollback) lines.push(`         rollback: ${command(svc.rollback)}`);
-    }
-    for (const v of stage.verify) lines.push(`     verify ${v.name}: ${probe(v.probe)}`);
-  });
+  const implicit = plan.stages.length === 1 && plan.stages[0]?.implicit === true;
+  if (implicit) {
+    lines.push(
+      '',
+      'scheduling: by dependencies (no `stages:`): each service starts as soon as its own dependencies are healthy',
+      'dependency layers (shown as groups, not waited for):',
+    );
+    plan.groups.forEach((group, i) => {
+      lines.push(`  ${i + 1}. ${group.name}`);
+      for (const name of group.services) serviceLines(plan, name, lines);
+    });
+  } else {
+    lines.push('', 'stages (in order; each waits for the one before it):');
+    plan.stages.forEach((stage, i) => {
+      const flags = [
+        stage.parallel ? 'parallel' : 'one at a time',
+        stage.confirm || plan.confirmStages ? 'confirm first' : '',
+        `timeout ${ms(stage.timeoutMs)}`,
+      ].filter(Boolean);
+      lines.push(`  ${i + 1}. ${stage.name} (${flags.join(', ')})`);
+      for (const name of stage.services) serviceLines(plan, name, lines);
+      for (const v of stage.verify) lines.push(`     verify ${v.name}: ${probe(v.probe)}`);
+    });
+  }
   if (plan.integration.length > 0) {
     lines.push('', 'integration:');
     for (const c of plan.integration) lines.push(`  ${c.name}: ${probe(c.probe)}`);
@@ -80,6 +78,21 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
     `policy: on failure ${p.onFailure}, degraded ${p.degraded}, retries ${p.retries}, decision timeout ${ms(p.decisionTimeoutMs)}`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+function serviceLines(plan: ResolvedPlan, name: string, lines: string[]): void {
+  const svc = plan.services[name];
+  if (!svc) return;
+  const run = svc.kind === 'process' ? svc.process : svc.activate;
+  const deps = svc.dependsOn.length > 0 ? `, depends on ${svc.dependsOn.join(', ')}` : '';
+  lines.push(`     - ${name}: ${svc.kind} ${run ? command(run) : ''}${deps}`);
+  if (svc.health) lines.push(`         health: ${probe(svc.health)}`);
+  for (const r of svc.readiness) lines.push(`         readiness: ${probe(r)}`);
+  if (svc.performance) {
+    const p = svc.performance;
+    lines.push(`         performance: p95 <= ${ms(p.p95Ms)} over ${p.samples} GETs of ${p.url}`);
+  }
+  if (svc.rollback) lines.push(`         rollback: ${command(svc.rollback)}`);
 }
 
 function source(s: VarSource, rel: (p: string) => string): string {

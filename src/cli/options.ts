@@ -16,10 +16,7 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Commander collector for the repeatable `--var KEY=VALUE`. A malformed one is a usage error
  * (commander prints it; run() maps it to exit 2).
  */
-export function collectVar(
-  value: string,
-  previous: Record<string, string>,
-): Record<string, string> {
+function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0) {
     throw new InvalidArgumentError(`expected KEY=VALUE, got "${value}"`);

@@ -28,7 +28,7 @@ export function outputMode(opts: { json?: boolean; plain?: boolean }, io: CliIo)
 }
 
 /** Colour for line output: on a terminal without NO_COLOR. */
-export function colourWanted(mode: OutputMode, io: CliIo): boolean {
+function colourWanted(mode: OutputMode, io: CliIo): boolean {
   return mode === 'tty' || (io.isTTY === true && io.env.NO_COLOR === undefined);
 }
 

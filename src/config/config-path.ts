@@ -1,8 +1,5 @@
 /** Config paths: `services.api.health.http`, `stages[0].services`. */
 
-/** One step into the config: a key or an array index. */
-export type PathKey = string | number;
-
 /** `['stages', 0, 'name']` → `stages[0].name`; odd keys are quoted: `vars["a b"]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';

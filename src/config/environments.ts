@@ -7,7 +7,7 @@ import type { IssueContext } from './issues.js';
 import type { Config } from './schema.js';
 
 /** The name of the implicit environment of a config without `environments`. */
-export const DEFAULT_ENVIRONMENT = 'default';
+const DEFAULT_ENVIRONMENT = 'default';
 
 /** The environments a config defines (`['default']` when it defines none). */
 export function listEnvironments(config: Pick<Config, 'environments'>): string[] {

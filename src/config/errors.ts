@@ -44,7 +44,7 @@ export function isConfigError(err: unknown): err is ConfigError {
 }
 
 /** `file:line:col path: message (hint)`, the file relative to `cwd` when inside it. */
-export function formatIssue(issue: ConfigIssue, cwd?: string): string {
+function formatIssue(issue: ConfigIssue, cwd?: string): string {
   let where = '';
   if (issue.file !== undefined) {
     where = displayPath(issue.file, cwd);

@@ -20,7 +20,7 @@ export interface GraphStage {
 }
 
 /** Every dependency cycle once, each as `[a, b, c, a]`; unknown services are ignored. */
-export function findCycles(services: Record<string, GraphService>): string[][] {
+function findCycles(services: Record<string, GraphService>): string[][] {
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
   const cycles: string[][] = [];

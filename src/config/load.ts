@@ -25,7 +25,7 @@ export interface LoadedConfig {
 }
 
 /** Where cosmiconfig looks, in order. */
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'stagecraft.config.yaml',
   'stagecraft.config.yml',
   'stagecraft.config.json',

@@ -10,7 +10,7 @@ import type { Node } from 'yaml';
 const yaml = (): typeof YamlLib => createRequire(import.meta.url)('yaml') as typeof YamlLib;
 
 /** A 1-based position. */
-export interface Position {
+interface Position {
   line: number;
   column: number;
 }

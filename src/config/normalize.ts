@@ -169,7 +169,7 @@ export function formatHostPort(host: string, port: number): string {
 }
 
 /** A command as one line of text, for labels. */
-export function commandText(cmd: CommandSpec): string {
+function commandText(cmd: CommandSpec): string {
   return typeof cmd.run === 'string'
     ? cmd.run
     : cmd.run.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ');

@@ -151,9 +151,9 @@ export interface PrerequisitesSpec {
   security: { secrets: string[]; files: Array<{ path: string; mode: string }> };
 }
 
-export type OnFailure = 'ask' | 'rollback' | 'rollback-failed' | 'abort';
+type OnFailure = 'ask' | 'rollback' | 'rollback-failed' | 'abort';
 
-export interface PolicySpec {
+interface PolicySpec {
   onFailure: OnFailure;
   degraded: 'continue' | 'ask' | 'fail';
   retries: number;

@@ -26,8 +26,6 @@ import { stageSchema } from './schema-service.js';
 import { issueContext } from './validate.js';
 import { resolveVars } from './vars.js';
 
-export { listEnvironments } from './environments.js';
-
 /** Options of {@link resolvePlan}. */
 export interface ResolveOptions {
   /** `-e NAME`. */
@@ -119,7 +117,7 @@ export async function resolvePlan(
 }
 
 /** The name of the one stage of a plan without `stages:`. */
-export const IMPLICIT_STAGE = 'all';
+const IMPLICIT_STAGE = 'all';
 
 /** The implicit stage: every service, scheduled by its dependencies alone; no gate, no deadline. */
 function implicitStage(services: string[]): StageSpec {
@@ -184,7 +182,7 @@ function locateSource(loaded: LoadedConfig, file: string, configPath: string, ct
 }
 
 /** sha256 (hex) of the config text and the merged files' texts, in order. */
-export function hashTexts(texts: string[]): string {
+function hashTexts(texts: string[]): string {
   const h = createHash('sha256');
   texts.forEach((t, i) => {
     if (i > 0) h.update('\0');

@@ -67,7 +67,7 @@ function isUrl(value: string): boolean {
 }
 
 /** `{ type: port }`-like text of a rule, for messages. */
-export function describeRule(rule: RuleInput): string {
+function describeRule(rule: RuleInput): string {
   const parts: string[] = [];
   if (rule.type !== undefined) parts.push(`type: ${rule.type}`);
   if (rule.min !== undefined) parts.push(`min: ${rule.min}`);

@@ -36,7 +36,7 @@ const statusItem = z.union([z.number().int().min(100).max(599), z.string().regex
 });
 
 /** An HTTP check: a URL, or `{ url, method, status, body, headers }`. */
-export const httpSchema = z.union(
+const httpSchema = z.union(
   [
     z.string().min(1),
     z.strictObject({
@@ -62,7 +62,7 @@ export const httpSchema = z.union(
 export type HttpInput = z.infer<typeof httpSchema>;
 
 /** `/re/flags` → RegExp; a plain substring → undefined; an invalid regex → null. */
-export function regexOrNull(body: string): RegExp | undefined | null {
+function regexOrNull(body: string): RegExp | undefined | null {
   const m = /^\/(.*)\/([dgimsuy]*)$/s.exec(body);
   if (!m) return undefined;
   try {

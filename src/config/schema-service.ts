@@ -16,7 +16,7 @@ export const serviceNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 });
 
 /** The performance baseline of a service: N GETs, p95 under the limit. */
-export const performanceSchema = z.strictObject({
+const performanceSchema = z.strictObject({
   http: z.string().min(1),
   samples: z.number().int().min(1).default(20),
   p95: durationSchema,
@@ -37,7 +37,6 @@ export const serviceSchema = z
     performance: performanceSchema.optional(),
   })
   .check(exactlyOne(['activate', 'process'], 'a service'));
-export type ServiceInput = z.infer<typeof serviceSchema>;
 
 /** A stage of the rollout. */
 export const stageSchema = z.strictObject({
@@ -48,7 +47,6 @@ export const stageSchema = z.strictObject({
   timeout: durationSchema.default(600_000),
   verify: z.array(checkSchema).default([]),
 });
-export type StageInput = z.infer<typeof stageSchema>;
 
 /** A production-readiness check: a probe, a p95 latency (http + p95) or a file that must exist. */
 export const readinessCheckSchema = z
@@ -73,4 +71,3 @@ export const readinessCheckSchema = z
       { error: 'p95 needs http: "URL" (a plain URL)', path: ['p95'], when: () => true },
     ),
   );
-export type ReadinessCheckInput = z.infer<typeof readinessCheckSchema>;

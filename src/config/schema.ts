@@ -147,5 +147,3 @@ export const configSchema = z
 
 /** The validated config, defaults applied, durations in ms and sizes in bytes. */
 export type Config = z.infer<typeof configSchema>;
-/** The config as written (before defaults and parsing). */
-export type ConfigInput = z.input<typeof configSchema>;

@@ -14,7 +14,7 @@ export const MASK = '••••••';
  * Values shorter than this are not masked: masking a one- or two-character value would mangle
  * every output it appears in, and such a value is not a secret worth the name. `validate` warns.
  */
-export const MIN_SECRET_LENGTH = 3;
+const MIN_SECRET_LENGTH = 3;
 
 const MASK_LATIN1 = Buffer.from(MASK, 'utf8').toString('latin1');
 

@@ -81,6 +81,6 @@ export function machineDotBody(model: MachineModel, prefix: string): string[] {
 }
 
 /** The edge label: the transition label, marked when targetless or re-entering. */
-export function edgeLabel(t: ModelTransition): string {
+function edgeLabel(t: ModelTransition): string {
   return t.label + (t.targets.length === 0 ? ' (no target)' : t.reenter ? ' (reenter)' : '');
 }

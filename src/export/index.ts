@@ -10,16 +10,6 @@ import { planToMermaid } from './plan-mermaid.js';
 import { machineToScxml, scxmlElement } from './scxml-machine.js';
 import { dotToSvg } from './svg.js';
 
-export { machineModel } from './model.js';
-export type {
-  MachineModel,
-  ModelState,
-  ModelTransition,
-  ModelInvoke,
-  StateKind,
-  TransitionKind,
-} from './model-types.js';
-
 /** The machines `stagecraft graph --machine` knows. */
 export type MachineName =
   'deployment' | 'stage' | 'service' | 'health' | 'monitor' | 'rollback' | 'verification' | 'down';

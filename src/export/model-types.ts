@@ -8,7 +8,7 @@
 export type StateKind = 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
 
 /** An actor invoked while a state is active. */
-export interface ModelInvoke {
+interface ModelInvoke {
   /** The invoke's id (the `xstate.done.actor.<id>` events name it). */
   id: string;
   /** The actor's source name from `setup({ actors })`, or `inline` for inline logic. */

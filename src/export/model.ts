@@ -132,7 +132,7 @@ function transitionOf(
 }
 
 /** `event [guard]`, `after 5s`, `always`, `onDone(<invoke>)`, `onError(<invoke>)`, `onDone` (state). */
-export function transitionLabel(t: Omit<ModelTransition, 'label'>): string {
+function transitionLabel(t: Omit<ModelTransition, 'label'>): string {
   const base =
     t.kind === 'always'
       ? 'always'

@@ -138,7 +138,7 @@ const notBound = (name: EffectName) => (): Promise<never> =>
   );
 
 /** Effects that reject: what every machine holds until the runtime binds real ones. */
-export const unboundEffects: Effects = {
+const unboundEffects: Effects = {
   runCommand: notBound('runCommand'),
   runProbe: notBound('runProbe'),
   measurePerformance: notBound('measurePerformance'),

@@ -5,7 +5,7 @@
 import type { CommandOutcome } from './effects.js';
 
 /** The last non-empty line of an output tail, trimmed to a sane width. */
-export function lastLine(tail: string): string | undefined {
+function lastLine(tail: string): string | undefined {
   const line = tail
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -15,7 +15,7 @@ export function lastLine(tail: string): string | undefined {
 }
 
 /** How a command ended, e.g. `exited with code 1`, `timed out after 120.0 s`. */
-export function commandEnding(out: CommandOutcome, timeoutMs = out.durationMs): string {
+function commandEnding(out: CommandOutcome, timeoutMs = out.durationMs): string {
   if (out.error !== undefined) return `could not start: ${out.error}`;
   if (out.timedOut) return `timed out after ${(timeoutMs / 1000).toFixed(1)} s`;
   if (out.canceled) return 'was canceled';

@@ -7,7 +7,7 @@
  * The longest delay a Node timer holds (2^31 − 1 ms, about 24.8 days); a longer one fires after
  * 1 ms. The config refuses durations beyond it, so only "no deadline" ever reaches it.
  */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The delay until `deadline` (epoch ms), within what a timer can hold. */
 export function until(deadline: number | undefined): number {

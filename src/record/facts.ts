@@ -77,7 +77,7 @@ export interface DecisionRecord {
 }
 
 /** How a run ended. */
-export type RunResult =
+type RunResult =
   'succeeded' | 'succeeded-with-warnings' | 'failed' | 'rollback-incomplete' | 'aborted';
 
 /** The outcome of a run: what the machines concluded. src/cli maps it to an exit code. */

@@ -7,7 +7,7 @@ import type { CheckRow, RunRecord } from './fold.js';
 import type { DecisionRecord, ResumeSummary } from './facts.js';
 
 /** A span of the timeline: a phase, a stage or a service. */
-export interface Span {
+interface Span {
   name: string;
   state: string;
   startedAt: number;

@@ -6,8 +6,8 @@
 import type { Choice, Outcome, PendingDecision, Phase, ServiceState, Verdict } from './facts.js';
 import type { CheckRow, DownRow, ProbeRow, RollbackRow, RunRecord, StageRow } from './fold.js';
 
-export type { CheckRow, DownRow, ProbeRow, RollbackRow, StageRow } from './fold.js';
-export type { Choice, DecisionKind, DecisionRecord, PendingDecision } from './facts.js';
+export type { RollbackRow } from './fold.js';
+export type { Choice, PendingDecision } from './facts.js';
 
 /** One service row on screen. */
 export interface ServiceView {

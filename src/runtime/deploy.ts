@@ -52,7 +52,7 @@ export interface DeployOptions extends RunOptions {
 }
 
 /** Where a run's files are, for the final screen and the messages. */
-export interface RunPlaces {
+interface RunPlaces {
   deploymentId: string;
   journalPath?: string;
   logDir?: string;

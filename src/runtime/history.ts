@@ -13,9 +13,8 @@ import { unlock, type UnlockResult } from '../state/locks.js';
 import { effectiveStatus, listDeployments, readMeta, type DeploymentMeta } from '../state/meta.js';
 import { listReleases } from '../state/releases.js';
 
-export { describeHolder, type LockInfo, type UnlockResult } from '../state/locks.js';
-export type { DeploymentMeta, DeploymentStatus } from '../state/meta.js';
-export { effectiveStatus };
+export { describeHolder, type UnlockResult } from '../state/locks.js';
+export type { DeploymentMeta } from '../state/meta.js';
 
 /** The environment's deployments, newest first, with the release each recorded. */
 export async function history(

@@ -27,7 +27,7 @@ function tailOfFile(path: string, maxBytes: number, lines: number): string[] | u
 }
 
 /** Up to `lines` last lines of the service's output. */
-export function tailOfLog(
+function tailOfLog(
   stateDir: string,
   environment: string,
   logDir: string,

@@ -9,7 +9,7 @@ import {
 } from './prerequisite-checks.js';
 
 /** The four kinds of phase-1 checks (PRODUCT.md §3 `prerequisites`). */
-export type PrerequisiteCategory = PrerequisiteCheck['category'];
+type PrerequisiteCategory = PrerequisiteCheck['category'];
 export type { PrerequisiteCheck, PrerequisiteReport };
 
 /** Hard ceiling for any single check, on top of its own timeout. */

@@ -22,7 +22,7 @@ import { openSession } from './session.js';
  * The rollback steps that return every service of the plan to `target`, in reverse order.
  * `interactive`: a failing step asks the operator instead of being recorded.
  */
-export function releaseRollbackInput(
+function releaseRollbackInput(
   plan: ResolvedPlan,
   target: Pick<Release, 'vars' | 'running'>,
   interactive = false,

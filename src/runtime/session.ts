@@ -69,7 +69,7 @@ export interface LockOptions {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The lock record of this process running `command` for deployment `id`. */
-export function lockInfo(environment: string, deploymentId: string, command: string): LockInfo {
+function lockInfo(environment: string, deploymentId: string, command: string): LockInfo {
   return {
     environment,
     deploymentId,

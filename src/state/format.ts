@@ -7,7 +7,7 @@ import { ensureDir, isErrno, readJsonFile, writeFileAtomic } from './files.js';
 import { statePaths } from './layout.js';
 
 /** The state-directory format this version reads and writes. */
-export const STATE_FORMAT = 1;
+const STATE_FORMAT = 1;
 
 /** Check format.json of an existing state dir; `false` when the dir has none yet. */
 export async function checkFormat(stateDir: string): Promise<boolean> {

@@ -17,7 +17,7 @@
 import { join } from 'node:path';
 
 /** A name safe as one file name: kept when plain, percent-encoded otherwise. */
-export function fileName(name: string): string {
+function fileName(name: string): string {
   return /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name)
     ? name
     : encodeURIComponent(name).replace(/\./g, '%2E');

@@ -46,7 +46,7 @@ export interface AcquireOptions {
 }
 
 /** True when the holder's process is gone on this very host (other hosts cannot be checked). */
-export function isStale(info: LockInfo): boolean {
+function isStale(info: LockInfo): boolean {
   return info.host === hostname() && !isAlive(info.pid);
 }
 

@@ -22,7 +22,7 @@ const container = (root: Json): Json =>
   root !== null && typeof root === 'object' ? root : { name: root };
 
 /** A valid config with most sections (no prerequisites: fuzzing must not hit the network). */
-export const FUZZ_BASE: Json = {
+const FUZZ_BASE: Json = {
   name: 'fuzz',
   vars: { PORT: '18999', LOG_LEVEL: 'info' },
   secrets: ['DB_PASSWORD'],

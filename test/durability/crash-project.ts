@@ -12,9 +12,9 @@ import { readRegistry, registryPath } from '../../src/state/registry.js';
 import { isAlive } from '../../src/adapters/proc.js';
 import { BIN, ROOT } from '../cli/helpers.js';
 import { killEverythingIn } from '../engine/proc-watch.js';
-import { freePort, runCli, type CliRun } from '../engine/example-project.js';
+import { freePort, runCli } from '../engine/example-project.js';
 
-export { runCli, type CliRun };
+export { runCli };
 
 /** A copy of the crash stack. */
 export interface CrashProject {
@@ -73,7 +73,7 @@ export function crashProjects(): () => Promise<CrashProject> {
 }
 
 /** Every pid in the environment's process registry. */
-export async function registeredPids(stateDir: string, environment = 'default'): Promise<number[]> {
+async function registeredPids(stateDir: string, environment = 'default'): Promise<number[]> {
   const reg = await readRegistry(registryPath(stateDir, environment)).catch(() => ({
     services: {},
   }));
@@ -96,15 +96,6 @@ export async function onlyDeployment(stateDir: string): Promise<string> {
 /** The journal's entries. */
 export async function journalOf(stateDir: string, id: string): Promise<JournalEntry[]> {
   return (await readJournal(join(stateDir, 'deployments', id, 'journal.jsonl'))).entries;
-}
-
-/** Services journaled healthy (or degraded). */
-export function seenHealthy(entries: JournalEntry[]): string[] {
-  const out = new Set<string>();
-  for (const e of entries)
-    if (e.type === 'service.state' && (e.state === 'healthy' || e.state === 'degraded'))
-      out.add(String(e.service));
-  return [...out];
 }
 
 /** Services whose activation was journaled as succeeded (the command exited 0). */

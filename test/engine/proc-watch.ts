@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { groupMembers, isAlive, readProcStat, waitFor } from '../../src/adapters/proc.js';
 
 /** The command line of a pid (for failure messages), or '' when it is gone. */
-export function cmdline(pid: number): string {
+function cmdline(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
   } catch {
@@ -36,7 +36,7 @@ function livePids(): number[] {
 }
 
 /** Every live descendant of `root` (children, grandchildren, ... through ppid links). */
-export function descendants(root: number): number[] {
+function descendants(root: number): number[] {
   const parentOf = new Map<number, number>();
   for (const pid of livePids()) {
     const s = readProcStat(pid);
@@ -98,12 +98,12 @@ export function killGroup(pid: number): void {
 }
 
 /** Live members of the process group led by `pgid`. */
-export function groupAlive(pgid: number): boolean {
+function groupAlive(pgid: number): boolean {
   return groupMembers(pgid).length > 0;
 }
 
 /** Live pids whose working directory is `dir` or below it (also after `dir` was deleted). */
-export function processesIn(dir: string): number[] {
+function processesIn(dir: string): number[] {
   let real = dir;
   try {
     real = realpathSync(dir);

@@ -52,7 +52,7 @@ export function stage(name: string, services: string[], extra: Partial<StageSpec
 }
 
 /** The display groups of explicit stages: the stages themselves. */
-export const groupsOf = (stages: StageSpec[]): GroupSpec[] =>
+const groupsOf = (stages: StageSpec[]): GroupSpec[] =>
   stages.map((s) => ({ name: s.name, services: [...s.services] }));
 
 /** A plan: stage `data` (db) then stage `app` (api → db, web → api, worker → db). */

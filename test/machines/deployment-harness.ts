@@ -20,7 +20,7 @@ import { recording, type Recording } from './recording.js';
  * is missed), `failed` (activate exits 1), `unhealthy` (its probe fails), `hold` (the activation
  * waits for `release`), `crash` (the service actor throws: its spec lacks `activate`).
  */
-export type FakeOutcome = 'healthy' | 'degraded' | 'failed' | 'unhealthy' | 'hold' | 'crash';
+type FakeOutcome = 'healthy' | 'degraded' | 'failed' | 'unhealthy' | 'hold' | 'crash';
 
 /** What a test can script. */
 export interface DeployOptions {

@@ -18,7 +18,7 @@ import type {
 export type Answer<T> = T | Error | 'hold';
 
 /** Answers per key, one per call in order; the last one repeats. */
-export type Script<T> = Record<string, Array<Answer<T>>>;
+type Script<T> = Record<string, Array<Answer<T>>>;
 
 /** What the fake effects answer; anything not scripted succeeds. */
 export interface FakeScript {

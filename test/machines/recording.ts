@@ -11,7 +11,7 @@ import type { Recorder } from '../../src/runtime/compose.js';
 import { planOutline } from '../../src/runtime/outline.js';
 
 /** A fact of one type. */
-export type FactOf<T extends FactType> = Extract<Fact, { type: T }>;
+type FactOf<T extends FactType> = Extract<Fact, { type: T }>;
 
 /** What a test reads of the facts recorded. */
 export interface Recording {

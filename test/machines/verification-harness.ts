@@ -13,7 +13,7 @@ import { FakeEffects, type FakeScript } from './fake-effects.js';
 import { recording } from './recording.js';
 
 /** A command probe with the given label. */
-export function probe(label: string): ProbeSpec {
+function probe(label: string): ProbeSpec {
   return {
     kind: 'command',
     command: { run: label, cwd: '/tmp', env: {} },

@@ -162,7 +162,7 @@ const finished = new Set<ServiceState>([
  * The facts that bring a service to `r.state`, each with its time: `activating` at `startedAt`
  * (and, for the rollback states, the outcome before it), a health attempt, then the state itself.
  */
-export function rowFacts(r: Row, now = Date.now()): Array<{ fact: Fact; ts: number }> {
+function rowFacts(r: Row, now = Date.now()): Array<{ fact: Fact; ts: number }> {
   if (r.state === 'pending') return [];
   const attempt = r.attempt ?? 1;
   const maxAttempts = r.maxAttempts ?? 1;

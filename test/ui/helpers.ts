@@ -13,7 +13,7 @@ export { exitCodeOf };
 const esc = String.fromCharCode(27);
 
 /** A fake TTY stdout that keeps every frame (Ink debug mode writes whole frames). */
-export class FakeStdout extends EventEmitter {
+class FakeStdout extends EventEmitter {
   readonly isTTY = true;
   readonly frames: string[] = [];
   constructor(
@@ -34,7 +34,7 @@ export class FakeStdout extends EventEmitter {
 }
 
 /** A fake TTY stdin (as in ink-testing-library). */
-export class FakeStdin extends EventEmitter {
+class FakeStdin extends EventEmitter {
   isTTY = true;
   private data: string | null = null;
   write = (data: string): void => {

@@ -15,7 +15,7 @@ import { drive, type Driven } from '../../src/runtime/driver.js';
 import type { Mounted } from './helpers.js';
 
 /** A command the test settles. */
-export interface Gate {
+interface Gate {
   label: string;
   ok(): void;
   /** Exits 1 with `output` as its last line. */

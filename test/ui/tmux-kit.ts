@@ -30,7 +30,7 @@ export function freePort(): Promise<number> {
 }
 
 /** The state folder of a project (default `.stagecraft/` beside the config). */
-export const stateFolder = '.stagecraft';
+const stateFolder = '.stagecraft';
 
 /**
  * A copy of an example in a temp dir, without the example's `.stagecraft/` state folder (someone

@@ -27,7 +27,7 @@ export interface DeployOptions extends CommonOptions {
 }
 
 /** True when the run would stop to ask the operator before a stage. */
-export function needsConfirmation(plan: ResolvedPlan, step: boolean): boolean {
+function needsConfirmation(plan: ResolvedPlan, step: boolean): boolean {
   return step || plan.confirmStages || plan.stages.some((s) => s.confirm);
 }
 

@@ -59,7 +59,7 @@ export function historyRow(meta: DeploymentMeta): HistoryRow {
 }
 
 /** Prints rows as an aligned table. */
-export function printTable(io: CliIo, header: string[], rows: string[][]): void {
+function printTable(io: CliIo, header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

@@ -28,7 +28,7 @@ export function monitorTarget(ctx: Ctx, e: ServiceUpdateEvent): ServiceSpec | un
 }
 
 /** The dependencies of `service` that turned unhealthy. */
-export function lostDependencies(ctx: Ctx, service: string): string[] {
+function lostDependencies(ctx: Ctx, service: string): string[] {
   const deps = ctx.plan.services[service]?.dependsOn ?? [];
   return deps.filter((d) => ctx.lost.includes(d));
 }
@@ -45,8 +45,7 @@ export interface LostPlan {
 const up = new Set(['healthy', 'degraded']);
 
 /** The reason a dependent is degraded (the service machine words it the same way). */
-export const dependencyReason = (dependency: string): string =>
-  `dependency ${dependency} is unhealthy`;
+const dependencyReason = (dependency: string): string => `dependency ${dependency} is unhealthy`;
 
 function stateFact(
   ctx: Ctx,

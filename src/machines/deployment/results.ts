@@ -30,14 +30,6 @@ export const aborted = (ctx: Ctx, reason: string): Outcome => ({
   reason,
 });
 
-/** The failure recorded by a first interruption. */
-export const interruptFailure = (reason: string): DeploymentFailure => ({
-  source: 'interrupt',
-  reason,
-  canRetry: false,
-  canSkip: false,
-});
-
 /** How a prepare or cleanup command ended, with its last output line. */
 export const commandDetail = (o: CommandOutcome): string =>
   o.error ??

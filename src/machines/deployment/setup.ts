@@ -12,7 +12,6 @@ import {
   type PrerequisiteReport,
 } from '../effects.js';
 import type {
-  DecisionEvent,
   OperatorEvent,
   MonitorErrorEvent,
   MonitorUnhealthyEvent,
@@ -37,8 +36,6 @@ export type DeploymentEvent =
   | MonitorUnhealthyEvent
   | MonitorErrorEvent
   | OperatorEvent;
-
-export type { DecisionEvent };
 
 /** The typed setup of the deployment statechart, before its composite actions (actions.ts). */
 export const deploymentBase = setup({

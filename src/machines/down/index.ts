@@ -1,2 +1,2 @@
 /** The down statechart's public surface. */
-export { downMachine, type DownContext, type DownInput, type DownOutput } from './machine.js';
+export { downMachine, type DownInput, type DownOutput } from './machine.js';

@@ -6,7 +6,7 @@ import type { PerformanceSpec, ProbeSpec } from '../../config/plan-types.js';
 import type { PerformanceOutcome, ProbeOutcome } from '../effects.js';
 
 /** The first startup delay between probes; it doubles up to the probe's `intervalMs`. */
-export const STARTUP_DELAY_MS = 50;
+const STARTUP_DELAY_MS = 50;
 
 /** How many recent probe details a reason quotes. */
 const RECENT = 3;
@@ -51,7 +51,7 @@ export function monitorProgress(probe: ProbeSpec, now: number): ProbeProgress {
  * The wait before attempt `attempt + 1`: until the first pass, 50 ms doubling per attempt up to
  * the interval (so readiness is seen within tens of ms); after a pass, the interval.
  */
-export function nextDelayMs(probe: ProbeSpec, attempt: number, seenPass: boolean): number {
+function nextDelayMs(probe: ProbeSpec, attempt: number, seenPass: boolean): number {
   if (seenPass) return probe.intervalMs;
   const doubled = STARTUP_DELAY_MS * 2 ** Math.max(0, attempt - 1);
   return Math.min(probe.intervalMs, doubled);
@@ -97,7 +97,7 @@ export function applyResult(
 }
 
 /** Recent details with repeats folded: `503, 503, ECONNREFUSED` → `503 ×2, ECONNREFUSED`. */
-export function summarize(details: string[]): string {
+function summarize(details: string[]): string {
   const runs: Array<{ detail: string; n: number }> = [];
   for (const detail of details) {
     const last = runs.at(-1);
@@ -108,12 +108,12 @@ export function summarize(details: string[]): string {
 }
 
 /** Seconds with one decimal, e.g. `34.2 s`. */
-export function seconds(ms: number): string {
+function seconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
 }
 
 /** The rough time a probe is given before it is declared failed: start period + retries × (interval + timeout). */
-export function probeBudgetMs(probe: ProbeSpec): number {
+function probeBudgetMs(probe: ProbeSpec): number {
   return probe.startPeriodMs + failureCap(probe) * (probe.intervalMs + probe.timeoutMs);
 }
 

@@ -1,2 +1,2 @@
 /** The monitor statechart's public surface. */
-export { canMonitor, monitorMachine, type MonitorContext, type MonitorInput } from './machine.js';
+export { canMonitor, monitorMachine } from './machine.js';

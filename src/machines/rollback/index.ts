@@ -1,11 +1,3 @@
 /** The rollback statechart's public surface. */
 export { rollbackMachine } from './machine.js';
-export type {
-  Cleanup,
-  RollbackContext,
-  RollbackDecisionEvent,
-  RollbackEvent,
-  RollbackInput,
-  RollbackOutput,
-  RollbackStep,
-} from './types.js';
+export type { RollbackEvent, RollbackInput, RollbackOutput, RollbackStep } from './types.js';

@@ -11,7 +11,7 @@ import type { RollbackContext } from './types.js';
 /** Name of the current step's service. */
 export const stepName = (c: RollbackContext): string => c.steps[c.stepIndex]?.service.name ?? '?';
 /** `prepare.<name>` of the current cleanup. */
-export const cleanupName = (c: RollbackContext): string =>
+const cleanupName = (c: RollbackContext): string =>
   `prepare.${c.cleanups[c.cleanupIndex]?.name ?? '?'}`;
 /** Label of the current cleanup command. */
 export const cleanupLabel = (c: RollbackContext): string => `${cleanupName(c)}.cleanup`;

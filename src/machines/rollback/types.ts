@@ -43,7 +43,7 @@ export interface RollbackOutput {
 }
 
 /** Decisions the rollback owns (forwarded by the deployment, or sent to it as the root). */
-export type RollbackDecisionEvent = Extract<
+type RollbackDecisionEvent = Extract<
   DecisionEvent,
   { type: 'decision.retry' | 'decision.markResolved' | 'decision.abort' }
 >;
@@ -52,7 +52,7 @@ export type RollbackDecisionEvent = Extract<
 export type RollbackEvent = RollbackDecisionEvent | InterruptEvent;
 
 /** A prepare step's cleanup to run. */
-export interface Cleanup {
+interface Cleanup {
   name: string;
   cleanup: CommandSpec;
 }

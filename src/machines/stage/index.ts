@@ -1,3 +1,3 @@
 /** The stage statechart's public surface. */
 export { stageMachine } from './machine.js';
-export type { StageContext, StageEvent, StageFailure, StageInput, StageOutput } from './setup.js';
+export type { StageEvent, StageInput, StageOutput } from './setup.js';

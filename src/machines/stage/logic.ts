@@ -100,7 +100,7 @@ export function isSettled(state: ServiceState | undefined): boolean {
 }
 
 /** Whether a service state is a failure that needs a decision. */
-export function isFailed(state: ServiceState | undefined): boolean {
+function isFailed(state: ServiceState | undefined): boolean {
   return state !== undefined && failedStates.has(state);
 }
 

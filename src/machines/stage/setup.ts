@@ -52,7 +52,7 @@ export interface StageOutput {
 }
 
 /** Why the stage stopped. */
-export interface StageFailure {
+interface StageFailure {
   kind: 'service' | 'verify' | 'deadline' | 'dependency';
   service?: string;
   reason: string;
@@ -92,7 +92,7 @@ export interface StageContext {
 }
 
 /** A service actor of the stage threw (a bug, or an input the plan should not allow). */
-export interface ServiceErrorEvent {
+interface ServiceErrorEvent {
   type: `xstate.error.actor.service:${string}`;
   error: unknown;
 }

@@ -1,8 +1,3 @@
 /** The verification statechart's public surface. */
-export {
-  verificationMachine,
-  type VerificationContext,
-  type VerificationInput,
-  type VerificationOutput,
-} from './machine.js';
-export type { ReadinessFinding, ReadinessVerdict } from './readiness.js';
+export { verificationMachine, type VerificationInput, type VerificationOutput } from './machine.js';
+export type { ReadinessFinding } from './readiness.js';

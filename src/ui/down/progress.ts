@@ -10,7 +10,7 @@ export type DownRowState =
   'pending' | 'stopping' | 'stopped' | 'not-running' | 'failed' | 'not-attempted';
 
 /** One service row. */
-export interface DownRow {
+interface DownRow {
   name: string;
   state: DownRowState;
   /** `pid 1234`, `stop command exited 1` ... */

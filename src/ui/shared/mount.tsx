@@ -27,7 +27,7 @@ export interface MountedUi {
 }
 
 /** Ink's render options from the streams. */
-export function inkOptions(opts: RenderStreams) {
+function inkOptions(opts: RenderStreams) {
   return {
     ...(opts.stdout === undefined ? {} : { stdout: opts.stdout }),
     ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }),
