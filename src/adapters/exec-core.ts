@@ -1,18 +1,21 @@
 /**
  * One-shot commands, run by this process (in stagecraft: by the command runner, exec-runner.ts).
- * A command runs detached in its own process group so that a timeout or a
- * cancel kills the whole tree, not just `sh` (NOTES.md); when it ends, whatever it left in its
- * group is killed too. Output is streamed: a bounded tail stays in memory, everything goes
- * (masked) to the log file when one is given. A deadline holds whoever keeps the output pipes
- * open: once the command has exited or been killed, its pipes are given a short grace and then
- * closed from this side.
+ * A command runs detached in its own process group so that a timeout or a cancel kills the whole
+ * tree, not just `sh`; when it ends, whatever it left in its group is killed too.
+ *
+ * Output: with a log file and no secrets to mask, the command writes straight into its log file
+ * (no pipes: about 0.7 ms of CPU less per command here) and the tail is read back from the file.
+ * Otherwise it is streamed through pipes: a bounded tail stays in memory, everything goes (masked)
+ * to the log file when one is given. A deadline holds whoever keeps the output pipes open: once
+ * the command has exited or been killed, its pipes are given a short grace and then closed from
+ * this side.
  *
  * `node:child_process` directly, not execa: measured here, execa costs about 2 ms of CPU more per
  * command and 25 MB of memory, and the cost of every spawn grows with the orchestrator's memory.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CommandSpec } from '../config/plan-types.js';
@@ -71,6 +74,33 @@ async function openLog(path: string): Promise<WriteStream> {
     stream.once('error', reject);
   });
   return stream;
+}
+
+/** A log file the command writes into directly, and where its output starts in it. */
+interface DirectLog {
+  file: FileHandle;
+  start: number;
+}
+
+async function openDirect(path: string): Promise<DirectLog> {
+  await mkdir(dirname(path), { recursive: true });
+  const file = await open(path, 'a+');
+  try {
+    return { file, start: (await file.stat()).size };
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+}
+
+/** The last `limit` bytes (and one more: a cut tail is marked so) the command wrote to its log. */
+async function tailOf(log: DirectLog, limit: number): Promise<Buffer> {
+  const end = (await log.file.stat()).size;
+  const length = Math.max(0, Math.min(end - log.start, limit + 1));
+  if (length === 0) return Buffer.alloc(0);
+  const buffer = Buffer.alloc(length);
+  const { bytesRead } = await log.file.read(buffer, 0, length, end - length);
+  return buffer.subarray(0, bytesRead);
 }
 
 async function closeLog(stream: WriteStream | undefined): Promise<void> {
@@ -145,8 +175,11 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
   if (!file) return { ...base, exitCode: null, durationMs: elapsed(), error: 'empty command' };
 
   let log: WriteStream | undefined;
+  let direct: DirectLog | undefined;
   try {
-    log = opts.logFile ? await openLog(opts.logFile) : undefined;
+    if (opts.logFile !== undefined && opts.mask?.active !== true)
+      direct = await openDirect(opts.logFile);
+    else log = opts.logFile ? await openLog(opts.logFile) : undefined;
   } catch (error) {
     return {
       ...base,
@@ -160,7 +193,10 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
     cwd: command.cwd,
     env: opts.wholeEnv === true ? { ...opts.env, ...command.env } : buildEnv(opts.env, command.env),
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio:
+      direct === undefined
+        ? ['ignore', 'pipe', 'pipe']
+        : ['ignore', direct.file.fd, direct.file.fd],
   });
   const pid = child.pid;
   if (pid !== undefined) {
@@ -228,6 +264,10 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
   tail.push(rest);
   if (rest.length > 0 && log && !log.destroyed) log.write(rest);
   await closeLog(log);
+  if (direct !== undefined) {
+    tail.push(await tailOf(direct, opts.tailBytes ?? DEFAULT_TAIL).catch(() => Buffer.alloc(0)));
+    await direct.file.close().catch(() => undefined);
+  }
 
   const outputTail = tail.text();
   const exitCode = ended.code;

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import type { CommandSpec } from '../config/plan-types.js';
 import { Masker } from '../core/mask.js';
 import { runLocally } from './exec-core.js';
+import { lineWriter } from './line-writer.js';
 import { killTrackedGroups } from './proc.js';
 
 /** A job as the runner receives it. */
@@ -35,9 +36,7 @@ function main(): void {
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);
   const jobs = new Map<number, AbortController>();
-  const send = (message: unknown): void => {
-    process.stdout.write(`${JSON.stringify(message)}\n`);
-  };
+  const { send } = lineWriter(() => process.stdout);
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   lines.on('line', (line) => {
     let message: RunJob | { type: 'cancel'; id: number };

@@ -12,6 +12,7 @@ import type { CommandOutcome } from '../machines/effects.js';
 import type { ExecOptions } from './exec-core.js';
 import type { RunJob } from './exec-runner.js';
 import { buildEnv } from './env.js';
+import { lineWriter } from './line-writer.js';
 import { trackGroup, untrackGroup } from './proc.js';
 import { programArgs } from './programs.js';
 
@@ -27,6 +28,7 @@ interface Pending {
 interface Runner {
   child: ChildProcess;
   pending: Map<number, Pending>;
+  send: (message: unknown) => void;
 }
 
 let runner: Runner | undefined;
@@ -44,7 +46,7 @@ const failed = (error: string): CommandOutcome => ({
 /** The process keeps running while a command does; an idle runner does not hold it. */
 function hold(r: Runner): void {
   const busy = r.pending.size > 0;
-  for (const s of [r.child.stdout, r.child.stdin] as Array<Socket | null>) {
+  for (const s of [r.child.stdout, r.child.stdin, r.child.stderr] as Array<Socket | null>) {
     if (busy) s?.ref();
     else s?.unref();
   }
@@ -53,11 +55,14 @@ function hold(r: Runner): void {
 }
 
 function start(): Runner {
+  // Its stderr is relayed, not inherited: a runner that outlives this process by a few
+  // milliseconds (killing what is left) must not hold the operator's pipe open.
   const child = spawn(process.execPath, programArgs('exec-runner'), {
-    stdio: ['pipe', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: process.env,
   });
-  const r: Runner = { child, pending: new Map() };
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  const r: Runner = { child, pending: new Map(), send: lineWriter(() => child.stdin).send };
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
   lines.on('line', (line) => {
     let m: { type: string; id: number; pid?: number; outcome?: CommandOutcome };
@@ -91,6 +96,39 @@ function start(): Runner {
 }
 
 /**
+ * Starts the command runner now, ahead of the first command (its Node start-up then overlaps the
+ * orchestrator's own); an idle runner does not keep this process alive.
+ */
+export function startCommandRunner(): void {
+  if (runner !== undefined) return;
+  runner = start();
+  hold(runner);
+}
+
+/**
+ * Stops the command runner and waits until it is gone (bounded: SIGKILL after `graceMs`), so
+ * that no process of this run outlives it: called when a run ends. The next command starts a
+ * new one.
+ */
+export async function stopCommandRunner(graceMs = 2000): Promise<void> {
+  const r = runner;
+  if (r === undefined) return;
+  runner = undefined;
+  if (r.child.exitCode !== null || r.child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => r.child.once('exit', () => resolve()));
+  r.child.stdin?.end();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+  });
+  if ((await Promise.race([gone, late])) === 'late') {
+    r.child.kill('SIGKILL');
+    await gone;
+  }
+  clearTimeout(timer);
+}
+
+/**
  * Run a command to completion, to its deadline or to cancellation. Never throws for command
  * failures: non-zero exits, timeouts, cancels and spawn failures are all values.
  */
@@ -118,7 +156,7 @@ export function runCommand(command: CommandSpec, opts: ExecOptions): Promise<Com
     const pending: Pending = { resolve };
     if (opts.signal !== undefined) {
       const onAbort = (): void => {
-        r.child.stdin?.write(`${JSON.stringify({ type: 'cancel', id })}\n`);
+        r.send({ type: 'cancel', id });
       };
       pending.onAbort = onAbort;
       pending.signal = opts.signal;
@@ -126,6 +164,6 @@ export function runCommand(command: CommandSpec, opts: ExecOptions): Promise<Com
     }
     r.pending.set(id, pending);
     hold(r);
-    r.child.stdin?.write(`${JSON.stringify(job)}\n`);
+    r.send(job);
   });
 }

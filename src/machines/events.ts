@@ -74,8 +74,4 @@ export type OperatorEvent = DecisionEvent | InterruptEvent;
 
 /** Events a service actor accepts from its stage. */
 export type ServiceCommandEvent =
-  | { type: 'service.wait' }
-  | { type: 'service.start' }
-  | { type: 'service.retry' }
-  | { type: 'service.skip' }
-  | DependencyUnhealthyEvent;
+  { type: 'service.retry' } | { type: 'service.skip' } | DependencyUnhealthyEvent;

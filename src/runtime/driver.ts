@@ -9,6 +9,7 @@
  * - the session: closed with the outcome on every path, synchronously on a hard exit.
  */
 import { createActor, type AnyStateMachine, type InputFrom, type OutputFrom } from 'xstate';
+import { stopCommandRunner } from '../adapters/exec.js';
 import { killTrackedGroups } from '../adapters/proc.js';
 import { errorMessage, StagecraftError } from '../core/errors.js';
 import type { Masker } from '../core/mask.js';
@@ -193,6 +194,7 @@ export async function drive<TLogic extends AnyStateMachine>(
     throw new StagecraftError('bug', o.mask.text(errorMessage(error)), { cause: error });
   } finally {
     killTrackedGroups();
+    await stopCommandRunner();
     await trace?.close().catch(() => undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

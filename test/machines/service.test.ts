@@ -40,13 +40,11 @@ const deploy = (overrides: Partial<ServiceInput> = {}): ServiceInput => ({
 });
 
 describe('service machine, deploy mode', () => {
-  it('waits for its stage, activates, checks health and becomes healthy', async () => {
+  it('activates as soon as its stage creates it, checks health and becomes healthy', async () => {
     const { h, fx, rec } = start(deploy());
-    h.send({ type: 'service.wait' });
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(1000);
-    // Every service starts pending (the plan outline says so): that is not recorded again.
-    expect(recorded(rec)).toEqual(['waiting', 'activating', 'checking', 'healthy']);
+    // Pending and waiting are the stage's to record (a service exists only once it starts).
+    expect(recorded(rec)).toEqual(['activating', 'checking', 'healthy']);
     expect(fx.inputs('run:api.activate')).toEqual([
       { label: 'api.activate', command: cmd('./deploy-api.sh'), timeoutMs: 10_000 },
     ]);
@@ -63,13 +61,11 @@ describe('service machine, deploy mode', () => {
 
   it('records every state, and tells its stage those the stage decides on', async () => {
     const { h, rec } = start(deploy());
-    h.send({ type: 'service.wait' });
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(1000);
-    // pending, waiting and checking change nothing the stage decides on: only recorded.
+    // checking changes nothing the stage decides on: only recorded.
     const decisive = rec
       .of('service.state')
-      .filter((f) => !['pending', 'waiting', 'checking'].includes(f.state))
+      .filter((f) => f.state !== 'checking')
       .map(({ type: _t, ...u }) => u);
     expect(told(h).map(({ type: _t, ...u }) => u)).toEqual(decisive);
     expect(told(h).map((e) => e.state)).toEqual(['activating', 'healthy']);
@@ -77,7 +73,6 @@ describe('service machine, deploy mode', () => {
 
   it('records the successful activation between its states and its probe attempts', async () => {
     const { h, rec } = start(deploy());
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(1000);
     expect(rec.facts.map((f) => f.type)).toEqual([
       'service.state',
@@ -93,7 +88,6 @@ describe('service machine, deploy mode', () => {
 
   it('is healthy once activated when it has no probe, and says so', async () => {
     const { h, fx, rec } = start(deploy({ service: service() }));
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(100);
     expect(fx.log()).toEqual(['run:api.activate']);
     expect(rec.of('service.state').at(-1)).toEqual({
@@ -114,7 +108,6 @@ describe('service machine, deploy mode', () => {
     const { h, fx } = start(deploy({ service: service({ performance }) }), {
       performance: { 'api.performance': [measured(false)] },
     });
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(100);
     expect(fx.log()).toEqual(['run:api.activate', 'performance:api.performance']);
     expect(lastUpdate(h)).toMatchObject({ state: 'degraded', verdict: 'degraded' });
@@ -124,7 +117,6 @@ describe('service machine, deploy mode', () => {
     const { h, fx, rec } = start(deploy({ retries: 2 }), {
       commands: { 'api.activate': [exited(1, 'step 1\nmigration failed\n')] },
     });
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(5000);
     expect(fx.count('run:api.activate')).toBe(3);
     const last = lastUpdate(h);
@@ -141,7 +133,6 @@ describe('service machine, deploy mode', () => {
     const { h, fx } = start(deploy({ retries: 1 }), {
       commands: { 'api.activate': [exited(1), exited(0)] },
     });
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(499);
     expect(fx.count('run:api.activate')).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -155,7 +146,6 @@ describe('service machine, deploy mode', () => {
     const { h, fx, rec } = start(deploy(), {
       commands: { 'api.activate': [exited(1), exited(0)] },
     });
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(100);
     expect(lastUpdate(h)?.state).toBe('failed');
     h.send({ type: 'service.retry' });
@@ -171,7 +161,6 @@ describe('service machine, deploy mode', () => {
     const { h } = start(deploy(), {
       commands: { 'api.activate': [{ ...exited(0), exitCode: null, timedOut: true }] },
     });
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(100);
     expect(lastUpdate(h)?.reason).toBe('api.activate timed out after 10.0 s (attempt 1/1)');
     h.send({ type: 'service.skip' });
@@ -186,7 +175,6 @@ describe('service machine, deploy mode', () => {
     const spec = service({ kind: 'process', process: cmd('node db.js'), health: probe() });
     delete spec.activate;
     const { h, fx, rec } = start(deploy({ service: spec }));
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(1000);
     expect(fx.log(/^run:/)).toEqual([]);
     expect(fx.inputs('start:api')).toEqual([{ service: 'api', command: cmd('node db.js') }]);
@@ -209,7 +197,6 @@ describe('service machine, deploy mode', () => {
     const { h } = start(deploy({ service: spec }), {
       starts: { api: [new Error('spawn ENOENT')] },
     });
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(100);
     expect(lastUpdate(h)).toMatchObject({
       state: 'failed',
@@ -221,7 +208,6 @@ describe('service machine, deploy mode', () => {
     const { h, rec } = start(deploy({ service: service({ health: probe({ retries: 2 }) }) }), {
       probes: { [LABEL]: [false] },
     });
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(5000);
     expect(lastUpdate(h)).toMatchObject({ state: 'unhealthy', verdict: 'unhealthy' });
     expect(lastUpdate(h)?.reason).toContain('http GET http://127.0.0.1:1/healthz failed 2/2');
@@ -236,7 +222,6 @@ describe('service machine, deploy mode', () => {
 
   it('turns degraded when a dependency turns unhealthy, naming the dependency', async () => {
     const { h } = start(deploy());
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(1000);
     h.send({ type: 'dependency.unhealthy', dependency: 'db' });
     expect(lastUpdate(h)).toMatchObject({
@@ -248,7 +233,6 @@ describe('service machine, deploy mode', () => {
 
   it('aborts the running activation when the actor is stopped', async () => {
     const { h, fx } = start(deploy(), { commands: { 'api.activate': ['hold'] } });
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(10);
     const signal = fx.heldSignal('run:api.activate');
     expect(signal?.aborted).toBe(false);
@@ -260,7 +244,6 @@ describe('service machine, deploy mode', () => {
 describe('service machine, resumed', () => {
   it('does not run an activation journaled as succeeded again: it checks health at once', async () => {
     const { h, fx, rec } = start(deploy({ resume: { activated: true } }));
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(1000);
     expect(fx.log(/^run:/)).toEqual([]);
     expect(fx.count(`probe:${LABEL}`)).toBe(1);
@@ -282,7 +265,6 @@ describe('service machine, resumed', () => {
     delete spec.activate;
     const instance = { pid: 777, procStart: 12, logFile: '/tmp/logs/api.log', startedAt: 5 };
     const { h, fx, rec } = start(deploy({ service: spec, resume: { process: instance } }));
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(1000);
     expect(fx.log(/^start:/)).toEqual([]);
     expect(recorded(rec).at(-1)).toBe('healthy');
@@ -299,7 +281,6 @@ describe('service machine, resumed', () => {
       }),
       { probes: { [LABEL]: [false, true] } },
     );
-    h.send({ type: 'service.start' });
     await vi.advanceTimersByTimeAsync(3000);
     expect(lastUpdate(h)?.state).toBe('unhealthy');
     expect(fx.log(/^run:/)).toEqual([]);

@@ -23,6 +23,7 @@ const update = (svc: string, state: 'healthy' | 'degraded' | 'failed' | 'unhealt
 
 // Events a stage can receive, including the invoke and delay events the runtime would send.
 const events = [
+  { type: 'stage.dispatch' },
   update('a', 'healthy'),
   update('a', 'failed'),
   update('b', 'healthy'),

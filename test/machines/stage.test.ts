@@ -39,6 +39,52 @@ const activations = (r: StageRun) => r.fx.log(/^run:/);
 const updates = (r: StageRun) =>
   r.events.filter((e) => e.type === 'service.update').map((e) => `${e.service}:${e.state}`);
 
+describe('stage machine: service actors live only while the stage needs them', () => {
+  const serviceChildren = (r: StageRun): string[] =>
+    Object.keys((r.stage().getSnapshot() as { children: Record<string, unknown> }).children)
+      .filter((id) => id.startsWith('service:'))
+      .sort();
+
+  it('creates a service when it starts, records that the others wait, and releases each once healthy', async () => {
+    run = runStage(appInput(), {
+      commands: {
+        'api.activate': ['hold'],
+        'worker.activate': ['hold'],
+        'web.activate': ['hold'],
+      },
+    });
+    await settle();
+    // web waits for api: it has no actor yet, the stage recorded that it waits.
+    expect(serviceChildren(run)).toEqual(['service:api', 'service:worker']);
+    expect(run.rec.of('service.state').filter((f) => f.state === 'waiting')).toEqual([
+      { type: 'service.state', service: 'web', state: 'waiting', attempt: 1, maxAttempts: 1 },
+    ]);
+    // The stage's `running` is recorded before anything its services record.
+    expect(run.rec.facts[0]).toMatchObject({ type: 'stage.status', status: 'running' });
+    run.fx.release('run:api.activate');
+    await settle();
+    // api is healthy: released; web started.
+    expect(serviceChildren(run)).toEqual(['service:web', 'service:worker']);
+    run.fx.release('run:worker.activate');
+    run.fx.release('run:web.activate');
+    await settle();
+    expect(run.outputs).toEqual([
+      { result: 'succeeded', activated: ['api', 'worker', 'web'], degraded: [] },
+    ]);
+  });
+
+  it('keeps a failed service until the decision: a retry goes to the same actor', async () => {
+    run = runStage(appInput(), { commands: { 'worker.activate': [exited(1, 'no'), exited(0)] } });
+    await settle();
+    expect(run.failures()).toHaveLength(1);
+    expect(serviceChildren(run)).toEqual(['service:worker']);
+    run.stage().send({ type: 'decision.retry', by: 'tester' });
+    await settle();
+    expect(activations(run).filter((a) => a === 'run:worker.activate')).toHaveLength(2);
+    expect(run.outputs[0]?.result).toBe('succeeded');
+  });
+});
+
 describe('stage machine', () => {
   it('in a parallel stage starts a service the moment its own dependency is healthy', async () => {
     run = runStage(appInput(), {
@@ -300,17 +346,16 @@ describe('stage machine', () => {
     ]);
   });
 
-  it('tells its running services that depend on an unhealthy dependency, which turn degraded', async () => {
+  it('notes its healthy services that depend on an unhealthy dependency as degraded (the deployment records it)', async () => {
     run = runStage(appInput(), { commands: { 'web.activate': ['hold'] } });
     await settle();
     run.stage().send({ type: 'dependency.unhealthy', dependency: 'db' });
     await settle();
+    // The deployment records the loss and its dependents; the stage adds nothing to the journal.
     expect(run.events.filter((e) => e.type === 'service.update' && e.state === 'degraded')).toEqual(
-      [
-        expect.objectContaining({ service: 'api', reason: 'dependency db is unhealthy' }),
-        expect.objectContaining({ service: 'worker', reason: 'dependency db is unhealthy' }),
-      ],
+      [],
     );
+    expect(run.rec.of('service.state').filter((f) => f.state === 'degraded')).toEqual([]);
     run.fx.release('run:web.activate');
     await settle();
     expect(run.outputs[0]).toEqual({

@@ -31,10 +31,11 @@ const liveLines = (frame: string) =>
 
 describe('the live view', () => {
   it('shows the header, the current stage, and each row with its probe attempt', async () => {
+    const now = Date.now();
     const services = [
-      row('db', 'healthy', { startedAt: Date.now() - 900, finishedAt: Date.now() - 100 }),
+      row('db', 'healthy', { startedAt: now - 900, finishedAt: now - 100 }),
       row('api', 'checking', {
-        startedAt: Date.now() - 3000,
+        startedAt: now - 3000,
         probe: { attempt: 2, of: 3, ok: false, detail: '503', durationMs: 12 },
       }),
     ];

@@ -45,6 +45,17 @@ export function requireAnswerable(
 }
 
 export async function deployCommand(opts: DeployOptions, io: CliIo): Promise<number> {
+  // The command runner starts while the config loads, and is gone when the command returns.
+  const warm = opts.dryRun === true ? undefined : await import('../../runtime/warm-up.js');
+  warm?.warmUp();
+  try {
+    return await runDeploy(opts, io);
+  } finally {
+    await warm?.coolDown();
+  }
+}
+
+async function runDeploy(opts: DeployOptions, io: CliIo): Promise<number> {
   const plan = await loadPlan(opts, io);
   const mode = outputMode(opts, io);
   const interactive = mode === 'tty' && opts.yes !== true;

@@ -27,6 +27,17 @@ export async function resumeCommand(
   opts: ResumeOptions,
   io: CliIo,
 ): Promise<number> {
+  // The command runner starts while the config loads, and is gone when the command returns.
+  const warm = await import('../../runtime/warm-up.js');
+  warm.warmUp();
+  try {
+    return await runResume(id, opts, io);
+  } finally {
+    await warm.coolDown();
+  }
+}
+
+async function runResume(id: string | undefined, opts: ResumeOptions, io: CliIo): Promise<number> {
   const plan = await loadPlan(opts, io);
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
   const mode = outputMode(opts, io);

@@ -1,7 +1,7 @@
 /**
- * The lifecycle of one service (PRODUCT.md §4.2–4.5). Deploy mode: pending → waiting for its
- * dependencies → activating (one-shot `activate` command, or a detached `process`; automatic
- * retries up to policy.retries) → checking health (the health machine) → healthy | degraded |
+ * The lifecycle of one service. Deploy mode (its stage creates it once its dependencies are
+ * healthy; the stage says that it waits until then): activating (one-shot `activate` command, or a
+ * detached `process`; automatic retries up to policy.retries) → checking health (the health machine) → healthy | degraded |
  * unhealthy | failed, where the stage's decision retries or skips it. Rollback mode: run the
  * compensation (previous release's variables) or restore/stop the process, re-check health →
  * rolled back | rollback failed. Every state change is recorded as a `service.state` fact and told
@@ -21,26 +21,14 @@ export const serviceMachine = serviceSetup.createMachine({
     retries: Math.max(0, input.retries),
     ...(input.rollback ? { rollback: input.rollback } : {}),
     ...(input.resume ? { resume: input.resume } : {}),
-    state: input.mode === 'rollback' ? 'rolling-back' : 'pending',
+    state: input.mode === 'rollback' ? 'rolling-back' : 'activating',
     attempt: 1,
     maxAttempts: Math.max(0, input.retries) + 1,
   }),
   initial: 'choosingMode',
   states: {
     choosingMode: {
-      always: [{ guard: 'isRollback', target: 'rollingBack' }, { target: 'pending' }],
-    },
-    pending: {
-      entry: { type: 'enter', params: { state: 'pending' } },
-      on: {
-        'service.wait': 'waitingForDependencies',
-        'service.start': 'activating',
-        'service.skip': 'skipped',
-      },
-    },
-    waitingForDependencies: {
-      entry: { type: 'enter', params: { state: 'waiting' } },
-      on: { 'service.start': 'activating', 'service.skip': 'skipped' },
+      always: [{ guard: 'isRollback', target: 'rollingBack' }, { target: 'activating' }],
     },
     activating: {
       entry: { type: 'enter', params: { state: 'activating' } },

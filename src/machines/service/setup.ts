@@ -54,13 +54,12 @@ export interface ServiceContext {
 const attemptOf = (c: ServiceContext) => ({ n: c.attempt, cap: c.maxAttempts });
 
 /** States a service does not tell its stage about (they change nothing the stage decides on). */
-const untold: ReadonlySet<ServiceState> = new Set(['pending', 'waiting', 'checking']);
+const untold: ReadonlySet<ServiceState> = new Set(['checking']);
 /**
- * States a service does not record: every service starts `pending` (the plan outline in
- * `run.started` says so), and `rolling-back` is the rollback's own `rollback.step started` fact
- * (recorded by the rollback before its step starts).
+ * A state a service does not record: `rolling-back` is the rollback's own `rollback.step started`
+ * fact (recorded by the rollback before its step starts).
  */
-const unrecorded: ReadonlySet<ServiceState> = new Set(['pending', 'rolling-back']);
+const unrecorded: ReadonlySet<ServiceState> = new Set(['rolling-back']);
 const hasProbe = (spec: ServiceSpec): boolean =>
   spec.health !== undefined || spec.readiness.length > 0;
 /** Whether activation is followed by checks: a probe, or a performance baseline to measure. */
@@ -124,7 +123,7 @@ export const serviceSetup = setup({
       };
       if (!unrecorded.has(p.state))
         enqueue({ type: 'record', params: { type: 'service.state', ...update } });
-      // The stage decides on these; pending, waiting and checking change nothing for it.
+      // The stage decides on these; checking changes nothing for it.
       if (!untold.has(p.state))
         enqueue({ type: 'tell', params: { type: 'service.update', ...update } });
     }),

@@ -33,11 +33,13 @@ export const stageMachine = stageSetup.createMachine({
       dependents: dependentsIn(input.stage, input.services),
     };
   },
-  entry: 'spawnServices',
   on: {
-    'service.update': { actions: ['trackUpdate', 'forwardUpdate'] },
-    'xstate.error.actor.*': { actions: 'noteCrash' },
-    'dependency.unhealthy': { actions: 'tellDependents' },
+    'service.update': {
+      guard: 'fromLiveService',
+      actions: ['trackUpdate', 'forwardUpdate', 'release'],
+    },
+    'xstate.error.actor.*': { guard: 'fromLiveService', actions: 'noteCrash' },
+    'dependency.unhealthy': { actions: 'noteLostDependency' },
   },
   initial: 'active',
   states: {
@@ -51,9 +53,20 @@ export const stageMachine = stageSetup.createMachine({
       },
       initial: 'running',
       states: {
+        /**
+         * Starts services as their dependencies become healthy. The first look is an event the
+         * stage sends itself: XState starts the children created in an actor's first step before
+         * that step's own actions run, and the stage's `running` must be recorded first.
+         */
         running: {
-          entry: ['dispatch', { type: 'recordStatus', params: 'running' }],
-          on: { 'service.update': { actions: ['trackUpdate', 'forwardUpdate', 'dispatch'] } },
+          entry: [{ type: 'recordStatus', params: 'running' }, 'lookForStarts'],
+          on: {
+            'stage.dispatch': { actions: 'dispatch' },
+            'service.update': {
+              guard: 'fromLiveService',
+              actions: ['trackUpdate', 'forwardUpdate', 'release', 'dispatch'],
+            },
+          },
           always: [
             { guard: 'anyFailed', target: '#stage.failed', actions: 'noteServiceFailure' },
             {

@@ -3,8 +3,13 @@
  * diagram). A stage starts each of its services the moment that service's own dependencies are
  * healthy; an implicit stage (a plan without `stages:`) holds every service and has no deadline
  * of its own, so the dependency graph alone schedules the deployment.
+ *
+ * A service's actor exists only while the stage may need it: it is created when the service
+ * starts (until then the stage records that it waits) and stopped once it is healthy, degraded or
+ * skipped (a dependency lost later is the deployment's to record; the stage only notes it). A
+ * failed one lives on until the decision: retry and skip are sent to it.
  */
-import { assign, setup } from 'xstate';
+import { assign, sendTo, setup } from 'xstate';
 import { compositeFor } from '../composite.js';
 import type { ServiceSpec, StageSpec } from '../../config/plan-types.js';
 import type { Fact, ServiceState, StageStatus } from '../../record/facts.js';
@@ -97,9 +102,18 @@ interface ServiceErrorEvent {
   error: unknown;
 }
 
+/** Sent by the stage to itself to look for services to start (see machine.ts, `running`). */
+export interface StageDispatchEvent {
+  type: 'stage.dispatch';
+}
+
 /** Everything a stage actor accepts. */
 export type StageEvent =
-  ServiceUpdateEvent | DecisionEvent | DependencyUnhealthyEvent | ServiceErrorEvent;
+  | ServiceUpdateEvent
+  | DecisionEvent
+  | DependencyUnhealthyEvent
+  | ServiceErrorEvent
+  | StageDispatchEvent;
 
 /** The error event of a crashed service actor: `xstate.error.actor.service:<name>`. */
 const crashPrefix = 'xstate.error.actor.service:';
@@ -107,7 +121,20 @@ const crashPrefix = 'xstate.error.actor.service:';
 const has = (list: readonly string[], name: string): boolean => list.includes(name);
 
 /** Service states the deployment does not need to hear of. */
-const quietStates: ReadonlySet<ServiceState> = new Set(['pending', 'waiting', 'checking']);
+const quietStates: ReadonlySet<ServiceState> = new Set(['checking']);
+/** States after which the stage no longer needs a service's actor. */
+const doneStates: ReadonlySet<ServiceState> = new Set(['healthy', 'degraded', 'skipped']);
+
+/** Whether the stage runs an actor for `name`: started, not released, not crashed. */
+function hasActor(context: StageContext, name: string): boolean {
+  const state = stateOf(context, name);
+  return (
+    state !== undefined &&
+    state !== 'pending' &&
+    !doneStates.has(state) &&
+    !has(context.crashed, name)
+  );
+}
 
 /** The named actions the stage's composite actions enqueue. */
 type Named =
@@ -135,6 +162,20 @@ export const stageSetup = setup({
     stageDeadline: ({ context }) => until(context.deadline),
   },
   guards: {
+    /**
+     * The update (or crash) comes from a service actor the stage runs: one it started and has not
+     * released (a released actor is stopped and sends nothing more).
+     */
+    fromLiveService: ({ context, event }) => {
+      const name =
+        event.type === 'service.update'
+          ? event.service
+          : event.type.startsWith(crashPrefix)
+            ? event.type.slice(crashPrefix.length)
+            : undefined;
+      const state = name === undefined ? undefined : stateOf(context, name);
+      return state !== undefined && state !== 'pending' && !doneStates.has(state);
+    },
     anyFailed: ({ context }) =>
       context.states.includes('failed') || context.states.includes('unhealthy'),
     dependencyMissing: ({ context }) => missingDependency(context) !== undefined,
@@ -167,8 +208,31 @@ export const stageSetup = setup({
         },
       });
     }),
-    spawnServices: composite(({ context, enqueue }) => {
-      for (const name of context.stage.services) {
+    /** Looks for services to start (sent to itself: see machine.ts, `running`). */
+    lookForStarts: sendTo(({ self }) => self, { type: 'stage.dispatch' }),
+    /**
+     * Starts what can start now (creates the service's actor; it begins activating) and records
+     * that the others wait: when the stage begins, and each time a service settles (nothing else
+     * frees one).
+     */
+    dispatch: composite(({ context, enqueue, event }) => {
+      if (event.type === 'service.update' && !isSettled(event.state)) return;
+      // After the first look, only the dependents of the service that settled can start.
+      const candidates =
+        event.type === 'service.update' ? (context.dependents[event.service] ?? []) : undefined;
+      const { start, wait } = planStarts(context, candidates);
+      for (const name of wait)
+        enqueue({
+          type: 'record',
+          params: {
+            type: 'service.state',
+            service: name,
+            state: 'waiting',
+            attempt: 1,
+            maxAttempts: context.retries + 1,
+          },
+        });
+      for (const name of start) {
         const spec = context.services[name];
         if (spec === undefined) continue;
         const resume = context.resume?.[name];
@@ -180,22 +244,23 @@ export const stageSetup = setup({
         };
         enqueue.spawnChild('service', { id: `service:${name}`, input });
       }
-    }),
-    /** Starts what can start now: at entry, and each time a service settles (nothing else frees one). */
-    dispatch: composite(({ context, enqueue, event }) => {
-      if (event.type === 'service.update' && !isSettled(event.state)) return;
-      // After the first look at entry, only the dependents of the service that settled can start.
-      const candidates =
-        event.type === 'service.update' ? (context.dependents[event.service] ?? []) : undefined;
-      const { start, wait } = planStarts(context, candidates);
-      for (const name of wait) enqueue.sendTo(`service:${name}`, { type: 'service.wait' });
-      for (const name of start) enqueue.sendTo(`service:${name}`, { type: 'service.start' });
       if (start.length + wait.length > 0) {
+        const states = [...context.states];
+        for (const name of start) {
+          const i = context.index[name];
+          if (i !== undefined) states[i] = 'activating';
+        }
         enqueue.assign({
           started: [...context.started, ...start],
           waiting: [...context.waiting, ...wait],
+          states,
         });
       }
+    }),
+    /** A service healthy, degraded or skipped: its actor is no longer needed. */
+    release: composite(({ enqueue, event }) => {
+      if (event.type === 'service.update' && doneStates.has(event.state))
+        enqueue.stopChild(`service:${event.service}`);
     }),
     trackUpdate: assign(({ context, event }) => {
       if (event.type !== 'service.update') return {};
@@ -310,7 +375,7 @@ export const stageSetup = setup({
     }),
     retryFailure: composite(({ context, enqueue }) => {
       const f = context.failure;
-      if (f?.kind === 'service' && f.service !== undefined) {
+      if (f?.kind === 'service' && f.service !== undefined && hasActor(context, f.service)) {
         enqueue.sendTo(`service:${f.service}`, { type: 'service.retry' });
         // Optimistic: the service confirms with service.update; until then it must not look failed.
         enqueue.assign({ states: withState(context, f.service, 'activating') });
@@ -319,20 +384,45 @@ export const stageSetup = setup({
         enqueue.assign({ deadline: Date.now() + context.stage.timeoutMs });
       enqueue.assign({ failure: undefined });
     }),
-    /** A dependency turned unhealthy: every running service of this stage that depends on it hears it. */
-    tellDependents: composite(({ context, enqueue, event }) => {
-      if (event.type !== 'dependency.unhealthy') return;
-      for (const name of context.stage.services) {
-        const deps = context.services[name]?.dependsOn ?? [];
+    /**
+     * A dependency turned unhealthy: the healthy services of this stage that depend on it are
+     * degraded (the deployment recorded it; the stage's output lists them).
+     */
+    noteLostDependency: assign(({ context, event }) => {
+      if (event.type !== 'dependency.unhealthy') return {};
+      const hit = context.stage.services.filter((name) => {
         const state = stateOf(context, name);
-        if (deps.includes(event.dependency) && (state === 'healthy' || state === 'degraded'))
-          enqueue.sendTo(`service:${name}`, event);
-      }
+        return (
+          (context.services[name]?.dependsOn ?? []).includes(event.dependency) &&
+          (state === 'healthy' || state === 'degraded')
+        );
+      });
+      if (hit.length === 0) return {};
+      let states = context.states;
+      for (const name of hit) states = withState({ ...context, states }, name, 'degraded');
+      return {
+        states,
+        degraded: [...context.degraded, ...hit.filter((n) => !has(context.degraded, n))],
+      };
     }),
+    /**
+     * Skips the failed service: its actor if it has one; one that never started (a dependency
+     * outside the stage is missing) is recorded as skipped here.
+     */
     skipFailed: composite(({ context, enqueue }) => {
       const name = context.failure?.service;
       if (name === undefined) return;
-      enqueue.sendTo(`service:${name}`, { type: 'service.skip' });
+      if (hasActor(context, name)) enqueue.sendTo(`service:${name}`, { type: 'service.skip' });
+      else {
+        const update = {
+          service: name,
+          state: 'skipped' as const,
+          attempt: 1,
+          maxAttempts: context.retries + 1,
+        };
+        enqueue({ type: 'record', params: { type: 'service.state', ...update } });
+        enqueue({ type: 'tell', params: { type: 'service.update', ...update } });
+      }
       enqueue.assign({ states: withState(context, name, 'skipped'), failure: undefined });
     }),
     setResult: assign((_, result: StageOutput['result']) => ({ result })),
