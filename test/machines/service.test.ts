@@ -72,7 +72,7 @@ describe('service machine, deploy mode', () => {
   });
 
   it('records the successful activation between its states and its probe attempts', async () => {
-    const { h, rec } = start(deploy());
+    const { rec } = start(deploy());
     await vi.advanceTimersByTimeAsync(1000);
     expect(rec.facts.map((f) => f.type)).toEqual([
       'service.state',
@@ -130,7 +130,7 @@ describe('service machine, deploy mode', () => {
   });
 
   it('waits 500 ms between automatic retries', async () => {
-    const { h, fx } = start(deploy({ retries: 1 }), {
+    const { fx } = start(deploy({ retries: 1 }), {
       commands: { 'api.activate': [exited(1), exited(0)] },
     });
     await vi.advanceTimersByTimeAsync(499);
@@ -174,7 +174,7 @@ describe('service machine, deploy mode', () => {
   it('starts a process service with startProcess instead of a command, and records the instance', async () => {
     const spec = service({ kind: 'process', process: cmd('node db.js'), health: probe() });
     delete spec.activate;
-    const { h, fx, rec } = start(deploy({ service: spec }));
+    const { fx, rec } = start(deploy({ service: spec }));
     await vi.advanceTimersByTimeAsync(1000);
     expect(fx.log(/^run:/)).toEqual([]);
     expect(fx.inputs('start:api')).toEqual([{ service: 'api', command: cmd('node db.js') }]);
@@ -243,7 +243,7 @@ describe('service machine, deploy mode', () => {
 
 describe('service machine, resumed', () => {
   it('does not run an activation journaled as succeeded again: it checks health at once', async () => {
-    const { h, fx, rec } = start(deploy({ resume: { activated: true } }));
+    const { fx, rec } = start(deploy({ resume: { activated: true } }));
     await vi.advanceTimersByTimeAsync(1000);
     expect(fx.log(/^run:/)).toEqual([]);
     expect(fx.count(`probe:${LABEL}`)).toBe(1);
@@ -264,7 +264,7 @@ describe('service machine, resumed', () => {
     const spec = service({ kind: 'process', process: cmd('node db.js'), health: probe() });
     delete spec.activate;
     const instance = { pid: 777, procStart: 12, logFile: '/tmp/logs/api.log', startedAt: 5 };
-    const { h, fx, rec } = start(deploy({ service: spec, resume: { process: instance } }));
+    const { fx, rec } = start(deploy({ service: spec, resume: { process: instance } }));
     await vi.advanceTimersByTimeAsync(1000);
     expect(fx.log(/^start:/)).toEqual([]);
     expect(recorded(rec).at(-1)).toBe('healthy');

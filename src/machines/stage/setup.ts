@@ -103,7 +103,7 @@ interface ServiceErrorEvent {
 }
 
 /** Sent by the stage to itself to look for services to start (see machine.ts, `running`). */
-export interface StageDispatchEvent {
+interface StageDispatchEvent {
   type: 'stage.dispatch';
 }
 
