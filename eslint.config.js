@@ -143,6 +143,18 @@ export default tseslint.config(
       ...libs(['undici', 'ink', 'react', 'node:fs', 'node:fs/promises', 'node:net']),
     ]),
   },
+  // Liveness reads /proc (read-only): the one file of src/core that touches the file system.
+  {
+    files: ['src/core/liveness.ts'],
+    rules: restrict([
+      cli,
+      adapters,
+      state,
+      runtime,
+      ui,
+      ...libs(['undici', 'ink', 'react', 'node:net']),
+    ]),
+  },
   {
     files: ['src/state/**'],
     rules: restrict([cli, runtime, ui, ...libs(['undici', 'ink', 'react'])]),

@@ -1,6 +1,6 @@
 /**
  * Environment assembly at the adapter boundary: commands inherit the operator's environment,
- * with the resolved variables and secrets on top, then the command's own `env` (PRODUCT.md §3).
+ * with the resolved variables and secrets on top, then the command's own `env`.
  */
 
 /** process.env + each layer in order (later wins). Undefined values of process.env are dropped. */

@@ -1,6 +1,6 @@
 /**
  * Log relay: a standalone program that runs one `process` service and appends its stdout and
- * stderr to the service log with secret values masked (PRODUCT.md: secrets never reach the disk).
+ * stderr to the service log with secret values masked (secrets never reach the disk).
  *
  * Usage: `node log-relay.js <logFile> <file> [args...]`, with env STAGECRAFT_REDACT naming the
  * env vars whose values are masked (comma-separated). The service is spawned NOT detached, so it

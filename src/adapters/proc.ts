@@ -1,76 +1,13 @@
 /**
- * Processes and process groups, the one place that decides whether a process lives and whether
- * it is the one stagecraft started. In this sandbox (and in containers without an init that
- * reaps), a killed orphan stays a zombie and `process.kill(pid, 0)` still succeeds, so the state
- * letter in /proc/<pid>/stat is the truth: `Z` (zombie) and `X` (dead) count as gone. Without
- * /proc (macOS), `kill(pid, 0)` is the fallback.
+ * Process groups: whether one has live members, which carry a tag, signalling them, and the groups
+ * this process started (killed when a run ends). Whether one process lives is
+ * src/core/liveness.ts's.
  *
  * Signals go only to groups stagecraft can vouch for: never pid 0, 1, a negative number or
  * stagecraft's own process group ({@link signalGroup} refuses them).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-
-/** Parsed fields of /proc/<pid>/stat that stagecraft needs. */
-export interface ProcStat {
-  state: string;
-  ppid: number;
-  pgrp: number;
-  /** Start time in clock ticks after boot: with the pid, identifies a process across pid reuse. */
-  startTime: number;
-}
-
-const hasProc = existsSync('/proc/self/stat');
-
-/** Read /proc/<pid>/stat; undefined when the process does not exist (or /proc is absent). */
-export function readProcStat(pid: number): ProcStat | undefined {
-  if (!hasProc || !Number.isInteger(pid) || pid <= 0) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) is in parentheses and may contain spaces: split after the last ')'.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return {
-    state: rest[0] ?? '?',
-    ppid: Number(rest[1]),
-    pgrp: Number(rest[2]),
-    startTime: Number(rest[19]),
-  };
-}
-
-const dead = (state: string): boolean => state === 'Z' || state === 'X' || state === 'x';
-
-/** True while the process exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (hasProc) {
-    const stat = readProcStat(pid);
-    return stat !== undefined && !dead(stat.state);
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Whether `pid` is alive and is still the process that had start time `startTime` (not a reused
- * pid). Without a recorded start time (or without /proc) only liveness can be checked.
- */
-export function isSameProcess(pid: number, startTime: number | undefined): boolean {
-  if (!isAlive(pid)) return false;
-  if (startTime === undefined || !hasProc) return true;
-  return readProcStat(pid)?.startTime === startTime;
-}
-
-/** The /proc start time of `pid`, when it can be read. */
-export function startTimeOf(pid: number): number | undefined {
-  return readProcStat(pid)?.startTime;
-}
+import { readFileSync, readdirSync } from 'node:fs';
+import { dead, hasProc, isAlive, readProcStat } from '../core/liveness.js';
 
 /**
  * Whether any live (non-zombie) member of process group `pgid` is left. One system call when the

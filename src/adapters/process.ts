@@ -1,5 +1,5 @@
 /**
- * Long-running `process` services (PRODUCT.md §4.2): started detached in their own process group
+ * Long-running `process` services: started detached in their own process group
  * with output to `<stateDir>/logs/<environment>/<service>.log`, recorded in the registry so that a
  * later run (down, rollback, the next deploy) can stop or restart them. They outlive the CLI on
  * purpose, so they are not in process-groups' kill-on-exit set.
@@ -13,14 +13,12 @@ import type { CommandSpec } from '../config/plan-types.js';
 import type { ProcessInfo } from '../machines/effects.js';
 import { buildEnv, withoutSecrets } from './env.js';
 import {
-  groupAlive,
-  groupsTagged,
   isAlive as procAlive,
   isSameProcess,
-  killGroup,
   readProcStat,
   startTimeOf,
-} from './proc.js';
+} from '../core/liveness.js';
+import { groupAlive, groupsTagged, killGroup } from './proc.js';
 import { REDACT_VAR } from './log-relay-protocol.js';
 import { programArgs } from './programs.js';
 import {

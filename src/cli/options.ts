@@ -1,6 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 
-/** Options shared by the commands that read a config (PRODUCT.md §2). */
+/** How a command sets the process's exit code (main.ts exits with it). */
+export type SetExitCode = (code: number) => void;
+
+/** Options shared by the commands that read a config. */
 export interface CommonOptions {
   config?: string;
   env?: string;

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from './io.js';
 import { addCommonOptions, type CommonOptions } from './options.js';
-import type { SetExitCode } from './program.js';
+import type { SetExitCode } from './options.js';
 import type { UnlockOptions } from './commands/unlock.js';
 import type { ResumeOptions } from './commands/resume.js';
 import type { RollbackOptions } from './commands/rollback.js';

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from './io.js';
 import { addCommonOptions, type CommonOptions } from './options.js';
-import type { SetExitCode } from './program.js';
+import type { SetExitCode } from './options.js';
 import type { DeployOptions } from './commands/deploy.js';
 import type { DownOptions } from './commands/down.js';
 import type { GraphOptions } from './commands/graph.js';

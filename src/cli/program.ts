@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import type { CliIo } from './io.js';
-import { addCommonOptions, type CommonOptions } from './options.js';
+import { addCommonOptions, type CommonOptions, type SetExitCode } from './options.js';
+import type { ValidateOptions } from './commands/validate.js';
 import { packageVersion } from './version.js';
 import { registerEngineCommands } from './program-engine.js';
 import { registerDurableCommands } from './program-durable.js';
 
 /** Receives a command's exit code. */
-export type SetExitCode = (code: number) => void;
 
 const EXIT_HELP = `
 Exit codes:
@@ -46,12 +46,6 @@ export function buildProgram(io: CliIo, setExitCode: SetExitCode): Command {
   registerEngineCommands(program, io, setExitCode);
   registerDurableCommands(program, io, setExitCode);
   return program;
-}
-
-/** Options of `validate`. */
-export interface ValidateOptions extends CommonOptions {
-  /** false with `--no-prerequisites`: only schema, graph and rules. */
-  prerequisites: boolean;
 }
 
 function registerValidate(program: Command, io: CliIo, setExitCode: SetExitCode): void {

@@ -46,7 +46,7 @@ function findCycles(services: Record<string, GraphService>): string[][] {
   return cycles;
 }
 
-/** Checks every graph rule of PRODUCT.md §3; an empty list means the graph is sound. */
+/** Checks every rule of the dependency graph; an empty list means the graph is sound. */
 export function checkGraph(
   services: Record<string, GraphService>,
   stages: readonly GraphStage[] | undefined,

@@ -131,7 +131,11 @@ export async function loadConfig(opts: {
   const text = texts.get(filePath) ?? '';
   if (result.isEmpty === true || result.config === undefined) {
     throw new ConfigError([
-      { file: filePath, message: 'config file is empty', hint: 'see PRODUCT.md §3 for the keys' },
+      {
+        file: filePath,
+        message: 'config file is empty',
+        hint: 'see the config reference in the README for the keys',
+      },
     ]);
   }
   const prefix = path.basename(filePath) === 'package.json' ? ['stagecraft'] : [];

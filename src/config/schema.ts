@@ -1,5 +1,5 @@
 /**
- * The config schema (PRODUCT.md §3): one zod 4 schema, strict objects, defaults in the schema,
+ * The config schema: one zod 4 schema, strict objects, defaults in the schema,
  * durations in ms and sizes in bytes. Cross-field rules (graph, environments) are a second pass:
  * see validate.ts.
  */
@@ -143,7 +143,7 @@ export const configSchema = z
       })
       .prefault({}),
   })
-  .meta({ title: 'stagecraft config', description: 'A stagecraft deployment (PRODUCT.md §3).' });
+  .meta({ title: 'stagecraft config', description: 'A stagecraft deployment.' });
 
 /** The validated config, defaults applied, durations in ms and sizes in bytes. */
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,5 @@
 /**
- * The one secret masker (PRODUCT.md: secret values are never printed, journaled, exported or
+ * The one secret masker (secret values are never printed, journaled, exported or
  * sent). Every exit — the terminal, JSON lines, every file of the state dir, log files, messages
  * to other operators — masks through a {@link Masker} built from the run's secret values: on
  * values before they are serialised ({@link Masker.value}), on text ({@link Masker.text}), and on

@@ -1,48 +1,10 @@
 /**
- * Building pending decisions (only valid choices, default, absolute deadline) and mapping choices
- * to decision events and back.
+ * Building pending decisions (only valid choices, default, absolute deadline); the mapping of
+ * choices to decision events is src/record/decisions.ts.
  */
 import type { Choice, DecisionKind, PendingDecision } from '../record/facts.js';
-import type { DecisionEvent } from './events.js';
 
-const eventTypeByChoice: Record<Choice, DecisionEvent['type']> = {
-  proceed: 'decision.proceed',
-  'skip-stage': 'decision.skipStage',
-  abort: 'decision.abort',
-  retry: 'decision.retry',
-  skip: 'decision.skip',
-  rollback: 'decision.rollback',
-  continue: 'decision.continue',
-  accept: 'decision.accept',
-  'mark-resolved': 'decision.markResolved',
-};
-
-/** The decision event for a choice. */
-export function choiceToEvent(choice: Choice, by: string): DecisionEvent {
-  return { type: eventTypeByChoice[choice], by };
-}
-
-/** The choice a decision event stands for. */
-export function eventToChoice(type: DecisionEvent['type']): Choice {
-  const found = (Object.keys(eventTypeByChoice) as Choice[]).find(
-    (c) => eventTypeByChoice[c] === type,
-  );
-  if (found === undefined) throw new Error(`bug: unknown decision event ${type}`);
-  return found;
-}
-
-/** Key letters (PRODUCT.md §4.4); letters repeat only across choices never offered together. */
-export const choiceKeys: Record<Choice, string> = {
-  retry: 'r',
-  skip: 's',
-  'skip-stage': 's',
-  rollback: 'b',
-  abort: 'a',
-  proceed: 'p',
-  continue: 'c',
-  accept: 'y',
-  'mark-resolved': 'm',
-};
+export { choiceKeys, choiceToEvent, eventToChoice } from '../record/decisions.js';
 
 /** What is needed to build a pending decision. */
 export interface DecisionRequest {

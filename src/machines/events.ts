@@ -5,6 +5,7 @@
  * discriminated union per concern, dot-namespaced (STYLE.md).
  */
 import type { ServiceState, Verdict } from '../record/facts.js';
+import type { Failure } from '../record/failures.js';
 
 /** A service tells its stage (and the stage the deployment) that its state changed. */
 export interface ServiceUpdateEvent {
@@ -15,6 +16,8 @@ export interface ServiceUpdateEvent {
   maxAttempts: number;
   verdict?: Verdict;
   reason?: string;
+  /** When failed, unhealthy or degraded: what failed, as data. */
+  failure?: Failure;
 }
 
 /** A stage tells the deployment that something failed and it waits for a decision. */
@@ -49,28 +52,9 @@ export interface DependencyUnhealthyEvent {
   dependency: string;
 }
 
-/** An operator's (or policy's, or timeout's) decision. Always sent to the root actor. */
-export type DecisionEvent =
-  | { type: 'decision.proceed'; by: string }
-  | { type: 'decision.skipStage'; by: string }
-  | { type: 'decision.abort'; by: string }
-  | { type: 'decision.retry'; by: string }
-  | { type: 'decision.skip'; by: string }
-  | { type: 'decision.rollback'; by: string }
-  | { type: 'decision.continue'; by: string }
-  | { type: 'decision.accept'; by: string }
-  | { type: 'decision.markResolved'; by: string };
-
-/**
- * SIGINT/SIGTERM (or Ctrl-C in the UI). The first stops starting anything new and applies the
- * failure policy; the second leaves things as they are. Every root statechart accepts it.
- */
-export interface InterruptEvent {
-  type: 'run.interrupt';
-}
-
-/** What the operator (or the runtime on the operator's behalf) sends a running root actor. */
-export type OperatorEvent = DecisionEvent | InterruptEvent;
+// What an operator sends a running root actor is part of the view source's contract (the UI and
+// the runtime send it): defined in src/record/source.ts, the layer below.
+export type { DecisionEvent, InterruptEvent, OperatorEvent } from '../record/source.js';
 
 /** Events a service actor accepts from its stage. */
 export type ServiceCommandEvent =

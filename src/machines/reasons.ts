@@ -1,7 +1,8 @@
 /**
- * How the statecharts word failures: what ran, how it ended, the attempt against the cap and the
- * last line of output. Pure functions; the machines keep the text in their context.
+ * Failures of commands and effect actors as data (src/record/failures.ts words them): what ran,
+ * how it ended, the attempt against the cap and the last line of output. Pure functions.
  */
+import { wordFailure, type Failure } from '../record/failures.js';
 import type { CommandOutcome } from './effects.js';
 
 /** The last non-empty line of an output tail, trimmed to a sane width. */
@@ -14,13 +15,28 @@ function lastLine(tail: string): string | undefined {
   return line === undefined ? undefined : line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
-/** How a command ended, e.g. `exited with code 1`, `timed out after 120.0 s`. */
-function commandEnding(out: CommandOutcome, timeoutMs = out.durationMs): string {
-  if (out.error !== undefined) return `could not start: ${out.error}`;
-  if (out.timedOut) return `timed out after ${(timeoutMs / 1000).toFixed(1)} s`;
-  if (out.canceled) return 'was canceled';
-  if (out.exitCode === null) return `was killed by ${out.signal ?? 'a signal'}`;
-  return `exited with code ${out.exitCode}`;
+/** A command that failed, as data. */
+export function commandFailed(
+  label: string,
+  out: CommandOutcome,
+  timeoutMs: number,
+  attempt?: { n: number; cap: number },
+): Failure {
+  const line = lastLine(out.outputTail);
+  return {
+    kind: 'command',
+    label,
+    exitCode: out.exitCode,
+    ...(out.signal === undefined ? {} : { signal: out.signal }),
+    timedOut: out.timedOut,
+    canceled: out.canceled,
+    ...(out.error === undefined ? {} : { error: out.error }),
+    durationMs: out.durationMs,
+    timeoutMs,
+    ...(line === undefined ? {} : { lastLine: line }),
+    ...(out.logFile === undefined ? {} : { logFile: out.logFile }),
+    ...(attempt === undefined ? {} : { attempt }),
+  };
 }
 
 /**
@@ -33,21 +49,23 @@ export function commandFailure(
   timeoutMs: number,
   attempt?: { n: number; cap: number },
 ): string {
-  const notes: string[] = [];
-  if (attempt) notes.push(`attempt ${attempt.n}/${attempt.cap}`);
-  const line = lastLine(out.outputTail);
-  if (line !== undefined) notes.push(`last output: "${line}"`);
-  if (out.logFile !== undefined) notes.push(`log: ${out.logFile}`);
-  const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
-  return `${label} ${commandEnding(out, timeoutMs)}${suffix}`;
+  return wordFailure(commandFailed(label, out, timeoutMs, attempt));
 }
 
-/** The reason an effect actor rejected (a bug or an adapter that could not run at all). */
+/** An effect actor that rejected (a bug, or an adapter that could not run at all), as data. */
+export function effectFailed(
+  label: string,
+  message: string,
+  attempt?: { n: number; cap: number },
+): Failure {
+  return { kind: 'effect', label, message, ...(attempt === undefined ? {} : { attempt }) };
+}
+
+/** The reason an effect actor rejected. */
 export function effectFailure(
   label: string,
   message: string,
   attempt?: { n: number; cap: number },
 ): string {
-  const at = attempt ? ` (attempt ${attempt.n}/${attempt.cap})` : '';
-  return `${label} failed: ${message}${at}`;
+  return wordFailure(effectFailed(label, message, attempt));
 }

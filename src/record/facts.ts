@@ -6,6 +6,7 @@
  * same facts back. Nothing here depends on XState: a journal stays readable by any version that
  * knows {@link FACTS_VERSION}.
  */
+import type { Failure } from './failures.js';
 
 /** Bumped when a fact changes shape in a way older readers would misread. */
 export const FACTS_VERSION = 1;
@@ -196,6 +197,8 @@ export type Fact =
       maxAttempts: number;
       verdict?: Verdict;
       reason?: string;
+      /** When failed, unhealthy or degraded: what failed, as data (`reason` is its wording). */
+      failure?: Failure;
     }
   | {
       type: 'service.activated';
@@ -247,6 +250,8 @@ export type Fact =
         'started' | 'restored' | 'failed' | 'resolved-by-hand' | 'interrupted' | 'not-attempted';
       attempt: number;
       reason?: string;
+      /** When failed: what failed, as data (`reason` is its wording). */
+      failure?: Failure;
     }
   | {
       type: 'rollback.cleanup';
@@ -254,6 +259,7 @@ export type Fact =
       status: 'started' | 'done' | 'failed' | 'interrupted' | 'not-attempted';
       attempt: number;
       reason?: string;
+      failure?: Failure;
     }
   | {
       type: 'down.service';

@@ -6,6 +6,7 @@
  * in place (a 500-service deployment records thousands of facts); {@link RunRecord.version}
  * tells a reader that something changed.
  */
+import type { Failure } from './failures.js';
 import type {
   DecisionRecord,
   Fact,
@@ -48,6 +49,8 @@ export interface ServiceRow {
   lastProbe?: ProbeRow;
   verdict?: Verdict;
   reason?: string;
+  /** What failed, as data, when the state is a failure (`reason` is its wording). */
+  failure?: Failure;
   /** Every state it went through, in order, with when. */
   steps: Array<{ state: ServiceState; at: number }>;
   /** Its last successful activation (an observation: the command exited 0). */
@@ -297,6 +300,8 @@ function applyServiceState(
   else if (freshStates.has(f.state)) delete row.verdict;
   if (f.reason !== undefined) row.reason = f.reason;
   else if (freshStates.has(f.state)) delete row.reason;
+  if (f.failure !== undefined) row.failure = f.failure;
+  else if (freshStates.has(f.state)) delete row.failure;
   if (f.state === 'activating' || f.state === 'rolling-back') {
     row.startedAt = at;
     delete row.finishedAt;

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { PrerequisitesSpec, ResolvedPlan } from '../config/plan-types.js';
-import type { PrerequisiteCheck } from './prerequisites.js';
+import type { PrerequisiteCheck } from '../record/facts.js';
 import { formatBytes } from '../core/format-bytes.js';
 
 type Software = PrerequisitesSpec['software'][number];
@@ -152,7 +152,7 @@ function absolute(plan: ResolvedPlan, path: string): string {
   return isAbsolute(path) ? path : resolve(plan.configDir, path);
 }
 
-/** Variables, ENV and the secrets present, as the command's extra environment (PRODUCT.md §3). */
+/** Variables, ENV and the secrets present, as the command's extra environment. */
 function commandEnv(plan: ResolvedPlan, env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = { ENV: plan.environment };
   for (const [k, v] of Object.entries(plan.vars)) out[k] = v.value;

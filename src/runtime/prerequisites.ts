@@ -8,9 +8,9 @@ import {
   softwareCheck,
 } from './prerequisite-checks.js';
 
-/** The four kinds of phase-1 checks (PRODUCT.md §3 `prerequisites`). */
+/** The four kinds of phase-1 checks. */
 type PrerequisiteCategory = PrerequisiteCheck['category'];
-export type { PrerequisiteCheck, PrerequisiteReport };
+export type { PrerequisiteReport };
 
 /** Hard ceiling for any single check, on top of its own timeout. */
 const CHECK_CEILING_MS = 30_000;

@@ -1,6 +1,6 @@
 /**
  * What was live before this deployment: the previous release's variables (rollback runs with
- * them, PRODUCT.md §4.5) and the process services stagecraft had running.
+ * them) and the process services stagecraft had running.
  */
 import type { ResolvedPlan } from '../config/plan-types.js';
 import { listServices } from '../adapters/process.js';

@@ -12,7 +12,7 @@
  * - a run stopped while rolling back continues its rollback instead.
  */
 import { buildEnv } from '../adapters/env.js';
-import { isSameProcess } from '../adapters/proc.js';
+import { isSameProcess } from '../core/liveness.js';
 import { runProbe } from '../adapters/probe.js';
 import type { ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
 import type { ResumePlan } from '../machines/deployment/index.js';

@@ -9,7 +9,7 @@ import { link, open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { isAlive } from '../adapters/proc.js';
+import { isAlive } from '../core/liveness.js';
 import {
   ensureDir,
   fsyncDir,

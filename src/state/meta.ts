@@ -8,7 +8,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StagecraftError } from '../core/errors.js';
 import { Masker } from '../core/mask.js';
-import { isAlive } from '../adapters/proc.js';
+import { isAlive } from '../core/liveness.js';
 import {
   fsyncDir,
   isErrno,

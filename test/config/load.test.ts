@@ -84,7 +84,7 @@ describe('finding and reading the config file', () => {
     );
   });
 
-  test('loads the full PRODUCT.md example fixture', async () => {
+  test('loads the full example fixture (every key)', async () => {
     const loaded = await loadConfig({ cwd: path.join(fixtures, 'full') });
     expect(Object.keys(loaded.config.services)).toEqual(['db', 'api']);
   });

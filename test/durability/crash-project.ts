@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { readJournal, type JournalEntry } from '../../src/state/journal.js';
 import { readRegistry, registryPath } from '../../src/state/registry.js';
-import { isAlive } from '../../src/adapters/proc.js';
+import { isAlive } from '../../src/core/liveness.js';
 import { BIN, ROOT } from '../cli/helpers.js';
 import { killEverythingIn } from '../engine/proc-watch.js';
 import { freePort, runCli } from '../engine/example-project.js';

@@ -8,7 +8,8 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { isAlive, waitFor } from '../../src/adapters/proc.js';
+import { waitFor } from '../../src/adapters/proc.js';
+import { isAlive } from '../../src/core/liveness.js';
 import {
   crashProjects,
   noRegisteredProcessAlive,

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, test } from 'vitest';
-import { isAlive } from '../../src/adapters/proc.js';
+import { isAlive } from '../../src/core/liveness.js';
 import { crashProjects, journalOf, runCli, spawnCli, type CrashProject } from './crash-project.js';
 
 /** The crash stack plus `bad`, whose activation exits $BAD_EXIT and whose first rollback hangs. */

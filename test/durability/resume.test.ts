@@ -38,6 +38,7 @@ describe('resume', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`resuming ${id}`));
+    expect(r.stdout).toMatch(/prepare: markers journaled as done: not run again/);
     expect(r.stdout).toMatch(/a: re-checked by probing: its activation was journaled as succeeded/);
     expect(r.stdout).toMatch(/web: re-checked by probing: its process from this run is running/);
     expect(await p.count('a')).toBe(1);

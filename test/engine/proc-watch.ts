@@ -7,7 +7,8 @@
  */
 import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { groupMembers, isAlive, readProcStat, waitFor } from '../../src/adapters/proc.js';
+import { groupMembers, waitFor } from '../../src/adapters/proc.js';
+import { isAlive, readProcStat } from '../../src/core/liveness.js';
 
 /** The command line of a pid (for failure messages), or '' when it is gone. */
 function cmdline(pid: number): string {

@@ -188,7 +188,7 @@ describe('deployment machine (model)', () => {
     );
   });
 
-  it('finishes only with a result and an exit code from PRODUCT.md §2', () => {
+  it('finishes only with a documented result and exit code', () => {
     const finals = paths
       .filter((p) => p.state.status === 'done')
       .map((p) => p.state.output as Outcome);

@@ -138,6 +138,12 @@ describe('rollbackMachine', () => {
       status: 'failed',
       attempt: 3,
       reason,
+      // The same failure as data: the service's rollback command and how it ended.
+      failure: expect.objectContaining({
+        kind: 'command',
+        label: 'api.rollback',
+        exitCode: 3,
+      }) as unknown,
     });
     expect(h.rec.of('decision.requested')).toEqual([]);
   });
@@ -214,6 +220,7 @@ describe('rollbackMachine', () => {
       status: 'failed',
       attempt: 2,
       reason: 'api.rollback exited with code 1 (last output: "b")',
+      failure: expect.objectContaining({ kind: 'command', exitCode: 1, lastLine: 'b' }) as unknown,
     });
     h.actor.send({ type: 'decision.retry', by: 'alice' });
     const out = await h.finished();

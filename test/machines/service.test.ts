@@ -5,6 +5,7 @@ import { boundService } from './bound.js';
 import { exited, FakeEffects, measured, type FakeScript } from './fake-effects.js';
 import { fakeTimeFor } from './fake-time.js';
 import { recording, type Recording } from './recording.js';
+import { wordFailure } from '../../src/record/failures.js';
 import { cmd, eventsOf, probe, service, underParent, type Harness } from './service-test-kit.js';
 
 const track = fakeTimeFor((h: Harness<typeof serviceMachine>) => h.parent.stop(), {
@@ -129,6 +130,28 @@ describe('service machine, deploy mode', () => {
     expect(rec.of('service.activated')).toEqual([]);
   });
 
+  it('records the failure as data beside its words: the exit code, the last line, the attempt', async () => {
+    const { rec } = start(deploy({ retries: 0 }), {
+      commands: { 'api.activate': [exited(1, 'step 1\nmigration failed\n')] },
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    const failed = rec.of('service.state').find((f) => f.state === 'failed');
+    expect(failed?.failure).toEqual({
+      kind: 'command',
+      label: 'api.activate',
+      exitCode: 1,
+      timedOut: false,
+      canceled: false,
+      durationMs: 5,
+      timeoutMs: 10_000,
+      lastLine: 'migration failed',
+      attempt: { n: 1, cap: 1 },
+    });
+    expect(failed?.reason).toBe(wordFailure(failed!.failure!));
+    // A new state of its life does not carry the old failure.
+    expect(rec.of('service.state').filter((f) => f.state !== 'failed' && f.failure)).toEqual([]);
+  });
+
   it('waits 500 ms between automatic retries', async () => {
     const { fx } = start(deploy({ retries: 1 }), {
       commands: { 'api.activate': [exited(1), exited(0)] },
@@ -211,6 +234,14 @@ describe('service machine, deploy mode', () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(lastUpdate(h)).toMatchObject({ state: 'unhealthy', verdict: 'unhealthy' });
     expect(lastUpdate(h)?.reason).toContain('http GET http://127.0.0.1:1/healthz failed 2/2');
+    const unhealthy = rec.of('service.state').find((f) => f.state === 'unhealthy');
+    expect(unhealthy?.failure).toMatchObject({
+      kind: 'probe',
+      probe: 'http GET http://127.0.0.1:1/healthz',
+      failures: 2,
+      of: 2,
+    });
+    expect(unhealthy?.reason).toBe(wordFailure(unhealthy!.failure!));
     // The health machine records into the same journal; the service does not relay attempts.
     expect(h.received.filter((e) => e.type !== 'service.update')).toEqual([]);
     expect(rec.of('health.attempt').map((a) => [a.service, a.attempt, a.of, a.ok])).toEqual([
@@ -247,7 +278,8 @@ describe('service machine, resumed', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(fx.log(/^run:/)).toEqual([]);
     expect(fx.count(`probe:${LABEL}`)).toBe(1);
-    expect(recorded(rec)).toEqual(['activating', 'checking', 'healthy']);
+    // It enters at checking health: no `activating` is recorded for it.
+    expect(recorded(rec)).toEqual(['checking', 'healthy']);
     expect(rec.of('service.activated')).toEqual([
       {
         type: 'service.activated',
@@ -358,6 +390,16 @@ describe('service machine, rollback mode', () => {
       service: 'api',
       state: 'rollback-failed',
       reason: 'api.rollback exited with code 2 (last output: "no previous release")',
+      failure: {
+        kind: 'command',
+        label: 'api.rollback',
+        exitCode: 2,
+        timedOut: false,
+        canceled: false,
+        durationMs: 5,
+        timeoutMs: 10_000,
+        lastLine: 'no previous release',
+      },
     });
     expect(lastUpdate(h)?.state).toBe('rollback-failed');
   });

@@ -12,7 +12,7 @@ import {
 } from '../../src/machines/verification/index.js';
 import { check, readiness } from './verification-harness.js';
 
-/** PRODUCT.md §4.1: a failing critical finding is not ready; failing warnings only warn. */
+/** A failing critical finding is not ready; failing warnings only warn. */
 const expectedVerdict = (findings: ReadinessFinding[]) =>
   findings.some((f) => !f.ok && f.severity === 'critical')
     ? 'not-ready'

@@ -9,7 +9,8 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { groupMembers, isAlive, readProcStat, waitFor } from '../../src/adapters/proc.js';
+import { groupMembers, waitFor } from '../../src/adapters/proc.js';
+import { isAlive, readProcStat } from '../../src/core/liveness.js';
 
 /** The repository root. */
 export const root = resolve(import.meta.dirname, '../..');

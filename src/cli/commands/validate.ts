@@ -3,15 +3,21 @@ import type { ResolvedPlan } from '../../config/plan-types.js';
 import type { CliIo } from '../io.js';
 import { EXIT } from '../exit-codes.js';
 import { loadPlan } from '../load-plan.js';
-import type { ValidateOptions } from '../program.js';
 import type { PrerequisiteReport } from '../../runtime/prerequisites.js';
 import { maskingSink } from '../redact.js';
+import type { CommonOptions } from '../options.js';
 
 /**
  * `stagecraft validate`: schema, graph and rules (a ConfigError is exit 2), then the
  * prerequisites as real checks that change nothing (exit 1 when any fails, all listed).
  * `--no-prerequisites` stops after the config checks. `--json` prints one JSON object.
  */
+/** Options of `validate`. */
+export interface ValidateOptions extends CommonOptions {
+  /** false with `--no-prerequisites`: only schema, graph and rules. */
+  prerequisites: boolean;
+}
+
 export async function validateCommand(opts: ValidateOptions, io: CliIo): Promise<number> {
   let plan: ResolvedPlan;
   try {

@@ -1,5 +1,5 @@
 /**
- * Dependency monitoring at the deployment level (PRODUCT.md §4.3), as pure functions the
+ * Dependency monitoring at the deployment level, as pure functions the
  * deployment's actions call: which service to start watching, and what a service that turned
  * unhealthy means for the services that depend on it.
  *

@@ -1,5 +1,5 @@
 /**
- * The prompts the deployment asks (PRODUCT.md §4.4), built from its context: after a failure or an
+ * The prompts the deployment asks, built from its context: after a failure or an
  * interruption, before a stage, after degraded services or readiness warnings, after a failed
  * rollback step. Only valid choices are offered; each has its default.
  */

@@ -1,5 +1,5 @@
 /**
- * The health statechart of one service (PRODUCT.md §4.3): the primary probe, then every readiness
+ * The health statechart of one service: the primary probe, then every readiness
  * probe, then the performance baseline. Probes poll fast at startup (50 ms doubling to the
  * interval), failures inside the start period do not count, `retries` consecutive failures make
  * the service unhealthy, `successThreshold` consecutive passes make a probe pass. A missed
@@ -11,18 +11,20 @@
 import { assign, setup } from 'xstate';
 import type { PerformanceSpec, ProbeSpec } from '../../config/plan-types.js';
 import type { Fact } from '../../record/facts.js';
+import { wordFailure, type Failure } from '../../record/failures.js';
 import { compositeFor } from '../composite.js';
 import { stubActors, type PerformanceOutcome, type ProbeOutcome } from '../effects.js';
 import {
   applyResult,
   errorText,
   failureCap,
-  failureReason,
   freshProgress,
   monitorProgress,
   passCap,
   passNote,
+  performanceMissed,
   performanceNote,
+  probeFailed,
   probeName,
   type ProbeProgress,
 } from './policy.js';
@@ -48,6 +50,8 @@ export interface HealthVerdict {
   /** Probe attempts made, over all probes. */
   attempts: number;
   lastDetail?: string;
+  /** When not healthy: what failed, as data (`reason` is its wording). */
+  failure?: Failure;
 }
 
 /** Plain, serialisable context. */
@@ -69,6 +73,7 @@ export interface HealthContext {
   shown?: string;
   verdict?: HealthVerdict['verdict'];
   reason?: string;
+  failure?: Failure;
 }
 
 const current = (c: HealthContext): ProbeSpec => {
@@ -148,10 +153,9 @@ export const healthMachine = setup({
       index: ({ context }) => context.index + 1,
       progress: () => freshProgress(Date.now()),
     }),
-    failProbe: assign({
-      verdict: 'unhealthy',
-      reason: ({ context }) =>
-        failureReason(nameOf(context), current(context), context.progress, Date.now()),
+    failProbe: assign(({ context }) => {
+      const failure = probeFailed(nameOf(context), current(context), context.progress, Date.now());
+      return { verdict: 'unhealthy' as const, reason: wordFailure(failure), failure };
     }),
     passAll: assign({
       verdict: 'healthy',
@@ -164,15 +168,22 @@ export const healthMachine = setup({
           : context.notes,
       lastDetail: (_, out: PerformanceOutcome) => out.detail,
     }),
-    missPerformance: assign({
-      verdict: 'degraded',
-      reason: ({ context }, out: PerformanceOutcome) =>
-        context.performance ? performanceNote(context.performance, out) : out.detail,
-      lastDetail: (_, out: PerformanceOutcome) => out.detail,
+    missPerformance: assign(({ context }, out: PerformanceOutcome) => {
+      const failure = context.performance ? performanceMissed(context.performance, out) : undefined;
+      return {
+        verdict: 'degraded' as const,
+        reason: failure === undefined ? out.detail : wordFailure(failure),
+        lastDetail: out.detail,
+        ...(failure === undefined ? {} : { failure }),
+      };
     }),
-    performanceError: assign({
-      verdict: 'degraded',
-      reason: (_, message: string) => `performance baseline could not be measured: ${message}`,
+    performanceError: assign((_, message: string) => {
+      const failure: Failure = {
+        kind: 'effect',
+        label: 'measuring the performance baseline',
+        message,
+      };
+      return { verdict: 'degraded' as const, reason: wordFailure(failure), failure };
     }),
   },
 }).createMachine({
@@ -309,5 +320,6 @@ export const healthMachine = setup({
     reason: context.reason ?? 'no verdict',
     attempts: context.totalAttempts,
     ...(context.lastDetail !== undefined ? { lastDetail: context.lastDetail } : {}),
+    ...(context.failure !== undefined ? { failure: context.failure } : {}),
   }),
 });

@@ -3,6 +3,7 @@
  * The health machine calls these from its actions and guards; they never do I/O.
  */
 import type { PerformanceSpec, ProbeSpec } from '../../config/plan-types.js';
+import { wordFailure, type Failure } from '../../record/failures.js';
 import type { PerformanceOutcome, ProbeOutcome } from '../effects.js';
 
 /** The first startup delay between probes; it doubles up to the probe's `intervalMs`. */
@@ -96,17 +97,6 @@ export function applyResult(
   };
 }
 
-/** Recent details with repeats folded: `503, 503, ECONNREFUSED` → `503 ×2, ECONNREFUSED`. */
-function summarize(details: string[]): string {
-  const runs: Array<{ detail: string; n: number }> = [];
-  for (const detail of details) {
-    const last = runs.at(-1);
-    if (last && last.detail === detail) last.n += 1;
-    else runs.push({ detail, n: 1 });
-  }
-  return runs.map((r) => (r.n > 1 ? `${r.detail} ×${r.n}` : r.detail)).join(', ');
-}
-
 /** Seconds with one decimal, e.g. `34.2 s`. */
 function seconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
@@ -122,20 +112,25 @@ export function probeName(probe: ProbeSpec, readiness: boolean): string {
   return readiness ? `readiness ${probe.label}` : probe.label;
 }
 
-/** Why a probe failed: which probe, the count against the threshold, elapsed vs deadline, thresholds, last results. */
-export function failureReason(
+/** Why a probe failed, as data: which probe, the count against the threshold, elapsed vs deadline, thresholds, last results. */
+export function probeFailed(
   name: string,
   probe: ProbeSpec,
   p: ProbeProgress,
   now: number,
-): string {
-  const thresholds =
-    `retries ${failureCap(probe)}, interval ${seconds(probe.intervalMs)}, timeout ${seconds(probe.timeoutMs)}` +
-    `, start period ${seconds(probe.startPeriodMs)}`;
-  return (
-    `${name} failed ${p.failures}/${failureCap(probe)} after ${seconds(now - p.startedAt)} ` +
-    `(deadline ~${seconds(probeBudgetMs(probe))}; ${thresholds}; last: ${summarize(p.recent)})`
-  );
+): Failure {
+  return {
+    kind: 'probe',
+    probe: name,
+    failures: p.failures,
+    of: failureCap(probe),
+    elapsedMs: now - p.startedAt,
+    budgetMs: probeBudgetMs(probe),
+    intervalMs: probe.intervalMs,
+    timeoutMs: probe.timeoutMs,
+    startPeriodMs: probe.startPeriodMs,
+    recent: [...p.recent],
+  };
 }
 
 /** How a probe passed, e.g. `tcp 127.0.0.1:5432 passed 3/3 after 1.2 s (last: connected)`. */
@@ -143,11 +138,24 @@ export function passNote(name: string, probe: ProbeSpec, p: ProbeProgress, now: 
   return `${name} passed ${p.passes}/${passCap(probe)} after ${seconds(now - p.startedAt)} (last: ${p.recent.at(-1) ?? ''})`;
 }
 
-/** Why the performance baseline was missed (or how it was met). */
+/** A missed performance baseline, as data. */
+export function performanceMissed(spec: PerformanceSpec, out: PerformanceOutcome): Failure {
+  return {
+    kind: 'performance',
+    url: spec.url,
+    p95Ms: out.p95Ms,
+    limitMs: spec.p95Ms,
+    samples: out.samples,
+    failed: out.failures,
+    detail: out.detail,
+  };
+}
+
+/** How the performance baseline was met, or why it was missed. */
 export function performanceNote(spec: PerformanceSpec, out: PerformanceOutcome): string {
-  const verb = out.ok ? 'met' : 'missed';
+  if (!out.ok) return wordFailure(performanceMissed(spec, out));
   return (
-    `performance ${spec.url} ${verb}: p95 ${Math.round(out.p95Ms)} ms (limit ${spec.p95Ms} ms) over ` +
+    `performance ${spec.url} met: p95 ${Math.round(out.p95Ms)} ms (limit ${spec.p95Ms} ms) over ` +
     `${out.samples} samples, ${out.failures} failed (${out.detail})`
   );
 }

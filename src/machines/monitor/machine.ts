@@ -1,5 +1,5 @@
 /**
- * The monitor of one service that became healthy during a deployment (PRODUCT.md §4.3): it runs
+ * The monitor of one service that became healthy during a deployment: it runs
  * the health machine in `monitor` mode (the first probe every `interval`, `retries` consecutive
  * failures → unhealthy) and tells its parent, the deployment, `monitor.unhealthy` with the
  * reason. Monitors live at the deployment level, because a stage's service actors stop with their

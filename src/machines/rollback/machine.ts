@@ -1,5 +1,5 @@
 /**
- * The rollback statechart (PRODUCT.md §4.5): undo each activated service in the given order
+ * The rollback statechart: undo each activated service in the given order
  * (already reverse activation order) through the `serviceRollback` actor (the service machine in
  * rollback mode), retry a failing step automatically, then ask the operator (interactive) or
  * record it as not restored; finally run the `prepare` cleanups. It owns the decision about a

@@ -4,7 +4,8 @@
  */
 import type { Fact } from '../../record/facts.js';
 import type { CommandOutcome } from '../effects.js';
-import { commandFailure, effectFailure } from '../reasons.js';
+import { wordFailure, type Failure } from '../../record/failures.js';
+import { commandFailed, effectFailed } from '../reasons.js';
 import type { ServiceOutput } from '../service/index.js';
 import type { RollbackContext } from './types.js';
 
@@ -16,26 +17,27 @@ const cleanupName = (c: RollbackContext): string =>
 /** Label of the current cleanup command. */
 export const cleanupLabel = (c: RollbackContext): string => `${cleanupName(c)}.cleanup`;
 
-/** Reason of a failed step or cleanup, from the actor's done or error event. */
+/** A failed step or cleanup, from the actor's done or error event: its words and its data. */
 export function failureOf(
   c: RollbackContext,
   event: { type: string; output?: unknown; error?: unknown },
   cleanup: boolean,
-): string {
+): { reason: string; failure?: Failure } {
   const label = cleanup ? cleanupLabel(c) : `rollback of ${stepName(c)}`;
+  const worded = (failure: Failure) => ({ reason: wordFailure(failure), failure });
   if (event.type.startsWith('xstate.error.'))
-    return effectFailure(
-      label,
-      event.error instanceof Error ? event.error.message : String(event.error),
+    return worded(
+      effectFailed(label, event.error instanceof Error ? event.error.message : String(event.error)),
     );
-  if (cleanup)
-    return commandFailure(
-      label,
-      event.output as CommandOutcome,
-      (event.output as CommandOutcome).durationMs,
-    );
+  if (cleanup) {
+    const out = event.output as CommandOutcome;
+    return worded(commandFailed(label, out, out.durationMs));
+  }
   const out = event.output as ServiceOutput;
-  return out.reason ?? `${label} failed`;
+  return {
+    reason: out.reason ?? `${label} failed`,
+    ...(out.failure === undefined ? {} : { failure: out.failure }),
+  };
 }
 
 /** The fact of the current step's progress. */
@@ -49,6 +51,9 @@ export function stepFact(
     status,
     attempt: c.attempt,
     ...(status === 'failed' && c.lastFailure !== undefined ? { reason: c.lastFailure } : {}),
+    ...(status === 'failed' && c.lastFailureData !== undefined
+      ? { failure: c.lastFailureData }
+      : {}),
   };
 }
 
@@ -63,6 +68,9 @@ export function cleanupFact(
     status,
     attempt: c.attempt,
     ...(status === 'failed' && c.lastFailure !== undefined ? { reason: c.lastFailure } : {}),
+    ...(status === 'failed' && c.lastFailureData !== undefined
+      ? { failure: c.lastFailureData }
+      : {}),
   };
 }
 

@@ -77,11 +77,13 @@ export const rollbackSetup = setup({
         enqueue({ type: 'record', params: cleanupFact(context, status) });
       },
     ),
-    noteStepFailure: assign({
-      lastFailure: ({ context, event }) => failureOf(context, event, false),
+    noteStepFailure: assign(({ context, event }) => {
+      const f = failureOf(context, event, false);
+      return { lastFailure: f.reason, lastFailureData: f.failure };
     }),
-    noteCleanupFailure: assign({
-      lastFailure: ({ context, event }) => failureOf(context, event, true),
+    noteCleanupFailure: assign(({ context, event }) => {
+      const f = failureOf(context, event, true);
+      return { lastFailure: f.reason, lastFailureData: f.failure };
     }),
     countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     resolveByHand: assign({
@@ -98,6 +100,7 @@ export const rollbackSetup = setup({
       stepIndex: ({ context }) => context.stepIndex + 1,
       attempt: 1,
       lastFailure: undefined,
+      lastFailureData: undefined,
     }),
     /** Asks the operator about the failing step: recorded, with its deadline. */
     askStep: composite(({ context, enqueue }) => {
@@ -174,6 +177,7 @@ export const rollbackSetup = setup({
       cleanupIndex: ({ context }) => context.cleanupIndex + 1,
       attempt: 1,
       lastFailure: undefined,
+      lastFailureData: undefined,
     }),
     /** A first SIGINT/SIGTERM as the root: go on (a rollback half done is worse); say so. */
     noteInterrupt: composite(({ context, enqueue }) => {

@@ -1,6 +1,7 @@
 /**
  * Types of the rollback machine: its input, output, events and context (plain, serialisable).
  */
+import type { Failure } from '../../record/failures.js';
 import type { CommandSpec, PrepareStepSpec, ServiceSpec } from '../../config/plan-types.js';
 import type { PendingDecision } from '../../record/facts.js';
 import type { DecisionEvent, InterruptEvent } from '../events.js';
@@ -69,6 +70,8 @@ export interface RollbackContext {
   /** Attempts of the current step or cleanup, 1-based. */
   attempt: number;
   lastFailure?: string;
+  /** The same, as data (for the facts). */
+  lastFailureData?: Failure;
   /** The step decision waiting for an answer (its deadline is when the default is taken). */
   pendingDecision?: PendingDecision;
   /** SIGINT/SIGTERM received while running as the root (`stagecraft rollback`). */

@@ -27,31 +27,32 @@ export const serviceMachine = serviceSetup.createMachine({
   }),
   initial: 'choosingMode',
   states: {
+    /**
+     * Where the service enters: rollback; on `resume`, an activation journaled as succeeded (or
+     * this run's process found running) enters at `activated` (its health is checked, it is not
+     * run again); otherwise it activates.
+     */
     choosingMode: {
-      always: [{ guard: 'isRollback', target: 'rollingBack' }, { target: 'activating' }],
+      always: [
+        { guard: 'isRollback', target: 'rollingBack' },
+        { guard: 'activationJournaled', target: 'activated', actions: 'recordActivationResumed' },
+        {
+          guard: 'processJournaled',
+          target: 'activated',
+          actions: {
+            type: 'recordProcess',
+            params: ({ context }) => ({ info: context.resume!.process!, resumed: true }),
+          },
+        },
+        { target: 'activating' },
+      ],
     },
     activating: {
       entry: { type: 'enter', params: { state: 'activating' } },
       initial: 'choosingKind',
       states: {
         choosingKind: {
-          always: [
-            {
-              guard: 'activationJournaled',
-              target: '#service.activated',
-              actions: 'recordActivationResumed',
-            },
-            {
-              guard: 'processJournaled',
-              target: '#service.activated',
-              actions: {
-                type: 'recordProcess',
-                params: ({ context }) => ({ info: context.resume!.process!, resumed: true }),
-              },
-            },
-            { guard: 'isProcess', target: 'starting' },
-            { target: 'running' },
-          ],
+          always: [{ guard: 'isProcess', target: 'starting' }, { target: 'running' }],
         },
         running: {
           invoke: {
@@ -320,5 +321,8 @@ export const serviceMachine = serviceSetup.createMachine({
     service: context.spec.name,
     state: context.state,
     ...(context.reason !== undefined ? { reason: context.reason } : {}),
+    ...(context.failure !== undefined && context.state === 'rollback-failed'
+      ? { failure: context.failure }
+      : {}),
   }),
 });

@@ -10,7 +10,8 @@ import { commandSucceeded, stubActors, type CommandOutcome, type ProcessInfo } f
 import type { ServiceCommandEvent, ServiceUpdateEvent } from '../events.js';
 import { errorText, healthMachine, type HealthVerdict } from '../health/index.js';
 import { compositeFor } from '../composite.js';
-import { commandFailure, effectFailure } from '../reasons.js';
+import { wordFailure, type Failure } from '../../record/failures.js';
+import { commandFailed, effectFailed } from '../reasons.js';
 
 /** Input of the service machine. */
 export interface ServiceInput {
@@ -32,6 +33,8 @@ export interface ServiceOutput {
   service: string;
   state: ServiceState;
   reason?: string;
+  /** When it failed: what failed, as data (`reason` is its wording). */
+  failure?: Failure;
 }
 
 /** Plain, serialisable context. */
@@ -48,8 +51,18 @@ export interface ServiceContext {
   maxAttempts: number;
   verdict?: Verdict;
   reason?: string;
+  /** What failed last, as data (`reason` is its wording); cleared by a new round. */
+  failure?: Failure;
   process?: ProcessInfo;
 }
+
+/** States whose facts carry the failure that led to them. */
+const failing: ReadonlySet<ServiceState> = new Set([
+  'failed',
+  'unhealthy',
+  'degraded',
+  'rollback-failed',
+]);
 
 const attemptOf = (c: ServiceContext) => ({ n: c.attempt, cap: c.maxAttempts });
 
@@ -120,6 +133,9 @@ export const serviceSetup = setup({
         maxAttempts: context.maxAttempts,
         ...(context.verdict !== undefined ? { verdict: context.verdict } : {}),
         ...(context.reason !== undefined ? { reason: context.reason } : {}),
+        ...(context.failure !== undefined && failing.has(p.state)
+          ? { failure: context.failure }
+          : {}),
       };
       if (!unrecorded.has(p.state))
         enqueue({ type: 'record', params: { type: 'service.state', ...update } });
@@ -133,6 +149,7 @@ export const serviceSetup = setup({
       maxAttempts: context.attempt + 1 + context.retries,
       reason: undefined,
       verdict: undefined,
+      failure: undefined,
     })),
     /** The activation command exited 0: the observation resume relies on. */
     recordActivated: composite<CommandOutcome>(({ context, enqueue }, out) => {
@@ -162,23 +179,23 @@ export const serviceSetup = setup({
       });
     }),
     /** `<name>.<step> exited with code 1 (attempt 2/3; last output: "…")`; no attempt in rollback. */
-    failedCommand: assign({
-      reason: ({ context }, p: { step: string; out: CommandOutcome }) =>
-        commandFailure(
-          `${context.spec.name}.${p.step}`,
-          p.out,
-          context.spec.timeoutMs,
-          context.mode === 'deploy' ? attemptOf(context) : undefined,
-        ),
+    failedCommand: assign(({ context }, p: { step: string; out: CommandOutcome }) => {
+      const failure = commandFailed(
+        `${context.spec.name}.${p.step}`,
+        p.out,
+        context.spec.timeoutMs,
+        context.mode === 'deploy' ? attemptOf(context) : undefined,
+      );
+      return { reason: wordFailure(failure), failure };
     }),
     /** An effect actor rejected (spawn failure, adapter bug): its message, with the attempt. */
-    failedEffect: assign({
-      reason: ({ context }, p: { step: string; error: unknown }) =>
-        effectFailure(
-          `${context.spec.name}.${p.step}`,
-          errorText(p.error),
-          context.mode === 'deploy' ? attemptOf(context) : undefined,
-        ),
+    failedEffect: assign(({ context }, p: { step: string; error: unknown }) => {
+      const failure = effectFailed(
+        `${context.spec.name}.${p.step}`,
+        errorText(p.error),
+        context.mode === 'deploy' ? attemptOf(context) : undefined,
+      );
+      return { reason: wordFailure(failure), failure };
     }),
     /** A process instance was started (or, on resume, found running): remembered and recorded. */
     recordProcess: composite<{ info: ProcessInfo; resumed: boolean }>(({ context, enqueue }, p) => {
@@ -193,8 +210,12 @@ export const serviceSetup = setup({
         },
       });
     }),
-    recordVerdict: assign((_, v: HealthVerdict) => ({ verdict: v.verdict, reason: v.reason })),
-    /** No probe: healthy once its activation succeeded (PRODUCT.md §4.3). */
+    recordVerdict: assign((_, v: HealthVerdict) => ({
+      verdict: v.verdict,
+      reason: v.reason,
+      failure: v.failure,
+    })),
+    /** No probe: healthy once its activation succeeded. */
     noteNoChecks: assign({ verdict: 'healthy' as const, reason: 'no probe' }),
     dependencyUnhealthy: assign({
       verdict: 'degraded' as const,

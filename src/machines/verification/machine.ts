@@ -1,5 +1,5 @@
 /**
- * The verification statechart (PRODUCT.md §4.1, phase 4): cross-service integration checks in
+ * The verification statechart: cross-service integration checks in
  * order, then production-readiness checks (probe, p95 performance, file) → findings and a verdict.
  * Pure: `runProbe`, `measurePerformance` and `checkFile` are named actors bound by compose.
  */

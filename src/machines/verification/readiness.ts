@@ -1,5 +1,5 @@
 /**
- * Production-readiness verdict (PRODUCT.md §4.1, phase 4): a failing critical finding makes the
+ * Production-readiness verdict: a failing critical finding makes the
  * release not ready; failing warnings only make it ready with warnings.
  */
 

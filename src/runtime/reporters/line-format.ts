@@ -168,6 +168,12 @@ export function formatFact(f: StampedFact, c: LineContext, paint: Paint): string
         lines.push(
           `  continuing its rollback; already restored: ${s.rollback.restored.join(', ') || 'none'}`,
         );
+      if (s.prepared.length > 0)
+        lines.push(`  prepare: ${s.prepared.join(', ')} journaled as done: not run again`);
+      if (s.stagesDone.length > 0)
+        lines.push(
+          `  stages ${s.stagesDone.join(', ')} journaled as succeeded and still healthy: not run again`,
+        );
       for (const e of s.services)
         lines.push(
           `  ${e.service}: ${e.entry === 'health' ? 're-checked by probing' : 'activated again'}: ${e.why}`,

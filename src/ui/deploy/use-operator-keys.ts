@@ -4,7 +4,7 @@
  */
 import { useInput, useStdin } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import { choiceKeys, choiceToEvent } from '../../machines/decisions.js';
+import { choiceKeys, choiceToEvent } from '../../record/decisions.js';
 import type { Choice, DeploymentView, PendingDecision, ServiceView } from '../../record/view.js';
 import type { ViewSource } from './ui-types.js';
 

@@ -6,7 +6,7 @@
  */
 import { Box, Text, useApp, useStdout } from 'ink';
 import { useEffect } from 'react';
-import { choiceKeys, choiceToEvent } from '../../machines/decisions.js';
+import { choiceKeys, choiceToEvent } from '../../record/decisions.js';
 import type { ViewSource } from '../../record/source.js';
 import {
   selectRollbackView,

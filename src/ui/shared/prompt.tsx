@@ -3,7 +3,7 @@
  * marked, the highlighted one, and the countdown to the deadline. Input is handled by the app.
  */
 import { Box, Text } from 'ink';
-import { choiceKeys } from '../../machines/decisions.js';
+import { choiceKeys } from '../../record/decisions.js';
 import type { PendingDecision } from '../../record/view.js';
 import { useTone } from './colors.js';
 import { choiceLabel, decisionTitle, formatCountdown } from './view-helpers.js';
