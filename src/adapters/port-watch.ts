@@ -54,10 +54,13 @@ interface Waiter {
 const waiters = new Set<Waiter>();
 let timer: NodeJS.Timeout | undefined;
 let unavailable = false;
+/** The table at the last poll: while a poll is scheduled it is at most POLL_MS old. */
+let lastPorts: Set<number> = new Set();
 
 function poll(): void {
   timer = undefined;
   const ports = listeningPorts();
+  if (ports !== undefined) lastPorts = ports;
   if (ports === undefined) {
     unavailable = true;
     waiters.clear();
@@ -88,12 +91,15 @@ function schedule(): void {
 export function whenListening(host: string, port: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     if (unavailable || !LOCAL.test(host) || !Number.isInteger(port) || signal.aborted) return;
-    const waiter: Waiter = { port, seen: undefined, resolve };
+    // "Before" for this watch is the last look at the table, taken before this call: while
+    // other watches run it is at most one poll old, so a port that starts listening between that
+    // look and this call still fires (read at the next poll instead, it would count as already
+    // listening and leave the probe to its backoff timer).
+    const polling = timer !== undefined;
+    const waiter: Waiter = { port, seen: polling ? lastPorts.has(port) : undefined, resolve };
     waiters.add(waiter);
     signal.addEventListener('abort', () => waiters.delete(waiter), { once: true });
-    if (timer === undefined) {
-      // The first look at once: it fixes what "before" means for this watch.
-      poll();
-    }
+    // Otherwise the first look at once: it fixes what "before" means for this watch.
+    if (!polling) poll();
   });
 }
