@@ -6,6 +6,7 @@
  * a probe of another host, a watch never fires and the probe's own backoff timer drives it.
  */
 import { readFileSync } from 'node:fs';
+import { LOCAL_HOST as LOCAL } from './port-holder.js';
 
 /** How often the socket table is read while a probe waits. */
 const POLL_MS = 10;
@@ -13,8 +14,6 @@ const POLL_MS = 10;
 const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
 const LISTEN = '0A';
 
-/** Hosts whose sockets are this machine's. */
-const LOCAL = /^(localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|::1?|\[::1?\])$/i;
 
 /** The listening ports now, or undefined when the table cannot be read (no /proc). */
 function listeningPorts(): Set<number> | undefined {

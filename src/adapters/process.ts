@@ -19,6 +19,7 @@ import {
   startTimeOf,
 } from '../core/liveness.js';
 import { groupAlive, groupsTagged, killGroup } from './proc.js';
+import { trackExit } from './process-exits.js';
 import { REDACT_VAR } from './log-relay-protocol.js';
 import { programArgs } from './programs.js';
 import {
@@ -158,6 +159,7 @@ function spawnDirect(
     });
     child.once('spawn', () => {
       child.unref();
+      if (child.pid !== undefined) trackExit(child.pid, child);
       resolve(child.pid ?? -1);
     });
   });
@@ -189,6 +191,7 @@ function spawnRelayed(
       reject(spawnFailure(service, command, error.code, error.message));
     });
     child.once('spawn', () => {
+      if (child.pid !== undefined) trackExit(child.pid, child);
       const status = child.stdio[3] as Readable;
       let text = '';
       status.setEncoding('utf8');
@@ -247,6 +250,23 @@ export async function stopService(
     if (registry.services[service]?.pid === entry.pid) delete registry.services[service];
   });
   return { stopped, pid: entry.pid };
+}
+
+/** The instance the registry records for `service`, if any. */
+export async function recordedInstance(
+  opts: ProcessManagerOptions,
+  service: string,
+): Promise<ProcessInfo | undefined> {
+  const entry = (await readRegistry(registryPath(opts.stateDir, opts.environment))).services[
+    service
+  ];
+  if (entry === undefined) return undefined;
+  return {
+    pid: entry.pid,
+    ...(entry.procStart === undefined ? {} : { procStart: entry.procStart }),
+    logFile: entry.logFile,
+    startedAt: entry.startedAt,
+  };
 }
 
 /** Every service recorded for the environment, with whether it is alive now. */

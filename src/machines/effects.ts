@@ -12,7 +12,7 @@ import type {
   ProbeSpec,
   ResolvedPlan,
 } from '../config/plan-types.js';
-import type { PrerequisiteCheck, ProcessFacts } from '../record/facts.js';
+import type { PrerequisiteCheck, ProcessFacts, ProcessObservation } from '../record/facts.js';
 
 /** The result of running one command to completion (or to its deadline, or to cancellation). */
 export interface CommandOutcome {
@@ -42,6 +42,64 @@ export interface ProbeOutcome {
 
 /** A long-running service started detached (own process group). */
 export type ProcessInfo = ProcessFacts;
+
+/** How a watched process service instance ended. */
+export interface ProcessExit {
+  pid: number;
+  /** null when killed by a signal, or when the status could not be observed. */
+  exitCode: number | null;
+  signal?: string;
+  /** Only a process this stagecraft process started has an observable exit status. */
+  statusKnown: boolean;
+  ranMs: number;
+  logFile: string;
+  /** The last lines of its log (secrets masked). */
+  tail: string[];
+}
+
+/** Input of `watchProcess`: resolves when the instance exits. */
+export interface WatchProcessInput {
+  service: string;
+  /** The instance; absent: the one the process registry records for the service. */
+  process?: ProcessInfo;
+}
+
+/** Input of `checkPort`: is the port of the service's health check free before it starts? */
+export interface CheckPortInput {
+  service: string;
+  /** The service's health check; only http and tcp checks of this machine have a port to check. */
+  probe?: ProbeSpec;
+}
+
+/** A program that listens on a port. */
+export interface PortHolder {
+  pid: number;
+  command?: string;
+}
+
+/** What `checkPort` found. `taken` is false for a port the service's own previous instance holds. */
+export interface PortCheck {
+  taken: boolean;
+  host?: string;
+  port?: number;
+  holder?: PortHolder;
+}
+
+/** Input of `observeProcess`: the observation a process service's verdict is backed by. */
+export interface ObserveProcessInput {
+  service: string;
+  process: ProcessInfo;
+  probe?: ProbeSpec;
+}
+
+/** What `observeProcess` saw. */
+export interface ProcessSeen {
+  observed: ProcessObservation;
+  /** When it is not alive: how it ended. */
+  exit?: ProcessExit;
+  /** When another program holds the port: who. */
+  holder?: PortHolder;
+}
 
 /** A performance baseline measurement. */
 export interface PerformanceOutcome {
@@ -115,6 +173,10 @@ export interface Effects {
   measurePerformance(input: PerformanceInput, signal: AbortSignal): Promise<PerformanceOutcome>;
   startProcess(input: StartProcessInput, signal: AbortSignal): Promise<ProcessInfo>;
   stopProcess(input: StopProcessInput, signal: AbortSignal): Promise<StopOutcome>;
+  /** Resolves when the process instance exits (never rejects; `signal` ends the watch). */
+  watchProcess(input: WatchProcessInput, signal: AbortSignal): Promise<ProcessExit>;
+  checkPort(input: CheckPortInput, signal: AbortSignal): Promise<PortCheck>;
+  observeProcess(input: ObserveProcessInput, signal: AbortSignal): Promise<ProcessSeen>;
   checkFile(input: { path: string }, signal: AbortSignal): Promise<{ exists: boolean }>;
   checkPrerequisites(
     input: { plan: ResolvedPlan },
@@ -144,6 +206,10 @@ const unboundEffects: Effects = {
   measurePerformance: notBound('measurePerformance'),
   startProcess: notBound('startProcess'),
   stopProcess: notBound('stopProcess'),
+  // A watcher that never fires: nothing was started.
+  watchProcess: () => new Promise<ProcessExit>(() => undefined),
+  checkPort: notBound('checkPort'),
+  observeProcess: notBound('observeProcess'),
   checkFile: notBound('checkFile'),
   checkPrerequisites: notBound('checkPrerequisites'),
   recordRelease: notBound('recordRelease'),
@@ -168,6 +234,15 @@ export function effectActors(effects: Effects) {
     ),
     stopProcess: fromPromise<StopOutcome, StopProcessInput>(({ input, signal }) =>
       effects.stopProcess(input, signal),
+    ),
+    watchProcess: fromPromise<ProcessExit, WatchProcessInput>(({ input, signal }) =>
+      effects.watchProcess(input, signal),
+    ),
+    checkPort: fromPromise<PortCheck, CheckPortInput>(({ input, signal }) =>
+      effects.checkPort(input, signal),
+    ),
+    observeProcess: fromPromise<ProcessSeen, ObserveProcessInput>(({ input, signal }) =>
+      effects.observeProcess(input, signal),
     ),
     checkFile: fromPromise<{ exists: boolean }, { path: string }>(({ input, signal }) =>
       effects.checkFile(input, signal),

@@ -37,6 +37,8 @@ export interface MonitorUnhealthyEvent {
   service: string;
   /** The health verdict's reason: which probe, the last results, thresholds, elapsed time. */
   reason: string;
+  /** What failed, as data, when it is more than a probe's verdict (a process that exited). */
+  failure?: Failure;
 }
 
 /** A service monitor could not go on (a bug or a missing binding). */

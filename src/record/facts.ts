@@ -135,6 +135,24 @@ export interface ProcessFacts {
   startedAt: number;
 }
 
+/**
+ * What stagecraft saw of a process service when it reached its verdict (journaled with it): the
+ * process alive and the same one it started, and who holds the port its health check reaches.
+ */
+export interface ProcessObservation {
+  pid: number;
+  alive: boolean;
+  /** The port of its http/tcp health check on this machine, and who listens there. */
+  port?: {
+    host: string;
+    port: number;
+    /** The listening process, when /proc tells. */
+    holder?: number;
+    /** The listener is in the service's process group. */
+    ours?: boolean;
+  };
+}
+
 /** The plan as the record needs it: enough to show and resume a run without the config. */
 export interface PlanOutline {
   stages: Array<{ name: string; services: string[]; gate: boolean }>;
@@ -199,6 +217,8 @@ export type Fact =
       reason?: string;
       /** When failed, unhealthy or degraded: what failed, as data (`reason` is its wording). */
       failure?: Failure;
+      /** A process service's verdict: the observation of the process that backs it. */
+      observed?: ProcessObservation;
     }
   | {
       type: 'service.activated';

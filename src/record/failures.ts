@@ -49,6 +49,37 @@ export type Failure =
       detail: string;
     }
   | {
+      kind: 'exited';
+      /** The service whose process it was. */
+      label: string;
+      pid: number;
+      /** null when killed by a signal, or when the exit status could not be observed. */
+      exitCode: number | null;
+      signal?: string;
+      /** Whether the exit status was observed (only for a process this stagecraft run started). */
+      statusKnown: boolean;
+      /** How long it ran, in ms. */
+      ranMs: number;
+      /** What the service was doing: `starting`, `checking health`, `healthy`. */
+      during: string;
+      /** The last lines of its log, oldest first. */
+      tail: string[];
+      logFile: string;
+    }
+  | {
+      kind: 'port-taken';
+      /** The service that was to listen on the port. */
+      label: string;
+      host: string;
+      port: number;
+      /** The process that listens there, when /proc tells. */
+      holder?: { pid: number; command?: string };
+      /** `before-start`: checked before spawning; `at-verdict`: the probe reached another program. */
+      when: 'before-start' | 'at-verdict';
+      /** The service's own process (at-verdict). */
+      servicePid?: number;
+    }
+  | {
       kind: 'effect';
       /** What stagecraft tried: `api.activate`, `api process stop`. */
       label: string;
@@ -81,6 +112,35 @@ function commandEnding(f: Extract<Failure, { kind: 'command' }>): string {
   return `exited with code ${f.exitCode}`;
 }
 
+/** Lines of a log tail that carry no message: stack frames, braces, `Node.js v20.1.0`, carets. */
+const noise = /^(\s+at\s|\s*[{}^]+\s*$|Node\.js v\d|\s*$)/;
+
+/**
+ * The line of a log tail that says what went wrong: the last `SomethingError: …` line when there
+ * is one (a stack trace's message), otherwise the last line that is not a stack frame.
+ */
+export function headline(tail: string[]): string | undefined {
+  const lines = tail.map((l) => l.trimEnd()).filter((l) => !noise.test(l));
+  const line =
+    lines.findLast((l) => /^\s*[\w.]*(Error|Exception)\b\S*:/.test(l)) ?? lines.at(-1);
+  if (line === undefined) return undefined;
+  const trimmed = line.trim();
+  return trimmed.length > 200 ? `${trimmed.slice(0, 197)}...` : trimmed;
+}
+
+/** How a process ended: `exited with code 1`, `was killed by SIGKILL`, `exited`. */
+function processEnding(f: Extract<Failure, { kind: 'exited' }>): string {
+  if (!f.statusKnown) return 'is no longer running';
+  if (f.exitCode === null) return `was killed by ${f.signal ?? 'a signal'}`;
+  return `exited with code ${f.exitCode}`;
+}
+
+/** `pid 4321 (node server.mjs)` or `another program`. */
+function holderText(holder: { pid: number; command?: string } | undefined): string {
+  if (holder === undefined) return 'another program';
+  return holder.command === undefined ? `pid ${holder.pid}` : `pid ${holder.pid} (${holder.command})`;
+}
+
 /** The one wording of a failure. */
 export function wordFailure(f: Failure): string {
   switch (f.kind) {
@@ -106,6 +166,28 @@ export function wordFailure(f: Failure): string {
         `performance ${f.url} missed: p95 ${Math.round(f.p95Ms)} ms (limit ${f.limitMs} ms) over ` +
         `${f.samples} samples, ${f.failed} failed (${f.detail})`
       );
+    case 'exited': {
+      const last = headline(f.tail);
+      const notes = [`pid ${f.pid}`, `log: ${f.logFile}`];
+      if (last !== undefined) notes.push(`last output: "${last}"`);
+      return (
+        `${f.label} ${processEnding(f)} while ${f.during}, ${seconds(f.ranMs)} after it started ` +
+        `(${notes.join('; ')})`
+      );
+    }
+    case 'port-taken': {
+      const where = `port ${f.port} on ${f.host}`;
+      if (f.when === 'before-start')
+        return (
+          `${f.label} was not started: ${where} is already in use by ${holderText(f.holder)}, ` +
+          `which its health check would reach instead; stop that program or give ${f.label} another port`
+        );
+      const own = f.servicePid === undefined ? '' : ` (pid ${f.servicePid})`;
+      return (
+        `${f.label}'s health check passed, but ${where} is held by ${holderText(f.holder)}, not by ` +
+        `${f.label}'s process group${own}: the check reached another program`
+      );
+    }
     case 'effect': {
       const at = f.attempt ? ` (attempt ${f.attempt.n}/${f.attempt.cap})` : '';
       return `${f.label} failed: ${f.message}${at}`;

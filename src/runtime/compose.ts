@@ -35,6 +35,9 @@ function bind(effects: Effects, record: Recorder) {
     runCommand: actors.runCommand,
     startProcess: actors.startProcess,
     stopProcess: actors.stopProcess,
+    watchProcess: actors.watchProcess,
+    checkPort: actors.checkPort,
+    observeProcess: actors.observeProcess,
     health,
   };
   // In a stage, a service tells the stage each change; in a rollback nobody listens.
@@ -67,7 +70,7 @@ export function composeDeployment(effects: Effects, record: Recorder) {
   });
   // Dependency monitoring: the same health machine, watching services once healthy.
   const monitor = monitorMachine.provide({
-    actors: { health },
+    actors: { health, watchProcess: actors.watchProcess },
     actions: { tell: sendParent((_, event) => event) },
   });
   return deploymentMachine.provide({

@@ -38,6 +38,9 @@ export function boundService(effects: Effects, record: Recorder, o: { tell?: boo
       runCommand: a.runCommand,
       startProcess: a.startProcess,
       stopProcess: a.stopProcess,
+      watchProcess: a.watchProcess,
+      checkPort: a.checkPort,
+      observeProcess: a.observeProcess,
       health: boundHealth(effects, record),
     },
     actions:

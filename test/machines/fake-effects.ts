@@ -8,9 +8,12 @@ import type {
   CommandOutcome,
   Effects,
   PerformanceOutcome,
+  PortCheck,
   PrerequisiteReport,
   ProbeOutcome,
+  ProcessExit,
   ProcessInfo,
+  ProcessSeen,
   StopOutcome,
 } from '../../src/machines/effects.js';
 
@@ -32,6 +35,12 @@ export interface FakeScript {
   starts?: Script<ProcessInfo>;
   /** By service. */
   stops?: Script<StopOutcome>;
+  /** By service: when (and how) its process exits. Default: never. */
+  exits?: Script<ProcessExit>;
+  /** By service: the port check before its start. Default: free. */
+  ports?: Script<PortCheck>;
+  /** By service: what is seen of its process at its verdict. Default: alive. */
+  observations?: Script<ProcessSeen>;
   /** By probe label: when the port watcher fires. Default: never. */
   watches?: Script<true>;
   /** Paths that exist (checkFile). */
@@ -131,6 +140,20 @@ export class FakeEffects {
           stopped: true,
           pid: 4001,
         })),
+      watchProcess: (input, signal) =>
+        this.answer(`exit:${input.service}`, input, signal, s.exits?.[input.service], () => 'never'),
+      checkPort: (input, signal) =>
+        this.answer(`port:${input.service}`, input, signal, s.ports?.[input.service], () => ({
+          taken: false,
+        })),
+      observeProcess: (input, signal) =>
+        this.answer(
+          `observe:${input.service}`,
+          input,
+          signal,
+          s.observations?.[input.service],
+          () => ({ observed: { pid: input.process.pid, alive: true } }),
+        ),
       checkFile: (input, signal) =>
         this.answer(`file:${input.path}`, input, signal, undefined, () => ({
           exists: s.files?.includes(input.path) ?? false,
@@ -248,6 +271,9 @@ export const inertEffects: Effects = {
   measurePerformance: () => new Promise(() => undefined),
   startProcess: () => new Promise(() => undefined),
   stopProcess: () => new Promise(() => undefined),
+  watchProcess: () => new Promise(() => undefined),
+  checkPort: () => new Promise(() => undefined),
+  observeProcess: () => new Promise(() => undefined),
   checkFile: () => new Promise(() => undefined),
   checkPrerequisites: () => new Promise(() => undefined),
   recordRelease: () => new Promise(() => undefined),

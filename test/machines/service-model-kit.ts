@@ -48,13 +48,17 @@ export function allStateIds(machine: AnyStateMachine): string[] {
 
 /**
  * Offers only the events the running machine could really receive: an actor's done/error events
- * while that actor is invoked, a delayed event while its state is active, everything else always.
+ * while that actor is invoked (or spawned), a delayed event while its state is active, everything
+ * else always.
  * (An unhandled `xstate.error.actor.*` would put the model into an error status.)
  */
 export function possibleEvents(catalog: AnyEventObject[]) {
   return (snapshot: AnyMachineSnapshot): AnyEventObject[] => {
     const nodes = snapshot._nodes as AnyStateNode[];
-    const invoked = new Set(nodes.flatMap((n) => n.invoke.map((i) => i.id)));
+    const invoked = new Set([
+      ...nodes.flatMap((n) => n.invoke.map((i) => i.id)),
+      ...Object.keys(snapshot.children),
+    ]);
     const delayed = new Set(
       nodes.flatMap((n) => (n.after as Array<{ eventType: string }>).map((t) => t.eventType)),
     );

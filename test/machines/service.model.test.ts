@@ -42,6 +42,36 @@ const events: AnyEventObject[] = [
   { type: 'xstate.done.actor.health', output: verdict('degraded') },
   { type: 'xstate.done.actor.health', output: verdict('unhealthy') },
   { type: 'xstate.error.actor.health', error: boom },
+  { type: 'xstate.done.actor.port', output: { taken: false } },
+  {
+    type: 'xstate.done.actor.port',
+    output: { taken: true, host: '127.0.0.1', port: 1, holder: { pid: 9 } },
+  },
+  { type: 'xstate.error.actor.port', error: boom },
+  { type: 'xstate.done.actor.observe', output: { observed: { pid: 7, alive: true } } },
+  { type: 'xstate.done.actor.observe', output: { observed: { pid: 7, alive: false } } },
+  {
+    type: 'xstate.done.actor.observe',
+    output: {
+      observed: {
+        pid: 7,
+        alive: true,
+        port: { host: '127.0.0.1', port: 1, holder: 9, ours: false },
+      },
+    },
+  },
+  { type: 'xstate.error.actor.observe', error: boom },
+  {
+    type: 'xstate.done.actor.processWatch',
+    output: {
+      pid: 7,
+      exitCode: 1,
+      statusKnown: true,
+      ranMs: 40,
+      logFile: '/tmp/x.log',
+      tail: ['boom'],
+    },
+  },
 ];
 
 const withProbe = { health: probe(), rollback: cmd('./rollback.sh') };

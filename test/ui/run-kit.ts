@@ -83,6 +83,10 @@ export function fakeWorld(script: WorldScript = {}): FakeWorld {
     startProcess: (input) =>
       Promise.resolve({ pid: 4242, logFile: `/tmp/${input.service}.log`, startedAt: Date.now() }),
     stopProcess: () => Promise.resolve({ stopped: true, pid: 4242 }),
+    watchProcess: () => new Promise(() => undefined),
+    checkPort: () => Promise.resolve({ taken: false }),
+    observeProcess: (input) =>
+      Promise.resolve({ observed: { pid: input.process.pid, alive: true } }),
     checkFile: () => Promise.resolve({ exists: true }),
     checkPrerequisites: () => Promise.resolve({ ok: true, checks: [] }),
     recordRelease: () => Promise.resolve({ release: '2026.11.26' }),

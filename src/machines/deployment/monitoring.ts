@@ -9,6 +9,7 @@
  */
 import type { ServiceSpec } from '../../config/plan-types.js';
 import type { Fact } from '../../record/facts.js';
+import type { Failure } from '../../record/failures.js';
 import type { MonitorUnhealthyEvent, ServiceUpdateEvent } from '../events.js';
 import { canMonitor } from '../monitor/index.js';
 import type { DeploymentContext, DeploymentFailure } from './context.js';
@@ -52,6 +53,7 @@ function stateFact(
   service: string,
   state: 'unhealthy' | 'degraded',
   reason: string,
+  failure?: Failure,
 ): Fact {
   const row = statusOf(ctx, service);
   return {
@@ -62,6 +64,7 @@ function stateFact(
     reason,
     attempt: row?.attempt ?? 1,
     maxAttempts: row?.maxAttempts ?? 1,
+    ...(failure === undefined ? {} : { failure }),
   };
 }
 
@@ -92,7 +95,7 @@ export function planLost(ctx: Ctx, e: MonitorUnhealthyEvent, liveStage: boolean)
   const warnings = [lostReason, ...dependents.map((n) => `${n} is degraded: ${degradedReason}`)];
   const facts: Fact[] = [
     { type: 'monitor.lost', service: e.service, reason: e.reason },
-    stateFact(ctx, e.service, 'unhealthy', lostReason),
+    stateFact(ctx, e.service, 'unhealthy', lostReason, e.failure),
     ...dependents.map((n) => stateFact(ctx, n, 'degraded', degradedReason)),
     ...warnings.map((message): Fact => ({ type: 'warning', message })),
   ];

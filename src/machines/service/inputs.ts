@@ -3,7 +3,13 @@
  * Kept apart so the machine file reads like its diagram.
  */
 import type { ServiceSpec } from '../../config/plan-types.js';
-import type { RunCommandInput, StartProcessInput } from '../effects.js';
+import type {
+  CheckPortInput,
+  ObserveProcessInput,
+  ProcessInfo,
+  RunCommandInput,
+  StartProcessInput,
+} from '../effects.js';
 import type { HealthInput } from '../health/index.js';
 
 /** The spec's command, or a bug: the config layer guarantees `activate` or `process` per kind. */
@@ -50,5 +56,19 @@ export function healthInput(spec: ServiceSpec): HealthInput {
     ...(spec.health ? { health: spec.health } : {}),
     readiness: spec.readiness,
     ...(spec.performance ? { performance: spec.performance } : {}),
+  };
+}
+
+/** `checkPort` input: the port of the service's health check, checked before it starts. */
+export function portInput(spec: ServiceSpec): CheckPortInput {
+  return { service: spec.name, ...(spec.health ? { probe: spec.health } : {}) };
+}
+
+/** `observeProcess` input: the instance that was started, and the port its health check reaches. */
+export function observeInput(spec: ServiceSpec, process?: ProcessInfo): ObserveProcessInput {
+  return {
+    service: spec.name,
+    process: required(process, `the process of ${spec.name}`),
+    ...(spec.health ? { probe: spec.health } : {}),
   };
 }

@@ -9,7 +9,14 @@
  * run's process found running) goes straight to checking health.
  */
 import type { HealthInput } from '../health/index.js';
-import { activateInput, healthInput, rollbackInput, startInput } from './inputs.js';
+import {
+  activateInput,
+  healthInput,
+  observeInput,
+  portInput,
+  rollbackInput,
+  startInput,
+} from './inputs.js';
 import { serviceSetup } from './setup.js';
 
 /** The service statechart; compose binds runCommand, startProcess, stopProcess and health. */
@@ -39,20 +46,50 @@ export const serviceMachine = serviceSetup.createMachine({
         {
           guard: 'processJournaled',
           target: 'activated',
-          actions: {
-            type: 'recordProcess',
-            params: ({ context }) => ({ info: context.resume!.process!, resumed: true }),
-          },
+          actions: [
+            {
+              type: 'recordProcess',
+              params: ({ context }) => ({ info: context.resume!.process!, resumed: true }),
+            },
+            {
+              type: 'watchProcess',
+              params: ({ context }) => ({ info: context.resume!.process! }),
+            },
+          ],
         },
         { target: 'activating' },
       ],
     },
     activating: {
-      entry: { type: 'enter', params: { state: 'activating' } },
+      // A new attempt replaces the instance being watched: its end is no longer news.
+      entry: ['unwatchProcess', { type: 'enter', params: { state: 'activating' } }],
       initial: 'choosingKind',
       states: {
         choosingKind: {
-          always: [{ guard: 'isProcess', target: 'starting' }, { target: 'running' }],
+          always: [{ guard: 'isProcess', target: 'checkingPort' }, { target: 'running' }],
+        },
+        /** Before spawning: a port its health check reaches that another program holds is the cause. */
+        checkingPort: {
+          invoke: {
+            id: 'port',
+            src: 'checkPort',
+            input: ({ context }) => portInput(context.spec),
+            onDone: [
+              {
+                guard: { type: 'portTaken', params: ({ event }) => event.output },
+                target: 'attemptFailed',
+                actions: { type: 'failedPort', params: ({ event }) => event.output },
+              },
+              { target: 'starting' },
+            ],
+            onError: {
+              target: 'attemptFailed',
+              actions: {
+                type: 'failedEffect',
+                params: ({ event }) => ({ step: 'port check', error: event.error }),
+              },
+            },
+          },
         },
         running: {
           invoke: {
@@ -89,10 +126,13 @@ export const serviceMachine = serviceSetup.createMachine({
             input: ({ context }) => startInput(context.spec),
             onDone: {
               target: '#service.activated',
-              actions: {
-                type: 'recordProcess',
-                params: ({ event }) => ({ info: event.output, resumed: false }),
-              },
+              actions: [
+                {
+                  type: 'recordProcess',
+                  params: ({ event }) => ({ info: event.output, resumed: false }),
+                },
+                { type: 'watchProcess', params: ({ event }) => ({ info: event.output }) },
+              ],
             },
             onError: {
               target: 'attemptFailed',
@@ -123,16 +163,34 @@ export const serviceMachine = serviceSetup.createMachine({
     activated: {
       always: [
         { guard: 'hasChecks', target: 'checkingHealth' },
+        { guard: 'isProcess', target: 'confirmingProcess', actions: 'noteNoChecks' },
         { target: 'healthy', actions: 'noteNoChecks' },
       ],
     },
     checkingHealth: {
       entry: { type: 'enter', params: { state: 'checking' } },
+      on: {
+        'xstate.done.actor.processWatch': {
+          target: 'failed',
+          actions: {
+            type: 'failedExit',
+            params: ({ event }) => ({ exit: event.output, during: 'checking health' }),
+          },
+        },
+      },
       invoke: {
         id: 'health',
         src: 'health',
         input: ({ context }): HealthInput => healthInput(context.spec),
         onDone: [
+          {
+            guard: {
+              type: 'processVerdict',
+              params: ({ event }) => event.output.verdict,
+            },
+            target: 'confirmingProcess',
+            actions: { type: 'recordVerdict', params: ({ event }) => event.output },
+          },
           {
             guard: {
               type: 'verdictIs',
@@ -159,6 +217,74 @@ export const serviceMachine = serviceSetup.createMachine({
           actions: {
             type: 'failedEffect',
             params: ({ event }) => ({ step: 'health', error: event.error }),
+          },
+        },
+      },
+    },
+    /**
+     * A process service's healthy (or degraded) verdict is backed by an observation made for it:
+     * the process it started is still running, and the port its check reached is held by its
+     * process group. The observation is journaled with the verdict.
+     */
+    confirmingProcess: {
+      on: {
+        'xstate.done.actor.processWatch': {
+          target: 'failed',
+          actions: {
+            type: 'failedExit',
+            params: ({ event }) => ({ exit: event.output, during: 'checking health' }),
+          },
+        },
+      },
+      invoke: {
+        id: 'observe',
+        src: 'observeProcess',
+        input: ({ context }) => observeInput(context.spec, context.process),
+        onDone: [
+          {
+            guard: { type: 'seenGone', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: [
+              { type: 'noteObserved', params: ({ event }) => event.output },
+              {
+                type: 'failedExit',
+                params: ({ event, context }) => ({
+                  exit: event.output.exit ?? {
+                    pid: event.output.observed.pid,
+                    exitCode: null,
+                    statusKnown: false,
+                    ranMs: 0,
+                    logFile: context.process?.logFile ?? '',
+                    tail: [],
+                  },
+                  during: 'checking health',
+                }),
+              },
+            ],
+          },
+          {
+            guard: { type: 'seenOtherHolder', params: ({ event }) => event.output },
+            target: 'unhealthy',
+            actions: [
+              { type: 'noteObserved', params: ({ event }) => event.output },
+              { type: 'failedHolder', params: ({ event }) => event.output },
+            ],
+          },
+          {
+            guard: 'wasDegraded',
+            target: 'degraded',
+            actions: { type: 'noteObserved', params: ({ event }) => event.output },
+          },
+          {
+            target: 'healthy',
+            actions: { type: 'noteObserved', params: ({ event }) => event.output },
+          },
+        ],
+        onError: {
+          target: 'failed',
+          actions: {
+            type: 'failedEffect',
+            params: ({ event }) => ({ step: 'process check', error: event.error }),
           },
         },
       },

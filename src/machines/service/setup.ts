@@ -3,10 +3,18 @@
  * diagram). Effect actors are placeholders until src/runtime/compose.ts binds real adapters;
  * `record` and `tell` are no-ops until then too.
  */
-import { assign, setup } from 'xstate';
+import { assign, setup, type DoneActorEvent } from 'xstate';
 import type { ServiceSpec } from '../../config/plan-types.js';
-import type { Fact, ServiceState, Verdict } from '../../record/facts.js';
-import { commandSucceeded, stubActors, type CommandOutcome, type ProcessInfo } from '../effects.js';
+import type { Fact, ProcessObservation, ServiceState, Verdict } from '../../record/facts.js';
+import {
+  commandSucceeded,
+  stubActors,
+  type CommandOutcome,
+  type PortCheck,
+  type ProcessExit,
+  type ProcessInfo,
+  type ProcessSeen,
+} from '../effects.js';
 import type { ServiceCommandEvent, ServiceUpdateEvent } from '../events.js';
 import { errorText, healthMachine, type HealthVerdict } from '../health/index.js';
 import { compositeFor } from '../composite.js';
@@ -54,7 +62,18 @@ export interface ServiceContext {
   /** What failed last, as data (`reason` is its wording); cleared by a new round. */
   failure?: Failure;
   process?: ProcessInfo;
+  /** What was seen of the process when its verdict was reached (journaled with the verdict). */
+  observed?: ProcessObservation;
 }
+
+/** The id of the watcher of the service's process (a child spawned once it is started). */
+const WATCH = 'processWatch';
+
+/** The watched process exited (its watcher, a spawned child, is done). */
+type ProcessExitedEvent = DoneActorEvent<ProcessExit, typeof WATCH>;
+
+/** Every event the service statechart handles. */
+type ServiceEvent = ServiceCommandEvent | ProcessExitedEvent;
 
 /** States whose facts carry the failure that led to them. */
 const failing: ReadonlySet<ServiceState> = new Set([
@@ -63,6 +82,9 @@ const failing: ReadonlySet<ServiceState> = new Set([
   'degraded',
   'rollback-failed',
 ]);
+
+/** States that are a verdict on a running service. */
+const verdictStates: ReadonlySet<ServiceState> = new Set(['healthy', 'degraded', 'unhealthy']);
 
 const attemptOf = (c: ServiceContext) => ({ n: c.attempt, cap: c.maxAttempts });
 
@@ -80,20 +102,25 @@ const hasChecks = (spec: ServiceSpec): boolean => hasProbe(spec) || spec.perform
 
 /** The named actions the service's composite actions enqueue. */
 type Named = { type: 'record'; params: Fact } | { type: 'tell'; params: ServiceUpdateEvent };
-const composite = compositeFor<ServiceContext, ServiceCommandEvent, Named>();
+/** The child it spawns: the watcher of its process. */
+type Children = { src: 'watchProcess'; logic: typeof stubActors.watchProcess; id: string | undefined };
+const composite = compositeFor<ServiceContext, ServiceEvent, Named, Children>();
 
 /** The typed setup of the service statechart. */
 export const serviceSetup = setup({
   types: {
     input: {} as ServiceInput,
     context: {} as ServiceContext,
-    events: {} as ServiceCommandEvent,
+    events: {} as ServiceEvent,
     output: {} as ServiceOutput,
   },
   actors: {
     runCommand: stubActors.runCommand,
     startProcess: stubActors.startProcess,
     stopProcess: stubActors.stopProcess,
+    watchProcess: stubActors.watchProcess,
+    checkPort: stubActors.checkPort,
+    observeProcess: stubActors.observeProcess,
     health: healthMachine,
   },
   delays: {
@@ -111,6 +138,17 @@ export const serviceSetup = setup({
     commandOk: (_, out: CommandOutcome) => commandSucceeded(out),
     verdictIs: (_, p: { verdict: Verdict; is: Verdict }) => p.verdict === p.is,
     notUnhealthy: (_, verdict: Verdict) => verdict !== 'unhealthy',
+    /** The port of its health check is held by another program before the start. */
+    portTaken: (_, check: PortCheck) => check.taken,
+    /** The process it started is no longer running. */
+    seenGone: (_, seen: ProcessSeen) => !seen.observed.alive,
+    /** Another program, not the service's process group, holds the port its check reached. */
+    seenOtherHolder: (_, seen: ProcessSeen) => seen.observed.port?.ours === false,
+    /** A process service passed its checks: the process behind the verdict is observed first. */
+    processVerdict: ({ context }, verdict: Verdict) =>
+      context.spec.kind === 'process' && context.mode === 'deploy' && verdict !== 'unhealthy',
+    /** The health verdict just reached was `degraded`. */
+    wasDegraded: ({ context }) => context.verdict === 'degraded',
     /** `resume`: this run's activation of the service was journaled as succeeded. */
     activationJournaled: ({ context }) =>
       context.resume?.activated === true && context.attempt === 1,
@@ -137,8 +175,13 @@ export const serviceSetup = setup({
           ? { failure: context.failure }
           : {}),
       };
+      // A process service's verdict is journaled with the observation of the process behind it.
+      const observed =
+        context.observed !== undefined && verdictStates.has(p.state)
+          ? { observed: context.observed }
+          : {};
       if (!unrecorded.has(p.state))
-        enqueue({ type: 'record', params: { type: 'service.state', ...update } });
+        enqueue({ type: 'record', params: { type: 'service.state', ...update, ...observed } });
       // The stage decides on these; checking changes nothing for it.
       if (!untold.has(p.state))
         enqueue({ type: 'tell', params: { type: 'service.update', ...update } });
@@ -150,6 +193,7 @@ export const serviceSetup = setup({
       reason: undefined,
       verdict: undefined,
       failure: undefined,
+      observed: undefined,
     })),
     /** The activation command exited 0: the observation resume relies on. */
     recordActivated: composite<CommandOutcome>(({ context, enqueue }, out) => {
@@ -210,6 +254,60 @@ export const serviceSetup = setup({
         },
       });
     }),
+    /** Watches the process just started (or found running): its exit fails the service at once. */
+    watchProcess: composite<{ info: ProcessInfo }>(({ context, enqueue }, p) => {
+      enqueue.stopChild(WATCH);
+      enqueue.spawnChild('watchProcess', {
+        id: WATCH,
+        input: { service: context.spec.name, process: p.info },
+      });
+    }),
+    /** Stops watching (before a new instance replaces this one). */
+    unwatchProcess: composite(({ enqueue }) => enqueue.stopChild(WATCH)),
+    /** The process exited: its exit code or signal and the tail of its log. */
+    failedExit: assign(({ context }, p: { exit: ProcessExit; during: string }) => {
+      const failure: Failure = {
+        kind: 'exited',
+        label: context.spec.name,
+        pid: p.exit.pid,
+        exitCode: p.exit.exitCode,
+        ...(p.exit.signal === undefined ? {} : { signal: p.exit.signal }),
+        statusKnown: p.exit.statusKnown,
+        ranMs: p.exit.ranMs,
+        during: p.during,
+        tail: p.exit.tail,
+        logFile: p.exit.logFile,
+      };
+      return { reason: wordFailure(failure), failure, verdict: undefined };
+    }),
+    /** The port of its health check was taken before the start: that is the cause. */
+    failedPort: assign(({ context }, check: PortCheck) => {
+      const failure: Failure = {
+        kind: 'port-taken',
+        label: context.spec.name,
+        host: check.host ?? '?',
+        port: check.port ?? 0,
+        ...(check.holder === undefined ? {} : { holder: check.holder }),
+        when: 'before-start',
+      };
+      return { reason: wordFailure(failure), failure };
+    }),
+    /** Its check passed, but another program holds the port: the check reached that program. */
+    failedHolder: assign(({ context }, seen: ProcessSeen) => {
+      const port = seen.observed.port;
+      const failure: Failure = {
+        kind: 'port-taken',
+        label: context.spec.name,
+        host: port?.host ?? '?',
+        port: port?.port ?? 0,
+        ...(seen.holder === undefined ? {} : { holder: seen.holder }),
+        when: 'at-verdict',
+        servicePid: seen.observed.pid,
+      };
+      return { reason: wordFailure(failure), failure, verdict: 'unhealthy' as const };
+    }),
+    /** The observation of the process that backs its verdict. */
+    noteObserved: assign((_, seen: ProcessSeen) => ({ observed: seen.observed })),
     recordVerdict: assign((_, v: HealthVerdict) => ({
       verdict: v.verdict,
       reason: v.reason,

@@ -50,6 +50,11 @@ export function dryRunEffects(plan: ResolvedPlan, record: Recorder): Effects {
       say(`stop process ${input.service}`);
       return Promise.resolve({ stopped: true });
     },
+    // Nothing is started, so nothing exits and no port is taken by it.
+    watchProcess: () => new Promise(() => undefined),
+    checkPort: () => Promise.resolve({ taken: false }),
+    observeProcess: (input) =>
+      Promise.resolve({ observed: { pid: input.process.pid, alive: true } }),
     checkFile: ({ path }) => {
       say(`check file ${path}`);
       return Promise.resolve({ exists: true });
