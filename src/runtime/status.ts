@@ -1,20 +1,33 @@
 /**
  * `stagecraft status`: every service's health now (primary probe, then readiness), with the
- * process stagecraft started for it when there is one.
+ * process stagecraft started for it when there is one. A `process` service is healthy only while
+ * that process runs (the same process: its /proc start time) and, where /proc tells, holds the
+ * port its health check reaches: a registered process that is gone is `not running`, whatever a
+ * probe of its port says.
  */
 import { buildEnv } from '../adapters/env.js';
+import { portHolder } from '../adapters/port-holder.js';
 import { runProbe } from '../adapters/probe.js';
-import { listServices } from '../adapters/process.js';
+import { listServices, type ServiceListing } from '../adapters/process.js';
+import { logTail } from '../adapters/process-exits.js';
 import type { ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
+import { headline } from '../record/failures.js';
+import { probePort } from './effects/probe-port.js';
 import { secretsOf } from './deploy.js';
 
 /** One service's verdict now. */
 export interface StatusRow {
   service: string;
-  verdict: 'healthy' | 'unhealthy' | 'no probe';
+  verdict: 'healthy' | 'unhealthy' | 'not running' | 'no probe';
   detail: string;
   pid?: number;
 }
+
+/** The verdicts that make `status` fail. */
+export const failingVerdicts: ReadonlySet<StatusRow['verdict']> = new Set([
+  'unhealthy',
+  'not running',
+]);
 
 async function probeService(s: ServiceSpec, env: Record<string, string>): Promise<StatusRow> {
   const probes = [...(s.health ? [s.health] : []), ...s.readiness];
@@ -24,6 +37,39 @@ async function probeService(s: ServiceSpec, env: Record<string, string>): Promis
     if (!r.ok) return { service: s.name, verdict: 'unhealthy', detail: `${p.label}: ${r.detail}` };
   }
   return { service: s.name, verdict: 'healthy', detail: probes.map((p) => p.label).join(', ') };
+}
+
+/** A process service whose process is not running: why, from the registry and its log. */
+function notRunning(name: string, p: ServiceListing | undefined): StatusRow {
+  if (p === undefined)
+    return { service: name, verdict: 'not running', detail: 'no process of it is recorded' };
+  const last = headline(logTail(p.logFile));
+  const started = new Date(p.startedAt).toISOString();
+  return {
+    service: name,
+    verdict: 'not running',
+    detail:
+      `its process (pid ${p.pid}, started ${started}) is gone; log: ${p.logFile}` +
+      (last === undefined ? '' : `; last output: "${last}"`),
+  };
+}
+
+/**
+ * A running process service whose check passed: the port the check reached must be held by its
+ * process group (when /proc tells who holds it).
+ */
+function heldByOther(spec: ServiceSpec, row: StatusRow, p: ServiceListing): StatusRow {
+  const target = spec.health === undefined ? undefined : probePort(spec.health);
+  if (row.verdict !== 'healthy' || target === undefined) return row;
+  const holder = portHolder(target.host, target.port, p.pid);
+  if (holder === null || holder === undefined || holder.pgrp === undefined) return row;
+  if (holder.pgrp === p.pid) return row;
+  const who = holder.command === undefined ? `pid ${holder.pid}` : `pid ${holder.pid} (${holder.command})`;
+  return {
+    ...row,
+    verdict: 'unhealthy',
+    detail: `port ${target.port} on ${target.host} is held by ${who}, not by its process group`,
+  };
 }
 
 /** The environment's services now, in activation order. */
@@ -39,15 +85,19 @@ export async function status(
   const procs = new Map(
     (await listServices({ stateDir, environment: plan.environment })).map((p) => [p.service, p]),
   );
+  const masked = (row: StatusRow): StatusRow => ({ ...row, detail: mask.text(row.detail) });
   return Promise.all(
     plan.activationOrder.flatMap((name) => {
       const spec = plan.services[name];
       if (spec === undefined) return [];
+      const p = procs.get(name);
+      if (spec.kind === 'process' && p?.alive !== true)
+        return [Promise.resolve(masked(notRunning(name, p)))];
       return [
         probeService(spec, env).then((row) => {
-          const p = procs.get(name);
-          const masked = { ...row, detail: mask.text(row.detail) };
-          return p?.alive ? { ...masked, pid: p.pid } : masked;
+          if (p === undefined) return masked(row);
+          const checked = spec.kind === 'process' ? heldByOther(spec, row, p) : row;
+          return { ...masked(checked), pid: p.pid };
         }),
       ];
     }),

@@ -43,14 +43,20 @@ describe('failures of a deployment, end to end', () => {
     expect(lockHeld(s.stateDir)).toBe(false);
   });
 
-  test('a process service that crashes right after start is reported unhealthy with its log tail, and the rollback stops the stack', async () => {
+  test('a process service that crashes right after start fails at once with its exit code and log tail, and the rollback stops the stack', async () => {
     const s = await stack('crash', ['DB_PORT', 'CRASH_PORT']);
     const r = await s.run(['deploy', '--yes', '--json']);
     expect(r.code).toBe(1);
     const events = ndjson(r.stdout);
-    const unhealthy = events.find((e) => e.service === 'crasher' && e.state === 'unhealthy');
-    expect(unhealthy?.reason).toMatch(/ECONNREFUSED/);
-    expect(unhealthy?.logTail).toContain('crash: fatal: cannot read settings (exit 3)');
+    const failed = events.find((e) => e.service === 'crasher' && e.state === 'failed');
+    expect(failed?.reason).toMatch(
+      /^crasher exited with code 3 while checking health, \d+\.\d s after it started \(pid \d+; log: .*crasher\.log; last output: "crash: fatal: cannot read settings \(exit 3\)"\)$/,
+    );
+    expect(failed?.failure).toMatchObject({ kind: 'exited', exitCode: 3, statusKnown: true });
+    expect(failed?.logTail).toContain('crash: fatal: cannot read settings (exit 3)');
+    // Noticed when it exited, not when the probe's budget ran out.
+    expect(events.some((e) => e.service === 'crasher' && e.state === 'unhealthy')).toBe(false);
+    expect(r.stdout).not.toMatch(/ECONNREFUSED ×3/);
     const rolledBack = events.filter((e) => e.state === 'rolled-back').map((e) => e.service);
     expect(rolledBack).toEqual(['crasher', 'db']);
     expect(events.at(-1)).toMatchObject({
@@ -64,7 +70,7 @@ describe('failures of a deployment, end to end', () => {
     const plain = await s.run(['deploy', '--yes', '--plain']);
     expect(plain.code).toBe(1);
     expect(plain.stdout).toMatch(
-      /crasher: unhealthy — tcp .* ECONNREFUSED[^\n]*\n\s+│ crash: fatal: cannot read settings/,
+      /crasher: failed — crasher exited with code 3[^\n]*\n\s+│ crash: fatal: cannot read settings/,
     );
     expect(plain.watcher.survivors()).toEqual([]);
   });

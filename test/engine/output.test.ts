@@ -67,7 +67,7 @@ describe('deploy output without a terminal', () => {
     const withoutNoColor = await s.run(['deploy', '--yes'], { NO_COLOR: undefined, CI: undefined });
     for (const r of [withNoColor, withoutNoColor]) {
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/crasher: unhealthy/);
+      expect(r.stdout).toMatch(/crasher: failed/);
       expect(r.stdout).not.toMatch(ANSI);
       expect(r.stderr).not.toMatch(ANSI);
     }

@@ -1,7 +1,8 @@
 /**
  * `stagecraft status`: probes every service's health now (primary probe, then readiness) and
- * prints the verdicts. Exit 0 only when every probed service is healthy; a service without a
- * probe is shown as "no probe" and does not count as a failure.
+ * prints the verdicts. Exit 0 only when every probed service is healthy and every `process`
+ * service's process runs; a service without a probe is shown as "no probe" and does not count as
+ * a failure.
  */
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -12,9 +13,9 @@ import { stateDirFor } from '../state-dir.js';
 export async function statusCommand(opts: CommonOptions, io: CliIo): Promise<number> {
   const plan = await loadPlan(opts, io);
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
-  const { status } = await import('../../runtime/status.js');
+  const { status, failingVerdicts } = await import('../../runtime/status.js');
   const rows = await status(plan, stateDir, io.env);
-  const ok = rows.every((r) => r.verdict !== 'unhealthy');
+  const ok = rows.every((r) => !failingVerdicts.has(r.verdict));
   if (opts.json === true) {
     io.stdout.write(`${JSON.stringify({ environment: plan.environment, ok, services: rows })}\n`);
   } else {
@@ -22,7 +23,7 @@ export async function statusCommand(opts: CommonOptions, io: CliIo): Promise<num
     const width = Math.max(...rows.map((r) => r.service.length), 7);
     for (const r of rows) {
       const pid = r.pid === undefined ? '' : ` (pid ${r.pid})`;
-      io.stdout.write(`  ${r.service.padEnd(width)}  ${r.verdict.padEnd(9)}  ${r.detail}${pid}\n`);
+      io.stdout.write(`  ${r.service.padEnd(width)}  ${r.verdict.padEnd(11)}  ${r.detail}${pid}\n`);
     }
   }
   return ok ? EXIT.ok : EXIT.failed;

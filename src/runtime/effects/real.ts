@@ -14,12 +14,13 @@ import { portHolder } from '../../adapters/port-holder.js';
 import { recordedInstance, startService, stopService } from '../../adapters/process.js';
 import { watchInstance } from '../../adapters/process-exits.js';
 import { isSameProcess } from '../../core/liveness.js';
-import type { ProbeSpec, ResolvedPlan } from '../../config/plan-types.js';
+import type { ResolvedPlan } from '../../config/plan-types.js';
 import type { Masker } from '../../core/mask.js';
 import type { Effects, ProcessExit, ProcessSeen } from '../../machines/effects.js';
 import { statePaths } from '../../state/layout.js';
 import { recordRelease } from '../../state/releases.js';
 import { checkPrerequisites } from '../prerequisites.js';
+import { probePort } from './probe-port.js';
 
 /** Everything the real effects need to know about this run. */
 export interface RunContext {
@@ -44,19 +45,6 @@ export function commandVars(
   vars.ENV = ctx.plan.environment;
   vars.STAGECRAFT_DEPLOYMENT_ID = ctx.deploymentId;
   return { ...vars, ...ctx.secrets };
-}
-
-/** The port a probe waits on (http and tcp probes), if any. */
-function probePort(probe: ProbeSpec): { host: string; port: number } | undefined {
-  if (probe.tcp !== undefined) return probe.tcp;
-  if (probe.http === undefined) return undefined;
-  try {
-    const url = new URL(probe.http.url);
-    const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-    return { host: url.hostname, port };
-  } catch {
-    return undefined;
-  }
 }
 
 /** The real effects of one run. */
