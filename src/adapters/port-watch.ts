@@ -14,7 +14,6 @@ const POLL_MS = 10;
 const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
 const LISTEN = '0A';
 
-
 /** The listening ports now, or undefined when the table cannot be read (no /proc). */
 function listeningPorts(): Set<number> | undefined {
   const ports = new Set<number>();

@@ -19,7 +19,10 @@ interface Ended {
 
 /** What `child_process` gives for a spawned child (only its exit is needed here). */
 interface Exiting {
-  once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  once(
+    event: 'exit',
+    listener: (code: number | null, signal: NodeJS.Signals | null) => void,
+  ): unknown;
 }
 
 /** The end of every child spawned in this process, by pid. */
@@ -72,11 +75,6 @@ function polled(info: ProcessInfo, signal: AbortSignal): Promise<Ended> {
     };
     look();
   });
-}
-
-/** Whether the exit status of `pid` is observable here (it is a child of this process). */
-export function isOurChild(pid: number): boolean {
-  return ends.has(pid);
 }
 
 /**

@@ -72,7 +72,7 @@ export interface CheckPortInput {
 }
 
 /** A program that listens on a port. */
-export interface PortHolder {
+interface PortHolder {
   pid: number;
   command?: string;
 }

@@ -121,8 +121,7 @@ const noise = /^(\s+at\s|\s*[{}^]+\s*$|Node\.js v\d|\s*$)/;
  */
 export function headline(tail: string[]): string | undefined {
   const lines = tail.map((l) => l.trimEnd()).filter((l) => !noise.test(l));
-  const line =
-    lines.findLast((l) => /^\s*[\w.]*(Error|Exception)\b\S*:/.test(l)) ?? lines.at(-1);
+  const line = lines.findLast((l) => /^\s*[\w.]*(Error|Exception)\b\S*:/.test(l)) ?? lines.at(-1);
   if (line === undefined) return undefined;
   const trimmed = line.trim();
   return trimmed.length > 200 ? `${trimmed.slice(0, 197)}...` : trimmed;
@@ -138,7 +137,9 @@ function processEnding(f: Extract<Failure, { kind: 'exited' }>): string {
 /** `pid 4321 (node server.mjs)` or `another program`. */
 function holderText(holder: { pid: number; command?: string } | undefined): string {
   if (holder === undefined) return 'another program';
-  return holder.command === undefined ? `pid ${holder.pid}` : `pid ${holder.pid} (${holder.command})`;
+  return holder.command === undefined
+    ? `pid ${holder.pid}`
+    : `pid ${holder.pid} (${holder.command})`;
 }
 
 /** The one wording of a failure. */

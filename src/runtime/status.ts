@@ -64,7 +64,8 @@ function heldByOther(spec: ServiceSpec, row: StatusRow, p: ServiceListing): Stat
   const holder = portHolder(target.host, target.port, p.pid);
   if (holder === null || holder === undefined || holder.pgrp === undefined) return row;
   if (holder.pgrp === p.pid) return row;
-  const who = holder.command === undefined ? `pid ${holder.pid}` : `pid ${holder.pid} (${holder.command})`;
+  const who =
+    holder.command === undefined ? `pid ${holder.pid}` : `pid ${holder.pid} (${holder.command})`;
   return {
     ...row,
     verdict: 'unhealthy',

@@ -55,7 +55,9 @@ describe('a process service that dies is noticed', () => {
       `api: failed — api was not started: port ${apiPort(s)} on 127.0.0.1 is already in use by ` +
         `pid ${process.pid} (`,
     );
-    expect(r.stdout).toMatch(/which its health check would reach instead; stop that program or give api another port/);
+    expect(r.stdout).toMatch(
+      /which its health check would reach instead; stop that program or give api another port/,
+    );
     expect(r.stdout).not.toMatch(/succeeded \(exit 0\)/);
     expect(r.stdout).toMatch(/^failed \(exit 1\) — api was not started: port/m);
     // Nothing was spawned: no log, no pid, nothing registered.
@@ -148,6 +150,8 @@ describe('a process service that dies is noticed', () => {
       .services[0];
     expect(row).toMatchObject({ service: 'api', verdict: 'not running' });
     expect(row?.pid).toBeUndefined();
-    expect(String(row?.detail)).toMatch(new RegExp(`^its process \\(pid ${pid}, started .*\\) is gone; log: \\S+api\\.log`));
+    expect(String(row?.detail)).toMatch(
+      new RegExp(`^its process \\(pid ${pid}, started .*\\) is gone; log: \\S+api\\.log`),
+    );
   });
 });

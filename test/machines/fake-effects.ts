@@ -141,7 +141,13 @@ export class FakeEffects {
           pid: 4001,
         })),
       watchProcess: (input, signal) =>
-        this.answer(`exit:${input.service}`, input, signal, s.exits?.[input.service], () => 'never'),
+        this.answer(
+          `exit:${input.service}`,
+          input,
+          signal,
+          s.exits?.[input.service],
+          () => 'never',
+        ),
       checkPort: (input, signal) =>
         this.answer(`port:${input.service}`, input, signal, s.ports?.[input.service], () => ({
           taken: false,

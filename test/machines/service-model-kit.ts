@@ -57,7 +57,7 @@ export function possibleEvents(catalog: AnyEventObject[]) {
     const nodes = snapshot._nodes as AnyStateNode[];
     const invoked = new Set([
       ...nodes.flatMap((n) => n.invoke.map((i) => i.id)),
-      ...Object.keys(snapshot.children),
+      ...Object.keys(snapshot.children as Record<string, unknown>),
     ]);
     const delayed = new Set(
       nodes.flatMap((n) => (n.after as Array<{ eventType: string }>).map((t) => t.eventType)),

@@ -137,7 +137,12 @@ describe('service machine: a process service is watched from its spawn', () => {
     const { h, fx, rec } = start(proc(), {
       ports: {
         api: [
-          { taken: true, host: '127.0.0.1', port: 18777, holder: { pid: 999, command: 'node x.mjs' } },
+          {
+            taken: true,
+            host: '127.0.0.1',
+            port: 18777,
+            holder: { pid: 999, command: 'node x.mjs' },
+          },
         ],
       },
     });
@@ -270,7 +275,9 @@ describe('monitor machine: a healthy process service', () => {
       {
         type: 'monitor.unhealthy',
         service: 'api',
-        reason: expect.stringMatching(/^api exited with code 1 while healthy, 6\.0 s after/) as string,
+        reason: expect.stringMatching(
+          /^api exited with code 1 while healthy, 6\.0 s after/,
+        ) as string,
         failure: expect.objectContaining({ kind: 'exited', during: 'healthy' }) as unknown,
       },
     ]);
@@ -314,7 +321,9 @@ describe('deployment machine: a process that dies after it was healthy', () => {
     expect(r.rec.run.services.db?.reason).toMatch(
       /^db turned unhealthy while monitored: db exited with code 1 while healthy/,
     );
-    const lost = r.rec.of('service.state').find((f) => f.service === 'db' && f.state === 'unhealthy');
+    const lost = r.rec
+      .of('service.state')
+      .find((f) => f.service === 'db' && f.state === 'unhealthy');
     expect(lost?.failure).toMatchObject({ kind: 'exited', label: 'db', exitCode: 1 });
 
     r.fx.release('run:slow.activate');

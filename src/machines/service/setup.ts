@@ -103,7 +103,11 @@ const hasChecks = (spec: ServiceSpec): boolean => hasProbe(spec) || spec.perform
 /** The named actions the service's composite actions enqueue. */
 type Named = { type: 'record'; params: Fact } | { type: 'tell'; params: ServiceUpdateEvent };
 /** The child it spawns: the watcher of its process. */
-type Children = { src: 'watchProcess'; logic: typeof stubActors.watchProcess; id: string | undefined };
+type Children = {
+  src: 'watchProcess';
+  logic: typeof stubActors.watchProcess;
+  id: string | undefined;
+};
 const composite = compositeFor<ServiceContext, ServiceEvent, Named, Children>();
 
 /** The typed setup of the service statechart. */

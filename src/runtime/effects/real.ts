@@ -100,7 +100,8 @@ export function realEffects(ctx: RunContext): Effects {
       if (holder === null || holder === undefined) return { taken: false, ...target };
       // The service's own previous instance is stopped before the new one starts.
       const previous = await recordedInstance(procOpts, service);
-      if (previous !== undefined && holder.pgrp === previous.pid) return { taken: false, ...target };
+      if (previous !== undefined && holder.pgrp === previous.pid)
+        return { taken: false, ...target };
       const who =
         holder.pid === undefined
           ? {}
@@ -122,7 +123,8 @@ export function realEffects(ctx: RunContext): Effects {
       }
       const target = probe === undefined ? undefined : probePort(probe);
       const holder = target === undefined ? null : portHolder(target.host, target.port, info.pid);
-      if (target === undefined || holder === null) return { observed: { pid: info.pid, alive: true } };
+      if (target === undefined || holder === null)
+        return { observed: { pid: info.pid, alive: true } };
       const ours = holder?.pgrp === undefined ? undefined : holder.pgrp === info.pid;
       return {
         observed: {
