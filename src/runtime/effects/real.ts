@@ -10,16 +10,14 @@ import { runCommand } from '../../adapters/exec.js';
 import { measurePerformance } from '../../adapters/performance.js';
 import { whenListening } from '../../adapters/port-watch.js';
 import { runProbe } from '../../adapters/probe.js';
-import { portHolder } from '../../adapters/port-holder.js';
-import { recordedInstance, startService, stopService } from '../../adapters/process.js';
-import { watchInstance } from '../../adapters/process-exits.js';
-import { isSameProcess } from '../../core/liveness.js';
+import { startService, stopService } from '../../adapters/process.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import type { Masker } from '../../core/mask.js';
-import type { Effects, ProcessExit, ProcessSeen } from '../../machines/effects.js';
+import type { Effects } from '../../machines/effects.js';
 import { statePaths } from '../../state/layout.js';
 import { recordRelease } from '../../state/releases.js';
 import { checkPrerequisites } from '../prerequisites.js';
+import { processEffects } from './process-effects.js';
 import { probePort } from './probe-port.js';
 
 /** Everything the real effects need to know about this run. */
@@ -86,66 +84,7 @@ export function realEffects(ctx: RunContext): Effects {
       const r = await stopService(procOpts, input.service);
       return { stopped: r.stopped, ...(r.pid === undefined ? {} : { pid: r.pid }) };
     },
-    watchProcess: async ({ service, process: info }, signal) => {
-      const instance = info ?? (await recordedInstance(procOpts, service));
-      // Nothing recorded: nothing of ours runs to watch.
-      if (instance === undefined) return new Promise<ProcessExit>(() => undefined);
-      const exit = await watchInstance(instance, signal);
-      return mask.active ? { ...exit, tail: exit.tail.map((l) => mask.text(l)) } : exit;
-    },
-    checkPort: async ({ service, probe }) => {
-      const target = probe === undefined ? undefined : probePort(probe);
-      if (target === undefined) return { taken: false };
-      const holder = portHolder(target.host, target.port);
-      if (holder === null || holder === undefined) return { taken: false, ...target };
-      // The service's own previous instance is stopped before the new one starts.
-      const previous = await recordedInstance(procOpts, service);
-      if (previous !== undefined && holder.pgrp === previous.pid)
-        return { taken: false, ...target };
-      const who =
-        holder.pid === undefined
-          ? {}
-          : {
-              holder: {
-                pid: holder.pid,
-                ...(holder.command === undefined ? {} : { command: mask.text(holder.command) }),
-              },
-            };
-      return { taken: true, ...target, ...who };
-    },
-    observeProcess: async ({ process: info, probe }, signal): Promise<ProcessSeen> => {
-      if (!isSameProcess(info.pid, info.procStart)) {
-        const exit = await watchInstance(info, signal);
-        return {
-          observed: { pid: info.pid, alive: false },
-          exit: mask.active ? { ...exit, tail: exit.tail.map((l) => mask.text(l)) } : exit,
-        };
-      }
-      const target = probe === undefined ? undefined : probePort(probe);
-      const holder = target === undefined ? null : portHolder(target.host, target.port, info.pid);
-      if (target === undefined || holder === null)
-        return { observed: { pid: info.pid, alive: true } };
-      const ours = holder?.pgrp === undefined ? undefined : holder.pgrp === info.pid;
-      return {
-        observed: {
-          pid: info.pid,
-          alive: true,
-          port: {
-            ...target,
-            ...(holder?.pid === undefined ? {} : { holder: holder.pid }),
-            ...(ours === undefined ? {} : { ours }),
-          },
-        },
-        ...(ours === false && holder?.pid !== undefined
-          ? {
-              holder: {
-                pid: holder.pid,
-                ...(holder.command === undefined ? {} : { command: mask.text(holder.command) }),
-              },
-            }
-          : {}),
-      };
-    },
+    ...processEffects(procOpts, mask),
     checkFile: async ({ path }) => {
       const full = isAbsolute(path) ? path : join(ctx.plan.configDir, path);
       return access(full).then(

@@ -1,0 +1,81 @@
+/**
+ * The real effects that watch `process` services: how a started instance ends, whether the port
+ * of its health check is free before the start, and the observation its verdict rests on (alive,
+ * the same process, holding its port). Log lines and commands are masked on the way out.
+ */
+import { portHolder } from '../../adapters/port-holder.js';
+import { recordedInstance, type ProcessManagerOptions } from '../../adapters/process.js';
+import { watchInstance } from '../../adapters/process-exits.js';
+import { isSameProcess } from '../../core/liveness.js';
+import type { Masker } from '../../core/mask.js';
+import type { Effects, ProcessExit, ProcessSeen } from '../../machines/effects.js';
+import { probePort } from './probe-port.js';
+
+/** The process-watching effects of one run. */
+export function processEffects(
+  procOpts: ProcessManagerOptions,
+  mask: Masker,
+): Pick<Effects, 'watchProcess' | 'checkPort' | 'observeProcess'> {
+  return {
+    watchProcess: async ({ service, process: info }, signal) => {
+      const instance = info ?? (await recordedInstance(procOpts, service));
+      // Nothing recorded: nothing of ours runs to watch.
+      if (instance === undefined) return new Promise<ProcessExit>(() => undefined);
+      const exit = await watchInstance(instance, signal);
+      return mask.active ? { ...exit, tail: exit.tail.map((l) => mask.text(l)) } : exit;
+    },
+    checkPort: async ({ service, probe }) => {
+      const target = probe === undefined ? undefined : probePort(probe);
+      if (target === undefined) return { taken: false };
+      const holder = portHolder(target.host, target.port);
+      if (holder === null || holder === undefined) return { taken: false, ...target };
+      // The service's own previous instance is stopped before the new one starts.
+      const previous = await recordedInstance(procOpts, service);
+      if (previous !== undefined && holder.pgrp === previous.pid)
+        return { taken: false, ...target };
+      const who =
+        holder.pid === undefined
+          ? {}
+          : {
+              holder: {
+                pid: holder.pid,
+                ...(holder.command === undefined ? {} : { command: mask.text(holder.command) }),
+              },
+            };
+      return { taken: true, ...target, ...who };
+    },
+    observeProcess: async ({ process: info, probe }, signal): Promise<ProcessSeen> => {
+      if (!isSameProcess(info.pid, info.procStart)) {
+        const exit = await watchInstance(info, signal);
+        return {
+          observed: { pid: info.pid, alive: false },
+          exit: mask.active ? { ...exit, tail: exit.tail.map((l) => mask.text(l)) } : exit,
+        };
+      }
+      const target = probe === undefined ? undefined : probePort(probe);
+      const holder = target === undefined ? null : portHolder(target.host, target.port, info.pid);
+      if (target === undefined || holder === null)
+        return { observed: { pid: info.pid, alive: true } };
+      const ours = holder?.pgrp === undefined ? undefined : holder.pgrp === info.pid;
+      return {
+        observed: {
+          pid: info.pid,
+          alive: true,
+          port: {
+            ...target,
+            ...(holder?.pid === undefined ? {} : { holder: holder.pid }),
+            ...(ours === undefined ? {} : { ours }),
+          },
+        },
+        ...(ours === false && holder?.pid !== undefined
+          ? {
+              holder: {
+                pid: holder.pid,
+                ...(holder.command === undefined ? {} : { command: mask.text(holder.command) }),
+              },
+            }
+          : {}),
+      };
+    },
+  };
+}
