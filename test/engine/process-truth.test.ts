@@ -29,15 +29,28 @@ async function stack(): Promise<EngineStack> {
 const apiPort = (s: EngineStack): number =>
   Number(s.vars.find((v) => v.startsWith('API_PORT='))?.slice('API_PORT='.length));
 
-/** "Another program" on the api's port: an HTTP server in this test process that answers 200. */
-async function squatter(port: number): Promise<Server> {
-  const server = createServer((_, res) => res.end('not the api\n'));
-  servers.push(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return server;
+/**
+ * "Another program" on the api's port: an HTTP server in this test process that answers 200. A
+ * port just given up by a killed process may stay busy for a moment (its connections closing):
+ * listening is retried until `deadlineMs`.
+ */
+async function squatter(port: number, deadlineMs = 0): Promise<Server> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const server = createServer((_, res) => res.end('not the api\n'));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+      });
+      servers.push(server);
+      return server;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() >= until)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 type Fact = Record<string, unknown>;
@@ -143,7 +156,7 @@ describe('a process service that dies is noticed', () => {
     process.kill(pid, 'SIGKILL');
     expect(await until(() => isGone(pid), 5_000)).toBe(true);
     // Another program now answers on the api's port: the probe alone would say healthy.
-    await squatter(apiPort(s));
+    await squatter(apiPort(s), 5_000);
     const after = await s.run(['status', '--json']);
     expect(after.code).toBe(1);
     const row = (JSON.parse(after.stdout) as { services: Array<Record<string, unknown>> })
