@@ -150,6 +150,8 @@ export interface ProcessObservation {
     holder?: number;
     /** The listener is in the service's process group. */
     ours?: boolean;
+    /** Not ours: the service stagecraft runs that holds it (the check goes through it). */
+    via?: string;
   };
 }
 

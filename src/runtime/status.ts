@@ -58,12 +58,18 @@ function notRunning(name: string, p: ServiceListing | undefined): StatusRow {
  * A running process service whose check passed: the port the check reached must be held by its
  * process group (when /proc tells who holds it).
  */
-function heldByOther(spec: ServiceSpec, row: StatusRow, p: ServiceListing): StatusRow {
+function heldByOther(
+  spec: ServiceSpec,
+  row: StatusRow,
+  p: ServiceListing,
+  all: ServiceListing[],
+): StatusRow {
   const target = spec.health === undefined ? undefined : probePort(spec.health);
   if (row.verdict !== 'healthy' || target === undefined) return row;
   const holder = portHolder(target.host, target.port, p.pid);
   if (holder === null || holder === undefined || holder.pgrp === undefined) return row;
-  if (holder.pgrp === p.pid) return row;
+  // Its own group, or another service stagecraft runs (a proxy the check goes through).
+  if (all.some((other) => other.alive && other.pid === holder.pgrp)) return row;
   const who =
     holder.command === undefined ? `pid ${holder.pid}` : `pid ${holder.pid} (${holder.command})`;
   return {
@@ -83,9 +89,8 @@ export async function status(
   for (const [k, v] of Object.entries(plan.vars)) vars[k] = v.value;
   const { secrets, mask } = secretsOf(plan, operatorEnv);
   const env = buildEnv(vars, secrets);
-  const procs = new Map(
-    (await listServices({ stateDir, environment: plan.environment })).map((p) => [p.service, p]),
-  );
+  const listed = await listServices({ stateDir, environment: plan.environment });
+  const procs = new Map(listed.map((p) => [p.service, p]));
   const masked = (row: StatusRow): StatusRow => ({ ...row, detail: mask.text(row.detail) });
   return Promise.all(
     plan.activationOrder.flatMap((name) => {
@@ -97,7 +102,7 @@ export async function status(
       return [
         probeService(spec, env).then((row) => {
           if (p === undefined) return masked(row);
-          const checked = spec.kind === 'process' ? heldByOther(spec, row, p) : row;
+          const checked = spec.kind === 'process' ? heldByOther(spec, row, p, listed) : row;
           return { ...masked(checked), pid: p.pid };
         }),
       ];

@@ -217,6 +217,18 @@ describe('service machine: a process service is watched from its spawn', () => {
     expect(other.rec.of('service.state').at(-1)?.observed?.port?.ours).toBe(false);
   });
 
+  it('accepts a check that went through another service stagecraft runs (a proxy holds the port)', async () => {
+    const observed = {
+      pid: 4001,
+      alive: true,
+      port: { host: '127.0.0.1', port: 80, holder: 3000, ours: false, via: 'proxy' },
+    };
+    const { rec } = start(proc(), { observations: { api: [{ observed }] } });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(states(rec)).toEqual(['activating', 'checking', 'healthy']);
+    expect(rec.of('service.state').at(-1)?.observed).toEqual(observed);
+  });
+
   it('stops watching the old instance when a retry replaces it, and watches the new one', async () => {
     const { h, fx, rec } = start(proc(), {
       probes: { [LABEL]: [false] },

@@ -146,8 +146,12 @@ export const serviceSetup = setup({
     portTaken: (_, check: PortCheck) => check.taken,
     /** The process it started is no longer running. */
     seenGone: (_, seen: ProcessSeen) => !seen.observed.alive,
-    /** Another program, not the service's process group, holds the port its check reached. */
-    seenOtherHolder: (_, seen: ProcessSeen) => seen.observed.port?.ours === false,
+    /**
+     * Another program holds the port its check reached: neither the service's process group nor
+     * another service stagecraft runs (a proxy the check goes through).
+     */
+    seenOtherHolder: (_, seen: ProcessSeen) =>
+      seen.observed.port?.ours === false && seen.observed.port.via === undefined,
     /** A process service passed its checks: the process behind the verdict is observed first. */
     processVerdict: ({ context }, verdict: Verdict) =>
       context.spec.kind === 'process' && context.mode === 'deploy' && verdict !== 'unhealthy',

@@ -4,12 +4,28 @@
  * the same process, holding its port). Log lines and commands are masked on the way out.
  */
 import { portHolder } from '../../adapters/port-holder.js';
-import { recordedInstance, type ProcessManagerOptions } from '../../adapters/process.js';
+import {
+  listServices,
+  recordedInstance,
+  type ProcessManagerOptions,
+} from '../../adapters/process.js';
 import { watchInstance } from '../../adapters/process-exits.js';
 import { isSameProcess } from '../../core/liveness.js';
 import type { Masker } from '../../core/mask.js';
 import type { Effects, ProcessExit, ProcessSeen } from '../../machines/effects.js';
 import { probePort } from './probe-port.js';
+
+/**
+ * The service of this environment whose registered process group is `pgrp`, if any: a health
+ * check may go through another service stagecraft runs (a proxy in front of it).
+ */
+async function serviceOfGroup(
+  procOpts: ProcessManagerOptions,
+  pgrp: number | undefined,
+): Promise<string | undefined> {
+  if (pgrp === undefined) return undefined;
+  return (await listServices(procOpts)).find((s) => s.alive && s.pid === pgrp)?.service;
+}
 
 /** The process-watching effects of one run. */
 export function processEffects(
@@ -24,14 +40,14 @@ export function processEffects(
       const exit = await watchInstance(instance, signal);
       return mask.active ? { ...exit, tail: exit.tail.map((l) => mask.text(l)) } : exit;
     },
-    checkPort: async ({ service, probe }) => {
+    checkPort: async ({ probe }) => {
       const target = probe === undefined ? undefined : probePort(probe);
       if (target === undefined) return { taken: false };
       const holder = portHolder(target.host, target.port);
       if (holder === null || holder === undefined) return { taken: false, ...target };
-      // The service's own previous instance is stopped before the new one starts.
-      const previous = await recordedInstance(procOpts, service);
-      if (previous !== undefined && holder.pgrp === previous.pid)
+      // The service's own previous instance is stopped before the new one starts; another
+      // service stagecraft runs (a proxy its check goes through) is not "another program".
+      if ((await serviceOfGroup(procOpts, holder.pgrp)) !== undefined)
         return { taken: false, ...target };
       const who =
         holder.pid === undefined
@@ -57,6 +73,7 @@ export function processEffects(
       if (target === undefined || holder === null)
         return { observed: { pid: info.pid, alive: true } };
       const ours = holder?.pgrp === undefined ? undefined : holder.pgrp === info.pid;
+      const via = ours === false ? await serviceOfGroup(procOpts, holder?.pgrp) : undefined;
       return {
         observed: {
           pid: info.pid,
@@ -65,9 +82,10 @@ export function processEffects(
             ...target,
             ...(holder?.pid === undefined ? {} : { holder: holder.pid }),
             ...(ours === undefined ? {} : { ours }),
+            ...(via === undefined ? {} : { via }),
           },
         },
-        ...(ours === false && holder?.pid !== undefined
+        ...(ours === false && via === undefined && holder?.pid !== undefined
           ? {
               holder: {
                 pid: holder.pid,
