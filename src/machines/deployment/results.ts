@@ -62,6 +62,16 @@ export function degradedFailure(ctx: Ctx, out: StageOutput): DeploymentFailure {
   return { source: 'degraded', reason, canRetry: false, canSkip: false };
 }
 
+/** Services skipped after they failed (an operator's decision), in activation order. */
+export function skippedServices(ctx: Ctx): string[] {
+  return ctx.plan.activationOrder.filter((n) => statusOf(ctx, n)?.state === 'skipped');
+}
+
+/** The warning a skipped service leaves: the deployment succeeds with it, not as if it were healthy. */
+export function skippedWarning(service: string, reason: string | undefined): string {
+  return `${service} was skipped${reason === undefined ? '' : ` (${reason})`}: left as it is, not part of the release`;
+}
+
 /** Success, with the warnings (if any) as its reason. */
 export function success(ctx: Ctx): Outcome {
   return ctx.warnings.length > 0
