@@ -67,9 +67,12 @@ export function skippedServices(ctx: Ctx): string[] {
   return ctx.plan.activationOrder.filter((n) => statusOf(ctx, n)?.state === 'skipped');
 }
 
-/** The warning a skipped service leaves: the deployment succeeds with it, not as if it were healthy. */
-export function skippedWarning(service: string, reason: string | undefined): string {
-  return `${service} was skipped${reason === undefined ? '' : ` (${reason})`}: left as it is, not part of the release`;
+/**
+ * The warning a skipped service leaves, so the deployment succeeds with warnings naming it (its
+ * failure is on its own row and in the journal).
+ */
+export function skippedWarning(service: string, state: string): string {
+  return `${service} was skipped while ${state}: left as it is, not recorded as part of the release`;
 }
 
 /** Success, with the warnings (if any) as its reason. */
