@@ -95,7 +95,9 @@ function serviceLines(plan: ResolvedPlan, name: string, lines: string[]): void {
   if (svc.rollback) {
     // A process's command runs between stopping this instance and restarting the previous one.
     const when =
-      svc.kind === 'process' ? ' (after stopping this instance, before restarting the previous)' : '';
+      svc.kind === 'process'
+        ? ' (after stopping this instance, before restarting the previous)'
+        : '';
     lines.push(`         rollback: ${command(svc.rollback)}${when}`);
   }
 }

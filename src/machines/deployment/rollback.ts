@@ -64,7 +64,7 @@ function asReleased(
 ): ServiceSpec {
   const { health, readiness, performance } = checks ?? spec;
   const withEnv = (p: ProbeSpec): ProbeSpec =>
-    env === undefined || p.command === undefined
+    env === undefined || p.kind !== 'command' || p.command === undefined
       ? p
       : { ...p, command: { ...p.command, env: { ...env, ...p.command.env } } };
   const { health: _h, performance: _p, ...rest } = spec;
