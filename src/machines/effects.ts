@@ -106,6 +106,8 @@ export interface StopOutcome {
 export interface RecordReleaseInput {
   plan: ResolvedPlan;
   deploymentId: string;
+  /** Services skipped after they failed: recorded as skipped, not as part of the release. */
+  skipped: string[];
 }
 
 /** Everything the statecharts ask of the world. */

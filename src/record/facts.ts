@@ -6,6 +6,7 @@
  * same facts back. Nothing here depends on XState: a journal stays readable by any version that
  * knows {@link FACTS_VERSION}.
  */
+import type { ServiceChecks } from '../config/plan-types.js';
 import type { Failure } from './failures.js';
 
 /** Bumped when a fact changes shape in a way older readers would misread. */
@@ -124,6 +125,10 @@ export interface PreviousRelease {
   env: Record<string, Record<string, string>>;
   /** Services that were running. */
   running: string[];
+  /** Each service's checks as that release resolved them (absent in older releases). */
+  checks?: Record<string, ServiceChecks>;
+  /** Services that release recorded as skipped (not a healthy part of it). */
+  skipped?: string[];
 }
 
 /** A process service instance as started (an observation, journaled). */

@@ -379,11 +379,20 @@ describe('deployment machine: decisions', () => {
     expect(r.actor.getSnapshot().context.pendingDecision?.id).toBe('d1');
   });
 
-  it('offers skip when nothing depends on the failed service, and skip finishes the deployment', async () => {
+  it('offers skip when nothing depends on the failed service; skip finishes the deployment with a warning naming it, and the release records it as skipped', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { web: ['failed'] } });
     expect((await r.pending()).choices).toEqual(['retry', 'skip', 'rollback', 'abort']);
     r.actor.send({ type: 'decision.skip', by: 'alice' });
-    expect(await finished(r)).toEqual({ result: 'succeeded', interrupted: false, exitCode: 0 });
+    const warning =
+      'web was skipped while failed: left as it is, not recorded as part of the release';
+    expect(await finished(r)).toEqual({
+      result: 'succeeded-with-warnings',
+      interrupted: false,
+      reason: warning,
+      exitCode: 0,
+    });
+    expect(r.rec.run.warnings).toEqual([warning]);
+    expect(r.fx.inputs('release:dep-1')).toEqual([expect.objectContaining({ skipped: ['web'] })]);
     expect(r.rec.run.services.web?.state).toBe('skipped');
     expect(r.rec.run.decisions).toEqual([
       { id: 'd1', kind: 'failure', subject: 'web', choice: 'skip', by: 'alice', at: NOW },

@@ -22,6 +22,7 @@ import {
   prepareOutcome,
   stageDone,
   stageFailure,
+  skippedWarning,
   success,
 } from './results.js';
 import { preparedCleanups, rollbackOutcome, rollbackTargets } from './rollback.js';
@@ -197,6 +198,7 @@ export const deploymentSetup = deploymentBase.extend({
       const row = name === undefined ? undefined : dc.statusOf(context, name);
       if (name === undefined || row === undefined) return;
       enqueue.assign({ statuses: dc.withStatus(context, name, { ...row, state: 'skipped' }) });
+      enqueue({ type: 'warn', params: [skippedWarning(name, row.state)] });
     }),
     forwardToStage: sendTo('stage', ({ event }) => event),
     forwardToRollback: sendTo('rollback', ({ event }) => event),
