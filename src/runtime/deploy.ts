@@ -12,11 +12,12 @@ import {
   MACHINE_VERSION,
   type Fact,
   type Outcome,
+  type PendingDecision,
   type RunKind,
 } from '../record/facts.js';
 import { composeDeployment } from './compose.js';
 import { drive, type Present } from './driver.js';
-import { dryRunEffects } from './effects/dry-run.js';
+import { answeringPresent, dryRunEffects } from './effects/dry-run.js';
 import { realEffects } from './effects/real.js';
 import { planOutline } from './outline.js';
 import { previousState } from './previous.js';
@@ -61,6 +62,8 @@ interface RunPlaces {
 /** The result of a run. */
 export interface RunResult extends RunPlaces {
   outcome: Outcome;
+  /** A dry run: the prompts it was asked (and answered), in order. */
+  asked?: PendingDecision[];
   /** The stale lock this run took over, if it did. */
   tookOver?: LockInfo;
 }
@@ -108,10 +111,12 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
   try {
     const id = session?.id ?? 'dry-run';
     const previous = o.dryRun === true ? undefined : await previousState(plan, o.stateDir);
+    // A dry run walks the statechart as an interactive run, so it asks the live run's prompts.
+    const asked: PendingDecision[] | undefined = session === undefined ? [] : undefined;
     const input: DeploymentInput = {
       plan,
       deploymentId: id,
-      interactive: o.interactive,
+      interactive: asked === undefined ? o.interactive : true,
       step: o.step,
       ...(previous === undefined ? {} : { previous }),
     };
@@ -138,7 +143,7 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
       ],
       ...(session === undefined ? {} : { session }),
       mask,
-      present: o.present,
+      present: asked === undefined ? o.present : answeringPresent(o.present, asked),
       outcome: (output) => output,
       hardExit: o.hardExit,
       ...(o.trace === undefined ? {} : { trace: o.trace }),
@@ -146,6 +151,7 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
     return {
       outcome: driven.outcome,
       deploymentId: id,
+      ...(asked === undefined ? {} : { asked }),
       ...(session === undefined
         ? {}
         : { journalPath: session.journalPath, logDir: session.logDir }),

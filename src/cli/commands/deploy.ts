@@ -85,7 +85,7 @@ async function runDeploy(opts: DeployOptions, io: CliIo): Promise<number> {
     command: dryRun ? 'deploy --dry-run' : commandLine('deploy'),
     present,
     hardExit,
-    interactive: dryRun ? false : interactive,
+    interactive,
     step,
     dryRun,
     trace: opts.trace === true,
@@ -101,7 +101,7 @@ async function runDeploy(opts: DeployOptions, io: CliIo): Promise<number> {
   });
   if (dryRun && mode !== 'json') {
     const { dryRunSummary } = await import('../../runtime/effects/dry-run.js');
-    for (const line of dryRunSummary(plan, step)) io.stdout.write(`${line}\n`);
+    for (const line of dryRunSummary(plan, result.asked ?? [])) io.stdout.write(`${line}\n`);
   }
   return exitCodeOf(result.outcome);
 }
