@@ -44,7 +44,7 @@ export interface RunOptions {
 
 /** Options of a deployment. */
 export interface DeployOptions extends RunOptions {
-  /** A terminal and not --yes: decisions are asked. */
+  /** A terminal and not --yes (a dry run: not --yes): decisions are asked. */
   interactive: boolean;
   /** --step: confirm before every stage. */
   step: boolean;
@@ -111,12 +111,12 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
   try {
     const id = session?.id ?? 'dry-run';
     const previous = o.dryRun === true ? undefined : await previousState(plan, o.stateDir);
-    // A dry run walks the statechart as an interactive run, so it asks the live run's prompts.
+    // A dry run collects the prompts it is asked and answers them.
     const asked: PendingDecision[] | undefined = session === undefined ? [] : undefined;
     const input: DeploymentInput = {
       plan,
       deploymentId: id,
-      interactive: asked === undefined ? o.interactive : true,
+      interactive: o.interactive,
       step: o.step,
       ...(previous === undefined ? {} : { previous }),
     };

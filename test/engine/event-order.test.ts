@@ -373,6 +373,14 @@ describe('the order of what a deployment reports', { timeout: 120_000 }, () => {
         (p) => `  before stage ${p.subject}: ${p.choices.join(' | ')} (default ${p.defaultChoice})`,
       ),
     );
+    // With --yes the dry run asks nothing, as a real --yes --step run asks nothing.
+    const dryYes = await s.cli(['deploy', '--dry-run', '--step', '--yes', '--json']);
+    expect(dryYes.code).toBe(0);
+    const realYes = await s.cli(['deploy', '--step', '--yes', '--json']);
+    expect(realYes.code).toBe(0);
+    const yesKeys = keys(parseJson(realYes.stdout));
+    expect(yesKeys.filter((k) => k.startsWith('asked '))).toEqual([]);
+    expect(keys(parseJson(dryYes.stdout)).filter((k) => !isWould(k))).toEqual(yesKeys);
     for (const p of livePrompts)
       expect(lines).toContain(
         `? ${p.message} [${p.choices.join(' | ')}] default ${p.defaultChoice}`,

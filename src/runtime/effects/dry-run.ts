@@ -1,9 +1,10 @@
 /**
- * `deploy --dry-run`: the real statecharts walked with simulated effects, as an interactive run.
- * Every effect records what it would do as a `dry-run.action` fact — in the same stream, and so
- * in the same order, as the facts a real run records — and succeeds at once; nothing is started,
- * stopped or written. Each prompt the statechart asks (the same prompt, with the same choices, as
- * a live run) is recorded and answered by the dry run: proceed at a stage, else its default.
+ * `deploy --dry-run`: the real statecharts walked with simulated effects, as the interactive run
+ * (or, with `--yes`, as the run that asks nothing). Every effect records what it would do as a
+ * `dry-run.action` fact — in the same stream, and so in the same order, as the facts a real run
+ * records — and succeeds at once; nothing is started, stopped or written. Each prompt the
+ * statechart asks (the live run's prompt, with its choices) is recorded and answered by the dry
+ * run: proceed at a stage, else the prompt's default.
  */
 import type { CommandSpec, ResolvedPlan } from '../../config/plan-types.js';
 import type { Effects } from '../../machines/effects.js';
@@ -98,13 +99,31 @@ export function answeringPresent(present: Present, asked: PendingDecision[]): Pr
   };
 }
 
-/** Where an operator was asked (`asked`, as the dry run walked), and what each failure would roll back. */
-export function dryRunSummary(plan: ResolvedPlan, asked: readonly PendingDecision[]): string[] {
+/**
+ * Where an operator was asked (`asked`, as the dry run walked; none with `--yes`), and what a
+ * failure in each stage would roll back.
+ */
+export function dryRunSummary(
+  plan: ResolvedPlan,
+  asked: readonly PendingDecision[],
+  yes: boolean,
+): string[] {
+  if (yes)
+    return [
+      'confirmation points: none (--yes proceeds at every stage without asking)',
+      ...rollbackPaths(plan),
+    ];
   const out: string[] = ['confirmation points (interactive runs):'];
   const gates = asked.filter((d) => d.kind === 'confirm-stage');
   for (const d of gates)
     out.push(`  before stage ${d.subject}: ${d.choices.join(' | ')} (default ${d.defaultChoice})`);
   if (gates.length === 0) out.push('  none (use --step to confirm every stage)');
+  return [...out, ...rollbackPaths(plan)];
+}
+
+/** What a failure in each stage would roll back. */
+function rollbackPaths(plan: ResolvedPlan): string[] {
+  const out: string[] = [];
   out.push(`rollback paths (policy.onFailure: ${plan.policy.onFailure}):`);
   const activated: string[] = [];
   const cleanups = [...plan.prepare]
