@@ -128,8 +128,9 @@ describe('the final screen tells one story', () => {
     source.push({ type: 'rollback.step', service: 'db', status: 'started', attempt: 1 });
     const m = mount(source);
     await untilFrame(m, 'rolling back');
-    expect(m.frame()).toMatch(/db +rolling-back/);
     expect(m.frame()).not.toContain('49/1');
+    // (and its state is not cut to `rolling-ba…`)
+    expect(m.frame()).toMatch(/db +rolling-back /);
     // The rollback's own health check of the restarted instance is what the row then shows.
     source.push({
       type: 'health.attempt',
