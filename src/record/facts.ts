@@ -31,7 +31,9 @@ export type ServiceState =
   | 'skipped'
   | 'rolling-back'
   | 'rolled-back'
-  | 'rollback-failed';
+  | 'rollback-failed'
+  /** Its rollback failed and the operator marked it resolved (fixed by hand): not observed. */
+  | 'resolved-by-hand';
 
 /** Health verdict of one service. */
 export type Verdict = 'healthy' | 'degraded' | 'unhealthy';
@@ -113,7 +115,9 @@ export type StageStatus =
   | 'failed'
   | 'skipped'
   /** A dependency layer the deployment ended part way through (display groups only). */
-  | 'incomplete';
+  | 'incomplete'
+  /** It had succeeded; the rollback then undid every service of it. */
+  | 'rolled-back';
 
 /** What kind of run a journal records. */
 export type RunKind = 'deploy' | 'rollback' | 'down';
@@ -233,6 +237,8 @@ export type Fact =
       ok: boolean;
       detail: string;
       stage?: string;
+      /** A service's own readiness probe or performance baseline. */
+      service?: string;
       severity?: 'critical' | 'warning';
       category?: string;
     }

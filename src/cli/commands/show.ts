@@ -66,7 +66,9 @@ export async function showCommand(id: string, opts: CommonOptions, io: CliIo): P
   if (t.checks.length > 0) {
     out('checks:');
     for (const c of t.checks)
-      out(`  ${clock(c.at)}  ${c.ok ? '✓' : '✗'} ${c.phase} ${c.name}: ${c.detail}`);
+      out(
+        `  ${clock(c.at)}  ${c.ok ? '✓' : '✗'} ${c.phase}${c.service === undefined ? '' : ` ${c.service}`} ${c.name}: ${c.detail}`,
+      );
   }
   if (t.decisions.length > 0) {
     out('decisions:');

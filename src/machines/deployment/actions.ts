@@ -4,6 +4,7 @@
  */
 import { assign, raise, sendTo } from 'xstate';
 import type { Fact, Outcome, Phase, StageStatus } from '../../record/facts.js';
+import { interruptAdvice } from '../../record/advice.js';
 import { compositeFor } from '../composite.js';
 import { buildDecision, choiceToEvent, eventToChoice, type DecisionRequest } from '../decisions.js';
 import type { PrerequisiteReport } from '../effects.js';
@@ -305,7 +306,7 @@ export const deploymentSetup = deploymentBase.extend({
       if (count === 1)
         enqueue({
           type: 'warn',
-          params: ['interrupted: press Ctrl-C again to leave things as they are'],
+          params: [interruptAdvice.deployment],
         });
     }),
     leaveAsIs: assign(({ context }) => ({
