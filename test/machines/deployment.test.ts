@@ -411,6 +411,27 @@ describe('deployment machine: decisions', () => {
     expect(r.fx.count('run:api.activate')).toBe(2);
   });
 
+  it('counts the attempts made across operator retries against a fixed cap (not 1/1, 2/2, 3/3)', async () => {
+    const r = start({
+      plan: askPlan(),
+      interactive: true,
+      services: { api: ['failed', 'failed', 'failed'] },
+    });
+    const asked: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await r.pending();
+      asked.push(d.retry);
+      r.actor.send({ type: i < 2 ? 'decision.retry' : 'decision.rollback', by: 'alice' });
+      await r.rec.next('decision.taken', (f) => f.id === d.id);
+    }
+    expect(asked).toEqual([
+      { n: 1, cap: 1 },
+      { n: 2, cap: 1 },
+      { n: 3, cap: 1 },
+    ]);
+    expect(r.fx.count('run:api.activate')).toBe(3);
+  });
+
   it('rolls back on decision.rollback and exits 1', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { api: ['failed'] } });
     await r.pending();

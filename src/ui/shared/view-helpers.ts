@@ -220,13 +220,14 @@ export function stageDuration(s: StageView, now: number): string {
   return formatDuration((s.finishedAt ?? now) - s.startedAt);
 }
 
-/** The label of a choice in a prompt (retry shows its cap). */
+/** The label of a choice in a prompt (retry says which attempt it starts). */
 export function choiceLabel(choice: Choice, decision: PendingDecision): string {
   switch (choice) {
     case 'retry':
       return decision.retry === undefined
         ? 'retry'
-        : `retry (${decision.retry.n}/${decision.retry.cap})`;
+        : // The attempt a retry starts: operator retries are not capped, so no "n/cap".
+          `retry (attempt ${decision.retry.n + 1})`;
     case 'skip-stage':
       return 'skip stage';
     case 'rollback':
