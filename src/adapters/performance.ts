@@ -45,7 +45,7 @@ export async function measurePerformance(
       detail: `canceled after ${taken} samples`,
     };
   const within = p95Ms <= spec.p95Ms;
-  let detail = `p95 ${p95Ms} ms ${within ? '<=' : '>'} ${spec.p95Ms} ms (${taken} samples)`;
+  let detail = `p95 ${p95Ms} ms ${within ? '≤' : '>'} ${spec.p95Ms} ms (${taken} samples)`;
   if (failures > 0) detail += `, ${failures} failed (last: ${lastFailure})`;
   return { ok: within && failures === 0, p95Ms, samples: taken, failures, detail };
 }
