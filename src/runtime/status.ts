@@ -33,7 +33,10 @@ async function probeService(s: ServiceSpec, env: Record<string, string>): Promis
   const probes = [...(s.health ? [s.health] : []), ...s.readiness];
   if (probes.length === 0) return { service: s.name, verdict: 'no probe', detail: '' };
   for (const p of probes) {
-    const r = await runProbe(p, env, AbortSignal.timeout(p.timeoutMs + 1000));
+    // Each probe has its own timeout (p.timeoutMs, measured from its request); this is only a
+    // safety net, wide enough to include loading the probe's module on a busy machine (with
+    // +1 s a loaded machine said "canceled" of a service that answers in 13 ms).
+    const r = await runProbe(p, env, AbortSignal.timeout(2 * p.timeoutMs + 5000));
     if (!r.ok) return { service: s.name, verdict: 'unhealthy', detail: `${p.label}: ${r.detail}` };
   }
   return { service: s.name, verdict: 'healthy', detail: probes.map((p) => p.label).join(', ') };

@@ -104,7 +104,7 @@ function groupAlive(pgid: number): boolean {
 }
 
 /** Live pids whose working directory is `dir` or below it (also after `dir` was deleted). */
-function processesIn(dir: string): number[] {
+export function processesIn(dir: string): number[] {
   let real = dir;
   try {
     real = realpathSync(dir);
