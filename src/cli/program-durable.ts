@@ -1,5 +1,5 @@
 /**
- * Registers the durability commands: history, show, unlock, resume, rollback (issue 6). Each
+ * Registers the durability commands: history, show, unlock, resume, rollback. Each
  * module is loaded with import() inside its action, so `--help` never loads the statecharts.
  */
 import type { Command } from 'commander';
