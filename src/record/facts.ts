@@ -264,7 +264,8 @@ export type Fact =
   | {
       type: 'down.service';
       service: string;
-      status: 'stopping' | 'stopped' | 'not-running' | 'failed' | 'not-attempted';
+      /** `not-ours`: a process another state directory or folder started, left running. */
+      status: 'stopping' | 'stopped' | 'not-running' | 'not-ours' | 'failed' | 'not-attempted';
       detail?: string;
     }
   | { type: 'release.recorded'; release: string }

@@ -79,6 +79,9 @@ export async function downCommand(opts: DownOptions, io: CliIo): Promise<number>
     });
     for (const n of result.outcome.notRestored ?? [])
       io.stderr.write(`stagecraft: ${n.name}: ${n.reason}\n`);
+    // The screen truncates its rows: what was left running is said in full below it.
+    if (ui !== undefined && result.outcome.result === 'succeeded-with-warnings')
+      io.stderr.write(`stagecraft: ${result.outcome.reason ?? 'finished with warnings'}\n`);
     return exitCodeOf(result.outcome);
   } catch (error) {
     await ui?.close();

@@ -60,7 +60,11 @@ function probePort(probe: ProbeSpec): { host: string; port: number } | undefined
 export function realEffects(ctx: RunContext): Effects {
   const vars = commandVars(ctx);
   const probeEnv = buildEnv(vars);
-  const procOpts = { stateDir: ctx.stateDir, environment: ctx.plan.environment };
+  const procOpts = {
+    stateDir: ctx.stateDir,
+    environment: ctx.plan.environment,
+    projectDir: ctx.plan.configDir,
+  };
   const { mask } = ctx;
   return {
     runCommand: async (input, signal) => {
@@ -93,7 +97,11 @@ export function realEffects(ctx: RunContext): Effects {
       ),
     stopProcess: async (input) => {
       const r = await stopService(procOpts, input.service);
-      return { stopped: r.stopped, ...(r.pid === undefined ? {} : { pid: r.pid }) };
+      return {
+        stopped: r.stopped,
+        ...(r.pid === undefined ? {} : { pid: r.pid }),
+        ...(r.refused === undefined ? {} : { refused: r.refused }),
+      };
     },
     checkFile: async ({ path }) => {
       const full = isAbsolute(path) ? path : join(ctx.plan.configDir, path);
