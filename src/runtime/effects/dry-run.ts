@@ -4,6 +4,7 @@
  * the facts a real run records — and succeeds at once; nothing is started, stopped or written.
  */
 import type { CommandSpec, ResolvedPlan } from '../../config/plan-types.js';
+import { count } from '../../core/plural.js';
 import type { Effects } from '../../machines/effects.js';
 import type { Recorder } from '../compose.js';
 
@@ -58,7 +59,7 @@ export function dryRunEffects(plan: ResolvedPlan, record: Recorder): Effects {
       const p = plan.prerequisites;
       const n =
         p.software.length + p.network.length + p.security.secrets.length + p.security.files.length;
-      say(`check ${n} prerequisite(s)${p.hardware ? ' and hardware' : ''}`);
+      say(`check ${count(n, 'prerequisite')}${p.hardware ? ' and hardware' : ''}`);
       return Promise.resolve({ ok: true, checks: [] });
     },
     recordRelease: ({ plan: pl, deploymentId }) => {
