@@ -89,6 +89,8 @@ export interface Outcome {
   reason?: string;
   restored?: string[];
   notRestored?: Array<{ name: string; reason: string }>;
+  /** An abort before anything changed (no prepare step ran, no service began). */
+  unchanged?: boolean;
 }
 
 /** The phase of a run. */
