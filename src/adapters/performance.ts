@@ -46,7 +46,7 @@ export async function measurePerformance(
       detail: `canceled after ${count(taken, 'sample')}`,
     };
   const within = p95Ms <= spec.p95Ms;
-  let detail = `p95 ${p95Ms} ms ${within ? '<=' : '>'} ${spec.p95Ms} ms (${count(taken, 'sample')})`;
+  let detail = `p95 ${p95Ms} ms ${within ? '≤' : '>'} ${spec.p95Ms} ms (${count(taken, 'sample')})`;
   if (failures > 0) detail += `, ${failures} failed (last: ${lastFailure})`;
   return { ok: within && failures === 0, p95Ms, samples: taken, failures, detail };
 }

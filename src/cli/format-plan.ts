@@ -92,7 +92,14 @@ function serviceLines(plan: ResolvedPlan, name: string, lines: string[]): void {
     const p = svc.performance;
     lines.push(`         performance: p95 <= ${ms(p.p95Ms)} over ${p.samples} GETs of ${p.url}`);
   }
-  if (svc.rollback) lines.push(`         rollback: ${command(svc.rollback)}`);
+  if (svc.rollback) {
+    // A process's command runs between stopping this instance and restarting the previous one.
+    const when =
+      svc.kind === 'process'
+        ? ' (after stopping this instance, before restarting the previous)'
+        : '';
+    lines.push(`         rollback: ${command(svc.rollback)}${when}`);
+  }
 }
 
 function source(s: VarSource, rel: (p: string) => string): string {

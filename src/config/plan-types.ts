@@ -89,6 +89,12 @@ export interface ServiceSpec {
   performance?: PerformanceSpec;
 }
 
+/**
+ * A service's checks as one release resolved them (its variables interpolated): recorded with
+ * the release, so a rollback to it probes the addresses that release serves on.
+ */
+export type ServiceChecks = Pick<ServiceSpec, 'health' | 'readiness' | 'performance'>;
+
 /** A check that is a probe (`verify`, `integration`): command, http or tcp. */
 export interface CheckSpec {
   name: string;

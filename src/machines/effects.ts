@@ -106,6 +106,8 @@ export interface StopOutcome {
 export interface RecordReleaseInput {
   plan: ResolvedPlan;
   deploymentId: string;
+  /** Services skipped after they failed: recorded as skipped, not as part of the release. */
+  skipped: string[];
 }
 
 /** Everything the statecharts ask of the world. */
@@ -151,36 +153,40 @@ const unboundEffects: Effects = {
   watchProbe: () => new Promise<void>(() => undefined),
 };
 
+/**
+ * An effect that begins only once the step that invoked it is over. XState starts the children
+ * of an actor's first step (a service's `activating`, the deployment's `validating`) before that
+ * step's own entry actions run, so an effect called at once would act (start a process, check
+ * prerequisites, say what a dry run would do) before the state it belongs to is recorded: the
+ * journal would tell effects and facts out of order. One microtask later the step's facts are
+ * recorded; an effect whose state was already left does not begin.
+ */
+function effect<TOutput, TInput>(run: (input: TInput, signal: AbortSignal) => Promise<TOutput>) {
+  return fromPromise<TOutput, TInput>(async ({ input, signal }) => {
+    await Promise.resolve();
+    signal.throwIfAborted();
+    return run(input, signal);
+  });
+}
+
 /** The effects as named promise actors; leaving the invoking state aborts `signal`. */
 export function effectActors(effects: Effects) {
   return {
-    runCommand: fromPromise<CommandOutcome, RunCommandInput>(({ input, signal }) =>
-      effects.runCommand(input, signal),
+    runCommand: effect<CommandOutcome, RunCommandInput>((i, s) => effects.runCommand(i, s)),
+    runProbe: effect<ProbeOutcome, ProbeInput>((i, s) => effects.runProbe(i, s)),
+    measurePerformance: effect<PerformanceOutcome, PerformanceInput>((i, s) =>
+      effects.measurePerformance(i, s),
     ),
-    runProbe: fromPromise<ProbeOutcome, ProbeInput>(({ input, signal }) =>
-      effects.runProbe(input, signal),
+    startProcess: effect<ProcessInfo, StartProcessInput>((i, s) => effects.startProcess(i, s)),
+    stopProcess: effect<StopOutcome, StopProcessInput>((i, s) => effects.stopProcess(i, s)),
+    checkFile: effect<{ exists: boolean }, { path: string }>((i, s) => effects.checkFile(i, s)),
+    checkPrerequisites: effect<PrerequisiteReport, { plan: ResolvedPlan }>((i, s) =>
+      effects.checkPrerequisites(i, s),
     ),
-    measurePerformance: fromPromise<PerformanceOutcome, PerformanceInput>(({ input, signal }) =>
-      effects.measurePerformance(input, signal),
+    recordRelease: effect<{ release: string }, RecordReleaseInput>((i, s) =>
+      effects.recordRelease(i, s),
     ),
-    startProcess: fromPromise<ProcessInfo, StartProcessInput>(({ input, signal }) =>
-      effects.startProcess(input, signal),
-    ),
-    stopProcess: fromPromise<StopOutcome, StopProcessInput>(({ input, signal }) =>
-      effects.stopProcess(input, signal),
-    ),
-    checkFile: fromPromise<{ exists: boolean }, { path: string }>(({ input, signal }) =>
-      effects.checkFile(input, signal),
-    ),
-    checkPrerequisites: fromPromise<PrerequisiteReport, { plan: ResolvedPlan }>(
-      ({ input, signal }) => effects.checkPrerequisites(input, signal),
-    ),
-    recordRelease: fromPromise<{ release: string }, RecordReleaseInput>(({ input, signal }) =>
-      effects.recordRelease(input, signal),
-    ),
-    watchProbe: fromPromise<void, { probe: ProbeSpec }>(({ input, signal }) =>
-      effects.watchProbe(input, signal),
-    ),
+    watchProbe: effect<void, { probe: ProbeSpec }>((i, s) => effects.watchProbe(i, s)),
   };
 }
 

@@ -6,6 +6,7 @@
  * same facts back. Nothing here depends on XState: a journal stays readable by any version that
  * knows {@link FACTS_VERSION}.
  */
+import type { ServiceChecks } from '../config/plan-types.js';
 import type { Failure } from './failures.js';
 
 /** Bumped when a fact changes shape in a way older readers would misread. */
@@ -30,7 +31,9 @@ export type ServiceState =
   | 'skipped'
   | 'rolling-back'
   | 'rolled-back'
-  | 'rollback-failed';
+  | 'rollback-failed'
+  /** Its rollback failed and the operator marked it resolved (fixed by hand): not observed. */
+  | 'resolved-by-hand';
 
 /** Health verdict of one service. */
 export type Verdict = 'healthy' | 'degraded' | 'unhealthy';
@@ -114,7 +117,9 @@ export type StageStatus =
   | 'failed'
   | 'skipped'
   /** A dependency layer the deployment ended part way through (display groups only). */
-  | 'incomplete';
+  | 'incomplete'
+  /** It had succeeded; the rollback then undid every service of it. */
+  | 'rolled-back';
 
 /** What kind of run a journal records. */
 export type RunKind = 'deploy' | 'rollback' | 'down';
@@ -126,6 +131,10 @@ export interface PreviousRelease {
   env: Record<string, Record<string, string>>;
   /** Services that were running. */
   running: string[];
+  /** Each service's checks as that release resolved them (absent in older releases). */
+  checks?: Record<string, ServiceChecks>;
+  /** Services that release recorded as skipped (not a healthy part of it). */
+  skipped?: string[];
 }
 
 /** A process service instance as started (an observation, journaled). */
@@ -230,6 +239,8 @@ export type Fact =
       ok: boolean;
       detail: string;
       stage?: string;
+      /** A service's own readiness probe or performance baseline. */
+      service?: string;
       severity?: 'critical' | 'warning';
       category?: string;
     }

@@ -80,6 +80,8 @@ export interface CheckRow {
   ok: boolean;
   detail: string;
   stage?: string;
+  /** A service's own readiness probe or performance baseline. */
+  service?: string;
   severity?: 'critical' | 'warning';
   category?: string;
   at: number;
@@ -170,6 +172,7 @@ const finishedStates: ReadonlySet<ServiceState> = new Set([
   'skipped',
   'rolled-back',
   'rollback-failed',
+  'resolved-by-hand',
 ]);
 
 /** States whose update replaces the row's reason and verdict instead of keeping older ones. */
@@ -178,6 +181,7 @@ const freshStates: ReadonlySet<ServiceState> = new Set([
   'checking',
   'rolling-back',
   'rolled-back',
+  'resolved-by-hand',
 ]);
 
 /** Whether a service state ends the row's activity. */
@@ -250,7 +254,12 @@ const rollbackStates: ReadonlySet<ServiceState> = new Set([
   'rolling-back',
   'rolled-back',
   'rollback-failed',
+  'resolved-by-hand',
 ]);
+/** A service the rollback undid (or the operator says was undone by hand). */
+const undone: ReadonlySet<ServiceState> = new Set(['rolled-back', 'resolved-by-hand']);
+/** A service this deployment never changed. */
+const untouched: ReadonlySet<ServiceState> = new Set(['pending', 'waiting', 'skipped']);
 
 /**
  * A display group's status, from its services (implicit plans have no stage of their own): failed
@@ -264,6 +273,20 @@ function groupStatus(r: RunRecord, g: StageRow): StageStatus {
   if (states.every((s) => deployOutcomes.has(s))) return 'succeeded';
   if (states.every((s) => s === 'pending' || s === 'waiting')) return 'pending';
   return 'running';
+}
+
+/**
+ * A stage (or layer) that had succeeded is rolled back once the rollback undid every service of
+ * it that this deployment changed: its `succeeded` no longer holds. A failed or incomplete stage
+ * keeps saying so (the rows show what the rollback did).
+ */
+function refreshRolledBack(r: RunRecord, service: string, at: number): void {
+  for (const g of new Set([...r.stages, ...r.groups])) {
+    if (g.status !== 'succeeded' || !g.services.includes(service)) continue;
+    const states = g.services.map((n) => r.services[n]?.state ?? 'pending');
+    if (states.every((s) => undone.has(s) || untouched.has(s)) && states.some((s) => undone.has(s)))
+      setStatus(g, 'rolled-back', at);
+  }
 }
 
 function refreshGroups(r: RunRecord, service: string, at: number): void {
@@ -306,6 +329,8 @@ function applyServiceState(
   if (f.state === 'activating' || f.state === 'rolling-back') {
     row.startedAt = at;
     delete row.finishedAt;
+    // Probe counters belong to one attempt (or to the rollback's own checks): start afresh.
+    delete row.lastProbe;
   }
   if (f.state === 'activating') {
     row.inFlight = true;
@@ -316,6 +341,7 @@ function applyServiceState(
   if (finishedStates.has(f.state)) row.finishedAt = at;
   if (row.steps.at(-1)?.state !== f.state) row.steps.push({ state: f.state, at });
   refreshGroups(r, f.service, at);
+  if (undone.has(f.state)) refreshRolledBack(r, f.service, at);
 }
 
 function rollbackRow(rows: RollbackRow[], name: string): RollbackRow {
@@ -483,6 +509,24 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
           },
           at,
         );
+      // Marked resolved by the operator: the service's row says so, as the outcome does.
+      if (isStep && fact.status === 'resolved-by-hand') {
+        const by = r.decisions.findLast(
+          (d) => d.subject === fact.service && d.choice === 'mark-resolved',
+        )?.by;
+        applyServiceState(
+          r,
+          {
+            type: 'service.state',
+            service: fact.service,
+            state: 'resolved-by-hand',
+            attempt: fact.attempt,
+            maxAttempts: fact.attempt,
+            reason: `marked resolved by hand${by === undefined ? '' : ` by ${by}`}`,
+          },
+          at,
+        );
+      }
       row.state =
         fact.status === 'started'
           ? 'rolling-back'

@@ -3,6 +3,7 @@
  * call (the terminal UI selects once per frame), no clock and no I/O. The deployment view is
  * also what the final screen and the reporters summarise.
  */
+import { isAdvice } from './advice.js';
 import type { Choice, Outcome, PendingDecision, Phase, ServiceState, Verdict } from './facts.js';
 import type { CheckRow, DownRow, ProbeRow, RollbackRow, RunRecord, StageRow } from './fold.js';
 
@@ -51,10 +52,18 @@ export interface DeploymentView {
   /** In plan order. */
   services: ServiceView[];
   pendingDecision?: PendingDecision;
+  /** Once the run is over, without the advice that held only while it ran. */
   warnings: string[];
   checks: CheckRow[];
   interrupts: number;
+  /** Rollback steps the operator marked resolved (the outcome counts them as restored). */
+  resolvedByHand: string[];
   result?: ResultView;
+}
+
+/** The warnings to show: advice for a running run ("press Ctrl-C again …") ends with it. */
+function warningsOf(r: RunRecord): string[] {
+  return r.outcome === undefined ? [...r.warnings] : r.warnings.filter((w) => !isAdvice(w));
 }
 
 function serviceView(r: RunRecord, name: string): ServiceView | undefined {
@@ -97,9 +106,12 @@ export function selectDeploymentView(r: RunRecord, exitCodeOf: ExitCodeOf): Depl
     services: r.serviceOrder
       .map((n) => serviceView(r, n))
       .filter((s): s is ServiceView => s !== undefined),
-    warnings: [...r.warnings],
+    warnings: warningsOf(r),
     checks: [...r.checks],
     interrupts: r.interrupts,
+    resolvedByHand: (r.rollback?.steps ?? [])
+      .filter((s) => s.state === 'resolved-by-hand')
+      .map((s) => s.name),
   };
   if (r.pendingDecision !== undefined) view.pendingDecision = r.pendingDecision;
   if (r.outcome !== undefined) view.result = { ...r.outcome, exitCode: exitCodeOf(r.outcome) };
@@ -143,7 +155,7 @@ export function selectRollbackView(r: RunRecord, exitCodeOf: ExitCodeOf): Rollba
     startedAt: r.startedAt,
     steps,
     cleanups,
-    warnings: [...r.warnings],
+    warnings: warningsOf(r),
     interrupts: r.interrupts,
   };
   if (r.target !== undefined) view.target = r.target;

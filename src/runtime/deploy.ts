@@ -12,11 +12,12 @@ import {
   MACHINE_VERSION,
   type Fact,
   type Outcome,
+  type PendingDecision,
   type RunKind,
 } from '../record/facts.js';
 import { composeDeployment } from './compose.js';
 import { drive, type Present } from './driver.js';
-import { dryRunEffects } from './effects/dry-run.js';
+import { answeringPresent, dryRunEffects } from './effects/dry-run.js';
 import { realEffects } from './effects/real.js';
 import { planOutline } from './outline.js';
 import { previousState } from './previous.js';
@@ -43,7 +44,7 @@ export interface RunOptions {
 
 /** Options of a deployment. */
 export interface DeployOptions extends RunOptions {
-  /** A terminal and not --yes: decisions are asked. */
+  /** A terminal and not --yes (a dry run: not --yes): decisions are asked. */
   interactive: boolean;
   /** --step: confirm before every stage. */
   step: boolean;
@@ -61,6 +62,8 @@ interface RunPlaces {
 /** The result of a run. */
 export interface RunResult extends RunPlaces {
   outcome: Outcome;
+  /** A dry run: the prompts it was asked (and answered), in order. */
+  asked?: PendingDecision[];
   /** The stale lock this run took over, if it did. */
   tookOver?: LockInfo;
 }
@@ -108,6 +111,8 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
   try {
     const id = session?.id ?? 'dry-run';
     const previous = o.dryRun === true ? undefined : await previousState(plan, o.stateDir);
+    // A dry run collects the prompts it is asked and answers them.
+    const asked: PendingDecision[] | undefined = session === undefined ? [] : undefined;
     const input: DeploymentInput = {
       plan,
       deploymentId: id,
@@ -138,7 +143,7 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
       ],
       ...(session === undefined ? {} : { session }),
       mask,
-      present: o.present,
+      present: asked === undefined ? o.present : answeringPresent(o.present, asked),
       outcome: (output) => output,
       hardExit: o.hardExit,
       ...(o.trace === undefined ? {} : { trace: o.trace }),
@@ -146,6 +151,7 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
     return {
       outcome: driven.outcome,
       deploymentId: id,
+      ...(asked === undefined ? {} : { asked }),
       ...(session === undefined
         ? {}
         : { journalPath: session.journalPath, logDir: session.logDir }),

@@ -18,5 +18,11 @@ export async function previousState(
   ]);
   const running = services.filter((s) => s.alive).map((s) => s.service);
   if (release === undefined && running.length === 0) return undefined;
-  return { release: release?.label ?? 'unrecorded', env: release?.vars ?? {}, running };
+  return {
+    release: release?.label ?? 'unrecorded',
+    env: release?.vars ?? {},
+    running,
+    ...(release?.checks === undefined ? {} : { checks: release.checks }),
+    ...(release?.skipped === undefined ? {} : { skipped: release.skipped }),
+  };
 }

@@ -24,12 +24,14 @@ import { openSession } from './session.js';
  */
 function releaseRollbackInput(
   plan: ResolvedPlan,
-  target: Pick<Release, 'vars' | 'running'>,
+  target: Pick<Release, 'vars' | 'running' | 'checks' | 'skipped'>,
   interactive = false,
 ): RollbackInput {
   const steps = rollbackSteps(plan, plan.rollbackOrder, {
     env: target.vars,
     running: target.running,
+    ...(target.checks === undefined ? {} : { checks: target.checks }),
+    ...(target.skipped === undefined ? {} : { skipped: target.skipped }),
   });
   return {
     steps,

@@ -3,6 +3,7 @@
  * `<state-dir>/releases/<environment>.json` (a JSON array, oldest first), so a rollback can run
  * with the variables of the release that was live before. Secret values are never stored.
  */
+import type { ServiceChecks } from '../config/plan-types.js';
 import { StagecraftError } from '../core/errors.js';
 import { Masker } from '../core/mask.js';
 import { ensureDir, readStateJson, serialized, writeFileAtomic } from './files.js';
@@ -19,6 +20,16 @@ export interface Release {
   vars: Record<string, Record<string, string>>;
   /** The services that were running (process services stagecraft started) in this release. */
   running: string[];
+  /**
+   * Each service's checks with this release's variables (probe addresses): a rollback to it probes
+   * them. Absent in releases recorded before stagecraft kept them: the current plan's are used.
+   */
+  checks?: Record<string, ServiceChecks>;
+  /**
+   * Services skipped in this deployment (an operator's decision after they failed): not part of the
+   * release. A rollback to it undoes them without restarting or re-checking them.
+   */
+  skipped?: string[];
 }
 
 /** How to keep secrets out of a recorded release. */

@@ -26,7 +26,7 @@ describe('measurePerformance', () => {
     });
     expect(outcome).toMatchObject({ ok: true, samples: 10, failures: 0 });
     expect(outcome.p95Ms).toBeGreaterThanOrEqual(4);
-    expect(outcome.detail).toMatch(/^p95 \d+ ms <= 200 ms \(10 samples\)$/);
+    expect(outcome.detail).toMatch(/^p95 \d+ ms ≤ 200 ms \(10 samples\)$/);
   });
 
   test('a server with 100 ms latency fails a 20 ms p95', async () => {

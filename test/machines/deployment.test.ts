@@ -380,11 +380,20 @@ describe('deployment machine: decisions', () => {
     expect(r.actor.getSnapshot().context.pendingDecision?.id).toBe('d1');
   });
 
-  it('offers skip when nothing depends on the failed service, and skip finishes the deployment', async () => {
+  it('offers skip when nothing depends on the failed service; skip finishes the deployment with a warning naming it, and the release records it as skipped', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { web: ['failed'] } });
     expect((await r.pending()).choices).toEqual(['retry', 'skip', 'rollback', 'abort']);
     r.actor.send({ type: 'decision.skip', by: 'alice' });
-    expect(await finished(r)).toEqual({ result: 'succeeded', interrupted: false, exitCode: 0 });
+    const warning =
+      'web was skipped while failed: left as it is, not recorded as part of the release';
+    expect(await finished(r)).toEqual({
+      result: 'succeeded-with-warnings',
+      interrupted: false,
+      reason: warning,
+      exitCode: 0,
+    });
+    expect(r.rec.run.warnings).toEqual([warning]);
+    expect(r.fx.inputs('release:dep-1')).toEqual([expect.objectContaining({ skipped: ['web'] })]);
     expect(r.rec.run.services.web?.state).toBe('skipped');
     expect(r.rec.run.decisions).toEqual([
       { id: 'd1', kind: 'failure', subject: 'web', choice: 'skip', by: 'alice', at: NOW },
@@ -401,6 +410,27 @@ describe('deployment machine: decisions', () => {
     r.actor.send({ type: 'decision.retry', by: 'alice' });
     expect((await finished(r)).result).toBe('succeeded');
     expect(r.fx.count('run:api.activate')).toBe(2);
+  });
+
+  it('counts the attempts made across operator retries against a fixed cap (not 1/1, 2/2, 3/3)', async () => {
+    const r = start({
+      plan: askPlan(),
+      interactive: true,
+      services: { api: ['failed', 'failed', 'failed'] },
+    });
+    const asked: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await r.pending();
+      asked.push(d.retry);
+      r.actor.send({ type: i < 2 ? 'decision.retry' : 'decision.rollback', by: 'alice' });
+      await r.rec.next('decision.taken', (f) => f.id === d.id);
+    }
+    expect(asked).toEqual([
+      { n: 1, cap: 1 },
+      { n: 2, cap: 1 },
+      { n: 3, cap: 1 },
+    ]);
+    expect(r.fx.count('run:api.activate')).toBe(3);
   });
 
   it('rolls back on decision.rollback and exits 1', async () => {

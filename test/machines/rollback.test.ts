@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { exited, probed } from './fake-effects.js';
 import { probe } from './deployment-fixtures.js';
+import { rollbackSteps } from '../../src/machines/deployment/index.js';
 import { prepare, service, startRollback } from './rollback-harness.js';
 
 const NOW = 1_700_000_000_000;
@@ -107,6 +108,61 @@ describe('rollbackMachine', () => {
       },
     ]);
     expect(h.fx.inputs('stop:db')).toEqual([{ service: 'db' }]);
+  });
+
+  it("a process with a rollback command: stops this deployment's instance, runs the command with the previous variables, restarts the previous instance, then probes it", async () => {
+    const api = {
+      ...service('api', 'process'),
+      rollback: { run: './rollback-api.sh', cwd: '/tmp', env: {} },
+      health: probe('api-health'),
+    };
+    const h = start({
+      steps: [{ service: api, wasRunning: true, previousEnv: { RELEASE: 'old' } }],
+      cleanups: [],
+      retries: 0,
+      interactive: false,
+    });
+    expect(await h.finished()).toMatchObject({ complete: true, restored: ['api'] });
+    expect(h.fx.log(/^(run|start|stop|probe):/)).toEqual([
+      'stop:api',
+      'run:api.rollback',
+      'start:api',
+      'probe:api-health',
+    ]);
+    expect(h.fx.inputs('run:api.rollback')).toEqual([
+      expect.objectContaining({ env: { RELEASE: 'old' } }),
+    ]);
+    expect(h.fx.inputs('start:api')).toEqual([
+      expect.objectContaining({ env: { RELEASE: 'old' } }),
+    ]);
+  });
+
+  it('a process with a rollback command that the previous release did not run: stopped, the command run, nothing restarted or probed', async () => {
+    const db = {
+      ...service('db', 'process'),
+      rollback: { run: './rollback-db.sh', cwd: '/tmp', env: {} },
+      health: probe('db-health'),
+    };
+    const h = start({
+      steps: [{ service: db, wasRunning: false }],
+      cleanups: [],
+      retries: 0,
+      interactive: false,
+    });
+    expect(await h.finished()).toMatchObject({ complete: true, restored: ['db'] });
+    expect(h.fx.log(/^(run|start|stop|probe):/)).toEqual(['stop:db', 'run:db.rollback']);
+  });
+
+  it('a service the release returned to recorded as skipped is undone but not probed: that release never had it healthy', async () => {
+    const api = { ...service('api'), health: probe('api-health') };
+    const h = start({
+      steps: [{ service: api, wasRunning: false, skipped: true }],
+      cleanups: [],
+      retries: 0,
+      interactive: false,
+    });
+    expect(await h.finished()).toMatchObject({ complete: true, restored: ['api'] });
+    expect(h.fx.log(/^(run|start|stop|probe):/)).toEqual(['run:api.rollback']);
   });
 
   it('retries a failing step automatically up to the policy, then records it as not restored and goes on', async () => {
@@ -583,5 +639,45 @@ describe('rollbackMachine as the root: interruption', () => {
     h.actor.send({ type: 'run.interrupt' });
     expect(h.output()).toMatchObject({ aborted: true, interrupted: true, restored: [] });
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('rollbackSteps', () => {
+  const current = {
+    ...service('web', 'process'),
+    health: probe('http GET http://127.0.0.1:2/healthz', {
+      kind: 'http',
+      http: { url: 'http://127.0.0.1:2/healthz', method: 'GET', status: ['2xx'], headers: {} },
+    }),
+    readiness: [
+      probe('ready-cmd', { command: { run: 'sh ready.sh', cwd: '/tmp', env: { X: '1' } } }),
+    ],
+  };
+  const plan = { services: { web: current } } as unknown as Parameters<typeof rollbackSteps>[0];
+  const released = probe('http GET http://127.0.0.1:1/healthz', {
+    kind: 'http',
+    http: { url: 'http://127.0.0.1:1/healthz', method: 'GET', status: ['2xx'], headers: {} },
+  });
+
+  it("probes what the release returned to recorded, and runs its command probes with that release's variables", () => {
+    const [step] = rollbackSteps(plan, ['web'], {
+      env: { web: { WEB_PORT: '1' } },
+      running: ['web'],
+      checks: { web: { health: released, readiness: current.readiness } },
+    });
+    expect(step?.service.health).toEqual(released);
+    expect(step?.service.readiness[0]?.command?.env).toEqual({ WEB_PORT: '1', X: '1' });
+    expect(step).toMatchObject({ wasRunning: true, previousEnv: { WEB_PORT: '1' } });
+    expect(step?.skipped).toBeUndefined();
+  });
+
+  it('keeps the current checks for a release that recorded none, and marks a service it skipped as not running', () => {
+    const [step] = rollbackSteps(plan, ['web'], {
+      env: {},
+      running: ['web'],
+      skipped: ['web'],
+    });
+    expect(step?.service.health).toEqual(current.health);
+    expect(step).toMatchObject({ wasRunning: false, skipped: true });
   });
 });

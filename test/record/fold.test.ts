@@ -152,13 +152,15 @@ describe('fold of a failed deployment that was rolled back (failing-stack)', () 
     expect(r.services.api).toMatchObject({ state: 'rolled-back', attempt: 1, maxAttempts: 1 });
     expect(r.services.api?.reason).toBeUndefined();
     expect(r.services.api?.verdict).toBeUndefined();
-    expect(r.services.api?.lastProbe).toMatchObject({ attempt: 5, of: 5, ok: false });
+    // Nor its probe counters: those of the rollback, if it checks anything, are its own.
+    expect(r.services.api?.lastProbe).toBeUndefined();
     expect(r.started).toEqual(['db', 'migrate', 'api']);
   });
 
   it('has stage app failed and the phase rolling-back before done', async () => {
     const r = await recordOf('failing-stack-rolled-back');
-    expect(statuses(r.stages)).toEqual(['data:succeeded', 'app:failed']);
+    // data had succeeded, then the rollback undid both its services: it no longer says succeeded.
+    expect(statuses(r.stages)).toEqual(['data:rolled-back', 'app:failed']);
     expect(r.stages[1]?.finishedAt).toBe(await tsOf('failing-stack-rolled-back', 44));
     expect(r.phases.map((p) => p.phase)).toEqual([
       'validating',
@@ -233,7 +235,7 @@ describe('fold of an interrupted deployment (local-stack, SIGINT)', () => {
 
   it('closes the stage the interrupt stopped as incomplete when the deployment ends, and leaves the next one pending', async () => {
     const r = await recordOf('local-stack-interrupted');
-    expect(statuses(r.stages)).toEqual(['data:succeeded', 'app:incomplete', 'edge:pending']);
+    expect(statuses(r.stages)).toEqual(['data:rolled-back', 'app:incomplete', 'edge:pending']);
     expect(r.stages[1]?.finishedAt).toBe(r.finishedAt);
     expect(r.stages[2]?.finishedAt).toBeUndefined();
   });

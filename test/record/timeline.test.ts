@@ -94,7 +94,7 @@ describe('timeline of recorded journals', () => {
       'rolling-back',
     ]);
     expect(t.phases.at(-1)?.finishedAt).toBe(await tsOf('failing-stack-rolled-back', 62));
-    expect(t.stages.map((s) => `${s.name}:${s.state}`)).toEqual(['data:succeeded', 'app:failed']);
+    expect(t.stages.map((s) => `${s.name}:${s.state}`)).toEqual(['data:rolled-back', 'app:failed']);
     const api = t.services.find((s) => s.name === 'api');
     expect(api?.steps?.map((s) => s.state)).toEqual([
       'activating',
@@ -241,7 +241,7 @@ describe('timeline of a deployment answered in the terminal UI', () => {
       'failure:api:retry:root',
       'failure:api:rollback:root',
     ]);
-    expect(t.stages.map((s) => `${s.name}:${s.state}`)).toEqual(['data:succeeded', 'app:failed']);
+    expect(t.stages.map((s) => `${s.name}:${s.state}`)).toEqual(['data:rolled-back', 'app:failed']);
     // The stage spans start when they were confirmed, not when they ran.
     expect(t.stages[0]?.startedAt).toBe(await tsOf('failing-stack-decisions', 8));
   });

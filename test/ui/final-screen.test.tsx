@@ -66,7 +66,8 @@ describe('the final screen', () => {
     const f = m.frame();
     expect(f).toContain('✖ deployment failed · exit code 1');
     expect(f).toContain('reason: api unhealthy: health: GET /healthz answered 503 5 times');
-    expect(f).toMatch(/✔ data +succeeded +1\.1s/);
+    // data had succeeded; the rollback then undid both its services.
+    expect(f).toMatch(/↺ data +rolled-back +1\.1s/);
     expect(f).toMatch(/✖ app +failed +5\.0s/);
     expect(f).toMatch(/✖ api +unhealthy +5\.0s +health: GET/);
     expect(f).toMatch(/↺ db +rolled-back +800ms/);

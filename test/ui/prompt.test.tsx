@@ -90,9 +90,9 @@ describe('prompts', () => {
     expect(source.sent).toEqual([]);
   });
 
-  it('shows the retry cap and marks the default choice', async () => {
+  it('says which attempt a retry starts and marks the default choice', async () => {
     const { m } = ask({ choices: ['retry', 'skip', 'rollback', 'abort'], retry: { n: 1, cap: 2 } });
-    await untilFrame(m, '[r] retry (1/2)');
+    await untilFrame(m, '[r] retry (attempt 2)');
     expect(m.frame()).toMatch(/\[b\] roll back \(default\)/);
     expect(m.frame()).not.toMatch(/\[a\] abort.*\(default\)/);
   });

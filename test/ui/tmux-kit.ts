@@ -80,7 +80,7 @@ export async function readJournal(dir: string, id: string): Promise<JournalLine[
 
 let sessions = 0;
 
-/** One tmux server (own socket) running one command in a 100x30 pane. */
+/** One tmux server (own socket) running one command in a pane of `size` (default 100x30). */
 export class Terminal {
   readonly socket = `stagecraft-e2e-${process.pid}-${++sessions}`;
   readonly exitFile: string;
@@ -88,6 +88,7 @@ export class Terminal {
   constructor(
     readonly dir: string,
     command: string,
+    size: { columns: number; rows: number } = { columns: 100, rows: 30 },
   ) {
     this.exitFile = join(dir, 'exit-code.txt');
     const script = `unset CI; export NO_COLOR=1; ${command}; echo EXIT:$? > ${this.exitFile}`;
@@ -95,9 +96,9 @@ export class Terminal {
       'new-session',
       '-d',
       '-x',
-      '100',
+      String(size.columns),
       '-y',
-      '30',
+      String(size.rows),
       '-c',
       dir,
       'sh',

@@ -101,7 +101,8 @@ async function runDeploy(opts: DeployOptions, io: CliIo): Promise<number> {
     command: dryRun ? 'deploy --dry-run' : commandLine('deploy'),
     present,
     hardExit,
-    interactive: dryRun ? false : interactive,
+    // A dry run previews the interactive run (its prompts answered), or the --yes one.
+    interactive: dryRun ? opts.yes !== true : interactive,
     step,
     dryRun,
     trace: opts.trace === true,
@@ -117,7 +118,8 @@ async function runDeploy(opts: DeployOptions, io: CliIo): Promise<number> {
   });
   if (dryRun && mode !== 'json') {
     const { dryRunSummary } = await import('../../runtime/effects/dry-run.js');
-    for (const line of dryRunSummary(plan, step)) io.stdout.write(`${line}\n`);
+    for (const line of dryRunSummary(plan, result.asked ?? [], opts.yes === true))
+      io.stdout.write(`${line}\n`);
   }
   return exitCodeOf(result.outcome);
 }

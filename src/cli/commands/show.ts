@@ -24,7 +24,7 @@ export async function showCommand(id: string, opts: CommonOptions, io: CliIo): P
   const row = historyRow(meta);
   if (opts.json === true) {
     io.stdout.write(
-      `${JSON.stringify({ ...row, environment: meta.environment, status: meta.status, configHash: meta.configHash, tornTail, ...t })}\n`,
+      `${JSON.stringify({ ...row, environment: meta.environment, status: meta.status, configHash: meta.configHash, tornTail, warnings: record.warnings, ...t })}\n`,
     );
     return EXIT.ok;
   }
@@ -66,12 +66,18 @@ export async function showCommand(id: string, opts: CommonOptions, io: CliIo): P
   if (t.checks.length > 0) {
     out('checks:');
     for (const c of t.checks)
-      out(`  ${clock(c.at)}  ${c.ok ? '✓' : '✗'} ${c.phase} ${c.name}: ${c.detail}`);
+      out(
+        `  ${clock(c.at)}  ${c.ok ? '✓' : '✗'} ${c.phase}${c.service === undefined ? '' : ` ${c.service}`} ${c.name}: ${c.detail}`,
+      );
   }
   if (t.decisions.length > 0) {
     out('decisions:');
     for (const d of t.decisions)
       out(`  ${clock(d.at)}  ${d.choice.padEnd(14)} on ${d.subject} by ${d.by}`);
+  }
+  if (record.warnings.length > 0) {
+    out('warnings:');
+    for (const w of record.warnings) out(`  ${w}`);
   }
   for (const r of t.resumes) {
     const healthy = r.summary.services.filter((s) => s.entry === 'health').map((s) => s.service);

@@ -4,6 +4,7 @@
  */
 import { assign, raise, sendTo } from 'xstate';
 import type { Fact, Outcome, Phase, StageStatus } from '../../record/facts.js';
+import { interruptAdvice } from '../../record/advice.js';
 import { compositeFor } from '../composite.js';
 import { buildDecision, choiceToEvent, eventToChoice, type DecisionRequest } from '../decisions.js';
 import type { PrerequisiteReport } from '../effects.js';
@@ -22,6 +23,7 @@ import {
   prepareOutcome,
   stageDone,
   stageFailure,
+  skippedWarning,
   success,
 } from './results.js';
 import { preparedCleanups, rollbackOutcome, rollbackTargets } from './rollback.js';
@@ -197,6 +199,7 @@ export const deploymentSetup = deploymentBase.extend({
       const row = name === undefined ? undefined : dc.statusOf(context, name);
       if (name === undefined || row === undefined) return;
       enqueue.assign({ statuses: dc.withStatus(context, name, { ...row, state: 'skipped' }) });
+      enqueue({ type: 'warn', params: [skippedWarning(name, row.state)] });
     }),
     forwardToStage: sendTo('stage', ({ event }) => event),
     forwardToRollback: sendTo('rollback', ({ event }) => event),
@@ -303,7 +306,7 @@ export const deploymentSetup = deploymentBase.extend({
       if (count === 1)
         enqueue({
           type: 'warn',
-          params: ['interrupted: press Ctrl-C again to leave things as they are'],
+          params: [interruptAdvice.deployment],
         });
     }),
     leaveAsIs: assign(({ context }) => ({

@@ -4,6 +4,7 @@
  */
 import { deploymentSetup, interruptTo } from './actions.js';
 import { readinessRequest } from './requests.js';
+import { skippedServices } from './results.js';
 
 /** The `verifying` state. */
 export const verifyingState = deploymentSetup.createStateConfig({
@@ -69,7 +70,11 @@ export const finalizingState = deploymentSetup.createStateConfig({
   invoke: {
     id: 'recordRelease',
     src: 'recordRelease',
-    input: ({ context }) => ({ plan: context.plan, deploymentId: context.deploymentId }),
+    input: ({ context }) => ({
+      plan: context.plan,
+      deploymentId: context.deploymentId,
+      skipped: skippedServices(context),
+    }),
     onDone: {
       target: 'done',
       actions: [

@@ -33,7 +33,9 @@ export function failureRequest(ctx: DeploymentContext): DecisionRequest {
     defaultChoice: 'rollback',
     ...(row === undefined || !f.canRetry
       ? {}
-      : { retry: { n: row.attempt, cap: row.maxAttempts } }),
+      : // n: attempts made so far; cap: the attempts the policy makes by itself (fixed: an
+        // operator's retry is one more attempt, beyond it and not counted against it).
+        { retry: { n: row.attempt, cap: ctx.plan.policy.retries + 1 } }),
   };
 }
 

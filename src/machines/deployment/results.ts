@@ -70,6 +70,19 @@ export function degradedFailure(ctx: Ctx, out: StageOutput): DeploymentFailure {
   return { source: 'degraded', reason, canRetry: false, canSkip: false };
 }
 
+/** Services skipped after they failed (an operator's decision), in activation order. */
+export function skippedServices(ctx: Ctx): string[] {
+  return ctx.plan.activationOrder.filter((n) => statusOf(ctx, n)?.state === 'skipped');
+}
+
+/**
+ * The warning a skipped service leaves, so the deployment succeeds with warnings naming it (its
+ * failure is on its own row and in the journal).
+ */
+export function skippedWarning(service: string, state: string): string {
+  return `${service} was skipped while ${state}: left as it is, not recorded as part of the release`;
+}
+
 /** Success, with the warnings (if any) as its reason. */
 export function success(ctx: Ctx): Outcome {
   return ctx.warnings.length > 0

@@ -3,7 +3,13 @@
  * back and with which variables, the cleanups of what was prepared, and the result once the
  * rollback ended. `rollbackSteps` also serves `stagecraft rollback` and a resumed rollback.
  */
-import type { PrepareStepSpec, ResolvedPlan } from '../../config/plan-types.js';
+import type {
+  PrepareStepSpec,
+  ProbeSpec,
+  ResolvedPlan,
+  ServiceChecks,
+  ServiceSpec,
+} from '../../config/plan-types.js';
 import type { Outcome } from '../../record/facts.js';
 import type { RollbackInput, RollbackOutput, RollbackStep } from '../rollback/index.js';
 import type { DeploymentContext, PreviousRelease } from './context.js';
@@ -20,27 +26,54 @@ export function rollbackTargets(ctx: DeploymentContext): string[] {
 }
 
 /**
- * Rollback steps for `names` (already in rollback order): each with the variables of the release
- * that was live before (`previous`), and whether that release ran it. Names not in the plan are
- * skipped. Shared by deployments, `stagecraft rollback` and a resumed rollback.
+ * Rollback steps for `names` (already in rollback order): each with the variables and the checks
+ * of the release that was live before (`previous`), whether that release ran it, and whether it
+ * recorded it as skipped (then it is not restarted, nor re-checked: that release never had it
+ * healthy). Names not in the plan are skipped. Shared by deployments, `stagecraft rollback` and a
+ * resumed rollback.
  */
 export function rollbackSteps(
   plan: ResolvedPlan,
   names: readonly string[],
-  previous: Pick<PreviousRelease, 'env' | 'running'> | undefined,
+  previous: Pick<PreviousRelease, 'env' | 'running' | 'checks' | 'skipped'> | undefined,
 ): RollbackStep[] {
   return names.flatMap((name) => {
-    const service = plan.services[name];
-    if (service === undefined) return [];
+    const current = plan.services[name];
+    if (current === undefined) return [];
     const previousEnv = previous?.env[name];
+    const skipped = previous?.skipped?.includes(name) ?? false;
     return [
       {
-        service,
-        wasRunning: previous?.running.includes(name) ?? false,
+        service: asReleased(current, previous?.checks?.[name], previousEnv),
+        wasRunning: !skipped && (previous?.running.includes(name) ?? false),
         ...(previousEnv === undefined ? {} : { previousEnv }),
+        ...(skipped ? { skipped: true } : {}),
       },
     ];
   });
+}
+
+/**
+ * The service as the release returned to had it: that release's checks (when it recorded them),
+ * and command probes run with its variables, so the rollback probes what it restored.
+ */
+function asReleased(
+  spec: ServiceSpec,
+  checks: ServiceChecks | undefined,
+  env: Record<string, string> | undefined,
+): ServiceSpec {
+  const { health, readiness, performance } = checks ?? spec;
+  const withEnv = (p: ProbeSpec): ProbeSpec =>
+    env === undefined || p.kind !== 'command' || p.command === undefined
+      ? p
+      : { ...p, command: { ...p.command, env: { ...env, ...p.command.env } } };
+  const { health: _h, performance: _p, ...rest } = spec;
+  return {
+    ...rest,
+    readiness: readiness.map(withEnv),
+    ...(health === undefined ? {} : { health: withEnv(health) }),
+    ...(performance === undefined ? {} : { performance }),
+  };
 }
 
 /** The rollback machine's input. */

@@ -86,6 +86,19 @@ const nameOf = (c: HealthContext): string =>
 
 const composite = compositeFor<HealthContext, { type: string }, { type: 'record'; params: Fact }>();
 
+/** Whether the current probe is one of the service's readiness probes (not its primary check). */
+const isReadiness = (c: HealthContext): boolean => !(c.hasPrimary && c.index === 0);
+
+/** The verdict of one of the service's own readiness checks, as a `check` fact. */
+const readinessCheck = (c: HealthContext, name: string, ok: boolean, detail: string): Fact => ({
+  type: 'check',
+  phase: 'readiness',
+  service: c.service,
+  name,
+  ok,
+  detail,
+});
+
 /** The health statechart; effects `runProbe` and `measurePerformance` are bound by compose. */
 export const healthMachine = setup({
   types: {
@@ -143,47 +156,75 @@ export const healthMachine = setup({
     startMonitoring: assign({
       progress: ({ context }) => monitorProgress(current(context), Date.now()),
     }),
-    notePass: assign({
-      notes: ({ context }) => [
-        ...context.notes,
-        passNote(nameOf(context), current(context), context.progress, Date.now()),
-      ],
+    notePass: composite(({ context, enqueue }) => {
+      const probe = current(context);
+      enqueue.assign({
+        notes: [...context.notes, passNote(nameOf(context), probe, context.progress, Date.now())],
+      });
+      if (isReadiness(context))
+        enqueue({
+          type: 'record',
+          params: readinessCheck(
+            context,
+            probe.label,
+            true,
+            `passed ${context.progress.passes}/${passCap(probe)} (last: ${context.lastDetail ?? ''})`,
+          ),
+        });
     }),
     nextProbe: assign({
       index: ({ context }) => context.index + 1,
       progress: () => freshProgress(Date.now()),
     }),
-    failProbe: assign(({ context }) => {
-      const failure = probeFailed(nameOf(context), current(context), context.progress, Date.now());
-      return { verdict: 'unhealthy' as const, reason: wordFailure(failure), failure };
+    failProbe: composite(({ context, enqueue }) => {
+      const probe = current(context);
+      const failure = probeFailed(nameOf(context), probe, context.progress, Date.now());
+      enqueue.assign({ verdict: 'unhealthy' as const, reason: wordFailure(failure), failure });
+      if (isReadiness(context) && context.mode === 'startup')
+        enqueue({
+          type: 'record',
+          params: readinessCheck(
+            context,
+            probe.label,
+            false,
+            `failed ${context.progress.failures}/${failureCap(probe)} (last: ${context.lastDetail ?? ''})`,
+          ),
+        });
     }),
     passAll: assign({
       verdict: 'healthy',
       reason: ({ context }) => (context.notes.length > 0 ? context.notes.join('; ') : 'no probe'),
     }),
-    notePerformance: assign({
-      notes: ({ context }, out: PerformanceOutcome) =>
-        context.performance
+    notePerformance: composite<PerformanceOutcome>(({ context, enqueue }, out) => {
+      enqueue.assign({
+        notes: context.performance
           ? [...context.notes, performanceNote(context.performance, out)]
           : context.notes,
-      lastDetail: (_, out: PerformanceOutcome) => out.detail,
+        lastDetail: out.detail,
+      });
+      enqueue({ type: 'record', params: readinessCheck(context, 'performance', true, out.detail) });
     }),
-    missPerformance: assign(({ context }, out: PerformanceOutcome) => {
+    missPerformance: composite<PerformanceOutcome>(({ context, enqueue }, out) => {
       const failure = context.performance ? performanceMissed(context.performance, out) : undefined;
-      return {
+      enqueue.assign({
         verdict: 'degraded' as const,
         reason: failure === undefined ? out.detail : wordFailure(failure),
         lastDetail: out.detail,
         ...(failure === undefined ? {} : { failure }),
-      };
+      });
+      enqueue({
+        type: 'record',
+        params: readinessCheck(context, 'performance', false, out.detail),
+      });
     }),
-    performanceError: assign((_, message: string) => {
+    performanceError: composite<string>(({ context, enqueue }, message) => {
       const failure: Failure = {
         kind: 'effect',
         label: 'measuring the performance baseline',
         message,
       };
-      return { verdict: 'degraded' as const, reason: wordFailure(failure), failure };
+      enqueue.assign({ verdict: 'degraded' as const, reason: wordFailure(failure), failure });
+      enqueue({ type: 'record', params: readinessCheck(context, 'performance', false, message) });
     }),
   },
 }).createMachine({

@@ -104,6 +104,7 @@ export const rollbackMachine = rollbackSetup.createMachine({
             rollback: {
               wasRunning: step.wasRunning,
               ...(step.previousEnv ? { previousEnv: step.previousEnv } : {}),
+              ...(step.skipped === true ? { skipped: true } : {}),
             },
           };
         },

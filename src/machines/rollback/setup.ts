@@ -5,6 +5,7 @@
 import { assign, raise, setup } from 'xstate';
 import { compositeFor } from '../composite.js';
 import type { Fact } from '../../record/facts.js';
+import { interruptAdvice } from '../../record/advice.js';
 import { choiceToEvent } from '../decisions.js';
 import { commandSucceeded, stubActors, type CommandOutcome } from '../effects.js';
 import type { DecisionEvent } from '../events.js';
@@ -187,7 +188,7 @@ export const rollbackSetup = setup({
         type: 'record',
         params: {
           type: 'warning',
-          message: 'interrupted: the rollback goes on; press Ctrl-C again to stop it where it is',
+          message: interruptAdvice.rollback,
         },
       });
     }),

@@ -6,13 +6,18 @@ import type { CommandSpec, PrepareStepSpec, ServiceSpec } from '../../config/pla
 import type { PendingDecision } from '../../record/facts.js';
 import type { DecisionEvent, InterruptEvent } from '../events.js';
 
-/** One service to roll back. */
+/**
+ * One service to roll back. `service` is the spec as the release returned to had it: its checks
+ * (probe addresses) are that release's, so the restored instance is probed where it serves.
+ */
 export interface RollbackStep {
   service: ServiceSpec;
   /** Was a `process` service running before this deployment? (restart it vs stop it) */
   wasRunning: boolean;
   /** The previous release's variables for this service (the current ones when there was none). */
   previousEnv?: Record<string, string>;
+  /** The release returned to recorded the service as skipped: undone, but not re-checked. */
+  skipped?: boolean;
 }
 
 /** Input of the rollback machine. */

@@ -2,9 +2,11 @@
  * The lifecycle of one service. Deploy mode (its stage creates it once its dependencies are
  * healthy; the stage says that it waits until then): activating (one-shot `activate` command, or a
  * detached `process`; automatic retries up to policy.retries) → checking health (the health machine) → healthy | degraded |
- * unhealthy | failed, where the stage's decision retries or skips it. Rollback mode: run the
- * compensation (previous release's variables) or restore/stop the process, re-check health →
- * rolled back | rollback failed. Every state change is recorded as a `service.state` fact and told
+ * unhealthy | failed, where the stage's decision retries or skips it. Rollback mode, with the
+ * previous release's variables and checks: a process is stopped, its `rollback` command run, and
+ * the previous instance restarted (or the process only restarted or stopped when it has no
+ * command); a one-shot service runs its `rollback` command; then health is re-checked unless the
+ * release returned to did not have the service running and healthy → rolled back | rollback failed. Every state change is recorded as a `service.state` fact and told
  * to the parent as `service.update`. On `resume`, an activation journaled as succeeded (or this
  * run's process found running) goes straight to checking health.
  */
@@ -212,8 +214,16 @@ export const serviceMachine = serviceSetup.createMachine({
             { target: 'compensated' },
           ],
         },
+        /**
+         * A process: with a `rollback` command, stop this deployment's instance first, run the
+         * command, then restart the previous instance (if it ran); without one, restart or stop.
+         */
         restoringProcess: {
-          always: [{ guard: 'wasRunning', target: 'restarting' }, { target: 'stopping' }],
+          always: [
+            { guard: 'hasRollbackCommand', target: 'stopping' },
+            { guard: 'wasRunning', target: 'restarting' },
+            { target: 'stopping' },
+          ],
         },
         compensating: {
           invoke: {
@@ -221,6 +231,13 @@ export const serviceMachine = serviceSetup.createMachine({
             src: 'runCommand',
             input: ({ context }) => rollbackInput(context.spec, context.rollback?.previousEnv),
             onDone: [
+              {
+                guard: {
+                  type: 'restartAfterCommand',
+                  params: ({ event }) => event.output,
+                },
+                target: 'restarting',
+              },
               {
                 guard: { type: 'commandOk', params: ({ event }) => event.output },
                 target: 'compensated',
@@ -268,7 +285,10 @@ export const serviceMachine = serviceSetup.createMachine({
             id: 'stop',
             src: 'stopProcess',
             input: ({ context }) => ({ service: context.spec.name }),
-            onDone: '#service.rolledBack',
+            onDone: [
+              { guard: 'hasRollbackCommand', target: 'compensating' },
+              { target: '#service.rolledBack' },
+            ],
             onError: {
               target: '#service.rollbackFailed',
               actions: {
@@ -278,8 +298,12 @@ export const serviceMachine = serviceSetup.createMachine({
             },
           },
         },
+        /** Probed again only when the release returned to has it running and healthy. */
         compensated: {
-          always: [{ guard: 'hasProbe', target: 'rechecking' }, { target: '#service.rolledBack' }],
+          always: [
+            { guard: 'expectsHealthy', target: 'rechecking' },
+            { target: '#service.rolledBack' },
+          ],
         },
         rechecking: {
           invoke: {

@@ -19,7 +19,12 @@ export interface ServiceInput {
   mode: 'deploy' | 'rollback';
   /** policy.retries: automatic retries of a failed activation. */
   retries: number;
-  rollback?: { wasRunning: boolean; previousEnv?: Record<string, string> };
+  rollback?: {
+    wasRunning: boolean;
+    previousEnv?: Record<string, string>;
+    /** The release returned to recorded the service as skipped: it is not re-checked. */
+    skipped?: boolean;
+  };
   /**
    * `resume`: what the journal says this service already achieved in the interrupted run. An
    * activation journaled as succeeded, or a process instance of that run found running, goes
@@ -105,7 +110,19 @@ export const serviceSetup = setup({
     isProcess: ({ context }) => context.spec.kind === 'process',
     wasRunning: ({ context }) => context.rollback?.wasRunning === true,
     hasRollbackCommand: ({ context }) => context.spec.rollback !== undefined,
-    hasProbe: ({ context }) => hasProbe(context.spec),
+    /** A process whose previous instance ran, after its `rollback` command succeeded. */
+    restartAfterCommand: ({ context }, out: CommandOutcome) =>
+      commandSucceeded(out) &&
+      context.spec.kind === 'process' &&
+      context.rollback?.wasRunning === true,
+    /**
+     * After a rollback step: whether the release returned to has the service running and healthy
+     * (so it is probed): not a process it did not run, not a service it recorded as skipped.
+     */
+    expectsHealthy: ({ context }) =>
+      hasProbe(context.spec) &&
+      context.rollback?.skipped !== true &&
+      (context.spec.kind !== 'process' || context.rollback?.wasRunning === true),
     hasChecks: ({ context }) => hasChecks(context.spec),
     canAutoRetry: ({ context }) => context.attempt < context.maxAttempts,
     commandOk: (_, out: CommandOutcome) => commandSucceeded(out),

@@ -1,12 +1,18 @@
 /**
- * `deploy --dry-run`: the real statecharts walked with simulated effects. Every effect records
- * what it would do as a `dry-run.action` fact — in the same stream, and so in the same order, as
- * the facts a real run records — and succeeds at once; nothing is started, stopped or written.
+ * `deploy --dry-run`: the real statecharts walked with simulated effects, as the interactive run
+ * (or, with `--yes`, as the run that asks nothing). Every effect records what it would do as a
+ * `dry-run.action` fact — in the same stream, and so in the same order, as the facts a real run
+ * records — and succeeds at once; nothing is started, stopped or written. Each prompt the
+ * statechart asks (the live run's prompt, with its choices) is recorded and answered by the dry
+ * run: proceed at a stage, else the prompt's default.
  */
 import type { CommandSpec, ResolvedPlan } from '../../config/plan-types.js';
 import { count } from '../../core/plural.js';
 import type { Effects } from '../../machines/effects.js';
+import { choiceToEvent } from '../../record/decisions.js';
+import type { PendingDecision } from '../../record/facts.js';
 import type { Recorder } from '../compose.js';
+import type { Present } from '../driver.js';
 
 const show = (c: CommandSpec): string =>
   typeof c.run === 'string' ? c.run : JSON.stringify(c.run);
@@ -70,12 +76,55 @@ export function dryRunEffects(plan: ResolvedPlan, record: Recorder): Effects {
   };
 }
 
-/** Where an operator would be asked, and what a failure in each stage would roll back. */
-export function dryRunSummary(plan: ResolvedPlan, step: boolean): string[] {
+/**
+ * The presentation of a dry run: `present`, plus the dry run's answer to every prompt (after the
+ * presenter has shown it). The prompts asked are collected in `asked`, in order.
+ */
+export function answeringPresent(present: Present, asked: PendingDecision[]): Present {
+  return async (source, run) => {
+    const presenter = await present(source, run);
+    const unsubscribe = source.subscribe((f) => {
+      if (f.type !== 'decision.requested') return;
+      asked.push(f.decision);
+      const d = f.decision;
+      source.send(
+        choiceToEvent(d.kind === 'confirm-stage' ? 'proceed' : d.defaultChoice, 'dry-run'),
+      );
+    });
+    return {
+      finish: () => {
+        unsubscribe();
+        return presenter.finish();
+      },
+    };
+  };
+}
+
+/**
+ * Where an operator was asked (`asked`, as the dry run walked; none with `--yes`), and what a
+ * failure in each stage would roll back.
+ */
+export function dryRunSummary(
+  plan: ResolvedPlan,
+  asked: readonly PendingDecision[],
+  yes: boolean,
+): string[] {
+  if (yes)
+    return [
+      'confirmation points: none (--yes proceeds at every stage without asking)',
+      ...rollbackPaths(plan),
+    ];
   const out: string[] = ['confirmation points (interactive runs):'];
-  const gates = plan.stages.filter((s) => s.confirm || plan.confirmStages || step);
-  for (const s of gates) out.push(`  before stage ${s.name}: proceed | skip stage | abort`);
+  const gates = asked.filter((d) => d.kind === 'confirm-stage');
+  for (const d of gates)
+    out.push(`  before stage ${d.subject}: ${d.choices.join(' | ')} (default ${d.defaultChoice})`);
   if (gates.length === 0) out.push('  none (use --step to confirm every stage)');
+  return [...out, ...rollbackPaths(plan)];
+}
+
+/** What a failure in each stage would roll back. */
+function rollbackPaths(plan: ResolvedPlan): string[] {
+  const out: string[] = [];
   out.push(`rollback paths (policy.onFailure: ${plan.policy.onFailure}):`);
   const activated: string[] = [];
   const cleanups = [...plan.prepare]

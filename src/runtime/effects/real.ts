@@ -11,7 +11,7 @@ import { measurePerformance } from '../../adapters/performance.js';
 import { whenListening } from '../../adapters/port-watch.js';
 import { runProbe } from '../../adapters/probe.js';
 import { startService, stopService } from '../../adapters/process.js';
-import type { ProbeSpec, ResolvedPlan } from '../../config/plan-types.js';
+import type { ProbeSpec, ResolvedPlan, ServiceChecks } from '../../config/plan-types.js';
 import type { Masker } from '../../core/mask.js';
 import type { Effects } from '../../machines/effects.js';
 import { statePaths } from '../../state/layout.js';
@@ -111,12 +111,24 @@ export function realEffects(ctx: RunContext): Effects {
       );
     },
     checkPrerequisites: ({ plan }, signal) => checkPrerequisites(plan, ctx.operatorEnv, signal),
-    recordRelease: async ({ plan, deploymentId }) => {
+    recordRelease: async ({ plan, deploymentId, skipped }) => {
       const perService: Record<string, Record<string, string>> = {};
+      const checks: Record<string, ServiceChecks> = {};
       const plain: Record<string, string> = {};
       for (const [k, v] of Object.entries(plan.vars)) plain[k] = v.value;
-      for (const name of plan.activationOrder) perService[name] = plain;
-      const running = plan.activationOrder.filter((n) => plan.services[n]?.kind === 'process');
+      for (const name of plan.activationOrder) {
+        perService[name] = plain;
+        const s = plan.services[name];
+        if (s !== undefined)
+          checks[name] = {
+            ...(s.health === undefined ? {} : { health: s.health }),
+            readiness: s.readiness,
+            ...(s.performance === undefined ? {} : { performance: s.performance }),
+          };
+      }
+      const running = plan.activationOrder.filter(
+        (n) => plan.services[n]?.kind === 'process' && !skipped.includes(n),
+      );
       const label = plan.vars.RELEASE?.value ?? deploymentId;
       await recordRelease(
         ctx.stateDir,
@@ -128,6 +140,8 @@ export function realEffects(ctx: RunContext): Effects {
           configHash: plan.configHash,
           vars: perService,
           running,
+          checks,
+          ...(skipped.length === 0 ? {} : { skipped }),
         },
         { secretNames: plan.secretNames, mask },
       );

@@ -111,7 +111,12 @@ export function formatFact(f: StampedFact, c: LineContext, paint: Paint): string
     }
     case 'check': {
       const mark = f.ok ? '✓' : '✗';
-      const where = f.stage === undefined ? f.phase : `stage ${f.stage} verify`;
+      const where =
+        f.stage !== undefined
+          ? `stage ${f.stage} verify`
+          : f.service !== undefined
+            ? `${f.phase} ${f.service}`
+            : f.phase;
       const line = `  ${mark} ${where} ${f.name}: ${f.detail}`;
       return f.ok ? line : paint(f.severity === 'warning' ? 'yellow' : 'red', line);
     }

@@ -35,7 +35,6 @@ export function startReporter(source: ViewSource, opts: ReporterOptions): Presen
     const tail =
       f.type === 'service.state' && troubled.has(f.state) ? opts.logTail?.(f.service) : undefined;
     if (opts.format === 'json') {
-      if (f.type === 'dry-run.action' && opts.format === 'json') return;
       const line = {
         ...f,
         ts: new Date(f.ts).toISOString(),

@@ -55,10 +55,11 @@ export function DeploymentApp({ source, options }: DeploymentAppProps) {
   }, [done, exit]);
 
   const height = stdout.rows > 0 ? stdout.rows : 24;
+  const columns = stdout.columns > 0 ? stdout.columns : 80;
   const decision = done ? undefined : view.pendingDecision;
   const warnings = done ? [] : view.warnings.slice(-2);
   // header, rows title, counts line, footer, and the line Ink keeps for the cursor
-  const fixed = 5 + warnings.length + promptLines(decision);
+  const fixed = 5 + warnings.length + promptLines(decision, columns);
   const helpLines = keys.showHelp ? helpHeight : 0;
   const logLines = logShown ? Math.max(0, Math.min(5, height - fixed - helpLines - 4)) : 0;
   const rowBudget = Math.max(1, height - fixed - helpLines - (logShown ? logLines + 1 : 0));

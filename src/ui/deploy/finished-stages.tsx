@@ -73,7 +73,7 @@ function StageSummary({ item }: { item: Item }) {
           <Text key={s.name} wrap="truncate">
             {'  '}
             <Text color={tone(stateColor(s.state))}>{stateGlyph[s.state]} </Text>
-            {fit(s.name, 20)} {fit(s.state, 11)}
+            {fit(s.name, 20)} {fit(s.state, 12)}
             <Text dimColor>
               {s.startedAt !== undefined && s.finishedAt !== undefined
                 ? ` ${formatDuration(s.finishedAt - s.startedAt)}`

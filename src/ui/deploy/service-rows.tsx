@@ -40,6 +40,8 @@ export function ServiceRows({ title, services, selected, size, frame, now }: Ser
   );
   const shown = windowAround(services, index, size);
   const nameWidth = Math.min(24, Math.max(8, ...shown.items.map((s) => [...s.name].length)));
+  // States are never cut (`rolling-back`, `resolved-by-hand`): the column fits the longest shown.
+  const stateWidth = Math.max(11, ...shown.items.map((s) => s.state.length));
   const counts = countByState(services);
   const position =
     shown.items.length < services.length
@@ -65,6 +67,7 @@ export function ServiceRows({ title, services, selected, size, frame, now }: Ser
           service={s}
           selected={s.name === selected}
           nameWidth={nameWidth}
+          stateWidth={stateWidth}
           frame={frame}
           now={now}
         />
@@ -77,10 +80,11 @@ function ServiceRow(props: {
   service: ServiceView;
   selected: boolean;
   nameWidth: number;
+  stateWidth: number;
   frame: number;
   now: number;
 }) {
-  const { service: s, selected, nameWidth, frame, now } = props;
+  const { service: s, selected, nameWidth, stateWidth, frame, now } = props;
   const tone = useTone();
   const color = stateColor(s.state);
   const glyph = isBusy(s.state)
@@ -97,7 +101,7 @@ function ServiceRow(props: {
       <Text color={tone(color)}>{glyph} </Text>
       <Text bold={warn}>{fit(s.name, nameWidth)} </Text>
       <Text color={tone(color)} bold={warn}>
-        {fit(s.state, 11)}
+        {fit(s.state, stateWidth)}
       </Text>
       <Text dimColor>{serviceElapsed(s, now).padStart(7)}</Text>
       <Text dimColor>{attempt}</Text>

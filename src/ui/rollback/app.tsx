@@ -69,8 +69,9 @@ export function RollbackApp({
   }, [done, exit]);
 
   const height = stdout.rows > 0 ? stdout.rows : 24;
+  const columns = stdout.columns > 0 ? stdout.columns : 80;
   const cleanupLines = view.cleanups.length === 0 ? 0 : Math.min(view.cleanups.length, 3) + 1;
-  const stepBudget = Math.max(1, height - 5 - promptLines(decision) - cleanupLines);
+  const stepBudget = Math.max(1, height - 5 - promptLines(decision, columns) - cleanupLines);
 
   return (
     <Box flexDirection="column">

@@ -2,18 +2,34 @@
  * A pending decision: title, message, only the offered choices with their keys, the default
  * marked, the highlighted one, and the countdown to the deadline. Input is handled by the app.
  */
-import { Box, Text } from 'ink';
+import { Box, Text, useStdout } from 'ink';
 import { choiceKeys } from '../../record/decisions.js';
 import type { PendingDecision } from '../../record/view.js';
 import { useTone } from './colors.js';
-import { choiceLabel, decisionTitle, formatCountdown } from './view-helpers.js';
+import { choiceLabel, decisionTitle, formatCountdown, wrappedLines } from './view-helpers.js';
+
+/** The message never takes more lines than this (a list of 500 degraded services would). */
+const messageCap = 8;
+
+/** Columns the message has inside the border and padding of a box `columns` wide. */
+const messageWidth = (columns: number): number => Math.max(10, columns - 4);
+
+/** Lines the message takes at `columns`: all of it, wrapped, up to {@link messageCap}. */
+function messageLines(message: string, columns: number): number {
+  return Math.min(messageCap, Math.max(1, wrappedLines(message, messageWidth(columns))));
+}
 
 /**
- * Lines the prompt for `decision` takes (border 2, title 1, message 2, a line per choice,
- * countdown 1); 0 without a decision.
+ * Lines the prompt for `decision` takes in a terminal `columns` wide (border 2, title 1, the
+ * wrapped message, a line per choice, countdown 1); 0 without a decision.
  */
-export function promptLines(decision: { choices: readonly unknown[] } | undefined): number {
-  return decision === undefined ? 0 : 6 + decision.choices.length;
+export function promptLines(
+  decision: { message: string; choices: readonly unknown[] } | undefined,
+  columns: number,
+): number {
+  return decision === undefined
+    ? 0
+    : 4 + messageLines(decision.message, columns) + decision.choices.length;
 }
 
 /** Props of Prompt. */
@@ -26,13 +42,15 @@ export interface PromptProps {
 /** The prompt box. */
 export function Prompt({ decision, highlighted, now }: PromptProps) {
   const tone = useTone();
+  const { stdout } = useStdout();
+  const columns = stdout.columns > 0 ? stdout.columns : 80;
   const defaultLabel = choiceLabel(decision.defaultChoice, decision);
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={tone('magenta')} paddingX={1}>
       <Text bold color={tone('magenta')} wrap="truncate">
         {decisionTitle(decision)}
       </Text>
-      <Box height={2} overflow="hidden">
+      <Box height={messageLines(decision.message, columns)} overflow="hidden">
         <Text wrap="wrap">{decision.message}</Text>
       </Box>
       {decision.choices.map((choice, i) => {

@@ -25,6 +25,7 @@ export const stateGlyph: Record<ServiceState, string> = {
   'rolling-back': '↺',
   'rolled-back': '↺',
   'rollback-failed': '✖',
+  'resolved-by-hand': '↺',
 };
 
 /** The order counts are shown in. */
@@ -41,6 +42,7 @@ const stateOrder: ServiceState[] = [
   'healthy',
   'skipped',
   'rolled-back',
+  'resolved-by-hand',
 ];
 
 /** A colour per state (undefined: default). The caller drops colours under NO_COLOR. */
@@ -64,6 +66,8 @@ export function stateColor(
     case 'waiting':
     case 'skipped':
       return 'gray';
+    case 'resolved-by-hand':
+      return 'yellow';
     default:
       return undefined;
   }
@@ -125,6 +129,7 @@ export function finishedStages(view: DeploymentView): StageView[] {
       s.status === 'succeeded' ||
       s.status === 'skipped' ||
       s.status === 'incomplete' ||
+      s.status === 'rolled-back' ||
       (s.status === 'failed' && !open),
   );
 }
@@ -175,6 +180,34 @@ export function probeText(s: ServiceView): string | undefined {
   return `probe ${p.attempt}/${p.of} · ${p.detail} · ${Math.round(p.durationMs)} ms`;
 }
 
+/**
+ * How many lines `text` takes wrapped at `width` columns, words kept whole where they fit and
+ * longer ones cut (as Ink's `wrap` does); every character counts one column.
+ */
+export function wrappedLines(text: string, width: number): number {
+  const w = Math.max(1, width);
+  let lines = 0;
+  for (const paragraph of text.split('\n')) {
+    let used = 0;
+    lines += 1;
+    for (const word of paragraph.split(' ')) {
+      const n = [...word].length;
+      const need = used === 0 ? n : used + 1 + n;
+      if (need <= w) used = need;
+      else if (n <= w) {
+        lines += 1;
+        used = n;
+      } else {
+        // A word longer than the line: it starts on a line of its own and is cut.
+        if (used > 0) lines += 1;
+        lines += Math.ceil(n / w) - 1;
+        used = n % w === 0 ? w : n % w;
+      }
+    }
+  }
+  return lines;
+}
+
 /** Elapsed time of a service row (running or finished). */
 export function serviceElapsed(s: ServiceView, now: number): string {
   if (s.startedAt === undefined) return '';
@@ -187,13 +220,14 @@ export function stageDuration(s: StageView, now: number): string {
   return formatDuration((s.finishedAt ?? now) - s.startedAt);
 }
 
-/** The label of a choice in a prompt (retry shows its cap). */
+/** The label of a choice in a prompt (retry says which attempt it starts). */
 export function choiceLabel(choice: Choice, decision: PendingDecision): string {
   switch (choice) {
     case 'retry':
       return decision.retry === undefined
         ? 'retry'
-        : `retry (${decision.retry.n}/${decision.retry.cap})`;
+        : // The attempt a retry starts: operator retries are not capped, so no "n/cap".
+          `retry (attempt ${decision.retry.n + 1})`;
     case 'skip-stage':
       return 'skip stage';
     case 'rollback':
@@ -243,15 +277,15 @@ export function resultTitle(result: NonNullable<DeploymentView['result']>): stri
   }
 }
 
+const stageGlyphs: Partial<Record<StageView['status'], string>> = {
+  succeeded: '✔',
+  'rolled-back': '↺',
+  skipped: '↷',
+  incomplete: '◐',
+  failed: '✖',
+};
+
 /** Glyph of a finished stage. */
 export function stageGlyph(status: StageView['status']): string {
-  return status === 'succeeded'
-    ? '✔'
-    : status === 'skipped'
-      ? '↷'
-      : status === 'incomplete'
-        ? '◐'
-        : status === 'failed'
-          ? '✖'
-          : '·';
+  return stageGlyphs[status] ?? '·';
 }
