@@ -1,4 +1,5 @@
 /** The performance baseline: N sequential GETs, the p95 latency against the limit. */
+import { count } from '../core/plural.js';
 import type { PerformanceSpec } from '../config/plan-types.js';
 import type { PerformanceOutcome } from '../machines/effects.js';
 
@@ -42,10 +43,10 @@ export async function measurePerformance(
       p95Ms,
       samples: taken,
       failures,
-      detail: `canceled after ${taken} samples`,
+      detail: `canceled after ${count(taken, 'sample')}`,
     };
   const within = p95Ms <= spec.p95Ms;
-  let detail = `p95 ${p95Ms} ms ${within ? '≤' : '>'} ${spec.p95Ms} ms (${taken} samples)`;
+  let detail = `p95 ${p95Ms} ms ${within ? '≤' : '>'} ${spec.p95Ms} ms (${count(taken, 'sample')})`;
   if (failures > 0) detail += `, ${failures} failed (last: ${lastFailure})`;
   return { ok: within && failures === 0, p95Ms, samples: taken, failures, detail };
 }

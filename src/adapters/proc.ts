@@ -107,7 +107,7 @@ export async function killGroup(pgid: number, graceMs: number): Promise<void> {
 
 /**
  * Every detached process group started in THIS orchestrator process for a one-shot command.
- * Detached groups escape the terminal's Ctrl-C (NOTES.md), so the runtime kills them on SIGINT,
+ * Detached groups escape the terminal's Ctrl-C (they are not in its process group), so the runtime kills them on SIGINT,
  * SIGTERM and exit. Long-running `process` services are deliberately not tracked here: they must
  * outlive the CLI, and live in the process registry.
  */

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,6 +14,7 @@ import type { CommandSpec } from '../config/plan-types.js';
 import type { ProcessInfo } from '../machines/effects.js';
 import { buildEnv, withoutSecrets } from './env.js';
 import {
+  environOf,
   isAlive as procAlive,
   isSameProcess,
   readProcStat,
@@ -33,6 +35,8 @@ import {
 export interface ProcessManagerOptions {
   stateDir: string;
   environment: string;
+  /** The project folder (the config file's), recorded with each service it starts. */
+  projectDir?: string;
 }
 
 /** A service in the registry, with its liveness now. */
@@ -112,6 +116,8 @@ export async function startService(
     cwd: command.cwd,
     env: withoutSecrets({ ...env, ...command.env }, secretNames),
     logFile,
+    stateDir: resolve(opts.stateDir),
+    ...(opts.projectDir === undefined ? {} : { projectDir: resolve(opts.projectDir) }),
   };
   await updateRegistry(registryPath(opts.stateDir, opts.environment), (registry) => {
     registry.services[service] = entry;
@@ -218,15 +224,67 @@ function spawnRelayed(
   });
 }
 
+/** The same folder, however it is spelled (symlinks, `..`), when it exists. */
+function sameDir(a: string, b: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
+/**
+ * Why a live registry entry is not this state directory's to stop (undefined when it is): it was
+ * recorded by another state directory or project folder (the registry was copied with its
+ * folder), or its process carries another instance's tag.
+ */
+function foreignEntry(
+  opts: ProcessManagerOptions,
+  service: string,
+  entry: RegistryEntry,
+): { reason: string; copied: boolean } | undefined {
+  const what = `pid ${entry.pid} (${typeof entry.command === 'string' ? entry.command : entry.command.join(' ')})`;
+  if (entry.stateDir !== undefined && !sameDir(entry.stateDir, opts.stateDir)) {
+    const from =
+      entry.projectDir === undefined
+        ? `with the state directory ${entry.stateDir}`
+        : `from ${entry.projectDir}`;
+    const there = entry.projectDir ?? entry.stateDir;
+    return {
+      reason: `${what} was started ${from}, not from here: stop it there (stagecraft down -c ${there})`,
+      copied: true,
+    };
+  }
+  if (
+    entry.projectDir !== undefined &&
+    opts.projectDir !== undefined &&
+    !sameDir(entry.projectDir, opts.projectDir)
+  )
+    return {
+      reason: `${what} was started by the project in ${entry.projectDir}, which shares this state directory: stop it there (stagecraft down -c ${entry.projectDir})`,
+      copied: false,
+    };
+  // An entry recorded before stagecraft kept its owner: the process's own tag says whose it is.
+  const tag = environOf(entry.pid)?.[INSTANCE_TAG];
+  if (tag !== undefined && tag !== instanceTag(opts, service))
+    return { reason: `${what} was started from another state directory`, copied: true };
+  return undefined;
+}
+
 /**
  * Stop the service stagecraft started: SIGTERM its group, SIGKILL after `graceMs`, wait until
  * every member is gone, remove it from the registry. `stopped` is false when nothing was running.
+ * An entry that another state directory or project folder started is never signalled: it is
+ * `refused` (with the reason) and, when it came with a copied registry, forgotten here.
  */
 export async function stopService(
   opts: ProcessManagerOptions,
   service: string,
   graceMs = 5000,
-): Promise<{ stopped: boolean; pid?: number }> {
+): Promise<{ stopped: boolean; pid?: number; refused?: string }> {
   const path = registryPath(opts.stateDir, opts.environment);
   const entry = (await readRegistry(path)).services[service];
   // Instances started but never recorded (the orchestrator died between spawn and record) are
@@ -238,6 +296,15 @@ export async function stopService(
   if (!entry)
     return unrecorded.length > 0 ? { stopped: true, pid: unrecorded[0] } : { stopped: false };
   let stopped = unrecorded.length > 0;
+  const live = entryAlive(entry) || groupAlive(entry.pid);
+  const foreign = live ? foreignEntry(opts, service, entry) : undefined;
+  if (foreign !== undefined) {
+    if (foreign.copied)
+      await updateRegistry(path, (registry) => {
+        if (registry.services[service]?.pid === entry.pid) delete registry.services[service];
+      });
+    return { stopped, pid: entry.pid, refused: foreign.reason };
+  }
   const stat = readProcStat(entry.pid);
   // A live pid with another start time is a reused pid: not ours to kill.
   const reused =

@@ -8,7 +8,7 @@ import type { Outcome } from '../record/facts.js';
 export const EXIT = {
   /** Success (warnings allowed). */
   ok: 0,
-  /** Failed and rolled back, or stopped before changing anything (prerequisites). */
+  /** Failed and rolled back, or stopped before changing anything (prerequisites, an abort). */
   failed: 1,
   /** Invalid usage or config, or a state folder to fix; nothing changed. */
   usage: 2,
@@ -24,7 +24,9 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** The exit code of a run's outcome. */
-export function exitCodeOf(outcome: Pick<Outcome, 'result' | 'interrupted'>): ExitCode {
+export function exitCodeOf(
+  outcome: Pick<Outcome, 'result' | 'interrupted' | 'unchanged'>,
+): ExitCode {
   switch (outcome.result) {
     case 'succeeded':
     case 'succeeded-with-warnings':
@@ -35,7 +37,12 @@ export function exitCodeOf(outcome: Pick<Outcome, 'result' | 'interrupted'>): Ex
     case 'failed':
       return outcome.interrupted ? EXIT.interrupted : EXIT.failed;
     case 'aborted':
-      return outcome.interrupted ? EXIT.interrupted : EXIT.manual;
+      // Left as it is: nothing to look at when nothing had changed yet.
+      return outcome.interrupted
+        ? EXIT.interrupted
+        : outcome.unchanged === true
+          ? EXIT.failed
+          : EXIT.manual;
     default:
       // A result this version does not know (a record from another version): not a success.
       return EXIT.failed;

@@ -27,6 +27,19 @@ export function outputMode(opts: { json?: boolean; plain?: boolean }, io: CliIo)
   return opts.plain === true || !isTerminal(io) ? 'plain' : 'tty';
 }
 
+/**
+ * Why a run will not prompt although it could (`--plain` or `--json` on a terminal, without
+ * `--yes`), or undefined: the CLI says so in one line, so prompts are never turned off silently.
+ */
+export function promptsOff(
+  opts: { json?: boolean; plain?: boolean; yes?: boolean },
+  io: CliIo,
+): string | undefined {
+  if (opts.yes === true || !isTerminal(io)) return undefined;
+  if (opts.json === true) return '--json does not prompt';
+  return opts.plain === true ? '--plain does not prompt' : undefined;
+}
+
 /** Colour for line output: on a terminal without NO_COLOR. */
 function colourWanted(mode: OutputMode, io: CliIo): boolean {
   return mode === 'tty' || (io.isTTY === true && io.env.NO_COLOR === undefined);

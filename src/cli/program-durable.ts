@@ -1,5 +1,5 @@
 /**
- * Registers the durability commands: history, show, unlock, resume, rollback (issue 6). Each
+ * Registers the durability commands: history, show, unlock, resume, rollback. Each
  * module is loaded with import() inside its action, so `--help` never loads the statecharts.
  */
 import type { Command } from 'commander';
@@ -69,7 +69,10 @@ export function registerDurableCommands(
       .description('roll the environment back to its previous (or the named) release'),
   )
     .option('--to <id>', 'the deployment id whose release to return to (see `history`)')
-    .option('-y, --yes', 'no prompts: a failed rollback step is recorded as not restored')
+    .option(
+      '-y, --yes',
+      'do not ask first; no prompts: a failed rollback step is recorded as not restored',
+    )
     .option('--plain', 'line output')
     .option(
       '--trace',

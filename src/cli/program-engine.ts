@@ -77,8 +77,14 @@ export function registerEngineCommands(
       'deployment, stage, service, health, monitor, rollback, verification, down or all',
     )
     .option('--plan', 'the concrete plan of -c/-e: stages, services, dependencies, rollback order')
-    .option('--format <format>', 'mermaid, dot, svg, scxml or json', 'mermaid')
-    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option(
+      '--format <format>',
+      'mermaid, dot, svg, scxml or json (default: from the extension of -o, else mermaid)',
+    )
+    .option(
+      '-o, --output <file>',
+      'write to a file instead of stdout (.mmd/.md, .dot/.gv, .svg, .scxml, .json)',
+    )
     .action(async (opts: GraphOptions) => {
       const { graphCommand } = await import('./commands/graph.js');
       setExitCode(await graphCommand(opts, io));

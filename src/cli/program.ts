@@ -11,9 +11,9 @@ import { registerDurableCommands } from './program-durable.js';
 const EXIT_HELP = `
 Exit codes:
   0    success (warnings allowed)
-  1    failed (rolled back), or stopped before changing anything (prerequisites)
+  1    failed (rolled back), or stopped before changing anything (prerequisites, an abort)
   2    invalid usage or config; nothing changed
-  3    rollback incomplete or aborted: manual intervention needed
+  3    rollback incomplete or aborted after a change: manual intervention needed
   4    environment locked by another deployment
   130  interrupted (SIGINT/SIGTERM)
 `;

@@ -1,5 +1,5 @@
 /**
- * The one error model (STYLE.md "errors that cross a boundary are typed data with a kind"): every
+ * The one error model (errors that cross a boundary are typed data with a kind): every
  * problem the operator can fix is a {@link StagecraftError} with a `kind`, a message that says
  * what, where and what to do, and optionally the path it concerns. Anything else thrown is a bug.
  * src/cli maps a kind to an exit code in exactly one place.

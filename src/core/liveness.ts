@@ -67,6 +67,26 @@ export function isSameProcess(pid: number, startTime: number | undefined): boole
   return readProcStat(pid)?.startTime === startTime;
 }
 
+/**
+ * The environment `pid` was started with (/proc/<pid>/environ); undefined when it cannot be read
+ * (gone, another user's, or no /proc).
+ */
+export function environOf(pid: number): Record<string, string> | undefined {
+  if (!hasProc || !Number.isInteger(pid) || pid <= 0) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/environ`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const env: Record<string, string> = {};
+  for (const pair of text.split('\0')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
 /** The /proc start time of `pid`, when it can be read. */
 export function startTimeOf(pid: number): number | undefined {
   return readProcStat(pid)?.startTime;

@@ -1,6 +1,6 @@
 /**
  * The one effects contract: everything the statecharts ask of the world, as plain async
- * functions that take an `AbortSignal` and return outcomes as values (STYLE.md). From it come
+ * functions that take an `AbortSignal` and return outcomes as values, not exceptions. From it come
  * the named promise actors every machine declares in `setup()` ({@link effectActors}), the
  * placeholders they hold until the runtime binds real adapters ({@link unboundEffects}), the
  * runtime's real and dry-run bindings, and the tests' fakes.

@@ -2,7 +2,7 @@
  * The control events the statecharts send each other and receive from the operator. What
  * happened is recorded as facts (src/record/facts.ts); these only steer: a service tells its stage
  * it changed state, a stage asks for a decision, the operator answers or interrupts. One
- * discriminated union per concern, dot-namespaced (STYLE.md).
+ * discriminated union per concern, dot-namespaced.
  */
 import type { ServiceState, Verdict } from '../record/facts.js';
 import type { Failure } from '../record/failures.js';

@@ -92,6 +92,8 @@ export interface Outcome {
   reason?: string;
   restored?: string[];
   notRestored?: Array<{ name: string; reason: string }>;
+  /** An abort before anything changed (no prepare step ran, no service began). */
+  unchanged?: boolean;
 }
 
 /** The phase of a run. */
@@ -297,7 +299,8 @@ export type Fact =
   | {
       type: 'down.service';
       service: string;
-      status: 'stopping' | 'stopped' | 'not-running' | 'failed' | 'not-attempted';
+      /** `not-ours`: a process another state directory or folder started, left running. */
+      status: 'stopping' | 'stopped' | 'not-running' | 'not-ours' | 'failed' | 'not-attempted';
       detail?: string;
     }
   | { type: 'release.recorded'; release: string }

@@ -3,6 +3,7 @@
  * journal have the exit code, the signal, the probe's counts and last results); the prompt, the
  * terminal UI, the line reporter and the final screen show the words made here from it.
  */
+import { count } from '../core/plural.js';
 
 /** A failure as the facts carry it. */
 export type Failure =
@@ -165,7 +166,7 @@ export function wordFailure(f: Failure): string {
     case 'performance':
       return (
         `performance ${f.url} missed: p95 ${Math.round(f.p95Ms)} ms (limit ${f.limitMs} ms) over ` +
-        `${f.samples} samples, ${f.failed} failed (${f.detail})`
+        `${count(f.samples, 'sample')}, ${f.failed} failed (${f.detail})`
       );
     case 'exited': {
       const last = headline(f.tail);

@@ -105,7 +105,8 @@ export interface RollbackRow {
 /** One service of a `down` run. */
 export interface DownRow {
   name: string;
-  state: 'pending' | 'stopping' | 'stopped' | 'not-running' | 'failed' | 'not-attempted';
+  state:
+    'pending' | 'stopping' | 'stopped' | 'not-running' | 'not-ours' | 'failed' | 'not-attempted';
   detail?: string;
 }
 

@@ -3,6 +3,7 @@
  * statechart as the root — each `stop` command, then the `process` instance stagecraft started —
  * under the environment lock, with its own record and journal.
  */
+import { count } from '../core/plural.js';
 import type { DownOutput } from '../machines/down/index.js';
 import type { Outcome } from '../record/facts.js';
 import { composeDown } from './compose.js';
@@ -15,12 +16,21 @@ import { openSession } from './session.js';
 export function downOutcome(out: DownOutput): Outcome {
   const failed = out.failed.map((f) => ({ name: f.name, reason: f.reason }));
   const skipped = out.notAttempted.map((name) => ({ name, reason: 'not stopped: interrupted' }));
-  if (failed.length === 0 && skipped.length === 0)
-    return { result: 'succeeded', interrupted: out.interrupted, restored: [] };
+  if (failed.length === 0 && skipped.length === 0) {
+    const left = out.leftRunning;
+    if (left.length === 0)
+      return { result: 'succeeded', interrupted: out.interrupted, restored: [] };
+    return {
+      result: 'succeeded-with-warnings',
+      interrupted: out.interrupted,
+      reason: `${count(left.length, 'service')} left running, not started from here: ${left.map((l) => `${l.name}: ${l.reason}`).join('; ')}`,
+      restored: [],
+    };
+  }
   return {
     result: 'rollback-incomplete',
     interrupted: out.interrupted,
-    reason: `${failed.length + skipped.length} service(s) not stopped`,
+    reason: `${count(failed.length + skipped.length, 'service')} not stopped`,
     notRestored: [...failed, ...skipped],
   };
 }

@@ -21,6 +21,12 @@ export interface RegistryEntry {
   /** Non-secret environment the service was started with (variables + the command's env). */
   env: Record<string, string>;
   logFile: string;
+  /**
+   * The state directory (absolute) and project folder that started it: a registry copied with
+   * its folder still names the original, whose processes the copy must not stop.
+   */
+  stateDir?: string;
+  projectDir?: string;
 }
 
 /** The file's shape. */

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { CommandSpec } from '../../src/config/plan-types.js';
@@ -123,5 +123,59 @@ describe('process services', () => {
     const stopped = await stopService(sb.opts, 'api');
     expect(stopped).toMatchObject({ stopped: true, pid: second.pid });
     expect(isAlive(second.pid)).toBe(false);
+  });
+
+  test('records the state directory and project folder that started a service', async () => {
+    const opts = { ...sb.opts, projectDir: sb.dir };
+    const info = await startService(opts, 'db', service(), {});
+    sb.track(info.pid);
+    const raw = await readFile(join(sb.opts.stateDir, 'processes', 'staging.json'), 'utf8');
+    const registry = JSON.parse(raw) as {
+      services: Record<string, { stateDir?: string; projectDir?: string }>;
+    };
+    expect(registry.services.db).toMatchObject({ stateDir: sb.opts.stateDir, projectDir: sb.dir });
+  });
+
+  test('a registry copied into another state directory never stops the original: refused, named, forgotten there', async () => {
+    const opts = { ...sb.opts, projectDir: sb.dir };
+    const info = await startService(opts, 'db', service(), {});
+    sb.track(info.pid);
+    const copy = {
+      stateDir: join(sb.dir, 'copy', 'state'),
+      environment: 'staging',
+      projectDir: join(sb.dir, 'copy'),
+    };
+    await cp(sb.opts.stateDir, copy.stateDir, { recursive: true });
+    const result = await stopService(copy, 'db', 1000);
+    expect(result).toEqual({
+      stopped: false,
+      pid: info.pid,
+      refused: `pid ${info.pid} (${process.execPath} ${fixture('service.js')}) was started from ${sb.dir}, not from here: stop it there (stagecraft down -c ${sb.dir})`,
+    });
+    expect(isAlive(info.pid)).toBe(true);
+    expect(await listServices(copy)).toEqual([]);
+    // The original still knows it and stops it.
+    expect(await stopService(opts, 'db', 1000)).toEqual({ stopped: true, pid: info.pid });
+    expect(isAlive(info.pid)).toBe(false);
+  });
+
+  test('an entry without a recorded owner is checked against the tag its process carries', async () => {
+    const info = await start('db', service());
+    const copy = { stateDir: join(sb.dir, 'copy', 'state'), environment: 'staging' };
+    await cp(sb.opts.stateDir, copy.stateDir, { recursive: true });
+    // What an older stagecraft wrote: no stateDir, no projectDir.
+    const path = join(copy.stateDir, 'processes', 'staging.json');
+    const registry = JSON.parse(await readFile(path, 'utf8')) as {
+      services: Record<string, Record<string, unknown>>;
+    };
+    for (const entry of Object.values(registry.services)) {
+      delete entry.stateDir;
+      delete entry.projectDir;
+    }
+    await writeFile(path, JSON.stringify(registry));
+    const result = await stopService(copy, 'db', 1000);
+    expect(result).toMatchObject({ stopped: false, pid: info.pid });
+    expect(result.refused).toContain('was started from another state directory');
+    expect(isAlive(info.pid)).toBe(true);
   });
 });

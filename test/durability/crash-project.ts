@@ -3,8 +3,7 @@
  * marker counts, the journal, and spawning the built CLI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { readJournal, type JournalEntry } from '../../src/state/journal.js';
@@ -13,6 +12,7 @@ import { isAlive } from '../../src/core/liveness.js';
 import { BIN, ROOT } from '../cli/helpers.js';
 import { killEverythingIn } from '../engine/proc-watch.js';
 import { freePort, runCli } from '../engine/example-project.js';
+import { copyProjectFolder } from '../shared/copy-project.js';
 
 export { runCli };
 
@@ -29,8 +29,7 @@ export interface CrashProject {
 
 /** Copies the crash stack to a temp dir with its own port. */
 export async function crashProject(): Promise<CrashProject> {
-  const dir = await mkdtemp(join(tmpdir(), 'stagecraft-crash-'));
-  await cp(join(ROOT, 'test', 'fixtures', 'crash-stack'), dir, { recursive: true });
+  const dir = await copyProjectFolder(join(ROOT, 'test', 'fixtures', 'crash-stack'));
   const port = await freePort();
   const stateDir = join(dir, '.stagecraft');
   const args = (...extra: string[]) => [...extra, '-c', dir, '--var', `WEB_PORT=${port}`];

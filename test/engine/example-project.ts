@@ -5,11 +5,11 @@
  * last resort).
  */
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT } from '../cli/helpers.js';
+import { copyProjectFolder } from '../shared/copy-project.js';
 import { killEverythingIn } from './proc-watch.js';
 
 /** A port the OS just handed out (free at the time of the call). */
@@ -31,13 +31,12 @@ export interface ExampleProject {
   cleanup(): Promise<void>;
 }
 
-/** Copies examples/<name> to a temp dir and allocates ports for the given variables. */
+/**
+ * Copies examples/<name> to a temp dir (never its `.stagecraft/`) and allocates ports for the
+ * given variables.
+ */
 export async function copyExample(name: string, portVars: string[]): Promise<ExampleProject> {
-  const dir = await mkdtemp(join(tmpdir(), `stagecraft-${name}-`));
-  await cp(join(ROOT, 'examples', name), dir, {
-    recursive: true,
-    filter: (src) => !src.includes('.stagecraft'),
-  });
+  const dir = await copyProjectFolder(join(ROOT, 'examples', name));
   const vars: string[] = [];
   for (const v of portVars) vars.push('--var', `${v}=${await freePort()}`);
   return {

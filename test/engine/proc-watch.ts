@@ -103,29 +103,58 @@ function groupAlive(pgid: number): boolean {
   return groupMembers(pgid).length > 0;
 }
 
-/** Live pids whose working directory is `dir` or below it (also after `dir` was deleted). */
-export function processesIn(dir: string): number[] {
+/** Whether `path` (a working directory, maybe deleted) is `dir` or below it. */
+function inDir(dir: string, path: string): boolean {
   let real = dir;
   try {
     real = realpathSync(dir);
   } catch {
     /* already removed: match the path as given */
   }
-  const inside = (cwd: string): boolean => {
-    const path = cwd.replace(/ \(deleted\)$/, '');
-    return [dir, real].some((d) => path === d || path.startsWith(`${d}/`));
-  };
+  const p = path.replace(/ \(deleted\)$/, '');
+  return [dir, real].some((d) => p === d || p.startsWith(`${d}/`));
+}
+
+/** Live pids whose working directory is `dir` or below it (also after `dir` was deleted). */
+export function processesIn(dir: string): number[] {
   return livePids().filter((pid) => {
     try {
-      return pid !== process.pid && inside(readlinkSync(`/proc/${pid}/cwd`));
+      return pid !== process.pid && inDir(dir, readlinkSync(`/proc/${pid}/cwd`));
     } catch {
       return false;
     }
   });
 }
 
+/** A registry entry as far as the tests read it. */
+interface Registered {
+  pid?: unknown;
+  procStart?: unknown;
+  cwd?: unknown;
+}
+
 /** Every pid recorded in the process registries of the state dir `dir/.stagecraft`. */
 export function registeredIn(dir: string): number[] {
+  return registryEntries(dir).flatMap((e) => (typeof e.pid === 'number' ? [e.pid] : []));
+}
+
+/**
+ * The registered pids a run in `dir` started: the entry's working directory is inside `dir` and
+ * the pid still has the recorded /proc start time (never a process started elsewhere, never a
+ * reused pid). Only these may be killed by a cleanup.
+ */
+function startedIn(dir: string): number[] {
+  return registryEntries(dir).flatMap((e) =>
+    typeof e.pid === 'number' &&
+    typeof e.cwd === 'string' &&
+    inDir(dir, e.cwd) &&
+    (typeof e.procStart !== 'number' || readProcStat(e.pid)?.startTime === e.procStart)
+      ? [e.pid]
+      : [],
+  );
+}
+
+function registryEntries(dir: string): Registered[] {
   const folder = join(dir, '.stagecraft', 'processes');
   let files: string[];
   try {
@@ -136,11 +165,9 @@ export function registeredIn(dir: string): number[] {
   return files.flatMap((f) => {
     try {
       const reg = JSON.parse(readFileSync(join(folder, f), 'utf8')) as {
-        services?: Record<string, { pid?: unknown }>;
+        services?: Record<string, Registered>;
       };
-      return Object.values(reg.services ?? {}).flatMap((e) =>
-        typeof e.pid === 'number' ? [e.pid] : [],
-      );
+      return Object.values(reg.services ?? {});
     } catch {
       return [];
     }
@@ -148,15 +175,15 @@ export function registeredIn(dir: string): number[] {
 }
 
 /**
- * The last resort of a cleanup: SIGKILLs the groups of every registered service of `dir`'s
- * state dir and of every process running in `dir` (a service the registry never saw, because
+ * The last resort of a cleanup: SIGKILLs the groups of every service a run in `dir` registered
+ * in its state dir and of every process running in `dir` (a service the registry never saw, because
  * the CLI was killed between spawning and recording it), then waits until they are gone.
  * Never signals the test runner's own process group. Resolves with what was still alive.
  */
 export async function killEverythingIn(dir: string, deadlineMs = 5000): Promise<string[]> {
   const own = pgrpOf(process.pid);
   const targets = new Set<number>();
-  for (const pid of [...registeredIn(dir), ...processesIn(dir)]) {
+  for (const pid of [...startedIn(dir), ...processesIn(dir)]) {
     if (isGone(pid) && !groupAlive(pid)) continue;
     const group = pgrpOf(pid) ?? pid;
     if (group !== own) targets.add(-group);

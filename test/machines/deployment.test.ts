@@ -171,6 +171,7 @@ describe('deployment machine: phases', () => {
       interrupted: true,
       exitCode: 130,
       reason: 'interrupted before anything changed',
+      unchanged: true,
     });
     expect(r.fx.log()).toEqual(['prerequisites']);
   });
@@ -477,6 +478,30 @@ describe('deployment machine: confirmations', () => {
       stages: [stage('data', ['db']), stage('app', ['api', 'web', 'worker'], { confirm: true })],
     });
 
+  it('an abort at the first confirmation, before anything changed, is exit 1 and says so', async () => {
+    const first = plan({
+      prepare: [],
+      stages: [stage('data', ['db'], { confirm: true }), stage('app', ['api', 'web', 'worker'])],
+    });
+    const r = start({ plan: first, interactive: true });
+    await r.pending();
+    r.actor.send({ type: 'decision.abort', by: 'alice' });
+    expect(await finished(r)).toEqual({
+      result: 'aborted',
+      interrupted: false,
+      exitCode: 1,
+      reason: 'aborted by the operator before stage data',
+      unchanged: true,
+    });
+    expect(r.fx.log()).toEqual(['prerequisites']);
+    // Once a prepare step ran, the same abort leaves a change behind: exit 3.
+    const prepared = start({ plan: { ...first, prepare: plan().prepare }, interactive: true });
+    await prepared.pending();
+    prepared.actor.send({ type: 'decision.abort', by: 'alice' });
+    expect(await finished(prepared)).toMatchObject({ result: 'aborted', exitCode: 3 });
+    expect(await finished(prepared)).not.toHaveProperty('unchanged');
+  });
+
   it('asks before a confirm stage and proceeds on decision.proceed', async () => {
     const r = start({ plan: confirmPlan(), interactive: true });
     expect(await r.pending()).toMatchObject({
@@ -627,6 +652,18 @@ describe('deployment machine: degraded and readiness warnings', () => {
     expect(await finished(r)).toMatchObject({
       result: 'succeeded-with-warnings',
       exitCode: 0,
+    });
+  });
+
+  it('a readiness-warnings prompt defaults to accept, as a run without a terminal does', async () => {
+    const r = start({ plan: withRunbook(), interactive: true });
+    expect(await r.pending()).toMatchObject({ defaultChoice: 'accept' });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(await finished(r)).toMatchObject({ result: 'succeeded-with-warnings', exitCode: 0 });
+    expect(r.rec.run.decisions[0]).toMatchObject({
+      kind: 'readiness-warnings',
+      choice: 'accept',
+      by: 'timeout',
     });
   });
 

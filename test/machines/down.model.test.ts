@@ -36,17 +36,24 @@ const inputs: Record<string, DownInput> = {
 
 /** Value, status, the counters the guards read and what was achieved (at most one per service). */
 const serializeState = (s: AnyMachineSnapshot): string => {
-  const c = s.context as DownOutput & { index: number; interrupts: number; acted: boolean };
+  const c = s.context as DownOutput & {
+    index: number;
+    interrupts: number;
+    acted: boolean;
+    foreign: boolean;
+  };
   return JSON.stringify([
     s.status,
     s.value,
     c.index,
     Math.min(c.interrupts, 2),
     c.acted,
+    c.foreign,
     c.stopped,
     c.notRunning,
     c.failed.map((f) => f.name),
     c.notAttempted,
+    c.leftRunning.map((l) => l.name),
   ]);
 };
 const pathsFor = (input: DownInput) =>
@@ -76,7 +83,7 @@ describe('down machine model', () => {
     expect(allStateIds(downMachine).filter((id) => !visited.has(id))).toEqual([]);
   });
 
-  it('ends every finished path with each service stopped, not running, failed or not attempted', () => {
+  it('ends every finished path with each service stopped, not running, left running, failed or not attempted', () => {
     let finished = 0;
     for (const input of Object.values(inputs)) {
       const names = input.services.map((s) => s.name).sort();
@@ -89,6 +96,7 @@ describe('down machine model', () => {
           ...out.notRunning,
           ...out.failed.map((f) => f.name),
           ...out.notAttempted,
+          ...out.leftRunning.map((l) => l.name),
         ];
         // Every service exactly once.
         expect([...accounted].sort()).toEqual(names);

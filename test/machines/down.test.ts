@@ -18,7 +18,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const nothingLeft = { failed: [], notAttempted: [], interrupted: false };
+const nothingLeft = { failed: [], notAttempted: [], leftRunning: [], interrupted: false };
 
 describe('down machine', () => {
   it('stops each service in the given order: its stop command, then the process stagecraft started', async () => {
@@ -69,14 +69,19 @@ describe('down machine', () => {
   it('leaves a process that is not its own alone, and says whose it is', async () => {
     const h = start(
       { services: [processService('db')] },
-      { stops: { db: [{ stopped: false, refused: 'pid 77 belongs to another user' }] } },
+      { stops: { db: [{ stopped: false, refused: 'pid 77 was started from /srv/other' }] } },
     );
-    expect(await h.finished()).toEqual({ stopped: [], notRunning: ['db'], ...nothingLeft });
+    expect(await h.finished()).toEqual({
+      stopped: [],
+      notRunning: [],
+      ...nothingLeft,
+      leftRunning: [{ name: 'db', reason: 'pid 77 was started from /srv/other' }],
+    });
     expect(h.rec.facts.at(-1)).toEqual({
       type: 'down.service',
       service: 'db',
-      status: 'not-running',
-      detail: 'pid 77 belongs to another user',
+      status: 'not-ours',
+      detail: 'pid 77 was started from /srv/other',
     });
   });
 
@@ -91,6 +96,7 @@ describe('down machine', () => {
       notRunning: [],
       failed: [{ name: 'web', reason }],
       notAttempted: [],
+      leftRunning: [],
       interrupted: false,
     });
     expect(h.fx.log()).toEqual(['run:web.stop', 'stop:web', 'stop:db']);
@@ -144,6 +150,7 @@ describe('down machine', () => {
       notRunning: [],
       failed: [],
       notAttempted: ['api', 'db'],
+      leftRunning: [],
       interrupted: true,
     });
     expect(h.fx.log()).toEqual(['run:web.stop', 'stop:web']);
@@ -175,6 +182,7 @@ describe('down machine', () => {
       notRunning: [],
       failed: [],
       notAttempted: ['web', 'db'],
+      leftRunning: [],
       interrupted: true,
     });
     expect(signal?.aborted).toBe(true);

@@ -146,7 +146,33 @@ describe('the down progress', () => {
     expect(m.frame()).toMatch(/web\s+stopped\s+pid 4242/);
     expect(m.frame()).toMatch(/api\s+not running/);
     expect(m.frame()).toMatch(/db\s+FAILED\s+stop command exited 1/);
-    expect(m.frame()).toContain('1 stop(s) failed: manual intervention needed · exit code 3');
+    expect(m.frame()).toContain('1 stop failed: manual intervention needed · exit code 3');
+  });
+
+  it('shows a process started from another folder as left running, and says so at the end', async () => {
+    const { m, ui } = mountDown(false);
+    const source = downRun();
+    ui.attach(source);
+    source.pushAll([
+      down('web', 'stopped'),
+      down('api', 'not-ours', 'pid 77 was started from /srv/shop'),
+      down('db', 'stopped'),
+    ]);
+    source.push(
+      finishedFact({
+        result: 'succeeded-with-warnings',
+        reason:
+          '1 service left running, not started from here: api: pid 77 was started from /srv/shop',
+        restored: [],
+      }),
+    );
+    await ui.finish();
+    await until(() => m.frame().includes('exit code 0'), 'the final line');
+    expect(m.frame()).toMatch(/api\s+left running\s+pid 77 was started from \/srv\/shop/);
+    expect(m.frame()).toContain(
+      '■ stopped what was started here; 1 service left running (started elsewhere) · exit code 0',
+    );
+    expect(m.frame()).toContain('stagecraft down shop → staging · 3 services');
   });
 
   it('ends with every service stopped and exit code 0', async () => {
@@ -223,6 +249,6 @@ describe('the down screen on the real down statechart', () => {
     expect(m.frame()).toMatch(/web\s+stopped\s+pid 4242/);
     expect(m.frame()).toMatch(/api\s+stopped\s+pid 4242/);
     expect(m.frame()).toMatch(/db\s+FAILED\s+db\.stop exited with code 1/);
-    expect(m.frame()).toContain('1 stop(s) failed: manual intervention needed · exit code 3');
+    expect(m.frame()).toContain('1 stop failed: manual intervention needed · exit code 3');
   });
 });

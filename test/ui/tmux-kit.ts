@@ -5,12 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { groupMembers, waitFor } from '../../src/adapters/proc.js';
 import { isAlive, readProcStat } from '../../src/core/liveness.js';
+import { STATE_FOLDER, copyProjectFolder } from '../shared/copy-project.js';
 
 /** The repository root. */
 export const root = resolve(import.meta.dirname, '../..');
@@ -31,7 +31,7 @@ export function freePort(): Promise<number> {
 }
 
 /** The state folder of a project (default `.stagecraft/` beside the config). */
-const stateFolder = '.stagecraft';
+const stateFolder = STATE_FOLDER;
 
 /**
  * A copy of an example in a temp dir, without the example's `.stagecraft/` state folder (someone
@@ -50,11 +50,7 @@ export async function copyProject(
   source: string,
   edit: (config: string) => string = (c) => c,
 ): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `stagecraft-${basename(source)}-`));
-  await cp(source, dir, {
-    recursive: true,
-    filter: (path) => !relative(source, path).split(sep).includes(stateFolder),
-  });
+  const dir = await copyProjectFolder(source);
   const config = join(dir, 'stagecraft.config.yaml');
   await writeFile(config, edit(await readFile(config, 'utf8')));
   return dir;

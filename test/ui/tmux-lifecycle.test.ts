@@ -1,8 +1,8 @@
 /**
  * End to end in a real terminal (tmux) for `down`, `resume` and `rollback` on the built CLI
  * (`npm run build` first): down asks with the Ink confirmation and stops everything on `y`; a
- * deployment killed with SIGKILL is resumed with the same Ink deployment view; rollback shows
- * its own screen.
+ * deployment killed with SIGKILL is resumed with the same Ink deployment view; rollback asks
+ * first, then shows its own screen.
  */
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -164,7 +164,7 @@ describe('down and resume in a real terminal (tmux)', { timeout: 120_000 }, () =
     ]);
   });
 
-  it('rollback shows the Ink rollback screen: every service restored, exit 0', async () => {
+  it('rollback asks first (y), then shows the Ink rollback screen: every service restored, exit 0', async () => {
     const stack = await localStack();
     for (const release of ['2026.11.25', '2026.11.26'])
       await run(
@@ -178,6 +178,11 @@ describe('down and resume in a real terminal (tmux)', { timeout: 120_000 }, () =
       `node ${bin} rollback -c ${stack.config} ${stack.vars.join(' ')} --var RELEASE=2026.11.26`,
     );
     cleanups.push(() => term.kill());
+    await term.waitFor(
+      /Roll local-stack → local back from 2026\.11\.26 to 2026\.11\.25 .*\[y\/N\]/s,
+    );
+    expect(await runIds(stack.dir)).toEqual(before);
+    term.keys('y', 'Enter');
     const done = await term.waitFor('exit code 0', 60_000);
     expect(done).toContain('rollback to 2026.11.25');
     expect(done).toContain('✔ rolled back: everything restored');

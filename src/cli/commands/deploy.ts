@@ -10,7 +10,7 @@ import { exitCodeOf } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
 import type { CommonOptions } from '../options.js';
-import { deploymentPresent, outputMode, reporterPresent } from '../present.js';
+import { deploymentPresent, outputMode, promptsOff, reporterPresent } from '../present.js';
 import { hardExit, commandLine, tookOverMessage } from '../run-helpers.js';
 import { stateDirFor } from '../state-dir.js';
 
@@ -37,10 +37,22 @@ export function requireAnswerable(
   interactive: boolean,
   yes: boolean,
   step: boolean,
+  why = 'there is no terminal to ask on',
 ): void {
   if (!interactive && !yes && needsConfirmation(plan, step))
     throw usageError(
-      'this deployment asks for confirmation before a stage, and there is no terminal to ask on: pass --yes to confirm every stage',
+      `this deployment asks for confirmation before a stage, and ${why}: pass --yes to confirm every stage`,
+    );
+}
+
+/**
+ * Says in one line that this run will not prompt although it runs on a terminal (`--plain`,
+ * `--json`), and what decides instead.
+ */
+export function sayPromptsOff(off: string | undefined, io: CliIo): void {
+  if (off !== undefined)
+    io.stderr.write(
+      `stagecraft: ${off}: failures follow policy.onFailure (ask acts as rollback) and other questions take their default; drop it to be asked\n`,
     );
 }
 
@@ -61,7 +73,11 @@ async function runDeploy(opts: DeployOptions, io: CliIo): Promise<number> {
   const interactive = mode === 'tty' && opts.yes !== true;
   const step = opts.step === true;
   const dryRun = opts.dryRun === true;
-  if (!dryRun) requireAnswerable(plan, interactive, opts.yes === true, step);
+  const off = promptsOff(opts, io);
+  if (!dryRun) {
+    requireAnswerable(plan, interactive, opts.yes === true, step, off);
+    sayPromptsOff(off, io);
+  }
   let lockWaitMs = 0;
   if (opts.lockWait !== undefined) {
     const ms = parseDuration(opts.lockWait);

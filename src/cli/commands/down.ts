@@ -3,8 +3,8 @@
  * service's `stop` command, and the `process` services stagecraft started. Asks first on a
  * terminal unless `--yes`; takes the environment lock like a deployment.
  */
-import { createInterface } from 'node:readline/promises';
 import { usageError } from '../../core/errors.js';
+import { confirm } from '../confirm.js';
 import { EXIT, exitCodeOf } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
@@ -19,16 +19,6 @@ export interface DownOptions extends CommonOptions {
   yes?: boolean;
   plain?: boolean;
   trace?: boolean;
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = await rl.question(`${question} [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
 }
 
 export async function downCommand(opts: DownOptions, io: CliIo): Promise<number> {
@@ -51,7 +41,10 @@ export async function downCommand(opts: DownOptions, io: CliIo): Promise<number>
   if (opts.yes !== true) {
     const yes =
       ui === undefined
-        ? await confirm(`Stop every service of ${plan.project} → ${plan.environment}?`)
+        ? await confirm(
+            `Stop every service of ${plan.project} → ${plan.environment}?`,
+            mode === 'json' ? process.stderr : process.stdout,
+          )
         : await ui.confirmed;
     if (!yes) {
       await ui?.close();
@@ -79,6 +72,9 @@ export async function downCommand(opts: DownOptions, io: CliIo): Promise<number>
     });
     for (const n of result.outcome.notRestored ?? [])
       io.stderr.write(`stagecraft: ${n.name}: ${n.reason}\n`);
+    // The screen truncates its rows: what was left running is said in full below it.
+    if (ui !== undefined && result.outcome.result === 'succeeded-with-warnings')
+      io.stderr.write(`stagecraft: ${result.outcome.reason ?? 'finished with warnings'}\n`);
     return exitCodeOf(result.outcome);
   } catch (error) {
     await ui?.close();

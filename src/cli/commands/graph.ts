@@ -1,32 +1,82 @@
 /**
  * `stagecraft graph`: diagrams exported from the very machine definitions that run
  * (`--machine <name|all>`), or the concrete plan of an environment (`--plan` with -c/-e).
- * Output is deterministic; `-o FILE` writes it to a file, otherwise stdout.
+ * Output is deterministic; `-o FILE` writes it to a file, otherwise stdout. The format is
+ * `--format`, else the extension of `-o`, else Mermaid; `--json` is `--format json`.
  */
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
+import { errnoCode, errorMessage, usageError } from '../../core/errors.js';
+import type { Format } from '../../export/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
 import type { CommonOptions } from '../options.js';
-import { usageError } from '../../core/errors.js';
 
 /** Options of `graph`. */
 export interface GraphOptions extends CommonOptions {
   machine?: string;
   plan?: boolean;
-  format: string;
+  format?: string;
   output?: string;
+}
+
+/** The format each `-o` extension means. */
+const byExtension: Record<string, Format> = {
+  '.mmd': 'mermaid',
+  '.mermaid': 'mermaid',
+  '.md': 'mermaid',
+  '.dot': 'dot',
+  '.gv': 'dot',
+  '.svg': 'svg',
+  '.scxml': 'scxml',
+  '.json': 'json',
+};
+
+/** The format asked for: `--format`, `--json`, the extension of `-o`, or Mermaid. */
+function chosenFormat(opts: GraphOptions, formats: readonly Format[]): Format {
+  if (opts.format !== undefined) {
+    const format = formats.find((f) => f === opts.format);
+    if (format === undefined)
+      throw usageError(`--format must be one of ${formats.join(', ')} (got "${opts.format}")`);
+    if (opts.json === true && format !== 'json')
+      throw usageError(`--json means --format json: it cannot be combined with --format ${format}`);
+    return format;
+  }
+  if (opts.json === true) return 'json';
+  if (opts.output === undefined) return 'mermaid';
+  const ext = extname(opts.output).toLowerCase();
+  const format = byExtension[ext];
+  if (format === undefined)
+    throw usageError(
+      `-o ${opts.output}: cannot tell the format from ${ext === '' ? 'a file name without an extension' : `the extension "${ext}"`}; pass --format (${formats.join(', ')}) or name the file ${Object.keys(byExtension).join(', ')}`,
+    );
+  return format;
+}
+
+/** Writes the diagram; a folder that is missing or not writable is the operator's to fix. */
+async function writeOutput(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (error) {
+    const code = errnoCode(error);
+    const why =
+      code === 'ENOENT'
+        ? `the folder ${dirname(path)} does not exist: create it first`
+        : code === 'EISDIR'
+          ? 'it is a folder: name a file'
+          : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+            ? 'permission denied: choose a folder you can write to'
+            : errorMessage(error);
+    throw usageError(`cannot write ${path}: ${why}`);
+  }
 }
 
 export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<number> {
   const { exportMachine, exportMachines, exportPlan, formats } =
     await import('../../export/index.js');
   const { machineEntries, machineNames } = await import('../../export/machine-registry.js');
-  const format = formats.find((f) => f === opts.format);
-  if (format === undefined) {
-    throw usageError(`--format must be one of ${formats.join(', ')} (got "${opts.format}")`);
-  }
+  const format = chosenFormat(opts, formats);
   if ((opts.plan === true) === (opts.machine !== undefined)) {
     throw usageError('pass exactly one of --machine <name|all> or --plan');
   }
@@ -46,7 +96,7 @@ export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<numbe
   }
   if (!text.endsWith('\n')) text += '\n';
   if (opts.output !== undefined) {
-    await writeFile(resolve(io.cwd, opts.output), text);
+    await writeOutput(resolve(io.cwd, opts.output), text);
   } else {
     io.stdout.write(text);
   }

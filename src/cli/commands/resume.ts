@@ -8,10 +8,10 @@ import { exitCodeOf } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
 import type { CommonOptions } from '../options.js';
-import { deploymentPresent, outputMode } from '../present.js';
+import { deploymentPresent, outputMode, promptsOff } from '../present.js';
 import { commandLine, hardExit } from '../run-helpers.js';
 import { stateDirFor } from '../state-dir.js';
-import { requireAnswerable } from './deploy.js';
+import { requireAnswerable, sayPromptsOff } from './deploy.js';
 
 /** Options of `resume`. */
 export interface ResumeOptions extends CommonOptions {
@@ -42,7 +42,9 @@ async function runResume(id: string | undefined, opts: ResumeOptions, io: CliIo)
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
   const mode = outputMode(opts, io);
   const interactive = mode === 'tty' && opts.yes !== true;
-  requireAnswerable(plan, interactive, opts.yes === true, false);
+  const off = promptsOff(opts, io);
+  requireAnswerable(plan, interactive, opts.yes === true, false, off);
+  sayPromptsOff(off, io);
   const { resume } = await import('../../runtime/resume.js');
   const r = await resume({
     plan,

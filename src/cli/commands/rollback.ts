@@ -1,14 +1,17 @@
 /**
  * `stagecraft rollback [--to <id>]`: rolls the environment back to the release before the current
  * one (or the release recorded by deployment `<id>`), health-checked, with its own journal and
- * lock. Exit 0 when every service is restored, 3 when some are not (listed), 4 when locked.
+ * lock. On a terminal it asks first unless `--yes` (without one it runs as asked, as in CI).
+ * Exit 0 when every service is restored (or the operator said no), 3 when some are not (listed),
+ * 4 when locked.
  */
-import { exitCodeOf } from '../exit-codes.js';
+import { confirm } from '../confirm.js';
+import { EXIT, exitCodeOf } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
 import { loadUi } from '../load-ui.js';
 import type { CommonOptions } from '../options.js';
-import { outputMode, reporterPresent } from '../present.js';
+import { isTerminal, outputMode, promptsOff, reporterPresent } from '../present.js';
 import { commandLine, hardExit } from '../run-helpers.js';
 import { stateDirFor } from '../state-dir.js';
 
@@ -29,10 +32,20 @@ export async function rollbackCommand(opts: RollbackOptions, io: CliIo): Promise
   const { runPaths } = await import('../../runtime/log-tail.js');
   const { current, target } = await rollbackTarget(plan, stateDir, opts.to);
   const mode = outputMode(opts, io);
-  if (mode !== 'json')
-    io.stdout.write(
-      `rolling ${plan.project} → ${plan.environment} back from ${current.label} to ${target.label} (release of deployment ${target.id})\n`,
+  const what = `${plan.project} → ${plan.environment} back from ${current.label} to ${target.label} (release of deployment ${target.id})`;
+  if (opts.yes !== true && isTerminal(io)) {
+    const out = mode === 'json' ? process.stderr : process.stdout;
+    if (!(await confirm(`Roll ${what}?`, out))) {
+      out.write('nothing rolled back\n');
+      return EXIT.ok;
+    }
+  }
+  const off = promptsOff(opts, io);
+  if (off !== undefined)
+    io.stderr.write(
+      `stagecraft: ${off}: a rollback step that keeps failing is recorded as not restored; drop it to be asked\n`,
     );
+  if (mode !== 'json') io.stdout.write(`rolling ${what}\n`);
   const result = await rollbackToRelease({
     plan,
     stateDir,

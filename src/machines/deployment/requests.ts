@@ -68,13 +68,17 @@ export function degradedRequest(ctx: DeploymentContext): DecisionRequest {
   };
 }
 
-/** The decision after readiness passed with warnings only. */
+/**
+ * The decision after readiness passed with warnings only. Its default is accept, as in a run
+ * without a terminal: only `warning` checks failed, the services are healthy, and an unanswered
+ * prompt should not roll back a working release.
+ */
 export function readinessRequest(ctx: DeploymentContext): DecisionRequest {
   return {
     kind: 'readiness-warnings',
     subject: 'readiness',
     message: `Production readiness has warnings: ${ctx.warnings.join('; ')}. Accept, or roll back?`,
     choices: ['accept', 'rollback'],
-    defaultChoice: 'rollback',
+    defaultChoice: 'accept',
   };
 }

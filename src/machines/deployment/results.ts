@@ -23,11 +23,19 @@ export const failed = (ctx: Ctx, reason: string): Outcome => ({
   reason,
 });
 
-/** Left as it is (operator or policy abort). */
+/** Whether the deployment has changed nothing yet: no prepare step ran, no service began. */
+const nothingChanged = (ctx: Ctx): boolean =>
+  ctx.resume === undefined &&
+  ctx.prepareIndex === 0 &&
+  ctx.prepared.length === 0 &&
+  ctx.started.length === 0;
+
+/** Left as it is (operator or policy abort); `unchanged` when that is as it was before. */
 export const aborted = (ctx: Ctx, reason: string): Outcome => ({
   result: 'aborted',
   interrupted: ctx.interrupted,
   reason,
+  ...(nothingChanged(ctx) ? { unchanged: true } : {}),
 });
 
 /** How a prepare or cleanup command ended, with its last output line. */

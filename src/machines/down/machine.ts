@@ -1,7 +1,8 @@
 /**
  * The `down` statechart: stops an environment's services one by one in the given order (reverse
  * dependency order): each service's `stop` command, then the `process` instance stagecraft
- * started for it. A failing stop is recorded and the next service is stopped anyway. A first
+ * started for it. A failing stop is recorded and the next service is stopped anyway. A process
+ * that another state directory or project folder started is left running and named. A first
  * SIGINT/SIGTERM lets the current service finish stopping and stops nothing more; a second
  * leaves the current one as it is.
  */
@@ -27,6 +28,8 @@ export interface DownOutput {
   failed: Array<{ name: string; reason: string }>;
   /** Services not stopped because the operator interrupted. */
   notAttempted: string[];
+  /** Running processes registered here that another folder started: left running. */
+  leftRunning: Array<{ name: string; reason: string }>;
   interrupted: boolean;
 }
 
@@ -36,11 +39,14 @@ export interface DownContext {
   index: number;
   /** Whether the current service's stop command or process stop changed anything. */
   acted: boolean;
+  /** Whether the current service's process was not ours to stop (`detail` says whose). */
+  foreign: boolean;
   detail?: string;
   stopped: string[];
   notRunning: string[];
   failed: Array<{ name: string; reason: string }>;
   notAttempted: string[];
+  leftRunning: Array<{ name: string; reason: string }>;
   interrupts: number;
 }
 
@@ -73,7 +79,7 @@ export const downMachine = setup({
     /** Recorded facts go to the runtime's journal (bound by compose). */
     record: (_, _fact: Fact) => undefined,
     recordStopping: composite(({ context, enqueue }) => {
-      enqueue.assign({ acted: false, detail: undefined });
+      enqueue.assign({ acted: false, foreign: false, detail: undefined });
       enqueue({
         type: 'record',
         params: { type: 'down.service', service: name(context), status: 'stopping' },
@@ -93,17 +99,24 @@ export const downMachine = setup({
       });
     }),
     noteProcess: assign((_, out: StopOutcome) =>
-      out.stopped
-        ? { acted: true, detail: out.pid === undefined ? 'stopped' : `pid ${out.pid}` }
-        : out.refused !== undefined
-          ? { detail: out.refused }
+      out.refused !== undefined
+        ? { foreign: true, detail: out.refused }
+        : out.stopped
+          ? { acted: true, detail: out.pid === undefined ? 'stopped' : `pid ${out.pid}` }
           : {},
     ),
     /** The service is done: recorded as stopped, not running, or failed. */
     finishService: composite(({ context, enqueue }) => {
       const service = name(context);
       const failure = context.failed.find((f) => f.name === service);
-      const status = failure !== undefined ? 'failed' : context.acted ? 'stopped' : 'not-running';
+      const status =
+        failure !== undefined
+          ? 'failed'
+          : context.foreign
+            ? 'not-ours'
+            : context.acted
+              ? 'stopped'
+              : 'not-running';
       const detail = failure?.reason ?? context.detail;
       enqueue({
         type: 'record',
@@ -118,6 +131,9 @@ export const downMachine = setup({
         index: context.index + 1,
         ...(status === 'stopped' ? { stopped: [...context.stopped, service] } : {}),
         ...(status === 'not-running' ? { notRunning: [...context.notRunning, service] } : {}),
+        ...(status === 'not-ours'
+          ? { leftRunning: [...context.leftRunning, { name: service, reason: detail ?? '' }] }
+          : {}),
       });
     }),
     noteInterrupt: composite(({ context, enqueue }) => {
@@ -166,10 +182,12 @@ export const downMachine = setup({
     services: input.services,
     index: 0,
     acted: false,
+    foreign: false,
     stopped: [],
     notRunning: [],
     failed: [],
     notAttempted: [],
+    leftRunning: [],
     interrupts: 0,
   }),
   on: {
@@ -266,6 +284,7 @@ export const downMachine = setup({
     notRunning: context.notRunning,
     failed: context.failed,
     notAttempted: context.notAttempted,
+    leftRunning: context.leftRunning,
     interrupted: context.interrupts > 0,
   }),
 });

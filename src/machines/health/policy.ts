@@ -2,6 +2,7 @@
  * Health policy as pure functions: backoff, thresholds and the wording of verdict reasons.
  * The health machine calls these from its actions and guards; they never do I/O.
  */
+import { count } from '../../core/plural.js';
 import type { PerformanceSpec, ProbeSpec } from '../../config/plan-types.js';
 import { wordFailure, type Failure } from '../../record/failures.js';
 import type { PerformanceOutcome, ProbeOutcome } from '../effects.js';
@@ -156,7 +157,7 @@ export function performanceNote(spec: PerformanceSpec, out: PerformanceOutcome):
   if (!out.ok) return wordFailure(performanceMissed(spec, out));
   return (
     `performance ${spec.url} met: p95 ${Math.round(out.p95Ms)} ms (limit ${spec.p95Ms} ms) over ` +
-    `${out.samples} samples, ${out.failures} failed (${out.detail})`
+    `${count(out.samples, 'sample')}, ${out.failures} failed (${out.detail})`
   );
 }
 

@@ -7,6 +7,7 @@
  * run: proceed at a stage, else the prompt's default.
  */
 import type { CommandSpec, ResolvedPlan } from '../../config/plan-types.js';
+import { count } from '../../core/plural.js';
 import type { Effects } from '../../machines/effects.js';
 import { choiceToEvent } from '../../record/decisions.js';
 import type { PendingDecision } from '../../record/facts.js';
@@ -69,7 +70,7 @@ export function dryRunEffects(plan: ResolvedPlan, record: Recorder): Effects {
       const p = plan.prerequisites;
       const n =
         p.software.length + p.network.length + p.security.secrets.length + p.security.files.length;
-      say(`check ${n} prerequisite(s)${p.hardware ? ' and hardware' : ''}`);
+      say(`check ${count(n, 'prerequisite')}${p.hardware ? ' and hardware' : ''}`);
       return Promise.resolve({ ok: true, checks: [] });
     },
     recordRelease: ({ plan: pl, deploymentId }) => {

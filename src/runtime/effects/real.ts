@@ -49,7 +49,11 @@ export function commandVars(
 export function realEffects(ctx: RunContext): Effects {
   const vars = commandVars(ctx);
   const probeEnv = buildEnv(vars);
-  const procOpts = { stateDir: ctx.stateDir, environment: ctx.plan.environment };
+  const procOpts = {
+    stateDir: ctx.stateDir,
+    environment: ctx.plan.environment,
+    projectDir: ctx.plan.configDir,
+  };
   const { mask } = ctx;
   return {
     runCommand: async (input, signal) => {
@@ -82,7 +86,11 @@ export function realEffects(ctx: RunContext): Effects {
       ),
     stopProcess: async (input) => {
       const r = await stopService(procOpts, input.service);
-      return { stopped: r.stopped, ...(r.pid === undefined ? {} : { pid: r.pid }) };
+      return {
+        stopped: r.stopped,
+        ...(r.pid === undefined ? {} : { pid: r.pid }),
+        ...(r.refused === undefined ? {} : { refused: r.refused }),
+      };
     },
     ...processEffects(procOpts, mask),
     checkFile: async ({ path }) => {

@@ -25,6 +25,7 @@ const stateStyle: Partial<Record<string, Style>> = {
   stopped: 'green',
   degraded: 'yellow',
   skipped: 'yellow',
+  'not-ours': 'yellow',
   unhealthy: 'red',
   failed: 'red',
   'rollback-failed': 'red',
@@ -157,7 +158,12 @@ export function formatFact(f: StampedFact, c: LineContext, paint: Paint): string
     }
     case 'down.service': {
       if (f.status === 'stopping') return undefined;
-      const label = f.status === 'not-running' ? 'not running' : f.status;
+      const label =
+        f.status === 'not-running'
+          ? 'not running'
+          : f.status === 'not-ours'
+            ? 'left running'
+            : f.status;
       return paintState(
         paint,
         f.status,

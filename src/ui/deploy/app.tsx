@@ -5,6 +5,7 @@
  */
 import { Box, Text, useApp, useStdout } from 'ink';
 import { useEffect } from 'react';
+import { count } from '../../core/plural.js';
 import type { DeploymentView } from '../../record/view.js';
 import { useTone } from '../shared/colors.js';
 import { FinalScreen } from './final-screen.js';
@@ -113,7 +114,7 @@ function title(view: DeploymentView, now: number): string {
   if (view.phase === 'rolling-back') return 'rolling back';
   if (stage !== undefined && !view.explicitStages) {
     const running = openStages(view).map((s) => s.name);
-    return `${running.join(', ')} of ${view.stages.length} layers (services start as their dependencies are healthy)`;
+    return `${running.join(', ')} of ${count(view.stages.length, 'layer')} (services start as their dependencies are healthy)`;
   }
   if (stage !== undefined) {
     const n = view.stages.indexOf(stage) + 1;

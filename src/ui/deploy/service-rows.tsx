@@ -4,6 +4,7 @@
  * the latest probe or the verdict's reason.
  */
 import { Box, Text } from 'ink';
+import { count } from '../../core/plural.js';
 import type { ServiceView } from '../../record/view.js';
 import { useTone } from '../shared/colors.js';
 import {
@@ -45,7 +46,7 @@ export function ServiceRows({ title, services, selected, size, frame, now }: Ser
   const position =
     shown.items.length < services.length
       ? `${shown.start + 1}-${shown.start + shown.items.length} of ${services.length}`
-      : `${services.length} services`;
+      : count(services.length, 'service');
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">

@@ -4,6 +4,7 @@
  */
 import { Box, Text, useApp, useStdout } from 'ink';
 import { useEffect, useSyncExternalStore } from 'react';
+import { count } from '../../core/plural.js';
 import { useTone } from '../shared/colors.js';
 import type { DownProgress, DownRowState } from './progress.js';
 import { useDecisionKeys } from '../shared/use-decision-keys.js';
@@ -19,6 +20,7 @@ const look: Record<DownRowState, { glyph: string; color?: string; label: string 
   stopping: { glyph: '■', color: 'cyan', label: 'stopping' },
   stopped: { glyph: '■', color: 'green', label: 'stopped' },
   'not-running': { glyph: '·', label: 'not running' },
+  'not-ours': { glyph: '!', color: 'yellow', label: 'left running' },
   failed: { glyph: '✖', color: 'red', label: 'FAILED' },
   'not-attempted': { glyph: '-', color: 'gray', label: 'not stopped' },
 };
@@ -53,6 +55,7 @@ export function DownApp({ progress, onAnswer }: DownAppProps) {
   }, [over, exit]);
 
   const height = stdout.rows > 0 ? stdout.rows : 24;
+  const leftRunning = view.rows.filter((r) => r.state === 'not-ours').length;
   const active = view.rows.findIndex((r) => r.state === 'stopping');
   const shown = windowAround(
     view.rows,
@@ -64,7 +67,7 @@ export function DownApp({ progress, onAnswer }: DownAppProps) {
     <Box flexDirection="column">
       <Text bold wrap="truncate">
         stagecraft down {view.project} → {view.environment}
-        <Text dimColor> · {view.rows.length} services, reverse dependency order</Text>
+        <Text dimColor> · {count(view.rows.length, 'service')}, reverse dependency order</Text>
       </Text>
       {asking ? (
         <Box flexDirection="column" borderStyle="round" borderColor={tone('magenta')} paddingX={1}>
@@ -100,9 +103,11 @@ export function DownApp({ progress, onAnswer }: DownAppProps) {
       {view.phase === 'cancelled' && <Text wrap="truncate">nothing stopped</Text>}
       {view.phase === 'done' && (
         <Text bold color={tone(view.exitCode === 0 ? 'green' : 'red')} wrap="truncate">
-          {view.exitCode === 0
-            ? '■ every service stopped'
-            : `✖ ${view.failures.length} stop(s) failed: manual intervention needed`}{' '}
+          {view.exitCode !== 0
+            ? `✖ ${count(view.failures.length, 'stop')} failed: manual intervention needed`
+            : leftRunning > 0
+              ? `■ stopped what was started here; ${count(leftRunning, 'service')} left running (started elsewhere)`
+              : '■ every service stopped'}{' '}
           · exit code {view.exitCode}
         </Text>
       )}

@@ -7,7 +7,7 @@ import { selectDownView, type ExitCodeOf } from '../../record/view.js';
 
 /** A service's state during `down`. */
 export type DownRowState =
-  'pending' | 'stopping' | 'stopped' | 'not-running' | 'failed' | 'not-attempted';
+  'pending' | 'stopping' | 'stopped' | 'not-running' | 'not-ours' | 'failed' | 'not-attempted';
 
 /** One service row. */
 interface DownRow {

@@ -271,7 +271,9 @@ export function resultTitle(result: NonNullable<DeploymentView['result']>): stri
     case 'rollback-incomplete':
       return '✖ deployment failed; rollback incomplete: manual intervention needed';
     case 'aborted':
-      return '■ deployment aborted: left as it is';
+      return result.unchanged === true
+        ? '■ deployment aborted before anything changed'
+        : '■ deployment aborted: left as it is';
   }
 }
 

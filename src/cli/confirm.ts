@@ -1,0 +1,19 @@
+/**
+ * A yes/no question on the terminal, for the commands that ask before they change anything
+ * without a screen of their own (`down --plain`, `rollback`). The default is no.
+ */
+import { createInterface } from 'node:readline/promises';
+
+/** Asks `question [y/N]` on stdin; true only for y or yes. `output` is where the question goes. */
+export async function confirm(
+  question: string,
+  output: NodeJS.WritableStream = process.stdout,
+): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
