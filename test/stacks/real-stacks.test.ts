@@ -5,14 +5,14 @@
  * ports answer, and with what release.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT } from '../cli/helpers.js';
 import { freePort, runCli } from '../engine/example-project.js';
+import { copyProjectFolder } from '../shared/copy-project.js';
 import { isGone, killEverythingIn, processesIn, until } from '../engine/proc-watch.js';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'stacks', 'redis-nginx');
@@ -118,9 +118,8 @@ async function impostor(port: number): Promise<{ close: () => Promise<void> }> {
 
 /** A private copy of the stack, readable by nginx's unprivileged workers. */
 async function copyStack(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'stagecraft-real-stack-'));
+  const dir = await copyProjectFolder(FIXTURE);
   await chmod(dir, 0o755);
-  await cp(FIXTURE, dir, { recursive: true });
   return dir;
 }
 
