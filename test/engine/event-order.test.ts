@@ -220,7 +220,7 @@ function wouldLines(p: Stack['ports'], indent: string, at: (key: string) => stri
     `start process ${svc}: node http-server.mjs ${v} (stopping its previous instance first)`;
   return (
     [
-      ['phase validating', 'check 0 prerequisite(s)'],
+      ['phase validating', 'check 0 prerequisites'],
       ['db activating', start('db', 'DB_PORT')],
       ['db checking', probe(p.db)],
       ['migrate activating', 'run migrate.activate: echo migrated'],
