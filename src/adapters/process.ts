@@ -73,6 +73,17 @@ function instanceTag(opts: ProcessManagerOptions, service: string): string {
 }
 
 /**
+ * The service of this environment and state dir that `pid` is an instance of, read from the tag
+ * in the process's own environment — so also an instance that was started but never recorded
+ * (the orchestrator was killed in between) — or undefined.
+ */
+export function taggedServiceOf(opts: ProcessManagerOptions, pid: number): string | undefined {
+  const tag = environOf(pid)?.[INSTANCE_TAG];
+  const prefix = instanceTag(opts, '');
+  return tag !== undefined && tag.startsWith(prefix) ? tag.slice(prefix.length) : undefined;
+}
+
+/**
  * Start a service: stop the previous instance first, spawn detached with output appended to its
  * log file, record it. Resolves once spawned (NOT when healthy); rejects only on spawn failure.
  * `secretNames` lists env keys that must not be written to the registry. When one of them has a

@@ -7,6 +7,7 @@ import { portHolder } from '../../adapters/port-holder.js';
 import {
   listServices,
   recordedInstance,
+  taggedServiceOf,
   type ProcessManagerOptions,
 } from '../../adapters/process.js';
 import { watchInstance } from '../../adapters/process-exits.js';
@@ -48,6 +49,11 @@ export function processEffects(
       // The service's own previous instance is stopped before the new one starts; another
       // service stagecraft runs (a proxy its check goes through) is not "another program".
       if ((await serviceOfGroup(procOpts, holder.pgrp)) !== undefined)
+        return { taken: false, ...target };
+      // So is an instance a killed run started but never recorded (resume after kill -9): its
+      // environment carries this state dir's tag, and starting the service stops it first.
+      const holderPid = holder.pid ?? holder.pgrp;
+      if (holderPid !== undefined && taggedServiceOf(procOpts, holderPid) !== undefined)
         return { taken: false, ...target };
       const who =
         holder.pid === undefined
