@@ -16,17 +16,17 @@ async function latencyServer(ms: number, status = 200): Promise<TestServer> {
 }
 
 describe('measurePerformance', () => {
-  test('a server with ~5 ms latency passes a 200 ms p95', async () => {
+  test('a server with ~5 ms latency passes a 1 s p95 (a loaded machine adds hundreds of ms)', async () => {
     const s = await latencyServer(5);
     const outcome = await measurePerformance({
       url: s.url,
       samples: 10,
-      p95Ms: 200,
+      p95Ms: 1000,
       timeoutMs: 2000,
     });
     expect(outcome).toMatchObject({ ok: true, samples: 10, failures: 0 });
     expect(outcome.p95Ms).toBeGreaterThanOrEqual(4);
-    expect(outcome.detail).toMatch(/^p95 \d+ ms ≤ 200 ms \(10 samples\)$/);
+    expect(outcome.detail).toMatch(/^p95 \d+ ms ≤ 1000 ms \(10 samples\)$/);
   });
 
   test('a server with 100 ms latency fails a 20 ms p95', async () => {
