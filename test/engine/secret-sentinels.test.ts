@@ -98,7 +98,9 @@ describe('secret sentinels', () => {
       await run(`plan ${mode.join('')}`, ['plan', ...mode]);
     }
     // A failing deployment (the health command fails, printing the secrets) and its rollback.
-    const failed = await run('deploy failing --plain', ['deploy', '--yes', '--plain']);
+    for (const mode of ['--plain', '--json'])
+      await run(`deploy --dry-run ${mode}`, ['deploy', '--yes', '--dry-run', mode]);
+    const failed = await run('deploy failing --plain', ['deploy', '--yes', '--plain', '--trace']);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/probe saw/);
     // Passing deployments (the rollback left markers/ok), so there are releases to go back to.
@@ -122,10 +124,14 @@ describe('secret sentinels', () => {
       expect(other.code).toBe(4);
       expect(`${other.stdout}${other.stderr}`).toMatch(/locked by/);
     }
+    // The holder is interrupted (killed) while it activates; resume finishes its deployment.
+    holder.child.kill('SIGKILL');
+    expect(await holder.exited).toBe(null);
+    outputs.set('interrupted deploy stdout', holder.stdout());
+    outputs.set('interrupted deploy stderr', holder.stderr());
     await rm(join(s.dir, 'markers', 'hold'));
-    expect(await holder.exited).toBe(0);
-    outputs.set('lock holder stdout', holder.stdout());
-    outputs.set('lock holder stderr', holder.stderr());
+    const resumed = await run('resume interrupted --plain', ['resume', '--yes', '--plain']);
+    expect(resumed.code).toBe(0);
 
     // status with a failing health command that prints the secrets.
     await rm(join(s.dir, 'markers', 'ok'));
@@ -153,7 +159,15 @@ describe('secret sentinels', () => {
       await run(`down ${mode.join('')}`, ['down', '--yes', ...mode]);
 
     const files = await projectFiles(s.dir);
-    for (const kind of ['journal.jsonl', 'meta.json', 'svc.log', 'processes', 'releases'])
+    for (const kind of [
+      'journal.jsonl',
+      'trace.jsonl',
+      'meta.json',
+      'svc.log',
+      'stop.log',
+      'processes',
+      'releases',
+    ])
       expect([...files.keys()].some((p) => p.includes(kind))).toBe(true);
     const texts = new Map([
       ...outputs,
