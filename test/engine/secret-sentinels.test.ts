@@ -124,6 +124,10 @@ describe('secret sentinels', () => {
       expect(other.code).toBe(4);
       expect(`${other.stdout}${other.stderr}`).toMatch(/locked by/);
     }
+    for (const mode of [[], ['--json']]) {
+      const refused = await run(`other operator unlock ${mode.join('')}`, ['unlock', ...mode], {});
+      expect(refused.code).toBe(4);
+    }
     // The holder is interrupted (killed) while it activates; resume finishes its deployment.
     holder.child.kill('SIGKILL');
     expect(await holder.exited).toBe(null);
