@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CommandSpec } from '../config/plan-types.js';
 import type { ProcessInfo } from '../machines/effects.js';
+import { Masker } from '../core/mask.js';
 import { buildEnv, withoutSecrets } from './env.js';
 import {
   environOf,
@@ -130,9 +131,15 @@ export async function startService(
     stateDir: resolve(opts.stateDir),
     ...(opts.projectDir === undefined ? {} : { projectDir: resolve(opts.projectDir) }),
   };
-  await updateRegistry(registryPath(opts.stateDir, opts.environment), (registry) => {
-    registry.services[service] = entry;
-  });
+  // The secrets' values are masked wherever they hide (a variable that embeds one, the command).
+  const mask = new Masker(secretNames.map((name) => fullEnv[name] ?? ''));
+  await updateRegistry(
+    registryPath(opts.stateDir, opts.environment),
+    (registry) => {
+      registry.services[service] = entry;
+    },
+    mask,
+  );
   return { pid, logFile, startedAt };
 }
 

@@ -37,9 +37,10 @@ export class Masker {
   private readonly bytes: readonly string[];
 
   constructor(values: Iterable<string>) {
-    this.secrets = [...new Set([...values].filter((v) => v.length >= MIN_SECRET_LENGTH))].sort(
-      (a, b) => b.length - a.length,
-    );
+    const kept = [...values].filter((v) => v.length >= MIN_SECRET_LENGTH);
+    // Safety net: a secret with a quote, a backslash or a control character is also masked in its
+    // JSON-escaped forms (text already serialised, or serialised twice), whatever reaches text().
+    this.secrets = [...new Set(kept.flatMap(escapedForms))].sort((a, b) => b.length - a.length);
     this.bytes = this.secrets.map((s) => Buffer.from(s, 'utf8').toString('latin1'));
   }
 
@@ -112,6 +113,17 @@ export class Masker {
       },
     };
   }
+}
+
+/** A secret and the forms JSON gives it: escaped once, escaped twice, and with \\u escapes. */
+function escapedForms(secret: string): string[] {
+  const once = JSON.stringify(secret).slice(1, -1);
+  const twice = JSON.stringify(once).slice(1, -1);
+  const ascii = once.replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return [secret, once, twice, ascii];
 }
 
 /** The length of the longest suffix of `text` that is a proper prefix of one of `secrets`. */

@@ -195,7 +195,8 @@ export async function openSession(
 ): Promise<Session> {
   await ensureStateDir(stateDir);
   const id = newDeploymentId();
-  const info = lockInfo(plan.environment, id, command);
+  // Masked before it is written: another operator (without our secrets) reads it in "locked by".
+  const info = mask.value(lockInfo(plan.environment, id, command));
   const taken = await takeLock(stateDir, info, lock);
   if (!taken.ok) throw lockHeld(plan.environment, taken.holder, taken.stale, mask);
   if (taken.tookOver !== undefined) lock.onTookOver?.(taken.tookOver);
@@ -231,7 +232,7 @@ export async function reopenSession(
   mask: Masker,
 ): Promise<Session> {
   const { id, environment } = meta;
-  const info = lockInfo(environment, id, command);
+  const info = mask.value(lockInfo(environment, id, command));
   const lock = await takeOverLock(stateDir, info, { deploymentId: id });
   if (!lock.ok) {
     const mine = lock.holder.deploymentId === id;

@@ -37,6 +37,22 @@ describe('masking a value before it is serialised', () => {
     expect(JSON.parse(line)).toEqual({ detail: `login with ${MASK}` });
   });
 
+  test('masks the JSON-escaped forms of a secret in text that was serialised already', () => {
+    const tricky = 'pa"ss\\w\u0001rd-ü';
+    const mask = new Masker([tricky]);
+    const once = JSON.stringify({ detail: `login with ${tricky}` });
+    const twice = JSON.stringify(once);
+    const ascii = once.replace(
+      /[^\x20-\x7e]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    for (const text of [once, twice, ascii]) {
+      expect(mask.text(text)).toContain(MASK);
+      expect(mask.text(text)).not.toContain('rd-');
+    }
+    expect(through([once.slice(0, 20), once.slice(20)], [tricky])).toBe(mask.text(once));
+  });
+
   test('replaces the longer of two overlapping secrets whole', () => {
     expect(new Masker(['abc', 'abcdef']).text('pw=abcdef')).toBe(`pw=${MASK}`);
   });

@@ -13,9 +13,9 @@ export async function planCommand(opts: CommonOptions, io: CliIo): Promise<numbe
   const plan = await loadPlan(opts, io);
   const out = maskingSink(io.stdout, plan, io.env);
   if (opts.json) {
-    out.write(`${JSON.stringify({ ...plan, secrets: plan.secretNames }, null, 2)}\n`);
+    out.json({ ...plan, secrets: plan.secretNames }, 2);
   } else {
-    out.write(formatPlan(plan, io.cwd, io.env));
+    out.write(formatPlan(out.value(plan), io.cwd, io.env));
   }
   return EXIT.ok;
 }

@@ -36,17 +36,15 @@ export async function validateCommand(opts: ValidateOptions, io: CliIo): Promise
   const ok = report === null || report.ok;
   const out = maskingSink(io.stdout, plan, io.env);
   if (opts.json) {
-    out.write(
-      `${JSON.stringify({
-        valid: true,
-        ok,
-        environment: plan.environment,
-        configPath: plan.configPath,
-        services: Object.keys(plan.services).length,
-        stages: plan.stages.map((s) => s.name),
-        prerequisites: report,
-      })}\n`,
-    );
+    out.json({
+      valid: true,
+      ok,
+      environment: plan.environment,
+      configPath: plan.configPath,
+      services: Object.keys(plan.services).length,
+      stages: plan.stages.map((s) => s.name),
+      prerequisites: report,
+    });
   } else {
     out.write(describe(plan, report, io.cwd));
   }
