@@ -23,6 +23,7 @@ import type { CommandSpec } from '../config/plan-types.js';
 import { Masker, type StreamMasker } from '../core/mask.js';
 import type { CommandOutcome } from '../machines/effects.js';
 import { isAlive } from '../core/liveness.js';
+import { MAX_TIMER_MS } from '../core/timer-limit.js';
 import { buildEnv } from './env.js';
 import { OutputTail } from './output-tail.js';
 import {
@@ -62,8 +63,6 @@ const DEFAULT_TAIL = 8 * 1024;
 const DEFAULT_GRACE = 3000;
 /** How long the output pipes may stay open after the command ended (a detached grandchild). */
 const PIPE_GRACE_MS = 250;
-/** The longest delay a timer holds; a longer deadline is no deadline. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Every command carries a tag of its own in its environment, and so does everything it starts,
