@@ -40,7 +40,7 @@ const DURATION_MSG = 'expected a duration like 250ms, 2s, 5m or 1h';
  * The longest duration a config may give: 576h (24 days), within what a timer can hold (about
  * 24.8 days; a longer timer would fire at once).
  */
-export const MAX_DURATION_MS = 576 * 3_600_000;
+const MAX_DURATION_MS = 576 * 3_600_000;
 const SIZE_MSG = 'expected a size like 512MiB or 2GiB (or a number of bytes)';
 
 /** A duration, parsed to milliseconds. */
