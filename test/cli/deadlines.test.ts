@@ -1,8 +1,19 @@
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isAlive } from '../../src/core/liveness.js';
-import { makeProject, removeProject, runBuilt } from './helpers.js';
+import { BIN, makeProject, removeProject, runBuilt } from './helpers.js';
+
+/** Polls `check` every 50 ms until it holds or `ms` pass; resolves with the last answer. */
+async function within(ms: number, check: () => Promise<boolean> | boolean): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
 
 // `setsid` leaves the command's process group: a group kill misses it, and it holds stdout.
 const ESCAPE = (file: string): string => `setsid sh -c 'exec sleep 60' & echo $! >> ${file}`;
@@ -16,9 +27,10 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function escapedPids(file: string): Promise<number[]> {
+async function escapedPids(file: string, record = true): Promise<number[]> {
   const text = await readFile(join(dir!, file), 'utf8').catch(() => '');
   const pids = text.split('\n').filter(Boolean).map(Number);
+  if (!record) return pids;
   for (const pid of pids) expect(pid).toBeGreaterThan(1);
   escaped.push(...pids);
   return pids;
@@ -66,5 +78,36 @@ services:
     expect(r.ms).toBeLessThan(10_000);
     expect(pids.length).toBeGreaterThanOrEqual(2);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  test('kill -9 of stagecraft during an activation leaves no setsid grandchild behind', async () => {
+    dir = await makeProject({
+      'stagecraft.config.yaml': `name: escape
+services:
+  api:
+    activate: "${ESCAPE('act.pids')}; sleep 30"
+    timeout: 1m
+`,
+    });
+    const cli = spawn(process.execPath, [BIN, 'deploy', '--plain', '--yes'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<void>((resolve) => cli.once('exit', () => resolve()));
+    try {
+      const recorded = await within(
+        10_000,
+        async () => (await escapedPids('act.pids', false)).length > 0,
+      );
+      expect(recorded).toBe(true);
+    } finally {
+      cli.kill('SIGKILL');
+      await exited;
+    }
+    const pids = await escapedPids('act.pids');
+    expect(pids).toHaveLength(1);
+    // The command runner sees its input close and kills the command, grandchild included.
+    expect(await within(5000, () => pids.every((pid) => !isAlive(pid)))).toBe(true);
   });
 });
