@@ -71,20 +71,25 @@ function lastPid(): number | undefined {
 
 /**
  * Live processes, group leaders or not, whose environment carries `NAME=value` and that were
- * started after process `sincePid` (pids are handed out in rising order, wrapping around: only
- * those are read, which keeps the scan cheap on a busy machine). How a one-shot command's
+ * started since process `sincePid` (pids are handed out in rising order, wrapping around: only
+ * the pids handed out since are read, which keeps the scan cheap on a busy machine). How a one-shot command's
  * processes are found after they left its process group (`setsid`). Without /proc: none.
  */
 export function processesTagged(name: string, value: string, sincePid: number): number[] {
   if (!hasProc) return [];
   const needle = `${name}=${value}\0`;
+  // Pids handed out since: (sincePid, last], or, past a wrap-around, above sincePid or up to last.
   const last = lastPid();
-  const wrapped = last !== undefined && last < sincePid;
+  const since = (pid: number): boolean =>
+    last === undefined
+      ? pid >= sincePid
+      : last >= sincePid
+        ? pid >= sincePid && pid <= last
+        : pid >= sincePid || pid <= last;
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
-    if (pid < sincePid && !(wrapped && pid <= last)) continue;
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid || !since(pid)) continue;
     try {
       if (!`${readFileSync(`/proc/${pid}/environ`, 'latin1')}\0`.includes(needle)) continue;
     } catch {
