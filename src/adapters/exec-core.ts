@@ -71,11 +71,21 @@ const PIPE_GRACE_MS = 250;
  */
 const COMMAND_TAG = 'STAGECRAFT_COMMAND';
 
-/** The commands running now: process group → tag. */
-const running = new Map<number, string>();
+/** The commands running now: process group → tag and when it started. */
+const running = new Map<number, { tag: string; at: number }>();
+
+/**
+ * A command this old may have seen the pids wrap around (32768 of them on many machines):
+ * its strays are looked for among all pids, not only those handed out since it started.
+ */
+const WRAP_SAFE_MS = 1000;
 
 /** The processes of command `pgid` (tag `tag`) that left its group, still alive. */
-const strays = (pgid: number, tag: string): number[] => processesTagged(COMMAND_TAG, tag, pgid);
+function strays(pgid: number, tag: string): number[] {
+  const at = running.get(pgid)?.at ?? 0;
+  const recent = performance.now() - at < WRAP_SAFE_MS;
+  return processesTagged(COMMAND_TAG, tag, recent ? pgid : undefined);
+}
 
 /** Signal a command's whole tree: its group and whatever left the group. */
 function signalTree(pgid: number, tag: string, signal: NodeJS.Signals): void {
@@ -88,7 +98,7 @@ function signalTree(pgid: number, tag: string, signal: NodeJS.Signals): void {
  * runner's last act when the orchestrator is gone. Synchronous.
  */
 export function killRunningCommands(): void {
-  for (const [pgid, tag] of running) signalTree(pgid, tag, 'SIGKILL');
+  for (const [pgid, { tag }] of running) signalTree(pgid, tag, 'SIGKILL');
   running.clear();
   killTrackedGroups('SIGKILL');
 }
@@ -246,7 +256,7 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
   const pid = child.pid;
   if (pid !== undefined) {
     trackGroup(pid);
-    running.set(pid, tag);
+    running.set(pid, { tag, at: performance.now() });
     opts.onSpawn?.(pid);
   }
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));

@@ -70,22 +70,28 @@ function lastPid(): number | undefined {
 }
 
 /**
+ * Whether `pid` may have been handed out since `sincePid` was: (sincePid, last], or, past a
+ * wrap-around, above sincePid or up to last. Without `sincePid` (or the kernel's last pid), any.
+ */
+function handedOutSince(pid: number, sincePid: number | undefined, last: number | undefined) {
+  if (sincePid === undefined) return true;
+  if (last === undefined) return pid >= sincePid;
+  if (last >= sincePid) return pid >= sincePid && pid <= last;
+  return pid >= sincePid || pid <= last;
+}
+
+/**
  * Live processes, group leaders or not, whose environment carries `NAME=value` and that were
  * started since process `sincePid` (pids are handed out in rising order, wrapping around: only
- * the pids handed out since are read, which keeps the scan cheap on a busy machine). How a one-shot command's
- * processes are found after they left its process group (`setsid`). Without /proc: none.
+ * the pids handed out since are read, which keeps the scan cheap on a busy machine). How a
+ * one-shot command's processes are found after they left its process group (`setsid`). Without
+ * `sincePid`, every pid is read. Without /proc: none.
  */
-export function processesTagged(name: string, value: string, sincePid: number): number[] {
+export function processesTagged(name: string, value: string, sincePid?: number): number[] {
   if (!hasProc) return [];
   const needle = `${name}=${value}\0`;
-  // Pids handed out since: (sincePid, last], or, past a wrap-around, above sincePid or up to last.
   const last = lastPid();
-  const since = (pid: number): boolean =>
-    last === undefined
-      ? pid >= sincePid
-      : last >= sincePid
-        ? pid >= sincePid && pid <= last
-        : pid >= sincePid || pid <= last;
+  const since = (pid: number): boolean => handedOutSince(pid, sincePid, last);
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
