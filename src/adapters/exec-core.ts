@@ -14,6 +14,7 @@
  * command and 25 MB of memory, and the cost of every spawn grows with the orchestrator's memory.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -21,9 +22,20 @@ import type { Readable } from 'node:stream';
 import type { CommandSpec } from '../config/plan-types.js';
 import { Masker, type StreamMasker } from '../core/mask.js';
 import type { CommandOutcome } from '../machines/effects.js';
+import { isAlive } from '../core/liveness.js';
+import { MAX_TIMER_MS } from '../core/timer-limit.js';
 import { buildEnv } from './env.js';
 import { OutputTail } from './output-tail.js';
-import { groupAlive, signalGroup, trackGroup, untrackGroup, waitFor } from './proc.js';
+import {
+  groupAlive,
+  killTrackedGroups,
+  processesTagged,
+  signalGroup,
+  signalProcess,
+  trackGroup,
+  untrackGroup,
+  waitFor,
+} from './proc.js';
 
 /** How to run one command. */
 export interface ExecOptions {
@@ -51,8 +63,45 @@ const DEFAULT_TAIL = 8 * 1024;
 const DEFAULT_GRACE = 3000;
 /** How long the output pipes may stay open after the command ended (a detached grandchild). */
 const PIPE_GRACE_MS = 250;
-/** The longest delay a timer holds; a longer deadline is no deadline. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Every command carries a tag of its own in its environment, and so does everything it starts,
+ * unless it clears its environment: how its processes are found once they left its process
+ * group (`setsid`, a double fork), to be killed with it.
+ */
+const COMMAND_TAG = 'STAGECRAFT_COMMAND';
+
+/** The commands running now: process group → tag and when it started. */
+const running = new Map<number, { tag: string; at: number }>();
+
+/**
+ * A command this old may have seen the pids wrap around (32768 of them on many machines):
+ * its strays are looked for among all pids, not only those handed out since it started.
+ */
+const WRAP_SAFE_MS = 1000;
+
+/** The processes of command `pgid` (tag `tag`) that left its group, still alive. */
+function strays(pgid: number, tag: string): number[] {
+  const at = running.get(pgid)?.at ?? 0;
+  const recent = performance.now() - at < WRAP_SAFE_MS;
+  return processesTagged(COMMAND_TAG, tag, recent ? pgid : undefined);
+}
+
+/** Signal a command's whole tree: its group and whatever left the group. */
+function signalTree(pgid: number, tag: string, signal: NodeJS.Signals): void {
+  signalGroup(pgid, signal);
+  for (const pid of strays(pgid, tag)) signalProcess(pid, signal);
+}
+
+/**
+ * Kill every command running now, its group and the processes that left it, with SIGKILL: the
+ * runner's last act when the orchestrator is gone. Synchronous.
+ */
+export function killRunningCommands(): void {
+  for (const [pgid, { tag }] of running) signalTree(pgid, tag, 'SIGKILL');
+  running.clear();
+  killTrackedGroups('SIGKILL');
+}
 
 /** A string runs through `sh -c`; an array as argv, with no shell. */
 function argvOf(run: string | string[]): [string, string[]] {
@@ -189,9 +238,15 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
     };
   }
 
+  const tag = randomUUID();
   const child = spawn(file, args, {
     cwd: command.cwd,
-    env: opts.wholeEnv === true ? { ...opts.env, ...command.env } : buildEnv(opts.env, command.env),
+    env: {
+      ...(opts.wholeEnv === true
+        ? { ...opts.env, ...command.env }
+        : buildEnv(opts.env, command.env)),
+      [COMMAND_TAG]: tag,
+    },
     detached: true,
     stdio:
       direct === undefined
@@ -201,6 +256,7 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
   const pid = child.pid;
   if (pid !== undefined) {
     trackGroup(pid);
+    running.set(pid, { tag, at: performance.now() });
     opts.onSpawn?.(pid);
   }
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -216,9 +272,9 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
   };
   const terminate = (): void => {
     if (pid === undefined || killTimer) return;
-    signalGroup(pid, 'SIGTERM');
+    signalTree(pid, tag, 'SIGTERM');
     killTimer = setTimeout(() => {
-      signalGroup(pid, 'SIGKILL');
+      signalTree(pid, tag, 'SIGKILL');
       pipeTimer ??= setTimeout(closePipes, PIPE_GRACE_MS);
     }, graceMs);
   };
@@ -243,9 +299,9 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
     );
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  // The leader is gone: what it left in its group is killed, then the pipes get a short grace
-  // (a grandchild that left the group may hold them) and are closed from this side.
-  if (ended.spawnError === undefined && pid !== undefined) await reapLeftovers(pid, graceMs);
+  // The leader is gone: what it left, in its group or out of it, is killed, then the pipes get a
+  // short grace (a process that cleared its environment may hold them) and are closed from here.
+  if (ended.spawnError === undefined && pid !== undefined) await reapLeftovers(pid, tag, graceMs);
   await Promise.race([
     closed,
     new Promise<void>((resolve) => {
@@ -259,7 +315,10 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
   clearTimeout(killTimer);
   clearTimeout(pipeTimer);
   opts.signal?.removeEventListener('abort', onAbort);
-  if (pid !== undefined) untrackGroup(pid);
+  if (pid !== undefined) {
+    untrackGroup(pid);
+    running.delete(pid);
+  }
   const rest = masker.end();
   tail.push(rest);
   if (rest.length > 0 && log && !log.destroyed) log.write(rest);
@@ -287,12 +346,19 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
 
 /**
  * The leader exited, but members of its group may live on (a background job that redirected its
- * output). Nothing stagecraft starts may be orphaned: TERM, then KILL after the grace.
+ * output), and so may processes that left the group (`setsid`). Nothing stagecraft starts may be
+ * orphaned: TERM, then KILL after the grace (the strays are looked up again: a pid is signalled
+ * only while it carries the command's tag).
  */
-async function reapLeftovers(pgid: number, graceMs: number): Promise<void> {
-  if (!groupAlive(pgid)) return;
+async function reapLeftovers(pgid: number, tag: string, graceMs: number): Promise<void> {
+  const left = strays(pgid, tag);
+  if (!groupAlive(pgid) && left.length === 0) return;
   signalGroup(pgid, 'SIGTERM');
-  if (!(await waitFor(() => !groupAlive(pgid), graceMs))) signalGroup(pgid, 'SIGKILL');
+  for (const pid of left) signalProcess(pid, 'SIGTERM');
+  const gone = (): boolean => !groupAlive(pgid) && left.every((p) => !isAlive(p));
+  if (!(await waitFor(gone, graceMs))) signalTree(pgid, tag, 'SIGKILL');
+  // A stray may have started another one while it was being stopped.
+  for (const pid of strays(pgid, tag)) signalProcess(pid, 'SIGKILL');
 }
 
 function spawnError(

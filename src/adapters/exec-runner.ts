@@ -12,9 +12,8 @@
 import { createInterface } from 'node:readline';
 import type { CommandSpec } from '../config/plan-types.js';
 import { Masker } from '../core/mask.js';
-import { runLocally } from './exec-core.js';
+import { killRunningCommands, runLocally } from './exec-core.js';
 import { lineWriter } from './line-writer.js';
-import { killTrackedGroups } from './proc.js';
 
 /** A job as the runner receives it. */
 export interface RunJob {
@@ -86,7 +85,7 @@ function main(): void {
   });
   lines.once('close', () => {
     // The orchestrator is gone: nothing it started may live on.
-    killTrackedGroups('SIGKILL');
+    killRunningCommands();
     process.exit(0);
   });
 }

@@ -59,6 +59,54 @@ export function groupsTagged(name: string, value: string): number[] {
   return leaders;
 }
 
+/** The last pid the kernel handed out, when it can be read. */
+function lastPid(): number | undefined {
+  try {
+    const last = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'latin1'));
+    return Number.isInteger(last) && last > 0 ? last : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `pid` may have been handed out since `sincePid` was: (sincePid, last], or, past a
+ * wrap-around, above sincePid or up to last. Without `sincePid` (or the kernel's last pid), any.
+ */
+function handedOutSince(pid: number, sincePid: number | undefined, last: number | undefined) {
+  if (sincePid === undefined) return true;
+  if (last === undefined) return pid >= sincePid;
+  if (last >= sincePid) return pid >= sincePid && pid <= last;
+  return pid >= sincePid || pid <= last;
+}
+
+/**
+ * Live processes, group leaders or not, whose environment carries `NAME=value` and that were
+ * started since process `sincePid` (pids are handed out in rising order, wrapping around: only
+ * the pids handed out since are read, which keeps the scan cheap on a busy machine). How a
+ * one-shot command's processes are found after they left its process group (`setsid`). Without
+ * `sincePid`, every pid is read. Without /proc: none.
+ */
+export function processesTagged(name: string, value: string, sincePid?: number): number[] {
+  if (!hasProc) return [];
+  const needle = `${name}=${value}\0`;
+  const last = lastPid();
+  const since = (pid: number): boolean => handedOutSince(pid, sincePid, last);
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid || !since(pid)) continue;
+    try {
+      if (!`${readFileSync(`/proc/${pid}/environ`, 'latin1')}\0`.includes(needle)) continue;
+    } catch {
+      continue; // not ours to read, or gone
+    }
+    const stat = readProcStat(pid);
+    if (stat && !dead(stat.state)) found.push(pid);
+  }
+  return found;
+}
+
 /** Poll until `done()` holds or the deadline passes; resolves with the final `done()`. */
 export async function waitFor(
   done: () => boolean,
@@ -89,6 +137,21 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   if (!signallable(pgid)) return false;
   try {
     process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Signal one process that {@link processesTagged} just found (never pid 0, 1, stagecraft itself
+ * or its parent); a process that is gone is not.
+ */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid || pid === process.ppid)
+    return false;
+  try {
+    process.kill(pid, signal);
     return true;
   } catch {
     return false;

@@ -35,6 +35,12 @@ export function parseSize(text: string): number | undefined {
 }
 
 const DURATION_MSG = 'expected a duration like 250ms, 2s, 5m or 1h';
+
+/**
+ * The longest duration a config may give: 576h (24 days), within what a timer can hold (about
+ * 24.8 days; a longer timer would fire at once).
+ */
+const MAX_DURATION_MS = 576 * 3_600_000;
 const SIZE_MSG = 'expected a size like 512MiB or 2GiB (or a number of bytes)';
 
 /** A duration, parsed to milliseconds. */
@@ -47,7 +53,12 @@ export const durationSchema = z
     { error: DURATION_MSG },
   )
   .transform((v) => (typeof v === 'number' ? v : parseDuration(v)!))
-  .meta({ description: 'A duration: 250ms, 2s, 5m, 1h (a plain number is milliseconds).' });
+  .refine((ms) => ms <= MAX_DURATION_MS, {
+    error: 'at most 576h (24 days): a longer wait cannot be timed',
+  })
+  .meta({
+    description: 'A duration: 250ms, 2s, 5m, 1h (a plain number is milliseconds); at most 576h.',
+  });
 
 /** A size, parsed to bytes. */
 export const sizeSchema = z

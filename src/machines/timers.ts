@@ -3,11 +3,7 @@
  * them as they were), and a delay is the time left until one, never more than a timer can hold.
  */
 
-/**
- * The longest delay a Node timer holds (2^31 − 1 ms, about 24.8 days); a longer one fires after
- * 1 ms. The config refuses durations beyond it, so only "no deadline" ever reaches it.
- */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS } from '../core/timer-limit.js';
 
 /** The delay until `deadline` (epoch ms), within what a timer can hold. */
 export function until(deadline: number | undefined): number {

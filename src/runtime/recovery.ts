@@ -15,6 +15,7 @@ import { buildEnv } from '../adapters/env.js';
 import { isSameProcess } from '../core/liveness.js';
 import { runProbe } from '../adapters/probe.js';
 import type { ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
+import { MAX_TIMER_MS } from '../core/timer-limit.js';
 import type { ResumePlan } from '../machines/deployment/index.js';
 import type { RollbackStep } from '../machines/rollback/index.js';
 import { rollbackSteps } from '../machines/deployment/index.js';
@@ -27,9 +28,11 @@ async function probeOnce(
   env: Record<string, string>,
 ): Promise<string | undefined> {
   for (const p of [...(spec.health ? [spec.health] : []), ...spec.readiness]) {
-    const r = await runProbe(p, env, AbortSignal.timeout(p.timeoutMs + 500)).catch(
-      (e: unknown) => ({ ok: false, detail: String(e) }),
-    );
+    const r = await runProbe(
+      p,
+      env,
+      AbortSignal.timeout(Math.min(p.timeoutMs + 500, MAX_TIMER_MS)),
+    ).catch((e: unknown) => ({ ok: false, detail: String(e) }));
     if (!r.ok) return `${p.label}: ${r.detail}`;
   }
   return undefined;

@@ -11,6 +11,7 @@ import { runProbe } from '../adapters/probe.js';
 import { listServices, type ServiceListing } from '../adapters/process.js';
 import { logTail } from '../adapters/process-exits.js';
 import type { ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
+import { MAX_TIMER_MS } from '../core/timer-limit.js';
 import { headline } from '../record/failures.js';
 import { probePort } from './effects/probe-port.js';
 import { secretsOf } from './deploy.js';
@@ -36,7 +37,11 @@ async function probeService(s: ServiceSpec, env: Record<string, string>): Promis
     // Each probe has its own timeout (p.timeoutMs, measured from its request); this is only a
     // safety net, wide enough to include loading the probe's module on a busy machine (with
     // +1 s a loaded machine said "canceled" of a service that answers in 13 ms).
-    const r = await runProbe(p, env, AbortSignal.timeout(2 * p.timeoutMs + 5000));
+    const r = await runProbe(
+      p,
+      env,
+      AbortSignal.timeout(Math.min(2 * p.timeoutMs + 5000, MAX_TIMER_MS)),
+    );
     if (!r.ok) return { service: s.name, verdict: 'unhealthy', detail: `${p.label}: ${r.detail}` };
   }
   return { service: s.name, verdict: 'healthy', detail: probes.map((p) => p.label).join(', ') };

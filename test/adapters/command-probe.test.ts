@@ -1,8 +1,10 @@
-import { describe, expect, test } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { ProbeSpec } from '../../src/config/plan-types.js';
 import { commandProbe } from '../../src/adapters/command-probe.js';
 import { runProbe } from '../../src/adapters/probe.js';
-import { startServer } from './effect-helpers.js';
+import { isAlive } from '../../src/core/liveness.js';
+import { readOr, startServer, tempDir } from './effect-helpers.js';
 
 const command = (run: string) => ({ run, cwd: process.cwd(), env: {} });
 const base = {
@@ -34,6 +36,38 @@ describe('commandProbe', () => {
     const outcome = await commandProbe(command('sleep 1000'), {}, 200);
     expect(outcome).toMatchObject({ ok: false, detail: 'timeout after 200 ms' });
     expect(outcome.durationMs).toBeLessThan(1500);
+  });
+});
+
+describe('commandProbe and processes that leave the group', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  const escaped: number[] = [];
+  beforeEach(async () => {
+    ({ dir, remove } = await tempDir());
+  });
+  afterEach(async () => {
+    for (const pid of escaped.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL'); // only on failure: the probe kills it
+    await remove();
+  });
+
+  test('each attempt ends within its timeout plus a grace, and the setsid grandchild is gone', async () => {
+    const probe = {
+      run: "setsid sh -c 'exec sleep 60' & echo $! > escaped.pid; sleep 30",
+      cwd: dir,
+      env: {},
+    };
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const started = Date.now();
+      const outcome = await commandProbe(probe, {}, 1000);
+      const elapsed = Date.now() - started;
+      const pid = Number(await readOr(join(dir, 'escaped.pid')));
+      if (pid > 1) escaped.push(pid);
+      expect(outcome).toMatchObject({ ok: false, detail: 'timeout after 1000 ms' });
+      expect(elapsed).toBeLessThan(4000);
+      expect(pid).toBeGreaterThan(1);
+      expect(isAlive(pid)).toBe(false);
+    }
   });
 });
 

@@ -173,6 +173,54 @@ describe('runCommand', () => {
     expect(isAlive(pid!)).toBe(false);
   });
 
+  // `setsid` leaves the command's process group: a group kill misses it, and it holds stdout.
+  const ESCAPE = "setsid sh -c 'exec sleep 60' & echo $! > escaped.pid";
+  /** The escaped pid, recorded for the clean-up only when it is a real one (never 0 or 1). */
+  const escapedPid = async (): Promise<number> => {
+    const pid = Number(await readOr(join(dir, 'escaped.pid')));
+    expect(pid).toBeGreaterThan(1);
+    spawned.push(pid);
+    return pid;
+  };
+
+  test('a timeout holds while a setsid grandchild keeps stdout open, and the grandchild is killed', async () => {
+    const started = Date.now();
+    const outcome = await runCommand(cmd(`${ESCAPE}; sleep 30`), {
+      env: {},
+      timeoutMs: 2000,
+      graceMs: 1000,
+    });
+    const elapsed = Date.now() - started;
+    const pid = await escapedPid();
+    expect(outcome.timedOut).toBe(true);
+    expect(elapsed).toBeLessThan(6000);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  test('a command that exits 0 leaves no setsid child behind', async () => {
+    // The pause lets setsid leave the group before the command exits.
+    const outcome = await runCommand(cmd(`${ESCAPE}; sleep 0.3`), {
+      env: {},
+      timeoutMs: 10_000,
+      graceMs: 1000,
+    });
+    const pid = await escapedPid();
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.durationMs).toBeLessThan(4000);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  test('a setsid grandchild that ignores SIGTERM is SIGKILLed within the grace', async () => {
+    const outcome = await runCommand(
+      cmd(`setsid sh -c "trap '' TERM; exec sleep 60" & echo $! > escaped.pid; sleep 30`),
+      { env: {}, timeoutMs: 500, graceMs: 500 },
+    );
+    const pid = await escapedPid();
+    expect(outcome.timedOut).toBe(true);
+    expect(outcome.durationMs).toBeLessThan(4000);
+    expect(isAlive(pid)).toBe(false);
+  });
+
   test('100 MB of output keeps memory bounded, the tail small and the log file complete', async () => {
     const logFile = join(dir, 'big.log');
     const before = process.memoryUsage().rss;

@@ -56,6 +56,27 @@ describe('stagecraft validate', () => {
     expect(r.stderr).toContain('dependsOn');
   });
 
+  test('durations longer than a timer holds are refused with their config path, 576h is not', async () => {
+    // Beyond 2^31 - 1 ms a Node timer fires after 1 ms: such a deadline would end at once.
+    dir = await makeProject({
+      'stagecraft.config.yaml': `name: long
+services:
+  api:
+    activate: "true"
+    timeout: 1000h
+    health: { command: "true", timeout: 576h }
+policy:
+  decisionTimeout: 700h
+`,
+    });
+    const r = await runBuilt(['validate', '--no-prerequisites'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('services.api.timeout: at most 576h (24 days)');
+    expect(r.stderr).toContain('policy.decisionTimeout: at most 576h (24 days)');
+    expect(r.stderr).not.toContain('health.timeout');
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+
   test('a missing secret exits 1 naming it, and a set secret value is never printed', async () => {
     dir = await makeProject({
       'stagecraft.config.yaml': `secrets: [DB_PASSWORD, API_TOKEN]\n${MINIMAL_CONFIG}`,
