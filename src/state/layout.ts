@@ -14,7 +14,6 @@
  * <state-dir>/logs/<environment>/<service>.log     a process service's output
  * ```
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 /** A name safe as one file name: kept when plain, percent-encoded otherwise. */
@@ -22,17 +21,6 @@ function fileName(name: string): string {
   return /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name)
     ? name
     : encodeURIComponent(name).replace(/\./g, '%2E');
-}
-
-/** Longest label kept as it is in a log file name (255 bytes with `.log` and a hash). */
-const MAX_LABEL = 200;
-
-/** A command label as a file name: unsafe characters replaced, a long one cut and hashed. */
-function logLabel(label: string): string {
-  const safe = label.replace(/[^A-Za-z0-9._-]+/g, '_');
-  if (safe.length <= MAX_LABEL) return safe;
-  const hash = createHash('sha256').update(label).digest('hex').slice(0, 12);
-  return `${safe.slice(0, MAX_LABEL - 13)}-${hash}`;
 }
 
 /** Paths inside a state directory. */
@@ -58,5 +46,6 @@ export const statePaths = {
   serviceLog: (stateDir: string, environment: string, service: string) =>
     join(stateDir, 'logs', fileName(environment), `${fileName(service)}.log`),
   /** The log of one one-shot command, by its label (`api.activate`, `prepare.dir.cleanup`). */
-  commandLog: (logDir: string, label: string) => join(logDir, `${logLabel(label)}.log`),
+  commandLog: (logDir: string, label: string) =>
+    join(logDir, `${label.replace(/[^A-Za-z0-9._-]+/g, '_')}.log`),
 };

@@ -78,8 +78,11 @@ function isLockInfo(raw: unknown): raw is LockInfo {
   );
 }
 
-/** What is at the lock path when it is not a regular file (never read: a FIFO would block). */
-async function oddEntry(lockPath: string): Promise<string | 'absent' | undefined> {
+/**
+ * What is at the lock path when it is not a regular file (never read: a FIFO would block), or
+ * `'absent'`; `undefined` for a regular file.
+ */
+async function oddEntry(lockPath: string): Promise<string | undefined> {
   let stat;
   try {
     stat = await lstat(lockPath);
@@ -229,7 +232,7 @@ async function removeIf(
   }
   const odd = await oddEntry(grave);
   const moved =
-    odd === undefined ? ((await readJsonFile(grave).catch(() => undefined)) as unknown) : undefined;
+    odd === undefined ? await readJsonFile(grave).catch((): unknown => undefined) : undefined;
   if (!isLockInfo(moved) || expected(moved)) {
     await discard(grave, lockPath);
     await fsyncDir(dirname(lockPath));

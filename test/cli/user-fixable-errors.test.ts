@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,17 +36,6 @@ describe('user-fixable problems are user errors', () => {
     });
     const r = await runBuilt(['validate'], { cwd: dir });
     userError(r, 'stagecraft.config.yaml:3:3');
-  });
-
-  it('a long readiness check name still gets a log file: the deploy succeeds', async () => {
-    dir = await makeProject({
-      'stagecraft.config.yaml': `name: x\nservices:\n  a:\n    activate: "true"\nstages:\n  - name: ${long('s').slice(0, 200)}\n    services: [a]\n    verify:\n      - name: ${long('c')}\n        command: "true"\n`,
-    });
-    const r = await runBuilt(['deploy', '--yes', '--plain'], { cwd: dir });
-    expect(r.stderr).not.toContain('internal error');
-    expect(r.stderr + r.stdout).not.toContain('ENAMETOOLONG');
-    expect(r.code).toBe(0);
-    expect(await readdir(join(dir, '.stagecraft', 'locks'))).toEqual([]);
   });
 
   it('a broken package.json in the working folder is a config error naming it', async () => {
