@@ -78,29 +78,32 @@ export async function loadConfig(opts: {
       texts.set(file, text);
       return await loader(file, text);
     };
-  const explorer = cosmiconfig('stagecraft', {
-    searchPlaces: SEARCH_PLACES,
-    searchStrategy: 'none',
-    ignoreEmptySearchPlaces: false,
-    cache: false,
-    loaders: {
-      '.yaml': remember((f, t) => parseYamlText(t, f)),
-      '.yml': remember((f, t) => parseYamlText(t, f)),
-      noExt: remember((f, t) => parseYamlText(t, f)),
-      '.json': remember((f, t) => parseJsonText(t, f)),
-      '.js': remember(importModule),
-      '.mjs': remember(importModule),
-      '.cjs': remember(importModule),
-      '.ts': remember(importTs),
-      '.mts': remember(importTs),
-    },
-  });
+  // cosmiconfig reads the cwd's package.json for its own options as it is created: inside the try.
+  const makeExplorer = () =>
+    cosmiconfig('stagecraft', {
+      searchPlaces: SEARCH_PLACES,
+      searchStrategy: 'none',
+      ignoreEmptySearchPlaces: false,
+      cache: false,
+      loaders: {
+        '.yaml': remember((f, t) => parseYamlText(t, f)),
+        '.yml': remember((f, t) => parseYamlText(t, f)),
+        noExt: remember((f, t) => parseYamlText(t, f)),
+        '.json': remember((f, t) => parseJsonText(t, f)),
+        '.js': remember(importModule),
+        '.mjs': remember(importModule),
+        '.cjs': remember(importModule),
+        '.ts': remember(importTs),
+        '.mts': remember(importTs),
+      },
+    });
 
   const target =
     opts.configPath === undefined ? undefined : path.resolve(opts.cwd, opts.configPath);
   let searchDir = opts.cwd;
   let result;
   try {
+    const explorer = makeExplorer();
     if (target !== undefined) {
       const kind = await stat(target).then(
         (s) => (s.isDirectory() ? 'dir' : 'file'),
@@ -139,8 +142,40 @@ export async function loadConfig(opts: {
     ]);
   }
   const prefix = path.basename(filePath) === 'package.json' ? ['stagecraft'] : [];
-  const config = validateConfig(result.config, { file: filePath, text, prefix });
+  const config = validateConfig(plainData(result.config, filePath), {
+    file: filePath,
+    text,
+    prefix,
+  });
   return { config, filePath, dir: path.dirname(filePath), text };
+}
+
+/**
+ * The exported config as plain data, read once: a getter that throws is the config's problem
+ * (named with its file), not a bug. A value that cannot be copied (a function) is validated as is.
+ */
+function plainData(value: unknown, file: string): unknown {
+  try {
+    return structuredClone(value);
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'DataCloneError') return value;
+    throw new ConfigError([
+      {
+        file,
+        message: `cannot read the exported config: ${errorMessage(err).split('\n')[0] ?? ''}`,
+        hint: 'export plain data (a getter of the exported object threw)',
+      },
+    ]);
+  }
+}
+
+/** A parser's message in one line, without its code frame (`> 1 | ...`, `    | ^`). */
+function summary(msg: string): string {
+  const lines = msg
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^(>|\||\d+ \|)/.test(line));
+  return lines.join(' ');
 }
 
 function toConfigError(err: unknown, target: string | undefined): ConfigError {
@@ -161,7 +196,7 @@ function toConfigError(err: unknown, target: string | undefined): ConfigError {
   return new ConfigError([
     {
       ...(where !== undefined ? { file: where } : {}),
-      message: `cannot load config file: ${msg.split('\n')[0] ?? msg}`,
+      message: `cannot load config file: ${summary(msg)}`,
     },
   ]);
 }

@@ -10,10 +10,19 @@ import {
 } from './schema-command.js';
 import { durationSchema } from './units.js';
 
+/** The longest service, stage or environment name: leaves room for a suffix in 255 bytes. */
+const MAX_NAME_LENGTH = 200;
+
 /** A service or stage name: safe in file names and log lines. */
-export const serviceNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
-  error: 'expected a name of letters, digits, ".", "_" or "-"',
-});
+export const serviceNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+    error: 'expected a name of letters, digits, ".", "_" or "-"',
+  })
+  // It becomes a file name in the state folder (`<name>.json`, `<name>.log`): 255 bytes at most.
+  .max(MAX_NAME_LENGTH, {
+    error: `expected a name of at most ${MAX_NAME_LENGTH} characters (it becomes a file name)`,
+  });
 
 /** The performance baseline of a service: N GETs, p95 under the limit. */
 const performanceSchema = z.strictObject({

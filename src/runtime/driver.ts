@@ -145,6 +145,8 @@ export async function drive<TLogic extends AnyStateMachine>(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('exit', onExit);
+  // Signals that arrived while the session was being opened are interruptions of this run.
+  const early = o.session?.takeSignals() ?? 0;
 
   const source: ViewSource = {
     record: () => record,
@@ -168,6 +170,7 @@ export async function drive<TLogic extends AnyStateMachine>(
         error: reject,
       });
       actor.start();
+      for (let i = 0; i < early; i += 1) send({ type: 'run.interrupt' });
     });
     await chain;
     await o.finalize?.(output, sink);

@@ -52,6 +52,46 @@ export interface Session {
   close(outcome: Outcome | undefined, status?: DeploymentStatus, release?: string): Promise<void>;
   /** The synchronous last resort on process exit: marks it interrupted, releases the lock. */
   closeSync(): void;
+  /**
+   * The driver takes over SIGINT/SIGTERM: the session stops catching them and returns how many
+   * arrived since the lock was requested (the driver replays them as interruptions).
+   */
+  takeSignals(): number;
+}
+
+/**
+ * From the moment the lock is requested until the session is closed, any exit of the process
+ * (a crash included) releases the lock, and SIGINT/SIGTERM are counted instead of killing the
+ * process with the lock held; the driver replays them once the statechart runs.
+ */
+class ExitGuard {
+  signals = 0;
+  onExit: () => void;
+  private readonly count = (): void => {
+    this.signals += 1;
+  };
+  private readonly exit = (): void => {
+    this.onExit();
+  };
+
+  constructor(onExit: () => void) {
+    this.onExit = onExit;
+    process.on('SIGINT', this.count);
+    process.on('SIGTERM', this.count);
+    process.on('exit', this.exit);
+  }
+
+  /** Stops counting signals; returns how many arrived. */
+  releaseSignals(): number {
+    process.off('SIGINT', this.count);
+    process.off('SIGTERM', this.count);
+    return this.signals;
+  }
+
+  stop(): void {
+    this.releaseSignals();
+    process.off('exit', this.exit);
+  }
 }
 
 /** How a session waits for, or takes over, the environment lock. */
@@ -98,10 +138,11 @@ function sessionOf(
   environment: string,
   id: string,
   journal: Journal,
+  guard: ExitGuard,
   tookOver?: LockInfo,
 ): Session {
   let closed = false;
-  return {
+  const session: Session = {
     id,
     stateDir,
     environment,
@@ -125,7 +166,11 @@ function sessionOf(
           ...(release === undefined ? {} : { release }),
         });
       } finally {
-        await releaseLock(stateDir, environment, id);
+        try {
+          await releaseLock(stateDir, environment, id);
+        } finally {
+          guard.stop();
+        }
       }
     },
     closeSync() {
@@ -140,10 +185,23 @@ function sessionOf(
       } catch {
         // The lock still goes: a record that cannot be written must not keep the environment locked.
       } finally {
+        guard.stop();
         releaseLockSync(stateDir, environment, id);
       }
     },
+    takeSignals: () => guard.releaseSignals(),
   };
+  guard.onExit = () => session.closeSync();
+  return session;
+}
+
+/** Releases the lock of deployment `id`, if it holds it, whatever it throws (exit paths). */
+function releaseQuietly(stateDir: string, environment: string, id: string): void {
+  try {
+    releaseLockSync(stateDir, environment, id, process.pid);
+  } catch {
+    // Nothing more can be done on the way out.
+  }
 }
 
 /** Takes the lock as `opts` allow; on success, `tookOver` names the stale holder replaced. */
@@ -151,6 +209,7 @@ async function takeLock(
   stateDir: string,
   info: LockInfo,
   opts: LockOptions,
+  interrupted: () => boolean,
 ): Promise<LockResult & { tookOver?: LockInfo }> {
   const deadline = Date.now() + (opts.waitMs ?? 0);
   let told = false;
@@ -162,7 +221,8 @@ async function takeLock(
       if (r.ok) return { ok: true, tookOver: holder };
     }
     const left = deadline - Date.now();
-    if (r.ok || left <= 0) return r;
+    // SIGINT/SIGTERM while waiting for the lock: stop waiting.
+    if (r.ok || left <= 0 || interrupted()) return r;
     if (!told) opts.onWait?.(r.holder);
     told = true;
     await pause(Math.min(200, left));
@@ -197,8 +257,19 @@ export async function openSession(
   const id = newDeploymentId();
   // Masked before it is written: another operator (without our secrets) reads it in "locked by".
   const info = mask.value(lockInfo(plan.environment, id, command));
-  const taken = await takeLock(stateDir, info, lock);
-  if (!taken.ok) throw lockHeld(plan.environment, taken.holder, taken.stale, mask);
+  const guard = new ExitGuard(() => releaseQuietly(stateDir, plan.environment, id));
+  let taken: LockResult & { tookOver?: LockInfo };
+  try {
+    taken = await takeLock(stateDir, info, lock, () => guard.signals > 0);
+  } catch (error) {
+    guard.stop();
+    releaseQuietly(stateDir, plan.environment, id);
+    throw error;
+  }
+  if (!taken.ok) {
+    guard.stop();
+    throw lockHeld(plan.environment, taken.holder, taken.stale, mask);
+  }
   if (taken.tookOver !== undefined) lock.onTookOver?.(taken.tookOver);
   try {
     const meta: DeploymentMeta = {
@@ -216,10 +287,13 @@ export async function openSession(
       status: 'running',
     };
     const { journal } = await createDeployment(stateDir, meta, { mask });
-    return sessionOf(stateDir, plan.environment, id, journal, taken.tookOver);
+    return sessionOf(stateDir, plan.environment, id, journal, guard, taken.tookOver);
   } catch (error) {
     // The record could not be created (a full disk, a folder that is a file): free the lock.
-    await releaseLock(stateDir, plan.environment, id);
+    guard.stop();
+    await releaseLock(stateDir, plan.environment, id).catch(() =>
+      releaseQuietly(stateDir, plan.environment, id),
+    );
     throw error;
   }
 }
@@ -233,8 +307,16 @@ export async function reopenSession(
 ): Promise<Session> {
   const { id, environment } = meta;
   const info = mask.value(lockInfo(environment, id, command));
-  const lock = await takeOverLock(stateDir, info, { deploymentId: id });
+  const guard = new ExitGuard(() => releaseQuietly(stateDir, environment, id));
+  let lock: LockResult;
+  try {
+    lock = await takeOverLock(stateDir, info, { deploymentId: id });
+  } catch (error) {
+    guard.stop();
+    throw error;
+  }
   if (!lock.ok) {
+    guard.stop();
     const mine = lock.holder.deploymentId === id;
     const why = mine
       ? lock.stale
@@ -251,9 +333,12 @@ export async function reopenSession(
       { status: 'running', pid: process.pid, host: info.host },
       { mask },
     );
-    return sessionOf(stateDir, environment, id, journal);
+    return sessionOf(stateDir, environment, id, journal, guard);
   } catch (error) {
-    await releaseLock(stateDir, environment, id);
+    guard.stop();
+    await releaseLock(stateDir, environment, id).catch(() =>
+      releaseQuietly(stateDir, environment, id),
+    );
     throw error;
   }
 }

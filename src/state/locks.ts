@@ -5,18 +5,21 @@
  * A lock whose pid is gone on this host is reported `stale`; it is never taken silently.
  */
 import * as fs from 'node:fs';
-import { link, open, rename, rm } from 'node:fs/promises';
+import { link, lstat, open, rename, rm, rmdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { StagecraftError } from '../core/errors.js';
 import { isAlive } from '../core/liveness.js';
 import {
   ensureDir,
   fsyncDir,
   fsyncDirSync,
   isErrno,
+  onPath,
   readJsonFile,
   readJsonFileSync,
+  stateIoError,
 } from './files.js';
 import { checkFormat, ensureStateDir } from './format.js';
 import { statePaths } from './layout.js';
@@ -50,7 +53,8 @@ function isStale(info: LockInfo): boolean {
   return info.host === hostname() && !isAlive(info.pid);
 }
 
-function unreadableHolder(environment: string): LockInfo {
+/** The holder reported for a lock file stagecraft cannot have written: always stale. */
+function unreadableHolder(environment: string, why = 'unreadable lock file'): LockInfo {
   return {
     environment,
     deploymentId: 'unknown',
@@ -58,38 +62,84 @@ function unreadableHolder(environment: string): LockInfo {
     host: 'unknown',
     pid: 0,
     startedAt: '',
-    command: '(unreadable lock file)',
+    command: `(${why})`,
   };
 }
 
-/** The current lock of an environment; `undefined` when it is free. */
+/** True when `raw` has the shape of a lock stagecraft writes (extra fields are allowed). */
+function isLockInfo(raw: unknown): raw is LockInfo {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
+  const r = raw as Record<string, unknown>;
+  const strings = ['environment', 'deploymentId', 'user', 'host', 'startedAt', 'command'];
+  return (
+    strings.every((key) => typeof r[key] === 'string') &&
+    typeof r.pid === 'number' &&
+    Number.isInteger(r.pid)
+  );
+}
+
+/**
+ * What is at the lock path when it is not a regular file (never read: a FIFO would block), or
+ * `'absent'`; `undefined` for a regular file.
+ */
+async function oddEntry(lockPath: string): Promise<string | undefined> {
+  let stat;
+  try {
+    stat = await lstat(lockPath);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return 'absent';
+    throw stateIoError(error, lockPath, 'read');
+  }
+  if (stat.isFile()) return undefined;
+  if (stat.isSymbolicLink()) return 'the lock file is a symbolic link';
+  if (stat.isDirectory()) return 'the lock file is a folder';
+  return 'the lock file is not a regular file';
+}
+
+/**
+ * The current lock of an environment; `undefined` when it is free. Anything at the lock path
+ * that stagecraft cannot have written (not JSON, not a lock's shape, a symbolic link, a folder)
+ * is reported as a stale lock of holder `unknown`, so `unlock` removes it.
+ */
 export async function readLock(
   stateDir: string,
   environment: string,
 ): Promise<{ info: LockInfo; stale: boolean } | undefined> {
   if (!(await checkFormat(stateDir))) return undefined;
+  const lockPath = statePaths.lock(stateDir, environment);
+  const odd = await oddEntry(lockPath);
+  if (odd === 'absent') return undefined;
+  if (odd !== undefined) return { info: unreadableHolder(environment, odd), stale: true };
   let raw: unknown;
   try {
-    raw = await readJsonFile(statePaths.lock(stateDir, environment));
-  } catch {
+    raw = await readJsonFile(lockPath);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     // Only a hand-edited file can be unreadable (locks are created whole); treat it as stale.
     return { info: unreadableHolder(environment), stale: true };
   }
   if (raw === undefined) return undefined;
-  const info = raw as LockInfo;
-  return { info, stale: isStale(info) };
+  if (!isLockInfo(raw))
+    return { info: unreadableHolder(environment, 'malformed lock file'), stale: true };
+  return { info: raw, stale: isStale(raw) };
 }
 
 /** Write `info` to a private temporary file beside the lock, fsync'd, and return its path. */
 async function writeCandidate(lockPath: string, info: LockInfo): Promise<string> {
   const tmp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx', 0o644);
-  try {
-    await handle.writeFile(`${JSON.stringify(info, null, 2)}\n`);
-    await handle.sync();
-  } finally {
+  await onPath(lockPath, 'write', async () => {
+    const handle = await open(tmp, 'wx', 0o644);
+    try {
+      await handle.writeFile(`${JSON.stringify(info, null, 2)}\n`);
+      await handle.sync();
+    } catch (error) {
+      // A full disk must not leave a half-written candidate behind.
+      await handle.close();
+      await rm(tmp, { force: true });
+      throw error;
+    }
     await handle.close();
-  }
+  });
   return tmp;
 }
 
@@ -102,20 +152,28 @@ async function tryCreate(lockPath: string, info: LockInfo): Promise<boolean> {
     return true;
   } catch (error) {
     if (isErrno(error, 'EEXIST')) return false;
-    throw error;
+    throw stateIoError(error, lockPath, 'create');
   } finally {
     await rm(tmp, { force: true });
   }
 }
 
+/** Released-and-retaken races in a row before giving up (each one is a real release). */
+const MAX_RACES = 100;
+
 async function attempt(stateDir: string, info: LockInfo): Promise<LockResult> {
   const lockPath = statePaths.lock(stateDir, info.environment);
-  for (;;) {
+  for (let race = 0; race < MAX_RACES; race += 1) {
     if (await tryCreate(lockPath, info)) return { ok: true };
     const current = await readLock(stateDir, info.environment);
     // Released between our attempt and our read: try again at once.
     if (current !== undefined) return { ok: false, holder: current.info, stale: current.stale };
   }
+  throw new StagecraftError(
+    'state-io',
+    `cannot take the lock ${lockPath}: it exists but cannot be read; run \`stagecraft unlock\``,
+    { path: lockPath },
+  );
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
@@ -153,10 +211,8 @@ export async function acquireLock(
   }
 }
 
-function owns(info: LockInfo | undefined, environment: string, deploymentId: string): boolean {
-  return (
-    info !== undefined && info.environment === environment && info.deploymentId === deploymentId
-  );
+function owns(info: unknown, environment: string, deploymentId: string): boolean {
+  return isLockInfo(info) && info.environment === environment && info.deploymentId === deploymentId;
 }
 
 /**
@@ -174,15 +230,40 @@ async function removeIf(
     if (isErrno(error, 'ENOENT')) return { removed: false };
     throw error;
   }
-  const moved = (await readJsonFile(grave).catch(() => undefined)) as LockInfo | undefined;
-  if (moved === undefined || expected(moved)) {
-    await rm(grave, { force: true });
+  const odd = await oddEntry(grave);
+  const moved =
+    odd === undefined ? await readJsonFile(grave).catch((): unknown => undefined) : undefined;
+  if (!isLockInfo(moved) || expected(moved)) {
+    await discard(grave, lockPath);
     await fsyncDir(dirname(lockPath));
-    return { removed: true, found: moved };
+    return isLockInfo(moved) ? { removed: true, found: moved } : { removed: true };
   }
   await link(grave, lockPath).catch(() => undefined);
   await rm(grave, { force: true });
   return { removed: false, found: moved };
+}
+
+/**
+ * Delete a lock moved aside. A folder is removed only when empty: its content is not
+ * stagecraft's, so a full one is put back and named with the one command that clears it.
+ */
+async function discard(grave: string, lockPath: string): Promise<void> {
+  try {
+    await rm(grave, { force: true });
+  } catch (error) {
+    if (!isErrno(error, 'EISDIR') && !isErrno(error, 'ERR_FS_EISDIR')) throw error;
+    try {
+      await rmdir(grave);
+    } catch (inner) {
+      await rename(grave, lockPath).catch(() => undefined);
+      if (!isErrno(inner, 'ENOTEMPTY') && !isErrno(inner, 'EEXIST')) throw inner;
+      throw new StagecraftError(
+        'state-corrupt',
+        `the lock file ${lockPath} is a folder with files in it; look inside, then remove it with \`rm -r '${lockPath}'\``,
+        { path: lockPath },
+      );
+    }
+  }
 }
 
 function sameHolder(a: LockInfo): (b: LockInfo) => boolean {
@@ -200,21 +281,33 @@ export async function releaseLock(
   deploymentId: string,
 ): Promise<void> {
   const lockPath = statePaths.lock(stateDir, environment);
-  const current = (await readJsonFile(lockPath).catch(() => undefined)) as LockInfo | undefined;
+  if ((await oddEntry(lockPath).catch(() => 'absent')) !== undefined) return;
+  const current = await readJsonFile(lockPath).catch(() => undefined);
   if (!owns(current, environment, deploymentId)) return;
   await removeIf(lockPath, (info) => owns(info, environment, deploymentId));
 }
 
-/** Synchronous {@link releaseLock}, for exit paths (signal handlers, `process.on('exit')`). */
-export function releaseLockSync(stateDir: string, environment: string, deploymentId: string): void {
+/**
+ * Synchronous {@link releaseLock}, for exit paths (signal handlers, `process.on('exit')`). With
+ * `pid`, only a lock taken by that process goes (a resume racing another resume of the same id).
+ */
+export function releaseLockSync(
+  stateDir: string,
+  environment: string,
+  deploymentId: string,
+  pid?: number,
+): void {
   const lockPath = statePaths.lock(stateDir, environment);
-  let current: LockInfo | undefined;
+  let current: unknown;
   try {
-    current = readJsonFileSync(lockPath) as LockInfo | undefined;
+    // Never read what is not a regular file (a FIFO would block the exit).
+    if (!fs.lstatSync(lockPath).isFile()) return;
+    current = readJsonFileSync(lockPath);
   } catch {
     return;
   }
   if (!owns(current, environment, deploymentId)) return;
+  if (pid !== undefined && (current as LockInfo).pid !== pid) return;
   fs.rmSync(lockPath, { force: true });
   fsyncDirSync(dirname(lockPath));
 }
@@ -264,6 +357,8 @@ export interface UnlockResult {
 
 /** Describe a holder for messages: `deployment X by user@host (pid N) since T: command`. */
 export function describeHolder(info: LockInfo): string {
+  if (info.deploymentId === 'unknown' && info.pid === 0)
+    return `a damaged lock file ${info.command}`;
   return `deployment ${info.deploymentId} by ${info.user}@${info.host} (pid ${info.pid}) since ${info.startedAt}: ${info.command}`;
 }
 

@@ -51,6 +51,14 @@ export async function readRegistry(path: string): Promise<RegistryFile> {
     throw new StagecraftError('state-corrupt', `${path} is not a process registry; ${hint}`, {
       path,
     });
+  for (const [name, entry] of Object.entries(services)) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new StagecraftError(
+        'state-corrupt',
+        `${path}: the entry of ${JSON.stringify(name)} is not a process record; ${hint}`,
+        { path },
+      );
+  }
   return { version: 1, services: services as Record<string, RegistryEntry> };
 }
 
