@@ -46,6 +46,20 @@ export async function removedServices(plan: ResolvedPlan, stateDir: string): Pro
   return listed.map((s) => s.service).filter((name) => plan.services[name] === undefined);
 }
 
+/**
+ * The lines `deploy` says about removed services still running: each is left running and
+ * recorded, with the commands that stop it.
+ */
+export async function removedNotice(plan: ResolvedPlan, stateDir: string): Promise<string[]> {
+  const listed = await listServices({ stateDir, environment: plan.environment });
+  return listed
+    .filter((s) => s.alive && plan.services[s.service] === undefined)
+    .map(
+      (s) =>
+        `${s.service} is no longer in the config but still runs (pid ${s.pid}, from an earlier deployment); left running and recorded: stop it with \`stagecraft down -c ${plan.configDir} -e ${plan.environment}\` (which stops the whole environment) or \`kill -- -${s.pid}\``,
+    );
+}
+
 /** A removed service as the down statechart stops it: its recorded process only. */
 const removedSpec = (name: string): ServiceSpec => ({
   name,

@@ -41,7 +41,7 @@ afterEach(async () => {
 });
 
 describe('a process service removed from the config', () => {
-  test('down stops it with the rest and the registry forgets it only then', async () => {
+  test('deploy names it with the commands that stop it and keeps it recorded; down stops it with the rest', async () => {
     const dir = await makeProject({ 'stagecraft.config.yaml': both });
     dirs.push(dir);
     const first = await runBuilt(['deploy', '--yes', '--plain', '-c', dir]);
@@ -50,6 +50,14 @@ describe('a process service removed from the config', () => {
     expect(isAlive(old)).toBe(true);
 
     await writeFile(join(dir, 'stagecraft.config.yaml'), webOnly);
+    const second = await runBuilt(['deploy', '--yes', '--plain', '-c', dir]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toBe(
+      `stagecraft: old is no longer in the config but still runs (pid ${old}, from an earlier deployment); left running and recorded: stop it with \`stagecraft down -c ${dir} -e default\` (which stops the whole environment) or \`kill -- -${old}\`\n`,
+    );
+    expect(isAlive(old)).toBe(true);
+    expect((await registered(dir)).old).toBe(old);
+
     const down = await runBuilt(['down', '--yes', '--plain', '-c', dir]);
     expect(hasStackTrace(down.stdout + down.stderr)).toBe(false);
     expect(down.code).toBe(0);
