@@ -297,8 +297,9 @@ export async function stopService(
   const entry = (await readRegistry(path)).services[service];
   // Instances started but never recorded (the orchestrator died between spawn and record) are
   // found by the tag every service instance carries in its environment.
-  const unrecorded = groupsTagged(INSTANCE_TAG, instanceTag(opts, service)).filter(
-    (pgid) => pgid !== entry?.pid,
+  const tag = { name: INSTANCE_TAG, value: instanceTag(opts, service) };
+  const unrecorded = groupsTagged(tag.name, tag.value).filter(
+    (pgid) => pgid !== entry?.pid && checkIdentity({ pid: pgid, tag }).verdict === 'ours',
   );
   await Promise.all(unrecorded.map((pgid) => killGroup(pgid, graceMs)));
   if (!entry)
@@ -352,7 +353,8 @@ export async function recordedInstance(
   const entry = (await readRegistry(registryPath(opts.stateDir, opts.environment))).services[
     service
   ];
-  if (entry === undefined) return undefined;
+  // A malformed entry names no process to watch (pid 1 would look alive for ever).
+  if (entry === undefined || entryProblem(entry) !== undefined) return undefined;
   return {
     pid: entry.pid,
     ...(entry.procStart === undefined ? {} : { procStart: entry.procStart }),
