@@ -85,14 +85,7 @@ export async function startService(
   env: Record<string, string>,
   secretNames: string[] = [],
 ): Promise<ProcessInfo> {
-  const previous = await stopService(opts, service);
-  // A previous instance it may not stop stays recorded: never replaced (and so forgotten) silently.
-  if (previous.refused !== undefined && previous.kept === true)
-    throw startError(
-      service,
-      command,
-      `its previous instance was not stopped: ${previous.refused}`,
-    );
+  await stopService(opts, service);
   const logDir = join(opts.stateDir, 'logs', opts.environment);
   const logFile = join(logDir, `${service}.log`);
   await mkdir(logDir, { recursive: true });
@@ -292,7 +285,7 @@ export async function stopService(
   opts: ProcessManagerOptions,
   service: string,
   graceMs = 5000,
-): Promise<{ stopped: boolean; pid?: number; refused?: string; kept?: boolean }> {
+): Promise<{ stopped: boolean; pid?: number; refused?: string }> {
   const path = registryPath(opts.stateDir, opts.environment);
   const entry = (await readRegistry(path)).services[service];
   // Instances started but never recorded (the orchestrator died between spawn and record) are
@@ -315,7 +308,6 @@ export async function stopService(
     return {
       stopped,
       refused: `the entry of ${service} in ${path} ${problem}: nothing was signalled; remove it from that file (and stop the process yourself if it is yours)`,
-      kept: true,
     };
   const verdict = verdictOf(opts, service, entry);
   // Gone, or its pid now names a process with another start time: nothing of it is left to stop.
@@ -326,19 +318,13 @@ export async function stopService(
   const foreign = foreignEntry(opts, service, entry);
   if (foreign !== undefined) {
     if (foreign.copied) await forget();
-    return {
-      stopped,
-      pid: entry.pid,
-      refused: foreign.reason,
-      ...(foreign.copied ? {} : { kept: true }),
-    };
+    return { stopped, pid: entry.pid, refused: foreign.reason };
   }
   if (verdict.verdict === 'refused')
     return {
       stopped,
       pid: entry.pid,
       refused: `${verdict.reason}: not signalled; if it is yours, stop it yourself (kill ${entry.pid}), then remove ${service} from ${path}`,
-      kept: true,
     };
   await killGroup(entry.pid, graceMs);
   await forget();
