@@ -7,7 +7,7 @@
  * stagecraft's own process group ({@link signalGroup} refuses them).
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { dead, hasProc, isAlive, readProcStat } from '../core/liveness.js';
+import { dead, environOf, hasProc, isAlive, readProcStat } from '../core/liveness.js';
 
 /**
  * Whether any live (non-zombie) member of process group `pgid` is left. One system call when the
@@ -130,6 +130,68 @@ const ownGroup = (): number | undefined => readProcStat(process.pid)?.pgrp;
  */
 function signallable(pgid: number): boolean {
   return Number.isInteger(pgid) && pgid > 1 && pgid !== process.pid && pgid !== ownGroup();
+}
+
+/** What stagecraft recorded about a process it started: how a live pid is proven to be that one. */
+export interface Identity {
+  pid: number;
+  /** The /proc start time recorded when it was started. */
+  procStart?: number;
+  /** `name=value` in the environment of every process of the instance (the instance tag). */
+  tag?: { name: string; value: string };
+}
+
+/**
+ * Whether `id` may be signalled: `ours` (proven by its start time or its instance tag), `gone`
+ * (nothing of it is left), or `refused` with the reason; `forget` when the entry can only be stale
+ * (its pid now belongs to a process with another start time).
+ */
+export type Verdict =
+  | { verdict: 'ours' }
+  | { verdict: 'gone' }
+  | { verdict: 'refused'; reason: string; forget: boolean };
+
+/**
+ * The one guard before a recorded process is signalled: never pid 0, 1 or a negative number (they
+ * address every process or a whole group), never stagecraft's own process or group, never a
+ * process whose identity cannot be checked. Without /proc (macOS) liveness is all that can be
+ * checked, and a live pid is taken as the recorded one.
+ */
+export function checkIdentity(id: Identity): Verdict {
+  const { pid } = id;
+  const refuse = (reason: string, forget = false): Verdict => ({
+    verdict: 'refused',
+    reason,
+    forget,
+  });
+  if (!Number.isInteger(pid) || pid <= 1)
+    return refuse(
+      `pid ${String(pid)} cannot be a process stagecraft started (0, 1 and negative pids address whole groups or every process)`,
+    );
+  if (pid === process.pid || pid === ownGroup())
+    return refuse(`pid ${pid} is stagecraft's own process or process group`);
+  const leader = hasProc ? readProcStat(pid) : undefined;
+  const leaderLive = hasProc ? leader !== undefined && !dead(leader.state) : isAlive(pid);
+  if (!leaderLive && !groupAlive(pid)) return { verdict: 'gone' };
+  if (!hasProc) return { verdict: 'ours' };
+  const tagged = (member: number): boolean =>
+    id.tag !== undefined && environOf(member)?.[id.tag.name] === id.tag.value;
+  if (leaderLive) {
+    if (id.procStart !== undefined && leader?.startTime === id.procStart)
+      return { verdict: 'ours' };
+    if (tagged(pid)) return { verdict: 'ours' };
+    if (id.procStart !== undefined)
+      return refuse(
+        `pid ${pid} is now another process (started at another time than the one recorded)`,
+        true,
+      );
+    return refuse(
+      `pid ${pid} has no recorded start time, so it cannot be proven to be the one stagecraft started`,
+    );
+  }
+  // The leader is gone but its group lives on: a member must carry the instance's tag.
+  if (groupMembers(pid).some(tagged)) return { verdict: 'ours' };
+  return refuse(`process group ${pid} has no member stagecraft can prove it started`);
 }
 
 /** Signal a whole process group; a group that is gone, or one that may not be signalled, is not. */

@@ -14,18 +14,13 @@ import type { CommandSpec } from '../config/plan-types.js';
 import type { ProcessInfo } from '../machines/effects.js';
 import { Masker } from '../core/mask.js';
 import { buildEnv, withoutSecrets } from './env.js';
-import {
-  environOf,
-  isAlive as procAlive,
-  isSameProcess,
-  readProcStat,
-  startTimeOf,
-} from '../core/liveness.js';
-import { groupAlive, groupsTagged, killGroup } from './proc.js';
+import { environOf, isAlive as procAlive, startTimeOf } from '../core/liveness.js';
+import { checkIdentity, groupsTagged, killGroup, type Verdict } from './proc.js';
 import { trackExit } from './process-exits.js';
 import { REDACT_VAR } from './log-relay-protocol.js';
 import { programArgs } from './programs.js';
 import {
+  entryProblem,
   readRegistry,
   registryPath,
   updateRegistry,
@@ -57,13 +52,6 @@ export function isAlive(pid: number): boolean {
   return procAlive(pid);
 }
 
-/** Alive AND the same process that was recorded (not a reused pid). */
-function entryAlive(entry: RegistryEntry): boolean {
-  return isSameProcess(entry.pid, entry.procStart);
-}
-
-/** Names the secrets the log relay masks (log-relay.ts reads it; not imported: that file is a program). */
-
 /** The environment variable that tags every service instance stagecraft starts. */
 const INSTANCE_TAG = 'STAGECRAFT_INSTANCE';
 
@@ -71,6 +59,17 @@ const INSTANCE_TAG = 'STAGECRAFT_INSTANCE';
 function instanceTag(opts: ProcessManagerOptions, service: string): string {
   const dir = createHash('sha256').update(resolve(opts.stateDir)).digest('hex').slice(0, 16);
   return `${dir}/${opts.environment}/${service}`;
+}
+
+/** Whether the recorded process of `service` may be signalled (src/adapters/proc.ts decides). */
+function verdictOf(opts: ProcessManagerOptions, service: string, entry: RegistryEntry): Verdict {
+  if (entryProblem(entry) !== undefined)
+    return { verdict: 'refused', reason: 'malformed entry', forget: false };
+  return checkIdentity({
+    pid: entry.pid,
+    ...(entry.procStart === undefined ? {} : { procStart: entry.procStart }),
+    tag: { name: INSTANCE_TAG, value: instanceTag(opts, service) },
+  });
 }
 
 /**
@@ -295,8 +294,10 @@ function foreignEntry(
 /**
  * Stop the service stagecraft started: SIGTERM its group, SIGKILL after `graceMs`, wait until
  * every member is gone, remove it from the registry. `stopped` is false when nothing was running.
- * An entry that another state directory or project folder started is never signalled: it is
- * `refused` (with the reason) and, when it came with a copied registry, forgotten here.
+ * Only a process proven to be the one recorded is signalled (checkIdentity). An entry that another
+ * state directory or project folder started, a malformed one, or one whose identity cannot be
+ * checked is `refused` (with the reason and what to do); one that came with a copied registry is
+ * forgotten here, the others are kept for the operator.
  */
 export async function stopService(
   opts: ProcessManagerOptions,
@@ -307,34 +308,45 @@ export async function stopService(
   const entry = (await readRegistry(path)).services[service];
   // Instances started but never recorded (the orchestrator died between spawn and record) are
   // found by the tag every service instance carries in its environment.
-  const unrecorded = groupsTagged(INSTANCE_TAG, instanceTag(opts, service)).filter(
-    (pgid) => pgid !== entry?.pid,
+  const tag = { name: INSTANCE_TAG, value: instanceTag(opts, service) };
+  const unrecorded = groupsTagged(tag.name, tag.value).filter(
+    (pgid) => pgid !== entry?.pid && checkIdentity({ pid: pgid, tag }).verdict === 'ours',
   );
   await Promise.all(unrecorded.map((pgid) => killGroup(pgid, graceMs)));
   if (!entry)
     return unrecorded.length > 0 ? { stopped: true, pid: unrecorded[0] } : { stopped: false };
-  let stopped = unrecorded.length > 0;
-  const live = entryAlive(entry) || groupAlive(entry.pid);
-  const foreign = live ? foreignEntry(opts, service, entry) : undefined;
+  const stopped = unrecorded.length > 0;
+  const forget = (): Promise<void> =>
+    updateRegistry(path, (registry) => {
+      if (registry.services[service]?.pid === entry.pid) delete registry.services[service];
+    });
+  // A malformed entry (hand edit, damage) is never acted on, and kept for the operator to see.
+  const problem = entryProblem(entry);
+  if (problem !== undefined)
+    return {
+      stopped,
+      refused: `the entry of ${service} in ${path} ${problem}: nothing was signalled; remove it from that file (and stop the process yourself if it is yours)`,
+    };
+  const verdict = verdictOf(opts, service, entry);
+  // Gone, or its pid now names a process with another start time: nothing of it is left to stop.
+  if (verdict.verdict === 'gone' || (verdict.verdict === 'refused' && verdict.forget)) {
+    await forget();
+    return { stopped, pid: entry.pid };
+  }
+  const foreign = foreignEntry(opts, service, entry);
   if (foreign !== undefined) {
-    if (foreign.copied)
-      await updateRegistry(path, (registry) => {
-        if (registry.services[service]?.pid === entry.pid) delete registry.services[service];
-      });
+    if (foreign.copied) await forget();
     return { stopped, pid: entry.pid, refused: foreign.reason };
   }
-  const stat = readProcStat(entry.pid);
-  // A live pid with another start time is a reused pid: not ours to kill.
-  const reused =
-    stat !== undefined && entry.procStart !== undefined && stat.startTime !== entry.procStart;
-  if (!reused && (entryAlive(entry) || groupAlive(entry.pid))) {
-    await killGroup(entry.pid, graceMs);
-    stopped = true;
-  }
-  await updateRegistry(path, (registry) => {
-    if (registry.services[service]?.pid === entry.pid) delete registry.services[service];
-  });
-  return { stopped, pid: entry.pid };
+  if (verdict.verdict === 'refused')
+    return {
+      stopped,
+      pid: entry.pid,
+      refused: `${verdict.reason}: not signalled; if it is yours, stop it yourself (kill ${entry.pid}), then remove ${service} from ${path}`,
+    };
+  await killGroup(entry.pid, graceMs);
+  await forget();
+  return { stopped: true, pid: entry.pid };
 }
 
 /** The instance the registry records for `service`, if any. */
@@ -345,7 +357,8 @@ export async function recordedInstance(
   const entry = (await readRegistry(registryPath(opts.stateDir, opts.environment))).services[
     service
   ];
-  if (entry === undefined) return undefined;
+  // A malformed entry names no process to watch (pid 1 would look alive for ever).
+  if (entry === undefined || entryProblem(entry) !== undefined) return undefined;
   return {
     pid: entry.pid,
     ...(entry.procStart === undefined ? {} : { procStart: entry.procStart }),
@@ -360,7 +373,7 @@ export async function listServices(opts: ProcessManagerOptions): Promise<Service
   return Object.entries(registry.services).map(([service, entry]) => ({
     service,
     pid: entry.pid,
-    alive: entryAlive(entry),
+    alive: verdictOf(opts, service, entry).verdict === 'ours',
     startedAt: entry.startedAt,
     command: entry.command,
     cwd: entry.cwd,

@@ -3,6 +3,8 @@
  * statechart as the root — each `stop` command, then the `process` instance stagecraft started —
  * under the environment lock, with its own record and journal.
  */
+import { listServices } from '../adapters/process.js';
+import type { ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
 import { count } from '../core/plural.js';
 import type { DownOutput } from '../machines/down/index.js';
 import type { Outcome } from '../record/facts.js';
@@ -35,15 +37,52 @@ export function downOutcome(out: DownOutput): Outcome {
   };
 }
 
-/** Stops every service of the plan's environment. */
+/**
+ * Services the environment's process registry lists that the config no longer has (removed
+ * since they were deployed): `down` stops them too, first, so none is left running unnamed.
+ */
+export async function removedServices(plan: ResolvedPlan, stateDir: string): Promise<string[]> {
+  const listed = await listServices({ stateDir, environment: plan.environment });
+  return listed.map((s) => s.service).filter((name) => plan.services[name] === undefined);
+}
+
+/**
+ * The lines `deploy` says about removed services still running: each is left running and
+ * recorded, with the commands that stop it.
+ */
+export async function removedNotice(plan: ResolvedPlan, stateDir: string): Promise<string[]> {
+  const listed = await listServices({ stateDir, environment: plan.environment });
+  return listed
+    .filter((s) => s.alive && plan.services[s.service] === undefined)
+    .map(
+      (s) =>
+        `${s.service} is no longer in the config but still runs (pid ${s.pid}, from an earlier deployment); left running and recorded: stop it with \`stagecraft down -c ${plan.configDir} -e ${plan.environment}\` (which stops the whole environment) or \`kill -- -${s.pid}\``,
+    );
+}
+
+/** A removed service as the down statechart stops it: its recorded process only. */
+const removedSpec = (name: string): ServiceSpec => ({
+  name,
+  kind: 'process',
+  dependsOn: [],
+  stage: 'removed',
+  group: 'removed',
+  timeoutMs: 0,
+  readiness: [],
+});
+
+/** Stops every service of the plan's environment, and the ones removed from its config. */
 export async function down(o: RunOptions): Promise<RunResult> {
   const { plan } = o;
   const { secrets, mask } = secretsOf(plan, o.env);
   const session = await openSession(plan, o.stateDir, o.command, mask);
-  const services = plan.rollbackOrder.flatMap((n) => {
-    const s = plan.services[n];
-    return s === undefined ? [] : [s];
-  });
+  const services = [
+    ...(await removedServices(plan, o.stateDir)).map(removedSpec),
+    ...plan.rollbackOrder.flatMap((n) => {
+      const s = plan.services[n];
+      return s === undefined ? [] : [s];
+    }),
+  ];
   const driven = await drive({
     compose: (record) =>
       composeDown(

@@ -35,6 +35,34 @@ export interface RegistryFile {
   services: Record<string, RegistryEntry>;
 }
 
+/**
+ * What is wrong with one entry as read from the file (undefined when it is well formed): a
+ * malformed entry is reported and never acted on. A pid must be a whole number above 1 (0, 1 and
+ * negative numbers address whole process groups or every process).
+ */
+export function entryProblem(entry: unknown): string | undefined {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    return 'is not an object';
+  const e = entry as Record<string, unknown>;
+  if (typeof e.pid !== 'number' || !Number.isInteger(e.pid) || e.pid <= 1)
+    return `has pid ${JSON.stringify(e.pid) ?? 'missing'}, which no service stagecraft started can have`;
+  if (
+    e.procStart !== undefined &&
+    (typeof e.procStart !== 'number' || !Number.isInteger(e.procStart) || e.procStart < 0)
+  )
+    return `has a start time (procStart) that is not a whole number`;
+  const command = e.command;
+  if (
+    typeof command !== 'string' &&
+    !(Array.isArray(command) && command.every((c) => typeof c === 'string'))
+  )
+    return 'has no command';
+  for (const key of ['cwd', 'logFile'] as const)
+    if (typeof e[key] !== 'string') return `has no ${key}`;
+  if (typeof e.env !== 'object' || e.env === null || Array.isArray(e.env)) return 'has no env';
+  return undefined;
+}
+
 /** Path of an environment's registry file. */
 export function registryPath(stateDir: string, environment: string): string {
   return statePaths.registry(stateDir, environment);

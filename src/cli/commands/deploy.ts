@@ -116,6 +116,11 @@ async function runDeploy(opts: DeployOptions, io: CliIo): Promise<number> {
       onTookOver: (holder) => io.stderr.write(tookOverMessage(describeHolder(holder))),
     },
   });
+  if (!dryRun) {
+    const { removedNotice } = await import('../../runtime/down.js');
+    for (const line of await removedNotice(plan, stateDir))
+      io.stderr.write(`stagecraft: ${line}\n`);
+  }
   if (dryRun && mode !== 'json') {
     const { dryRunSummary } = await import('../../runtime/effects/dry-run.js');
     for (const line of dryRunSummary(plan, result.asked ?? [], opts.yes === true))

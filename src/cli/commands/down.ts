@@ -27,13 +27,21 @@ export async function downCommand(opts: DownOptions, io: CliIo): Promise<number>
   if (opts.yes !== true && !terminal)
     throw usageError('down stops every service of the environment: pass --yes to confirm');
   const mode = outputMode(opts, io);
+  const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
+  const { down, removedServices } = await import('../../runtime/down.js');
+  // Services deployed earlier and since removed from the config are stopped with the rest.
+  const removed = await removedServices(plan, stateDir);
+  const also = removed.length === 0 ? '' : ` (and ${removed.join(', ')}, no longer in the config)`;
   // On a terminal: the Ink confirmation and a row per service; otherwise lines.
   const ui =
     mode === 'tty'
       ? (await loadUi(() => import('../../ui/down/render.js'))).renderDown({
           project: plan.project,
           environment: plan.environment,
-          services: plan.rollbackOrder.filter((n) => plan.services[n] !== undefined),
+          services: [
+            ...removed,
+            ...plan.rollbackOrder.filter((n) => plan.services[n] !== undefined),
+          ],
           confirm: opts.yes !== true,
           exitCodeOf,
         })
@@ -42,7 +50,7 @@ export async function downCommand(opts: DownOptions, io: CliIo): Promise<number>
     const yes =
       ui === undefined
         ? await confirm(
-            `Stop every service of ${plan.project} → ${plan.environment}?`,
+            `Stop every service of ${plan.project} → ${plan.environment}${also}?`,
             mode === 'json' ? process.stderr : process.stdout,
           )
         : await ui.confirmed;
@@ -52,8 +60,6 @@ export async function downCommand(opts: DownOptions, io: CliIo): Promise<number>
       return EXIT.ok;
     }
   }
-  const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
-  const { down } = await import('../../runtime/down.js');
   try {
     const result = await down({
       plan,
