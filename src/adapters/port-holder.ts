@@ -36,9 +36,19 @@ function addressOf(hex: string): string {
   return mapped ? bytes.slice(12).join('.') : 'v6';
 }
 
-/** The listening sockets on `port`; undefined without /proc/net. */
-function listenersOn(port: number): Listener[] | undefined {
-  const found: Listener[] = [];
+/** One listening TCP socket of the kernel's tables: its local address in hex, port and inode. */
+interface RawListener {
+  hex: string;
+  port: number;
+  inode: number;
+}
+
+/**
+ * Every listening TCP socket of this machine (/proc/net/tcp and tcp6); undefined when neither
+ * table can be read (no /proc). The one reader of those tables (the port watch polls it too).
+ */
+export function listeningSockets(): RawListener[] | undefined {
+  const found: RawListener[] = [];
   let read = false;
   for (const table of TABLES) {
     let text: string;
@@ -52,11 +62,18 @@ function listenersOn(port: number): Listener[] | undefined {
       const fields = line.trim().split(/\s+/);
       if (fields[3] !== LISTEN) continue;
       const [hex = '', portHex = ''] = (fields[1] ?? '').split(':');
-      if (Number.parseInt(portHex, 16) !== port) continue;
-      found.push({ address: addressOf(hex), inode: Number(fields[9]) });
+      const port = Number.parseInt(portHex, 16);
+      if (Number.isInteger(port)) found.push({ hex, port, inode: Number(fields[9]) });
     }
   }
   return read ? found : undefined;
+}
+
+/** The listening sockets on `port`; undefined without /proc/net. */
+function listenersOn(port: number): Listener[] | undefined {
+  return listeningSockets()
+    ?.filter((l) => l.port === port)
+    .map((l) => ({ address: addressOf(l.hex), inode: l.inode }));
 }
 
 /** Whether a listener on `address` takes the port for connections to `host`. */

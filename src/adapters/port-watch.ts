@@ -5,41 +5,15 @@
  * the number of services); it runs only while someone waits. Where /proc/net is missing, or for
  * a probe of another host, a watch never fires and the probe's own backoff timer drives it.
  */
-import { readFileSync } from 'node:fs';
-import { LOCAL_HOST as LOCAL } from './port-holder.js';
+import { LOCAL_HOST, listeningSockets } from './port-holder.js';
 
 /** How often the socket table is read while a probe waits. */
 const POLL_MS = 10;
 
-const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
-const LISTEN = '0A';
-
 /** The listening ports now, or undefined when the table cannot be read (no /proc). */
 function listeningPorts(): Set<number> | undefined {
-  const ports = new Set<number>();
-  let read = false;
-  for (const table of TABLES) {
-    let text: string;
-    try {
-      text = readFileSync(table, 'latin1');
-    } catch {
-      continue;
-    }
-    read = true;
-    // `  sl  local_address rem_address   st ...`: local_address is ADDR:PORT in hex.
-    let at = text.indexOf('\n') + 1;
-    while (at > 0 && at < text.length) {
-      const end = text.indexOf('\n', at);
-      const line = text.slice(at, end === -1 ? text.length : end);
-      at = end === -1 ? text.length : end + 1;
-      const fields = line.trim().split(/\s+/);
-      if (fields[3] !== LISTEN) continue;
-      const local = fields[1] ?? '';
-      const port = Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
-      if (Number.isInteger(port)) ports.add(port);
-    }
-  }
-  return read ? ports : undefined;
+  const sockets = listeningSockets();
+  return sockets === undefined ? undefined : new Set(sockets.map((l) => l.port));
 }
 
 interface Waiter {
@@ -88,7 +62,7 @@ function schedule(): void {
  */
 export function whenListening(host: string, port: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (unavailable || !LOCAL.test(host) || !Number.isInteger(port) || signal.aborted) return;
+    if (unavailable || !LOCAL_HOST.test(host) || !Number.isInteger(port) || signal.aborted) return;
     // "Before" for this watch is the last look at the table, taken before this call: while
     // other watches run it is at most one poll old, so a port that starts listening between that
     // look and this call still fires (read at the next poll instead, it would count as already

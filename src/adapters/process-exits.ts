@@ -40,8 +40,11 @@ export function trackExit(pid: number, child: Exiting): void {
   );
 }
 
-/** Up to `lines` last lines of a log file ([] when it cannot be read). */
-export function logTail(path: string, lines = 10, maxBytes = 16_384): string[] {
+/**
+ * Up to `lines` last non-blank lines of a file, read from its last `maxBytes`; undefined when it
+ * cannot be read (missing: a caller may look elsewhere).
+ */
+export function fileTail(path: string, lines = 10, maxBytes = 16_384): string[] | undefined {
   try {
     const size = statSync(path).size;
     const start = Math.max(0, size - maxBytes);
@@ -58,8 +61,13 @@ export function logTail(path: string, lines = 10, maxBytes = 16_384): string[] {
       .filter((l) => l.trim() !== '')
       .slice(-lines);
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+/** Up to `lines` last lines of a log file ([] when it cannot be read). */
+export function logTail(path: string, lines = 10, maxBytes = 16_384): string[] {
+  return fileTail(path, lines, maxBytes) ?? [];
 }
 
 /** Polls until the instance is gone (not our child: no exit status). */

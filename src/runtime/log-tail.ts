@@ -2,29 +2,8 @@
  * The last lines of a service's output for the UI: a process service's log in the state dir,
  * or the log of its last activation command.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { fileTail } from '../adapters/process-exits.js';
 import { statePaths } from '../state/layout.js';
-
-function tailOfFile(path: string, maxBytes: number, lines: number): string[] | undefined {
-  try {
-    const size = statSync(path).size;
-    const start = Math.max(0, size - maxBytes);
-    const buf = Buffer.alloc(size - start);
-    const fd = openSync(path, 'r');
-    try {
-      readSync(fd, buf, 0, buf.length, start);
-    } finally {
-      closeSync(fd);
-    }
-    return buf
-      .toString('utf8')
-      .split('\n')
-      .filter((l) => l !== '')
-      .slice(-lines);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Up to `lines` last lines of the service's output. */
 function tailOfLog(
@@ -35,8 +14,8 @@ function tailOfLog(
   lines = 10,
 ): string[] {
   return (
-    tailOfFile(statePaths.serviceLog(stateDir, environment, service), 16_384, lines) ??
-    tailOfFile(statePaths.commandLog(logDir, `${service}.activate`), 16_384, lines) ??
+    fileTail(statePaths.serviceLog(stateDir, environment, service), lines) ??
+    fileTail(statePaths.commandLog(logDir, `${service}.activate`), lines) ??
     []
   );
 }
