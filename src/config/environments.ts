@@ -15,7 +15,11 @@ export function listEnvironments(config: Pick<Config, 'environments'>): string[]
   return names.length === 0 ? [DEFAULT_ENVIRONMENT] : names;
 }
 
-/** Unknown `extends` targets and `extends` cycles. */
+/**
+ * Unknown `extends` targets and `extends` cycles. Each cycle is reported once, from the first
+ * environment (in listed order) whose chain reaches it, starting where that chain enters it.
+ * Linear in the number of environments: every `extends` link is followed once.
+ */
 export function checkEnvironments(
   config: Pick<Config, 'environments'>,
   ctx: IssueContext,
@@ -23,7 +27,8 @@ export function checkEnvironments(
   const envs = config.environments ?? {};
   const names = Object.keys(envs);
   const issues: ConfigIssue[] = [];
-  const reported = new Set<string>();
+  const cycles = extendsCycles(envs);
+  const reported = new Set<string[]>();
   for (const [name, env] of Object.entries(envs)) {
     if (env.extends !== undefined && !Object.hasOwn(envs, env.extends)) {
       issues.push(
@@ -36,29 +41,71 @@ export function checkEnvironments(
       );
       continue;
     }
-    const chain = [name];
-    let cur = env.extends;
-    while (cur !== undefined && Object.hasOwn(envs, cur)) {
-      if (chain.includes(cur)) {
-        const cycle = [...chain.slice(chain.indexOf(cur)), cur];
-        const key = [...new Set(cycle)].sort().join('\0');
-        if (!reported.has(key)) {
-          reported.add(key);
-          issues.push(
-            issueAt(
-              ctx,
-              ['environments', cycle[0]!, 'extends'],
-              `environment extends cycle: ${cycle.join(' → ')}`,
-            ),
-          );
-        }
-        break;
-      }
-      chain.push(cur);
-      cur = envs[cur]?.extends;
-    }
+    const entry = cycles.entry.get(name);
+    if (entry === undefined) continue;
+    const ring = cycles.ring.get(entry)!;
+    if (reported.has(ring.members)) continue;
+    reported.add(ring.members);
+    const cycle = [...ring.members.slice(ring.at), ...ring.members.slice(0, ring.at), entry];
+    issues.push(
+      issueAt(
+        ctx,
+        ['environments', entry, 'extends'],
+        `environment extends cycle: ${cycle.join(' → ')}`,
+      ),
+    );
   }
   return issues;
+}
+
+/** A cycle of `extends` as one of its members sees it: the members in order, and its place. */
+interface Ring {
+  members: string[];
+  at: number;
+}
+
+/**
+ * The `extends` cycles: for every environment whose chain runs into a cycle, the first member
+ * of the cycle it meets (`entry`), and for every member its cycle (`ring`). Each environment
+ * extends at most one other, so one walk per unvisited environment, stopping at a visited one,
+ * follows every link once.
+ */
+function extendsCycles(envs: Record<string, { extends?: string | undefined }>): {
+  entry: Map<string, string>;
+  ring: Map<string, Ring>;
+} {
+  const entry = new Map<string, string>();
+  const ring = new Map<string, Ring>();
+  const visited = new Set<string>();
+  const next = (name: string): string | undefined => {
+    const target = envs[name]?.extends;
+    return target !== undefined && Object.hasOwn(envs, target) ? target : undefined;
+  };
+  for (const start of Object.keys(envs)) {
+    if (visited.has(start)) continue;
+    const path: string[] = [];
+    const onPath = new Map<string, number>();
+    let cur: string | undefined = start;
+    while (cur !== undefined && !visited.has(cur)) {
+      visited.add(cur);
+      onPath.set(cur, path.length);
+      path.push(cur);
+      cur = next(cur);
+    }
+    let met: string | undefined;
+    if (cur !== undefined && onPath.has(cur)) {
+      // A new cycle: the end of this path, from `cur` on.
+      const members = path.slice(onPath.get(cur));
+      members.forEach((m, at) => {
+        ring.set(m, { members, at });
+        entry.set(m, m);
+      });
+      met = cur;
+    } else if (cur !== undefined) met = entry.get(cur);
+    if (met === undefined) continue;
+    for (const m of path) if (!entry.has(m)) entry.set(m, met);
+  }
+  return { entry, ring };
 }
 
 /** The environment to use: `-e NAME`, the only one, or `default`. @throws ConfigError */
@@ -86,10 +133,12 @@ export function selectEnvironment(
 export function environmentChain(config: Pick<Config, 'environments'>, name: string): string[] {
   const envs = config.environments ?? {};
   const chain: string[] = [];
+  const seen = new Set<string>();
   let cur: string | undefined = name;
-  while (cur !== undefined && Object.hasOwn(envs, cur) && !chain.includes(cur)) {
-    chain.unshift(cur);
+  while (cur !== undefined && Object.hasOwn(envs, cur) && !seen.has(cur)) {
+    seen.add(cur);
+    chain.push(cur);
     cur = envs[cur]?.extends;
   }
-  return chain;
+  return chain.reverse();
 }

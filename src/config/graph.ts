@@ -4,47 +4,12 @@
  */
 import type { ConfigIssue } from './errors.js';
 import { didYouMean } from './did-you-mean.js';
+import { findCycles } from './graph-walks.js';
+import type { GraphService, GraphStage } from './graph-walks.js';
 import { issueAt } from './issues.js';
 import type { IssueContext } from './issues.js';
 
-/** What the graph rules need of a service. */
-export interface GraphService {
-  dependsOn: readonly string[];
-}
-
-/** What the graph rules need of a stage. */
-export interface GraphStage {
-  name: string;
-  services: readonly string[];
-  parallel?: boolean;
-}
-
-/** Every dependency cycle once, each as `[a, b, c, a]`; unknown services are ignored. */
-function findCycles(services: Record<string, GraphService>): string[][] {
-  const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
-  const cycles: string[][] = [];
-  const seen = new Set<string>();
-  const visit = (name: string): void => {
-    state.set(name, 'open');
-    stack.push(name);
-    for (const dep of services[name]?.dependsOn ?? []) {
-      if (!Object.hasOwn(services, dep)) continue;
-      if (state.get(dep) === 'open') {
-        const cycle = [...stack.slice(stack.indexOf(dep)), dep];
-        const key = [...new Set(cycle)].sort().join('\0');
-        if (!seen.has(key)) {
-          seen.add(key);
-          cycles.push(cycle);
-        }
-      } else if (!state.has(dep)) visit(dep);
-    }
-    stack.pop();
-    state.set(name, 'done');
-  };
-  for (const name of Object.keys(services)) if (!state.has(name)) visit(name);
-  return cycles;
-}
+export { dependencyLayers, topoOrder } from './graph-walks.js';
 
 /** Checks every rule of the dependency graph; an empty list means the graph is sound. */
 export function checkGraph(
@@ -76,6 +41,8 @@ export function checkGraph(
   if (stages === undefined) return issues;
 
   const stageOf = new Map<string, number>();
+  /** Where each service is first listed in its stage (for positions in messages). */
+  const listedAt = new Map<string, number>();
   const stageNames = new Set<string>();
   stages.forEach((stage, s) => {
     if (stageNames.has(stage.name))
@@ -111,6 +78,7 @@ export function checkGraph(
         return;
       }
       stageOf.set(svc, s);
+      listedAt.set(svc, i);
     });
   });
   for (const name of names) {
@@ -134,7 +102,7 @@ export function checkGraph(
         issues.push(
           issueAt(
             ctx,
-            ['stages', s, 'services', stages[s]!.services.indexOf(name)],
+            ['stages', s, 'services', listedAt.get(name)!],
             `"${name}" (stage "${stages[s]!.name}") depends on "${dep}", which is in the later stage "${stages[d]!.name}"`,
             `move "${dep}" to stage "${stages[s]!.name}" or earlier`,
           ),
@@ -144,9 +112,13 @@ export function checkGraph(
   }
   stages.forEach((stage, s) => {
     if (stage.parallel !== false) return;
+    const firstAt = new Map<string, number>();
+    stage.services.forEach((svc, i) => {
+      if (!firstAt.has(svc)) firstAt.set(svc, i);
+    });
     stage.services.forEach((svc, i) => {
       for (const dep of services[svc]?.dependsOn ?? []) {
-        const j = stage.services.indexOf(dep);
+        const j = firstAt.get(dep) ?? -1;
         if (j > i) {
           issues.push(
             issueAt(
@@ -161,55 +133,4 @@ export function checkGraph(
     });
   });
   return issues;
-}
-
-/**
- * The dependency layers: `layer-1` has the services without dependencies, `layer-N` those whose
- * deepest dependency is in `layer-(N-1)`. Without `stages:` they only group services for display.
- */
-export function dependencyLayers(
-  services: Record<string, GraphService>,
-): Array<{ name: string; services: string[] }> {
-  const layer = new Map<string, number>();
-  const depth = (name: string, guard: Set<string>): number => {
-    const known = layer.get(name);
-    if (known !== undefined) return known;
-    if (guard.has(name)) return 0;
-    guard.add(name);
-    const deps = (services[name]?.dependsOn ?? []).filter((d) => Object.hasOwn(services, d));
-    const value = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => depth(d, guard)));
-    layer.set(name, value);
-    return value;
-  };
-  const out: Array<{ name: string; services: string[] }> = [];
-  for (const name of Object.keys(services)) {
-    const l = depth(name, new Set());
-    while (out.length <= l) out.push({ name: `layer-${out.length + 1}`, services: [] });
-    out[l]!.services.push(name);
-  }
-  return out;
-}
-
-/** Topological order, stage by stage; within a stage, the listed order wherever dependencies allow. */
-export function topoOrder(
-  services: Record<string, GraphService>,
-  stages: readonly GraphStage[],
-): string[] {
-  const done = new Set<string>();
-  const order: string[] = [];
-  for (const stage of stages) {
-    const pending = stage.services.filter((s) => !done.has(s));
-    while (pending.length > 0) {
-      let i = pending.findIndex((s) =>
-        (services[s]?.dependsOn ?? []).every(
-          (d) => done.has(d) || !Object.hasOwn(services, d) || !pending.includes(d),
-        ),
-      );
-      if (i < 0) i = 0; // a cycle: checkGraph reports it; do not loop forever
-      const [next] = pending.splice(i, 1);
-      done.add(next!);
-      order.push(next!);
-    }
-  }
-  return order;
 }

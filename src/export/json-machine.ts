@@ -41,7 +41,11 @@ export interface JsonStateConfig {
 export function machineToJsonConfig(model: MachineModel): JsonStateConfig {
   const tree = stateTree(model);
   const bySource = new Map<string, ModelTransition[]>();
-  for (const t of model.transitions) bySource.set(t.source, [...(bySource.get(t.source) ?? []), t]);
+  for (const t of model.transitions) {
+    const list = bySource.get(t.source);
+    if (list === undefined) bySource.set(t.source, [t]);
+    else list.push(t);
+  }
   const build = (s: ModelState): JsonStateConfig => {
     const out: JsonStateConfig = {};
     if (!s.parent) out.id = s.id;

@@ -15,7 +15,9 @@ export function machineToMermaid(model: MachineModel): string {
   const edgesIn = new Map<string | undefined, ModelTransition[]>();
   for (const t of model.transitions) {
     const where = edgeContainer(tree, t);
-    edgesIn.set(where, [...(edgesIn.get(where) ?? []), t]);
+    const list = edgesIn.get(where);
+    if (list === undefined) edgesIn.set(where, [t]);
+    else list.push(t);
   }
   const lines: string[] = ['stateDiagram-v2'];
   const edgeLines = (t: ModelTransition, pad: string): string[] => {

@@ -95,6 +95,7 @@ function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config 
     .map((n) => plan.services[n])
     .filter((s): s is ServiceSpec => s !== undefined);
   const fail = `#${ROOT}.failure`;
+  const members = new Set(stage.services);
   const states: Config = {};
   if (hasGate(plan, stage)) {
     states.confirm = {
@@ -108,7 +109,7 @@ function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config 
   const afterServices = stage.verify.length > 0 ? 'verify' : 'done';
   if (stage.parallel) {
     const regions: Config = {};
-    for (const s of specs) regions[keyOf(s.name)] = serviceState(s, stage, fail);
+    for (const s of specs) regions[keyOf(s.name)] = serviceState(s, stage, members, fail);
     states.services =
       specs.length > 0
         ? { type: 'parallel', states: regions, onDone: afterServices }
@@ -117,7 +118,7 @@ function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config 
     const seq: Config = {};
     specs.forEach((s, i) => {
       seq[keyOf(s.name)] = {
-        ...serviceState(s, stage, fail),
+        ...serviceState(s, stage, members, fail),
         onDone: specs[i + 1] ? keyOf(specs[i + 1]?.name ?? '') : 'done',
       };
     });
@@ -143,8 +144,13 @@ function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config 
 }
 
 /** One service: wait for its dependencies in this stage, activate (or start), check health. */
-function serviceState(s: ServiceSpec, stage: StageSpec, fail: string): Config {
-  const localDeps = s.dependsOn.filter((d) => stage.services.includes(d));
+function serviceState(
+  s: ServiceSpec,
+  stage: StageSpec,
+  members: ReadonlySet<string>,
+  fail: string,
+): Config {
+  const localDeps = s.dependsOn.filter((d) => members.has(d));
   const states: Config = {};
   if (stage.parallel && localDeps.length > 0) {
     states.waiting = {

@@ -21,7 +21,11 @@ export function machineToScxml(model: MachineModel): string {
 export function scxmlElement(model: MachineModel, pad: string): string {
   const tree = stateTree(model);
   const bySource = new Map<string, ModelTransition[]>();
-  for (const t of model.transitions) bySource.set(t.source, [...(bySource.get(t.source) ?? []), t]);
+  for (const t of model.transitions) {
+    const list = bySource.get(t.source);
+    if (list === undefined) bySource.set(t.source, [t]);
+    else list.push(t);
+  }
   const lines: string[] = [];
   const attr = (name: string, value: string | undefined): string =>
     value === undefined ? '' : ` ${name}="${xmlEscape(value)}"`;
