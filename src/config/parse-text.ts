@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type * as YamlLib from 'yaml';
 import { ConfigError } from './errors.js';
 import type { ConfigIssue } from './errors.js';
+import { parseDocumentUniqueKeys } from './yaml-unique-keys.js';
 
 const MAX_SYNTAX_ISSUES = 5;
 
@@ -26,9 +27,9 @@ export function parseYamlText(text: string, file: string): unknown {
 
 function parsePrecisely(text: string, file: string): unknown {
   // Loaded only here: the `yaml` package is large for a cold start and plain YAML never needs it.
-  const { LineCounter, parseDocument } = createRequire(import.meta.url)('yaml') as typeof YamlLib;
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const yaml = createRequire(import.meta.url)('yaml') as typeof YamlLib;
+  const lineCounter = new yaml.LineCounter();
+  const doc = parseDocumentUniqueKeys(yaml, text, lineCounter);
   if (doc.errors.length > 0) {
     const issues: ConfigIssue[] = [];
     const seen = new Set<string>();
