@@ -19,6 +19,13 @@ export function checkGraph(
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const names = Object.keys(services);
+  // One suggestion per misspelt name: each costs a pass over every name, and a renamed service
+  // can be misspelt by thousands of dependents.
+  const hints = new Map<string, string | undefined>();
+  const hint = (word: string): string | undefined => {
+    if (!hints.has(word)) hints.set(word, didYouMean(word, names));
+    return hints.get(word);
+  };
   for (const [name, svc] of Object.entries(services)) {
     svc.dependsOn.forEach((dep, i) => {
       if (!Object.hasOwn(services, dep)) {
@@ -27,7 +34,7 @@ export function checkGraph(
             ctx,
             ['services', name, 'dependsOn', i],
             `"${name}" depends on unknown service "${dep}"`,
-            didYouMean(dep, names),
+            hint(dep),
           ),
         );
       }
@@ -52,12 +59,7 @@ export function checkGraph(
       const at = ['stages', s, 'services', i];
       if (!Object.hasOwn(services, svc)) {
         issues.push(
-          issueAt(
-            ctx,
-            at,
-            `stage "${stage.name}" lists unknown service "${svc}"`,
-            didYouMean(svc, names),
-          ),
+          issueAt(ctx, at, `stage "${stage.name}" lists unknown service "${svc}"`, hint(svc)),
         );
         return;
       }

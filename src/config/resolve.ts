@@ -111,7 +111,7 @@ export async function resolvePlan(
       decisionTimeoutMs: config.policy.decisionTimeout,
     },
   };
-  issues.push(...n.issues);
+  for (const issue of n.issues) issues.push(issue); // not push(...): 200,000 issues overflow the stack
   if (issues.length > 0) throw new ConfigError(issues);
   return plan;
 }
