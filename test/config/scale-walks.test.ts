@@ -3,6 +3,8 @@
  * chain are walked without running out of stack and in linear time, and the walks give exactly
  * what the recursive ones gave (checked against them on seeded random graphs).
  */
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   checkEnvironments,
@@ -11,8 +13,9 @@ import {
 } from '../../src/config/environments.js';
 import { checkGraph } from '../../src/config/graph.js';
 import { dependencyLayers, findCycles, topoOrder } from '../../src/config/graph-walks.js';
+import { resolvePlan } from '../../src/config/resolve.js';
 import { validateConfig } from '../../src/config/validate.js';
-import { planOf } from './helpers.js';
+import { configError, planOf } from './helpers.js';
 import {
   oldDependencyLayers,
   oldEnvironmentChain,
@@ -87,6 +90,19 @@ describe('graph walks at scale', () => {
       hint: 'did you mean "database"?',
     });
   }, 10_000); // one suggestion per misspelt name: well under a second (one per issue took minutes)
+
+  test('200,000 problems in one config are 200,000 issues, not a stack overflow', async () => {
+    const n = 200_000;
+    const services: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++)
+      services[`s${i}`] = { activate: 'true', health: { http: 'http://${NOPE}/healthz' } };
+    const config = validateConfig({ services });
+    const dir = path.join(os.tmpdir(), 'stagecraft-scale-issues');
+    const loaded = { config, filePath: path.join(dir, 'stagecraft.config.yaml'), dir, text: '' };
+    const err = await configError(resolvePlan(loaded));
+    expect(err.issues).toHaveLength(n);
+    expect(err.issues[n - 1]?.message).toBe('unknown variable ${NOPE}');
+  });
 
   test('a 3,000-deep extends chain validates, and its deepest environment has every ancestor’s variables', async () => {
     const n = 3_000;
