@@ -15,6 +15,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io, (code) => {
     exitCode = code;
   });
+  program.hook('preAction', (_root, command) => io.onCommand?.(command.name()));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
