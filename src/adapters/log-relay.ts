@@ -2,28 +2,155 @@
  * Log relay: a standalone program that runs one `process` service and appends its stdout and
  * stderr to the service log with secret values masked (secrets never reach the disk).
  *
- * Usage: `node log-relay.js <logFile> <file> [args...]`, with env STAGECRAFT_REDACT naming the
- * env vars whose values are masked (comma-separated). The service is spawned NOT detached, so it
- * stays in the relay's process group: killing the group stops both. SIGTERM/SIGINT are forwarded;
- * the relay exits with the service's exit code or re-raises its signal. If fd 3 is open (the
- * parent's status pipe), the relay writes `ok` once the service is spawned or `error <code>\t<msg>`.
+ * Usage: `node log-relay.js <logFile> <file> [args...]`. Started by stagecraft, its own
+ * environment is stagecraft's with {@link JOB_VAR} set, and the service's job (environment,
+ * folder, secrets to mask) comes as JSON on stdin; run by hand, its own environment is the
+ * service's and STAGECRAFT_REDACT names the variables to mask. The service is spawned NOT
+ * detached, so it stays in the relay's process group: killing the group stops both.
+ * SIGTERM/SIGINT are forwarded; the relay exits with the service's exit code or re-raises its
+ * signal. If fd 3 is open (the parent's status pipe), the relay writes `ok` once the service is
+ * spawned or `error <code>\t<msg>`.
+ *
+ * The log never takes the service down: when it cannot be written (a full disk, a file-size
+ * limit) the relay goes on draining the service's pipes, drops the output and counts it, says so
+ * in its state record (`<log>.relay.json`, read by `status`) and writes one marker line into the
+ * log once it can again.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Masker, type StreamMasker } from '../core/mask.js';
-import { REDACT_VAR } from './log-relay-protocol.js';
+import {
+  encodeRelayState,
+  JOB_VAR,
+  REDACT_VAR,
+  RELAY_DRAIN_MS,
+  relayStatePath,
+  type RelayJob,
+  type RelayState,
+} from './log-relay-protocol.js';
+
+/** How often a log that cannot be written is tried again (also when the service is quiet). */
+const RETRY_MS = 1000;
+/** The largest job accepted on stdin (an environment is a few kilobytes). */
+const MAX_JOB_BYTES = 8 * 1024 * 1024;
+
+/** Writes all of `bytes` to `fd`; what could not be written, with the error's code. */
+function writeAll(fd: number, bytes: Buffer): { left: number; code: string } | undefined {
+  let off = 0;
+  // Each round writes at least one byte or ends: bounded by the length.
+  for (let rounds = 0; off < bytes.length && rounds <= bytes.length; rounds++) {
+    try {
+      const n = writeSync(fd, bytes, off, bytes.length - off);
+      if (n <= 0) return { left: bytes.length - off, code: 'EIO' };
+      off += n;
+    } catch (error) {
+      return { left: bytes.length - off, code: (error as NodeJS.ErrnoException).code ?? 'EIO' };
+    }
+  }
+  return undefined;
+}
+
+/** The service log: appends, and drops (counting) what cannot be written instead of failing. */
+class LogSink {
+  private readonly state: RelayState = { dropping: false, dropped: 0 };
+  private recordFd: number | undefined;
+  private lastTry = 0;
+  private atLineStart = true;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly fd: number,
+    logFile: string,
+  ) {
+    try {
+      this.recordFd = openSync(relayStatePath(logFile), 'w');
+      if (writeAll(this.recordFd, encodeRelayState(this.state)) !== undefined) this.closeRecord();
+    } catch {
+      // No room even for the record: the marker in the log is what is left.
+      this.closeRecord();
+    }
+  }
+
+  write(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    if (this.state.dropping && !this.recover(false)) {
+      this.state.dropped += bytes.length;
+      return;
+    }
+    const failed = writeAll(this.fd, bytes);
+    if (failed === undefined) {
+      this.atLineStart = bytes[bytes.length - 1] === 0x0a;
+      return;
+    }
+    if (failed.left < bytes.length) this.atLineStart = false;
+    this.state.dropping = true;
+    this.state.dropped += failed.left;
+    this.state.since = Date.now();
+    this.state.error = failed.code;
+    delete this.state.until;
+    this.lastTry = Date.now();
+    this.saveRecord();
+    this.retry = setInterval(() => this.recover(true), RETRY_MS);
+    this.retry.unref();
+  }
+
+  /** Tries to write the marker that ends a dropping spell; true when the log works again. */
+  recover(force: boolean): boolean {
+    const now = Date.now();
+    if (!force && now - this.lastTry < RETRY_MS) return false;
+    this.lastTry = now;
+    const since = new Date(this.state.since ?? now).toISOString();
+    const marker = Buffer.from(
+      `${this.atLineStart ? '' : '\n'}stagecraft log relay: ${this.state.dropped} bytes of output dropped from ${since} to ${new Date(now).toISOString()}: the log could not be written (${this.state.error ?? '?'})\n`,
+    );
+    // Only a marker written whole ends the spell (a partial one is retried whole).
+    if (writeAll(this.fd, marker) !== undefined) {
+      this.saveRecord();
+      return false;
+    }
+    this.atLineStart = true;
+    this.state.dropping = false;
+    this.state.until = now;
+    clearInterval(this.retry);
+    this.saveRecord();
+    return true;
+  }
+
+  close(): void {
+    if (this.state.dropping) this.recover(true);
+    clearInterval(this.retry);
+    this.closeRecord();
+    closeSync(this.fd);
+  }
+
+  private saveRecord(): void {
+    if (this.recordFd === undefined) return;
+    try {
+      writeSync(this.recordFd, encodeRelayState(this.state), 0, undefined, 0);
+    } catch {
+      // The record is best effort; the log's marker is the lasting trace.
+    }
+  }
+
+  private closeRecord(): void {
+    if (this.recordFd === undefined) return;
+    try {
+      closeSync(this.recordFd);
+    } catch {
+      // already closed
+    }
+    this.recordFd = undefined;
+  }
+}
 
 /**
- * Pipe one stream into `fd` through the masker shared by both streams of the service, so a
+ * Pipe one stream into the log through the masker shared by both streams of the service, so a
  * secret split over writes — even across stdout and stderr — is still masked, while the log
  * keeps up with a quiet service (the masker holds back only what could still become a secret).
  */
-function relay(stream: Readable, fd: number, masker: StreamMasker): Promise<void> {
-  stream.on('data', (chunk: Buffer) => {
-    const bytes = masker.push(chunk);
-    if (bytes.length > 0) writeSync(fd, bytes);
-  });
+function relay(stream: Readable, log: LogSink, masker: StreamMasker): Promise<void> {
+  stream.on('data', (chunk: Buffer) => log.write(masker.push(chunk)));
   return new Promise((resolve) => stream.once('close', () => resolve()));
 }
 
@@ -37,19 +164,80 @@ function report(message: string): void {
   }
 }
 
-function main(): void {
+/** The job from stdin, within `deadlineMs`, or why there is none. */
+function jobFromStdin(deadlineMs: number): Promise<RelayJob | string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (result: RelayJob | string): void => {
+      clearTimeout(timer);
+      process.stdin.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done(`no job on stdin within ${deadlineMs} ms`), deadlineMs);
+    process.stdin.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_JOB_BYTES) done(`the job on stdin is larger than ${MAX_JOB_BYTES} bytes`);
+      else chunks.push(chunk);
+    });
+    process.stdin.once('error', (error) => done(`cannot read the job on stdin: ${error.message}`));
+    process.stdin.once('end', () => {
+      try {
+        const job = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<RelayJob>;
+        if (
+          typeof job.env !== 'object' ||
+          job.env === null ||
+          typeof job.cwd !== 'string' ||
+          !Array.isArray(job.redact)
+        )
+          done('the job on stdin is malformed');
+        else done(job as RelayJob);
+      } catch {
+        done('the job on stdin is not JSON');
+      }
+    });
+  });
+}
+
+/** The job: from stdin when stagecraft started the relay, else from the relay's own environment. */
+async function jobOf(): Promise<RelayJob | string> {
+  const deadline = process.env[JOB_VAR];
+  if (deadline !== undefined) return jobFromStdin(Number(deadline) > 0 ? Number(deadline) : 10_000);
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && key !== REDACT_VAR) env[key] = value;
+  const redact = (process.env[REDACT_VAR] ?? '').split(',').filter((n) => n !== '');
+  return { env, cwd: process.cwd(), redact };
+}
+
+async function main(): Promise<void> {
   const [logFile, file, ...args] = process.argv.slice(2);
   if (logFile === undefined || file === undefined) {
     process.stderr.write('usage: log-relay <logFile> <command> [args...]\n');
     process.exitCode = 2;
     return;
   }
-  const names = (process.env[REDACT_VAR] ?? '').split(',').filter((n) => n !== '');
-  const masker = new Masker(names.map((n) => process.env[n] ?? '')).stream();
-  const env = { ...process.env };
-  delete env[REDACT_VAR];
-  const fd = openSync(logFile, 'a');
-  const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const job = await jobOf();
+  if (typeof job === 'string') {
+    report(`error EJOB\t${job}`);
+    process.exitCode = 2;
+    return;
+  }
+  const masker = new Masker(job.redact.map((n) => job.env[n] ?? '')).stream();
+  let fd: number;
+  try {
+    fd = openSync(logFile, 'a');
+  } catch (error) {
+    report(`error ELOG\tcannot open its log ${logFile}: ${(error as Error).message}`);
+    process.exitCode = 2;
+    return;
+  }
+  const log = new LogSink(fd, logFile);
+  const child = spawn(file, args, {
+    cwd: job.cwd,
+    env: job.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
@@ -57,20 +245,25 @@ function main(): void {
   process.on('SIGINT', forward);
   child.once('error', (error: NodeJS.ErrnoException) => {
     report(`error ${error.code ?? ''}\t${error.message}`);
-    writeSync(fd, `stagecraft log relay: cannot start ${file}: ${error.message}\n`);
-    closeSync(fd);
+    log.write(Buffer.from(`stagecraft log relay: cannot start ${file}: ${error.message}\n`));
+    log.close();
     process.exitCode = 127;
     process.off('SIGTERM', forward);
     process.off('SIGINT', forward);
   });
   child.once('spawn', () => {
     report('ok');
-    const done = Promise.all([relay(child.stdout, fd, masker), relay(child.stderr, fd, masker)]);
+    const streams = [child.stdout, child.stderr];
+    const done = Promise.all(streams.map((s) => relay(s, log, masker)));
     child.once('exit', (code, signal) => {
+      // What the service left behind may hold its pipes for ever: relay it a little, then end.
+      const late = setTimeout(() => {
+        for (const s of streams) s.destroy();
+      }, RELAY_DRAIN_MS);
       void done.then(() => {
-        const rest = masker.end();
-        if (rest.length > 0) writeSync(fd, rest);
-        closeSync(fd);
+        clearTimeout(late);
+        log.write(masker.end());
+        log.close();
         process.off('SIGTERM', forward);
         process.off('SIGINT', forward);
         if (signal) process.kill(process.pid, signal);
@@ -80,4 +273,4 @@ function main(): void {
   });
 }
 
-main();
+await main();
