@@ -114,7 +114,10 @@ export async function status(
           const noted =
             p.logTrouble === undefined
               ? checked
-              : { ...checked, detail: `${checked.detail}; ${p.logTrouble}` };
+              : {
+                  ...checked,
+                  detail: [checked.detail, p.logTrouble].filter((d) => d !== '').join('; '),
+                };
           return { ...masked(noted), pid: p.pid };
         }),
       ];
