@@ -49,7 +49,7 @@ export interface RelayState {
 }
 
 /** The size of the state record, in bytes (JSON padded with spaces, then a newline). */
-export const RELAY_STATE_BYTES = 256;
+const RELAY_STATE_BYTES = 256;
 
 /** Where the relay of the service logging to `logFile` keeps its state record. */
 export function relayStatePath(logFile: string): string {
