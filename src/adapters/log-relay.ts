@@ -18,6 +18,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Masker, type StreamMasker } from '../core/mask.js';
 import {
@@ -266,8 +267,11 @@ async function main(): Promise<void> {
         log.close();
         process.off('SIGTERM', forward);
         process.off('SIGINT', forward);
-        if (signal) process.kill(process.pid, signal);
-        else process.exitCode = code ?? 1;
+        if (signal) {
+          // A signal Node ignores (SIGPIPE) does not end the relay: then the shell's 128 + n says it.
+          process.exitCode = 128 + (constants.signals[signal] ?? 0);
+          process.kill(process.pid, signal);
+        } else process.exitCode = code ?? 1;
       });
     });
   });
