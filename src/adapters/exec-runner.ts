@@ -31,9 +31,11 @@ export interface RunJob {
 }
 
 function main(): void {
-  // The terminal's Ctrl-C reaches the whole foreground group: the orchestrator decides.
+  // The terminal's Ctrl-C (and its hangup) reach the whole foreground group: the orchestrator
+  // decides; this runner ends when its stdin closes.
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);
+  process.on('SIGHUP', () => undefined);
   const jobs = new Map<number, AbortController>();
   const { send } = lineWriter(() => process.stdout);
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });

@@ -86,6 +86,8 @@ export function deploymentPresent(
       ...(tail === undefined ? {} : { logTail: (s: string) => tail(s).map((l) => mask.text(l)) }),
     });
     return {
+      // The terminal is gone: stop drawing (and reading keys) now, not at the end of the run.
+      detach: () => ui.unmount(),
       finish: async () => {
         // The app exits itself once it rendered the final screen; a short bound in case it cannot.
         await Promise.race([ui.waitUntilExit(), new Promise((r) => setTimeout(r, 2000))]);
