@@ -53,8 +53,9 @@ export function reporterPresent(
   stateDir: string | undefined,
 ): Present {
   const { mask } = secretsOf(plan, io.env);
-  return (source, run) =>
-    startReporter(source, {
+  return (source, run) => ({
+    warn: (text) => io.stderr.write(text),
+    ...startReporter(source, {
       write: (t) => io.stdout.write(t),
       format: mode,
       colour: colourWanted(mode, io),
@@ -63,7 +64,8 @@ export function reporterPresent(
       ...(stateDir === undefined
         ? {}
         : { logTail: logTailFor(stateDir, plan.environment, run.deploymentId, 5) }),
-    });
+    }),
+  });
 }
 
 /** The presenter of a deployment (deploy, resume): the Ink UI or a reporter. */
@@ -88,6 +90,7 @@ export function deploymentPresent(
     return {
       // The terminal is gone: stop drawing (and reading keys) now, not at the end of the run.
       detach: () => ui.unmount(),
+      warn: (text) => io.stderr.write(text),
       finish: async () => {
         // The app exits itself once it rendered the final screen; a short bound in case it cannot.
         await Promise.race([ui.waitUntilExit(), new Promise((r) => setTimeout(r, 2000))]);

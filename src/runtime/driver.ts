@@ -37,6 +37,8 @@ export interface Presenter {
   finish(): Promise<void>;
   /** The terminal is gone (SIGHUP): stop drawing and reading keys; `finish` still follows. */
   detach?(): void;
+  /** Where a failure of this presentation is said (src/cli: stderr); default the process's. */
+  warn?(text: string): void;
 }
 
 /** Makes the presentation of a run, once its source exists. */
@@ -69,8 +71,6 @@ export interface DriveOptions<TLogic extends AnyStateMachine> {
   hardExit: () => void;
   /** Also write XState's raw inspection trace to `trace.jsonl` (for debugging stagecraft). */
   trace?: boolean;
-  /** Where a listener that failed is reported (default: the process's stderr). */
-  stderr?: (text: string) => void;
 }
 
 /** What a driven run ended with. */
@@ -88,9 +88,9 @@ export async function drive<TLogic extends AnyStateMachine>(
 ): Promise<Driven<OutputFrom<TLogic>>> {
   const record = emptyRecord();
   for (const fact of o.history ?? []) applyFact(record, fact);
-  const listeners = new RunListeners(
-    o.mask,
-    o.stderr ?? ((text) => void process.stderr.write(text)),
+  let presenter: Presenter | undefined;
+  const listeners = new RunListeners(o.mask, (text) =>
+    presenter?.warn === undefined ? process.stderr.write(text) : presenter.warn(text),
   );
   let chain: Promise<void> = Promise.resolve();
   let journalError: unknown;
@@ -162,7 +162,6 @@ export async function drive<TLogic extends AnyStateMachine>(
     (actor as { send(e: OperatorEvent): void }).send(event);
   };
   const onSignal = (): void => send({ type: 'run.interrupt' });
-  let presenter: Presenter | undefined;
   let opened = false;
   const noteHangup = (): void =>
     sink({
