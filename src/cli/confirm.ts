@@ -10,8 +10,11 @@ export async function confirm(
   output: NodeJS.WritableStream = process.stdout,
 ): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output });
+  // A terminal that hangs up ends stdin and fails to leave raw mode (EIO): no answer, so no.
+  rl.on('error', () => undefined);
+  const closed = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    const answer = await Promise.race([rl.question(`${question} [y/N] `).catch(() => ''), closed]);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();

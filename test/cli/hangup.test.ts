@@ -158,3 +158,25 @@ services:
     expect(processesIn(dir)).toEqual([]);
   });
 });
+
+describe('a terminal that hangs up at the first question of rollback', { timeout: 60_000 }, () => {
+  test('takes its default (no): nothing is rolled back, exit 0, no crash', async () => {
+    const dir = await project(`name: hup
+services:
+  a: { activate: 'true' }
+`);
+    for (let i = 0; i < 2; i += 1)
+      expect((await runBuilt(['deploy', '--yes', '--plain'], { cwd: dir })).code).toBe(0);
+    const before = await runIds(dir);
+    const t = new Terminal(dir, `trap '' HUP; node ${bin} rollback 2> err.txt`);
+    terminals.push(t);
+    await t.waitFor('[y/N]');
+    t.kill();
+    expect(await t.exitCode(10_000)).toBe(0);
+    const err = (await readFile(join(dir, 'err.txt'), 'utf8')).replace('\u001b[?25h', '');
+    expect(err).toMatch(
+      /^(stagecraft: the terminal hung up \((SIGHUP|EIO)\), continuing without it: the exit code tells the outcome\n)?$/,
+    );
+    expect(await runIds(dir)).toEqual(before);
+  });
+});
