@@ -31,7 +31,7 @@ export interface Generator {
 }
 
 /** One CLI step of a case. */
-export interface Step extends Partial<Omit<RunOptions, 'cwd' | 'env'>> {
+export interface Step extends Partial<Omit<RunOptions, 'env'>> {
   /** Allowed outcomes (exit codes or the signal the case itself sent); default EXIT_CODES. */
   expect?: ReadonlyArray<number | NodeJS.Signals>;
   env?: Record<string, string>;
@@ -96,7 +96,7 @@ export class CaseContext {
     const plant = step.plantVar ?? this.plantVar;
     const full = plant ? [...args, '--var', `DB_URL=${this.sentinels.dbUrl}`] : args;
     const r = await runCli(full, {
-      cwd: this.dir,
+      cwd: step.cwd ?? this.dir,
       env: this.env(step.env),
       deadlineMs: step.deadlineMs ?? RUN_DEADLINE_MS,
       ...(step.signals === undefined ? {} : { signals: step.signals }),

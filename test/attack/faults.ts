@@ -57,19 +57,34 @@ const kill9: Generator = {
   name: 'kill-9',
   kind: 'fault',
   async run(ctx) {
-    const phase = pick(ctx.rand, ['deploy', 'rollback', 'down'] as const);
+    const phase = pick(ctx.rand, ['deploy', 'rollback', 'down', 'resume'] as const);
     const delayMs = between(ctx.rand, 0, phase === 'down' ? 300 : 1500);
-    const recovery = pick(ctx.rand, ['resume', 'unlock+deploy'] as const);
-    const from = phase === 'rollback' ? 'rollback.started is journaled' : 'the lock appears';
+    const recovery =
+      phase === 'down' ? 'unlock' : pick(ctx.rand, ['resume', 'unlock+deploy'] as const);
+    const from = {
+      rollback: 'rollback.started is journaled',
+      resume: 'resume.planned is journaled',
+    }[phase as string];
     ctx.note(
-      `SIGKILL during ${phase}, ${delayMs} ms after ${from}, then ${phase === 'down' ? 'unlock' : recovery}`,
+      `SIGKILL during ${phase}, ${delayMs} ms after ${from ?? 'the lock appears'}, then ${recovery}`,
     );
     await writeStack(ctx, { healthy: phase !== 'rollback', migrateSleep: 1, rollbackSleep: 1 });
     if (phase === 'down') await ctx.cli(DEPLOY, { expect: [0] });
     const args = phase === 'down' ? ['down', '--yes', '--plain'] : DEPLOY;
     const when = phase === 'rollback' ? journaled(ctx, 'rollback.started') : locked(ctx);
-    await ctx.cli(args, { expect: KILLED, signals: [{ when, delayMs, signal: 'SIGKILL' }] });
-    if (phase !== 'down' && recovery === 'resume') await ctx.cli(['resume', '--yes', '--plain']);
+    if (phase === 'resume') {
+      // Killed once while deploying, then the resume is killed too, once it planned.
+      await ctx.cli(DEPLOY, {
+        expect: KILLED,
+        signals: [{ when, delayMs: between(ctx.rand, 200, 900), signal: 'SIGKILL' }],
+      });
+      const planned = journaled(ctx, 'resume.planned');
+      await ctx.cli(['resume', '--yes', '--plain'], {
+        expect: KILLED,
+        signals: [{ when: planned, delayMs, signal: 'SIGKILL' }],
+      });
+    } else await ctx.cli(args, { expect: KILLED, signals: [{ when, delayMs, signal: 'SIGKILL' }] });
+    if (recovery === 'resume') await ctx.cli(['resume', '--yes', '--plain']);
     else {
       await ctx.cli(['unlock'], { expect: [0] });
       if (phase !== 'down') await ctx.cli(DEPLOY, { expect: [0, 1] });
@@ -83,7 +98,7 @@ for p in $(cat markers/${name}.pids 2>/dev/null); do
   if [ -r /proc/$p/stat ] && [ "$(cut -d' ' -f3 /proc/$p/stat)" != Z ]; then echo "$$ met $p" >> markers/overlap; fi
 done
 echo $$ >> markers/${name}.pids
-sleep 2
+sleep 3
 ${printVars(name, 'ATTACK_SECRET')}
 `;
 

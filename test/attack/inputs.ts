@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { makeCase } from '../cli/fuzz-mutations.js';
 import type { CaseContext, Generator } from './case.js';
 import { stackConfig, yamlOf, type Json } from './project.js';
-import { between, nextSeed, pick } from './rand.js';
+import { nextSeed, pick } from './rand.js';
 
 /** The coreutils program, by a variable so it is not taken for a package binary. */
 const MKFIFO = 'mkfifo';
@@ -41,6 +41,31 @@ function setPath(root: { [k: string]: Json }, path: string, value: Json): void {
 function configOnly(ctx: CaseContext, plantVar = true): void {
   ctx.skipDown = true;
   ctx.plantVar = plantVar;
+}
+
+/** How many variants a config-only case tries (each in a folder of its own: they are cheap). */
+const VARIANTS = 2;
+
+/** `n` different items of `items`. */
+function pickDistinct<T>(rand: () => number, items: readonly T[], n: number): T[] {
+  const pool = [...items];
+  const out: T[] = [];
+  while (out.length < n && pool.length > 0)
+    out.push(...pool.splice(Math.floor(rand() * pool.length), 1));
+  return out;
+}
+
+/** Runs `body` once per variant, in folders v1, v2, ... of the case folder. */
+async function inVariants<T>(
+  ctx: CaseContext,
+  variants: T[],
+  body: (v: T, sub: string) => Promise<void>,
+): Promise<void> {
+  for (const [i, v] of variants.entries()) {
+    const sub = join(ctx.dir, `v${i + 1}`);
+    await mkdir(sub);
+    await body(v, sub);
+  }
 }
 
 const fuzzMutation: Generator = {
@@ -83,16 +108,25 @@ const wrongType: Generator = {
   kind: 'input',
   async run(ctx) {
     configOnly(ctx);
-    const [path, value] = pick(ctx.rand, WRONG_TYPES);
-    ctx.note(`${path} = ${JSON.stringify(value)}`);
-    const config = stackConfig({ port: ctx.port, healthy: true });
-    setPath(config, path, value);
-    await ctx.write(CONFIG, yamlOf(config));
-    await ctx.cli(VALIDATE, { expect: [2], deadlineMs: 15_000 });
-    // Refused before anything changes: no state, no process.
-    await ctx.cli(['deploy', '--yes', '--plain'], { expect: [2], deadlineMs: 15_000 });
-    if (existsSync(join(ctx.stateDir, 'deployments')))
-      ctx.fail('deploy of an invalid config wrote deployments/');
+    await inVariants(
+      ctx,
+      pickDistinct(ctx.rand, WRONG_TYPES, VARIANTS),
+      async ([path, value], sub) => {
+        ctx.note(`${path} = ${JSON.stringify(value)}`);
+        const config = stackConfig({ port: ctx.port, healthy: true });
+        setPath(config, path, value);
+        await writeFile(join(sub, CONFIG), yamlOf(config));
+        await ctx.cli(VALIDATE, { expect: [2], deadlineMs: 15_000, cwd: sub });
+        // Refused before anything changes: no state, no process.
+        await ctx.cli(['deploy', '--yes', '--plain'], {
+          expect: [2],
+          deadlineMs: 15_000,
+          cwd: sub,
+        });
+        if (existsSync(join(sub, '.stagecraft', 'deployments')))
+          ctx.fail('deploy of an invalid config wrote deployments/');
+      },
+    );
   },
 };
 
@@ -122,13 +156,16 @@ const hugeDuration: Generator = {
   kind: 'input',
   async run(ctx) {
     configOnly(ctx);
-    const path = pick(ctx.rand, DURATION_PATHS);
-    const value = pick(ctx.rand, BAD_DURATIONS);
-    ctx.note(`${path} = ${JSON.stringify(value)}`);
-    const config = stackConfig({ port: ctx.port, healthy: true });
-    setPath(config, path, value);
-    await ctx.write(CONFIG, yamlOf(config));
-    await ctx.cli(VALIDATE, { expect: [2], deadlineMs: 15_000 });
+    const cases = pickDistinct(ctx.rand, BAD_DURATIONS, VARIANTS).map(
+      (v) => [pick(ctx.rand, DURATION_PATHS), v] as const,
+    );
+    await inVariants(ctx, cases, async ([path, value], sub) => {
+      ctx.note(`${path} = ${JSON.stringify(value)}`);
+      const config = stackConfig({ port: ctx.port, healthy: true });
+      setPath(config, path, value);
+      await writeFile(join(sub, CONFIG), yamlOf(config));
+      await ctx.cli(VALIDATE, { expect: [2], deadlineMs: 15_000, cwd: sub });
+    });
   },
 };
 
@@ -142,35 +179,44 @@ const CONTROL = [
 ];
 const CONTROL_PATHS = ['name', 'vars.GREETING', 'services.migrate.activate', 'KEY'];
 
-/** Raw control characters other than \n and \t. */
-const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+/** The first raw control character (C0 but \\n and \\t, DEL, C1) in `text`, if any. */
+function rawControl(text: string): string | undefined {
+  for (const c of text) {
+    const n = c.charCodeAt(0);
+    if ((n < 0x20 && c !== '\n' && c !== '\t') || (n >= 0x7f && n <= 0x9f)) return c;
+  }
+  return undefined;
+}
 
 const controlChars: Generator = {
   name: 'control-characters',
   kind: 'input',
   async run(ctx) {
     configOnly(ctx);
-    const ctl = pick(ctx.rand, CONTROL);
-    const where = pick(ctx.rand, CONTROL_PATHS);
-    const json = ctx.rand() < 0.4;
-    ctx.note(
-      `${JSON.stringify(ctl)} in ${where === 'KEY' ? 'a service name' : where} (${json ? 'JSON' : 'YAML'})`,
+    const cases = pickDistinct(ctx.rand, CONTROL, VARIANTS).map(
+      (ctl) => [ctl, pick(ctx.rand, CONTROL_PATHS), ctx.rand() < 0.4] as const,
     );
-    const config = stackConfig({ port: ctx.port, healthy: true });
-    if (where === 'KEY') {
-      const services = config.services as { [k: string]: Json };
-      services[`svc${ctl}`] = { activate: 'true' };
-    } else setPath(config, where, `x${ctl}y`);
-    if (json) await ctx.write('stagecraft.config.json', JSON.stringify(config, null, 2));
-    else await ctx.write(CONFIG, yamlOf(config));
-    for (const args of [VALIDATE, ['plan'], ['deploy', '--yes', '--plain', '--dry-run']]) {
-      const r = await ctx.cli(args, { expect: [0, 2], deadlineMs: 15_000 });
-      const m = RAW_CONTROL.exec(r.stdout + r.stderr);
-      if (m)
-        ctx.fail(
-          `stagecraft ${args[0]}: a raw control character ${JSON.stringify(m[0])} reached the terminal`,
-        );
-    }
+    await inVariants(ctx, cases, async ([ctl, where, json], sub) => {
+      ctx.note(
+        `${JSON.stringify(ctl)} in ${where === 'KEY' ? 'a service name' : where} (${json ? 'JSON' : 'YAML'})`,
+      );
+      const config = stackConfig({ port: ctx.port, healthy: true });
+      if (where === 'KEY') {
+        const services = config.services as { [k: string]: Json };
+        services[`svc${ctl}`] = { activate: 'true' };
+      } else setPath(config, where, `x${ctl}y`);
+      if (json)
+        await writeFile(join(sub, 'stagecraft.config.json'), JSON.stringify(config, null, 2));
+      else await writeFile(join(sub, CONFIG), yamlOf(config));
+      for (const args of [VALIDATE, ['plan'], ['deploy', '--yes', '--plain', '--dry-run']]) {
+        const r = await ctx.cli(args, { expect: [0, 2], deadlineMs: 15_000, cwd: sub });
+        const m = rawControl(r.stdout + r.stderr);
+        if (m !== undefined)
+          ctx.fail(
+            `stagecraft ${args[0]}: a raw control character ${JSON.stringify(m)} reached the terminal`,
+          );
+      }
+    });
   },
 };
 
@@ -190,42 +236,51 @@ function planVar(stdout: string, key: string): unknown {
   }
 }
 
+const PROTO_PLACES = ['vars', '--var', 'rules', 'services', 'environments'] as const;
+
 const prototypeKeys: Generator = {
   name: 'prototype-keys',
   kind: 'input',
   async run(ctx) {
     configOnly(ctx);
-    const key = pick(ctx.rand, PROTO_KEYS);
-    const where = pick(ctx.rand, ['vars', '--var', 'rules', 'services', 'environments']);
-    const value = `v-${nextSeed(ctx.rand).toString(16)}`;
-    ctx.note(`key ${key} in ${where}`);
-    const config = stackConfig({ port: ctx.port, healthy: true });
-    const extra: string[] = [];
-    if (where === 'vars') setPath(config, `vars.${key}`, value);
-    if (where === '--var') extra.push('--var', `${key}=${value}`);
-    if (where === 'rules') {
-      setPath(config, `vars.${key}`, 'not-a-port');
-      setPath(config, `config.rules.${key}`, { type: 'port' });
-    }
-    if (where === 'services') setPath(config, `services.${key}`, { activate: 'true' });
-    if (where === 'environments') {
-      setPath(config, `environments.${key}`, { vars: { MARK: value } });
-      extra.push('-e', key);
-    }
-    await ctx.write(CONFIG, yamlOf(config));
-    const r = await ctx.cli(['plan', '--json', ...extra], { expect: [0, 2], deadlineMs: 15_000 });
-    if (r.code !== 0) return; // refused with a message: held
-    if (where === 'rules')
-      ctx.fail(`the rule of variable ${key} was silently dropped (plan exit 0)`);
-    if ((where === 'vars' || where === '--var') && planVar(r.stdout, key) !== value)
-      ctx.fail(`variable ${key} was silently dropped or changed (plan exit 0)`);
-    if (where === 'environments' && planVar(r.stdout, 'MARK') !== value)
-      ctx.fail(`environment ${key} was silently dropped (plan exit 0)`);
-    if (where === 'services') {
-      const services = (JSON.parse(r.stdout) as { services?: object }).services ?? {};
-      if (!Object.hasOwn(services, key))
-        ctx.fail(`service ${key} was silently dropped (plan exit 0)`);
-    }
+    const cases = pickDistinct(ctx.rand, PROTO_PLACES, VARIANTS).map(
+      (where, i) => [i === 0 ? '__proto__' : pick(ctx.rand, PROTO_KEYS), where] as const,
+    );
+    await inVariants(ctx, cases, async ([key, where], sub) => {
+      const value = `v-${nextSeed(ctx.rand).toString(16)}`;
+      ctx.note(`key ${key} in ${where}`);
+      const config = stackConfig({ port: ctx.port, healthy: true });
+      const extra: string[] = [];
+      if (where === 'vars') setPath(config, `vars.${key}`, value);
+      if (where === '--var') extra.push('--var', `${key}=${value}`);
+      if (where === 'rules') {
+        setPath(config, `vars.${key}`, 'not-a-port');
+        setPath(config, `config.rules.${key}`, { type: 'port' });
+      }
+      if (where === 'services') setPath(config, `services.${key}`, { activate: 'true' });
+      if (where === 'environments') {
+        setPath(config, `environments.${key}`, { vars: { MARK: value } });
+        extra.push('-e', key);
+      }
+      await writeFile(join(sub, CONFIG), yamlOf(config));
+      const r = await ctx.cli(['plan', '--json', ...extra], {
+        expect: [0, 2],
+        deadlineMs: 15_000,
+        cwd: sub,
+      });
+      if (r.code !== 0) return; // refused with a message: held
+      if (where === 'rules')
+        ctx.fail(`the rule of variable ${key} was silently dropped (plan exit 0)`);
+      if ((where === 'vars' || where === '--var') && planVar(r.stdout, key) !== value)
+        ctx.fail(`variable ${key} was silently dropped or changed (plan exit 0)`);
+      if (where === 'environments' && planVar(r.stdout, 'MARK') !== value)
+        ctx.fail(`environment ${key} was silently dropped (plan exit 0)`);
+      if (where === 'services') {
+        const services = (JSON.parse(r.stdout) as { services?: object }).services ?? {};
+        if (!Object.hasOwn(services, key))
+          ctx.fail(`service ${key} was silently dropped (plan exit 0)`);
+      }
+    });
   },
 };
 
@@ -234,22 +289,44 @@ const deepNesting: Generator = {
   kind: 'input',
   async run(ctx) {
     configOnly(ctx);
-    const depth = pick(ctx.rand, [2000, 10_000, 50_000]);
-    const json = ctx.rand() < 0.5;
-    const inner = ctx.rand() < 0.5 ? ['[', ']'] : ['{"a":', '}'];
-    ctx.note(`depth ${depth}, ${json ? 'JSON' : 'YAML flow'} ${inner[0]}`);
-    const deep = `${(inner[0] ?? '').repeat(depth)}1${(inner[1] ?? '').repeat(depth)}`;
-    if (json)
-      await ctx.write(
-        'stagecraft.config.json',
-        `{"name":"deep","vars":{"DEEP":${deep}},"services":{"a":{"activate":"true"}}}`,
-      );
-    else
-      await ctx.write(
-        CONFIG,
-        `name: deep\nvars:\n  DEEP: ${deep}\nservices:\n  a: { activate: "true" }\n`,
-      );
-    await ctx.cli(VALIDATE, { expect: [2], deadlineMs: 15_000 });
+    const cases = pickDistinct(ctx.rand, [2000, 10_000, 50_000], VARIANTS).map(
+      (depth) =>
+        [
+          depth,
+          ctx.rand() < 0.5,
+          ctx.rand() < 0.5 ? (['[', ']'] as const) : (['{"a":', '}'] as const),
+        ] as const,
+    );
+    await inVariants(ctx, cases, async ([depth, json, [open, close]], sub) => {
+      ctx.note(`depth ${depth}, ${json ? 'JSON' : 'YAML flow'} ${open}`);
+      const deep = `${open.repeat(depth)}1${close.repeat(depth)}`;
+      if (json)
+        await writeFile(
+          join(sub, 'stagecraft.config.json'),
+          `{"name":"deep","vars":{"DEEP":${deep}},"services":{"a":{"activate":"true"}}}`,
+        );
+      else
+        await writeFile(
+          join(sub, CONFIG),
+          `name: deep\nvars:\n  DEEP: ${deep}\nservices:\n  a: { activate: "true" }\n`,
+        );
+      await ctx.cli(VALIDATE, { expect: [2], deadlineMs: 15_000, cwd: sub });
+    });
+  },
+};
+
+const DUPLICATES: Record<string, { json: string; yaml: string }> = {
+  'root name': {
+    json: `{"name":"one","name":"two","services":{"a":{"activate":"true"}}}`,
+    yaml: `name: one\nname: two\nservices:\n  a: { activate: "true" }\n`,
+  },
+  'a service': {
+    json: `{"name":"d","services":{"a":{"activate":"true"},"a":{"activate":"false"}}}`,
+    yaml: `name: d\nservices:\n  a: { activate: "true" }\n  a: { activate: "false" }\n`,
+  },
+  'a variable': {
+    json: `{"name":"d","vars":{"V":"1","V":"2"},"services":{"a":{"activate":"true"}}}`,
+    yaml: `name: d\nvars:\n  V: "1"\n  V: "2"\nservices:\n  a: { activate: "true" }\n`,
   },
 };
 
@@ -258,25 +335,15 @@ const duplicateKeys: Generator = {
   kind: 'input',
   async run(ctx) {
     configOnly(ctx);
-    const json = ctx.rand() < 0.5;
-    const where = pick(ctx.rand, ['root name', 'a service', 'a variable']);
-    ctx.note(`${where} twice (${json ? 'JSON' : 'YAML'})`);
-    if (json) {
-      const text = {
-        'root name': `{"name":"one","name":"two","services":{"a":{"activate":"true"}}}`,
-        'a service': `{"name":"d","services":{"a":{"activate":"true"},"a":{"activate":"false"}}}`,
-        'a variable': `{"name":"d","vars":{"V":"1","V":"2"},"services":{"a":{"activate":"true"}}}`,
-      }[where];
-      await ctx.write('stagecraft.config.json', text ?? '');
-    } else {
-      const text = {
-        'root name': `name: one\nname: two\nservices:\n  a: { activate: "true" }\n`,
-        'a service': `name: d\nservices:\n  a: { activate: "true" }\n  a: { activate: "false" }\n`,
-        'a variable': `name: d\nvars:\n  V: "1"\n  V: "2"\nservices:\n  a: { activate: "true" }\n`,
-      }[where];
-      await ctx.write(CONFIG, text ?? '');
-    }
-    await ctx.cli(VALIDATE, { expect: [2], deadlineMs: 15_000 });
+    const where = pick(ctx.rand, Object.keys(DUPLICATES));
+    // The same duplicate in both formats: they must mean the same (refused).
+    await inVariants(ctx, ['JSON', 'YAML'], async (format, sub) => {
+      ctx.note(`${where} twice (${format})`);
+      const text = DUPLICATES[where] ?? { json: '', yaml: '' };
+      if (format === 'JSON') await writeFile(join(sub, 'stagecraft.config.json'), text.json);
+      else await writeFile(join(sub, CONFIG), text.yaml);
+      await ctx.cli(VALIDATE, { expect: [2], deadlineMs: 15_000, cwd: sub });
+    });
   },
 };
 
@@ -349,49 +416,51 @@ const configFileKinds: Generator = {
   kind: 'input',
   async run(ctx) {
     configOnly(ctx, false);
-    const kind = pick(ctx.rand, FILE_KINDS);
-    ctx.note(kind);
-    const file = join(ctx.dir, CONFIG);
-    const search = ctx.rand() < 0.5;
-    ctx.note(search ? 'found by the search' : 'given with -c');
-    let given = file;
-    if (kind === 'fifo') mkfifo(file);
-    if (kind === 'directory') await mkdir(file);
-    if (kind === 'dangling-symlink') await symlink(join(ctx.dir, 'nowhere.yaml'), file);
-    if (kind === 'symlink-loop') {
-      await symlink(join(ctx.dir, 'loop-b.yaml'), file);
-      await symlink(file, join(ctx.dir, 'loop-b.yaml'));
-    }
-    if (kind === 'empty') await writeFile(file, '');
-    if (kind === 'binary')
-      await writeFile(file, Buffer.from([0, 255, 254, 1, 2, 0x1b, 0x5b, 0x32, 0x4a]));
-    if (kind === 'ts-never-settles' || kind === 'mjs-never-settles') {
-      given = join(ctx.dir, `stagecraft.config.${kind.slice(0, kind.indexOf('-'))}`);
-      await writeFile(given, 'export default new Promise(() => {});\n');
-    }
-    if (kind === 'mjs-throws') {
-      given = join(ctx.dir, 'stagecraft.config.mjs');
-      await writeFile(given, "throw new Error('config module refuses');\n");
-    }
-    if (kind === 'ts-syntax-error') {
-      given = join(ctx.dir, 'stagecraft.config.ts');
-      await writeFile(
-        given,
-        "const x: number = 1;\nexport default { name: 'x', services: { a: { activate: 'true' } }\n",
-      );
-    }
-    if (kind === 'package-json-broken') {
-      given = join(ctx.dir, 'package.json');
-      await writeFile(given, '{ "name": "x", "stagecraft": { broken');
-    }
-    const args = search && kind !== 'package-json-broken' ? VALIDATE : [...VALIDATE, '-c', given];
-    const r = await ctx.cli(args, { expect: [2], deadlineMs: 15_000 });
-    if (
-      kind === 'ts-syntax-error' &&
-      r.code === 2 &&
-      !/stagecraft\.config\.ts:\d+:\d+/.test(r.stderr)
-    )
-      ctx.fail('a TS syntax error without its line:column');
+    const cases = pickDistinct(ctx.rand, FILE_KINDS, VARIANTS + 1).map(
+      (kind) => [kind, ctx.rand() < 0.5] as const,
+    );
+    await inVariants(ctx, cases, async ([kind, search], sub) => {
+      ctx.note(`${kind} ${search ? 'found by the search' : 'given with -c'}`);
+      const file = join(sub, CONFIG);
+      let given = file;
+      if (kind === 'fifo') mkfifo(file);
+      if (kind === 'directory') await mkdir(file);
+      if (kind === 'dangling-symlink') await symlink(join(sub, 'nowhere.yaml'), file);
+      if (kind === 'symlink-loop') {
+        await symlink(join(sub, 'loop-b.yaml'), file);
+        await symlink(file, join(sub, 'loop-b.yaml'));
+      }
+      if (kind === 'empty') await writeFile(file, '');
+      if (kind === 'binary')
+        await writeFile(file, Buffer.from([0, 255, 254, 1, 2, 0x1b, 0x5b, 0x32, 0x4a]));
+      if (kind === 'ts-never-settles' || kind === 'mjs-never-settles') {
+        given = join(sub, `stagecraft.config.${kind.slice(0, kind.indexOf('-'))}`);
+        await writeFile(given, 'export default new Promise(() => {});\n');
+      }
+      if (kind === 'mjs-throws') {
+        given = join(sub, 'stagecraft.config.mjs');
+        await writeFile(given, "throw new Error('config module refuses');\n");
+      }
+      if (kind === 'ts-syntax-error') {
+        given = join(sub, 'stagecraft.config.ts');
+        await writeFile(
+          given,
+          "const x: number = 1;\nexport default { name: 'x', services: { a: { activate: 'true' } }\n",
+        );
+      }
+      if (kind === 'package-json-broken') {
+        given = join(sub, 'package.json');
+        await writeFile(given, '{ "name": "x", "stagecraft": { broken');
+      }
+      const args = search && kind !== 'package-json-broken' ? VALIDATE : [...VALIDATE, '-c', given];
+      const r = await ctx.cli(args, { expect: [2], deadlineMs: 15_000, cwd: sub });
+      if (
+        kind === 'ts-syntax-error' &&
+        r.code === 2 &&
+        !/stagecraft\.config\.ts:\d+:\d+/.test(r.stderr)
+      )
+        ctx.fail('a TS syntax error without its line:column');
+    });
   },
 };
 
@@ -403,19 +472,20 @@ const parsersAgree: Generator = {
   kind: 'input',
   async run(ctx) {
     configOnly(ctx);
-    const scalar = pick(ctx.rand, AMBIGUOUS);
-    ctx.note(`V: ${scalar}, with and without an "&" in a comment`);
-    const text = `name: agree\nsecrets: [ATTACK_SECRET, S_SPLIT]\nvars:\n  V: ${scalar}\nservices:\n  a: { activate: "true" }\n`;
-    await ctx.write(CONFIG, text);
-    const plain = await ctx.cli(['plan', '--json'], { expect: [0, 2] });
-    await ctx.write(CONFIG, `# R&D\n${text}`);
-    const amp = await ctx.cli(['plan', '--json'], { expect: [0, 2] });
-    const a = plain.code === 0 ? planVar(plain.stdout, 'V') : `exit ${plain.code}`;
-    const b = amp.code === 0 ? planVar(amp.stdout, 'V') : `exit ${amp.code}`;
-    if (a !== b)
-      ctx.fail(
-        `V: ${scalar} reads ${JSON.stringify(a)} without "&" and ${JSON.stringify(b)} with one`,
-      );
+    await inVariants(ctx, pickDistinct(ctx.rand, AMBIGUOUS, VARIANTS), async (scalar, sub) => {
+      ctx.note(`V: ${scalar}, with and without an "&" in a comment`);
+      const text = `name: agree\nsecrets: [ATTACK_SECRET, S_SPLIT]\nvars:\n  V: ${scalar}\nservices:\n  a: { activate: "true" }\n`;
+      await writeFile(join(sub, CONFIG), text);
+      const plain = await ctx.cli(['plan', '--json'], { expect: [0, 2], cwd: sub });
+      await writeFile(join(sub, CONFIG), `# R&D\n${text}`);
+      const amp = await ctx.cli(['plan', '--json'], { expect: [0, 2], cwd: sub });
+      const a = plain.code === 0 ? planVar(plain.stdout, 'V') : `exit ${plain.code}`;
+      const b = amp.code === 0 ? planVar(amp.stdout, 'V') : `exit ${amp.code}`;
+      if (a !== b)
+        ctx.fail(
+          `V: ${scalar} reads ${JSON.stringify(a)} without "&" and ${JSON.stringify(b)} with one`,
+        );
+    });
   },
 };
 
@@ -453,10 +523,11 @@ const shellInjection: Generator = {
     ctx.note(`--var V=${JSON.stringify(payload)} used in a ${where}`);
     const config = stackConfig({ port: ctx.port, healthy: true });
     setPath(config, 'vars.V', 'plain');
-    if (where === 'command') setPath(config, 'services.api.activate', `printf '%s\\n' "$V"`);
+    if (where === 'command')
+      setPath(config, 'services.api.activate', `touch api.ok; printf '%s\\n' "$V"`);
     else
       setPath(config, 'services.api.readiness', [
-        { http: 'http://127.0.0.1:${PORT}/${V}', timeout: '300ms', retries: 1 },
+        { http: 'http://127.0.0.1:${PORT}/${V}', timeout: '300ms', retries: 1, interval: '100ms' },
       ]);
     await ctx.write(CONFIG, yamlOf(config));
     // The readiness URL reaches db's TCP port, not HTTP: it fails, and so does its re-check

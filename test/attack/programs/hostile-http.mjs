@@ -2,7 +2,9 @@
 // misbehaves: 500 (answers 500 with the secret in its body), hang (never answers), close (drops
 // every connection), drip (headers, then a body byte every 200 ms, forever), garbage (not HTTP),
 // huge (503 with an endless body).
+import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
+import { clearInterval, setInterval } from 'node:timers';
 
 const mode = process.env.HOSTILE ?? '500';
 const port = Number(process.env.PORT);
