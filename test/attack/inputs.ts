@@ -15,7 +15,7 @@ import { nextSeed, pick } from './rand.js';
 
 /** The coreutils program, by a variable so it is not taken for a package binary. */
 const MKFIFO = 'mkfifo';
-export const mkfifo = (path: string): void => void execFileSync(MKFIFO, [path]);
+const mkfifo = (path: string): void => void execFileSync(MKFIFO, [path]);
 
 const CONFIG = 'stagecraft.config.yaml';
 const VALIDATE = ['validate', '--no-prerequisites'];

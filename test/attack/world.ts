@@ -13,7 +13,7 @@ import { processesIn } from '../engine/proc-watch.js';
 export const TAG_VAR = 'ATTACK_TAG';
 
 /** Live pids of the case: tagged, or working in `dir`. Never the test runner itself. */
-export function caseProcesses(tag: string, dir: string): number[] {
+function caseProcesses(tag: string, dir: string): number[] {
   const pids = new Set([...processesTagged(TAG_VAR, tag), ...processesIn(dir)]);
   pids.delete(process.pid);
   return [...pids].filter(isAlive);
