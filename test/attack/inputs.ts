@@ -243,8 +243,8 @@ const prototypeKeys: Generator = {
   kind: 'input',
   async run(ctx) {
     configOnly(ctx);
-    const cases = pickDistinct(ctx.rand, PROTO_PLACES, VARIANTS).map(
-      (where, i) => [i === 0 ? '__proto__' : pick(ctx.rand, PROTO_KEYS), where] as const,
+    const cases = pickDistinct(ctx.rand, PROTO_PLACES, VARIANTS + 1).map(
+      (where, i) => [i < VARIANTS ? '__proto__' : pick(ctx.rand, PROTO_KEYS), where] as const,
     );
     await inVariants(ctx, cases, async ([key, where], sub) => {
       const value = `v-${nextSeed(ctx.rand).toString(16)}`;
