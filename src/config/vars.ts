@@ -2,7 +2,7 @@
  * Variables with provenance, lowest precedence first: top-level `vars`, `config.files` in
  * order, the environment chain from the farthest ancestor, `--var`. `ENV` is builtin.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfigIssue } from './errors.js';
 import { isConfigError } from './errors.js';
@@ -91,6 +91,18 @@ export async function resolveVars(input: VarsInput): Promise<VarsResult> {
     const file = path.resolve(input.dir, name.value);
     let text: string;
     try {
+      // A FIFO or a device would be waited on forever: only regular files are opened.
+      if (!(await stat(file)).isFile()) {
+        issues.push(
+          issueAt(
+            ctx,
+            at,
+            `not a regular file (a FIFO, socket, device or folder): ${file}`,
+            'list regular files in config.files',
+          ),
+        );
+        continue;
+      }
       text = await readFile(file, 'utf8');
     } catch {
       issues.push(
