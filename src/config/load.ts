@@ -11,7 +11,10 @@ import type { Loader } from 'cosmiconfig';
 import { ConfigError, isConfigError } from './errors.js';
 import { errorMessage, parseJsonText, parseYamlText } from './parse-text.js';
 import type { Config } from './schema.js';
-import { validateConfig } from './validate.js';
+import { issueAt } from './issues.js';
+import { issueContext, validateConfig } from './validate.js';
+import type { SourceInfo } from './validate.js';
+import { RESERVED_KEY, RESERVED_MESSAGE } from './vars.js';
 
 /** A loaded, validated config and where it came from. */
 export interface LoadedConfig {
@@ -152,11 +155,9 @@ export async function loadConfig(opts: {
     ]);
   }
   const prefix = path.basename(filePath) === 'package.json' ? ['stagecraft'] : [];
-  const config = validateConfig(plainData(result.config, filePath), {
-    file: filePath,
-    text,
-    prefix,
-  });
+  const data = plainData(result.config, filePath);
+  refuseReservedKeys(data, { file: filePath, text, prefix });
+  const config = validateConfig(data, { file: filePath, text, prefix });
   return { config, filePath, dir: path.dirname(filePath), text };
 }
 
@@ -245,6 +246,36 @@ async function withDeadline<T>(work: Promise<T>, ms: number, what: () => string)
 
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** At most this many `__proto__` keys are listed. */
+const MAX_RESERVED_ISSUES = 10;
+
+/**
+ * Refuses every `__proto__` key of the data, with its position. The schema's records skip that
+ * key (assigning it would replace an object's prototype), so a variable, rule, service or
+ * environment of that name would vanish without a word. Iterative: the data may be deep.
+ */
+function refuseReservedKeys(data: unknown, source: SourceInfo): void {
+  const paths: PropertyKey[][] = [];
+  const seen = new Set<object>();
+  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: data, path: [] }];
+  while (stack.length > 0 && paths.length < MAX_RESERVED_ISSUES) {
+    const { value, path: at } = stack.pop()!;
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push({ value: v, path: [...at, i] }));
+      continue;
+    }
+    if (Object.hasOwn(value, RESERVED_KEY)) paths.push([...at, RESERVED_KEY]);
+    for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...at, k] });
+  }
+  if (paths.length === 0) return;
+  const ctx = issueContext(source);
+  const issues = paths.map((p) => issueAt(ctx, p, RESERVED_MESSAGE, 'rename it'));
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  throw new ConfigError(issues);
 }
 
 /**
