@@ -97,7 +97,10 @@ export async function loadConfig(opts: {
         '.yaml': remember((f, t) => parseYamlText(t, f)),
         '.yml': remember((f, t) => parseYamlText(t, f)),
         noExt: remember((f, t) => parseYamlText(t, f)),
-        '.json': remember((f, t) => parseJsonText(t, f)),
+        // package.json: only its `stagecraft` part is the config (duplicates elsewhere are npm's).
+        '.json': remember((f, t) =>
+          parseJsonText(t, f, path.basename(f) === 'package.json' ? 'stagecraft' : undefined),
+        ),
         '.js': remember(importModule),
         '.mjs': remember(importModule),
         '.cjs': remember(importModule),

@@ -158,9 +158,10 @@ export function parseYamlPrecisely(text: string, file: string): unknown {
 
 /**
  * Parses JSON, reporting the line:column of a syntax error and of every duplicate key (JSON.parse
- * would keep the last one silently; YAML refuses them too).
+ * would keep the last one silently; YAML refuses them too). With `only`, only duplicates inside
+ * that top-level key count (`package.json`: the rest is npm's).
  */
-export function parseJsonText(text: string, file: string): unknown {
+export function parseJsonText(text: string, file: string, only?: string): unknown {
   let data: unknown;
   try {
     data = JSON.parse(text) as unknown;
@@ -174,7 +175,7 @@ export function parseJsonText(text: string, file: string): unknown {
       .replace(/, ".*" is not valid JSON$/, '');
     throw new ConfigError([{ file, line, column, message: `JSON syntax error: ${clean}` }]);
   }
-  const duplicates = duplicateKeys(text);
+  const duplicates = duplicateKeys(text).filter((d) => only === undefined || d.top === only);
   if (duplicates.length > 0) {
     throw new ConfigError(
       duplicates.map(({ key, offset }) => ({
@@ -192,8 +193,10 @@ export function parseJsonText(text: string, file: string): unknown {
  * The second and later occurrences of a key in the same object of JSON text that JSON.parse
  * accepted (so it is well formed): one linear scan, a set of keys per open object.
  */
-function duplicateKeys(text: string): Array<{ key: string; offset: number }> {
-  const found: Array<{ key: string; offset: number }> = [];
+function duplicateKeys(text: string): Array<{ key: string; offset: number; top?: string }> {
+  const found: Array<{ key: string; offset: number; top?: string }> = [];
+  // The latest key of the root object: the top-level key a duplicate is under (or is).
+  let top: string | undefined;
   // One entry per open container: the keys of an object, or null for an array.
   const open: Array<Set<string> | null> = [];
   let expectKey = false;
@@ -216,7 +219,8 @@ function duplicateKeys(text: string): Array<{ key: string; offset: number }> {
       const keys = open[open.length - 1];
       if (expectKey && keys) {
         const key = JSON.parse(text.slice(i, end + 1)) as string;
-        if (keys.has(key)) found.push({ key, offset: i });
+        if (open.length === 1) top = key;
+        if (keys.has(key)) found.push({ key, offset: i, ...(top === undefined ? {} : { top }) });
         else keys.add(key);
       }
       expectKey = false;

@@ -220,4 +220,13 @@ describe('JSON duplicate keys', () => {
       parseJsonText('{"a": {"a": 1}, "b": [{"a": 1}, {"a": "x\\"a"}], "c": "a"}', 'c.json'),
     ).toStrictEqual({ a: { a: 1 }, b: [{ a: 1 }, { a: 'x"a' }], c: 'a' });
   });
+
+  test("in package.json only the stagecraft part counts: duplicates elsewhere are npm's", () => {
+    const npm = '{"scripts": {"a": "1", "a": "2"}, "stagecraft": {"services": {}}}';
+    expect(parseJsonText(npm, 'package.json', 'stagecraft')).toMatchObject({ stagecraft: {} });
+    const ours = '{"scripts": {}, "stagecraft": {"vars": {"A": "1", "A": "2"}}}';
+    expect(() => parseJsonText(ours, 'package.json', 'stagecraft')).toThrow(
+      'package.json:1:51: JSON: duplicate key "A"',
+    );
+  });
 });
