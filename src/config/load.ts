@@ -165,7 +165,7 @@ export async function loadConfig(opts: {
 }
 
 /** The deadline of reading a config when STAGECRAFT_CONFIG_TIMEOUT does not set one. */
-export const DEFAULT_CONFIG_TIMEOUT_MS = 10_000;
+const DEFAULT_CONFIG_TIMEOUT_MS = 10_000;
 
 /**
  * The deadline of reading a config from the environment: STAGECRAFT_CONFIG_TIMEOUT in seconds
@@ -368,6 +368,9 @@ function toConfigError(
         line: Number(compiled[1]),
         column: Number(compiled[2]) + 1,
         message: `cannot compile the config: ${compiled[3] ?? ''}`,
+        ...(/top-level await/i.test(compiled[3] ?? '')
+          ? { hint: 'name the file .mts, or add "type": "module" to its package.json' }
+          : {}),
       },
     ]);
   }

@@ -10,11 +10,11 @@ function isControl(code: number): boolean {
   return (code <= 0x1f && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
 }
 
-/** True when `text` holds a control character that {@link escapeControls} would escape. */
-export function hasControls(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (isControl(text.charCodeAt(i))) return true;
-  return false;
-}
+const char = (code: number): string => String.fromCharCode(code);
+/** The same set as a regular expression (built from codes: V8 scans with it far faster than a loop). */
+const ANY_CONTROL = new RegExp(
+  `[${char(0)}-${char(8)}${char(0x0b)}-${char(0x1f)}${char(0x7f)}-${char(0x9f)}]`,
+);
 
 /** The end (exclusive) of a colour sequence `ESC [ digits/; m` starting at `i`, or -1. */
 function sgrEnd(text: string, i: number): number {
@@ -34,7 +34,7 @@ function sgrEnd(text: string, i: number): number {
  * config's own colour codes then show as colours, never as cursor moves or titles.
  */
 export function escapeControls(text: string, keepColour = false): string {
-  if (!hasControls(text)) return text;
+  if (!ANY_CONTROL.test(text)) return text;
   let out = '';
   let from = 0;
   for (let i = 0; i < text.length; i++) {
@@ -61,18 +61,22 @@ export function escapeControlsDeep<T>(value: T, depth = 0): T {
   if (typeof value !== 'object' || value === null || depth > 32) return value;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
-    value.forEach((v: unknown, i) => {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
       const e = escapeControlsDeep(v, depth + 1);
-      if (e !== v) (out ??= [...value])[i] = e;
-    });
+      if (e !== v) (out ??= [...(value as unknown[])])[i] = e;
+    }
     return (out ?? value) as T;
   }
-  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
-    return value;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const record = value as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    if (typeof v !== 'string' && (typeof v !== 'object' || v === null)) continue;
     const e = escapeControlsDeep(v, depth + 1);
-    if (e !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = e;
+    if (e !== v) (out ??= { ...record })[k] = e;
   }
   return (out ?? value) as T;
 }
