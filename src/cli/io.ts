@@ -18,7 +18,21 @@ export interface CliIo {
   cwd: string;
   /** True when stdout is a terminal (the Ink UI is only used then). Default false. */
   isTTY?: boolean;
+  /** Told the name of the command about to run (main.ts: what a closed output means for it). */
+  onCommand?: (name: string) => void;
 }
+
+/**
+ * The commands that change the environment: once started they never stop because nobody reads
+ * their output any more (a closed pipe); the others (plan, status, history ...) just end.
+ */
+export const CHANGING_COMMANDS: ReadonlySet<string> = new Set([
+  'deploy',
+  'rollback',
+  'down',
+  'resume',
+  'unlock',
+]);
 
 /**
  * The io every command prints through: its stdout and stderr escape control characters (ESC,

@@ -17,6 +17,7 @@ export async function run(argv: string[], rawIo: CliIo): Promise<number> {
   const program = buildProgram(io, (code) => {
     exitCode = code;
   });
+  program.hook('preAction', (_root, command) => io.onCommand?.(command.name()));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
