@@ -115,6 +115,8 @@ export async function loadConfig(opts: {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CONFIG_TIMEOUT_MS;
   let result;
   try {
+    // Creating the explorer reads cosmiconfig's own options from the process's folder, blocking.
+    await refuseSpecialFiles(process.cwd(), COSMICONFIG_META_PLACES);
     const explorer = makeExplorer();
     if (target !== undefined) {
       const kind = await fileKind(target);
@@ -208,12 +210,25 @@ function notRegular(file: string): ConfigError {
   ]);
 }
 
+/** Where cosmiconfig looks for its own options (`cosmiconfig` in package.json ...), in order. */
+const COSMICONFIG_META_PLACES = [
+  'package.json',
+  'package.yaml',
+  '.config/config.json',
+  '.config/config.yaml',
+  '.config/config.yml',
+  '.config/config.js',
+  '.config/config.ts',
+  '.config/config.cjs',
+  '.config/config.mjs',
+];
+
 /**
- * The search reads the first search place that exists: refuse it before cosmiconfig opens it
+ * A search reads the first of its places that exists: refuse it before cosmiconfig opens it
  * when it is not a regular file.
  */
-async function refuseSpecialFiles(dir: string): Promise<void> {
-  for (const place of SEARCH_PLACES) {
+async function refuseSpecialFiles(dir: string, places = SEARCH_PLACES): Promise<void> {
+  for (const place of places) {
     const file = path.join(dir, place);
     const kind = await fileKind(file);
     if (kind === 'file') return;

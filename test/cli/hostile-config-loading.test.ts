@@ -49,6 +49,14 @@ describe('loading a config is bounded', () => {
     expect(sub.stderr).toContain('.stagecraftrc: the config file is not a regular file');
   });
 
+  it('refuses a FIFO package.json in the working folder (cosmiconfig reads it for its options)', async () => {
+    dir = await makeProject({ 'c.yaml': `${SERVICE}\n` });
+    execFileSync('mkfifo', [join(dir, 'package.json')]);
+    const r = await runBuilt(['validate', '-c', 'c.yaml'], { cwd: dir });
+    userError(r, 8_000);
+    expect(r.stderr).toContain('package.json: the config file is not a regular file');
+  });
+
   it('refuses a FIFO listed in config.files instead of waiting on it', async () => {
     dir = await makeProject({
       'stagecraft.config.yaml': `config: { files: [vars.yaml] }\n${SERVICE}\n`,
