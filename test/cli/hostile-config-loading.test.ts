@@ -16,6 +16,8 @@ afterEach(async () => {
 
 type Run = Awaited<ReturnType<typeof runBuilt>>;
 
+const MKFIFO = 'mkfifo';
+
 /** Exit 2 with one clear message, no bug report, no stack trace, well within `ms`. */
 function userError(r: Run, ms: number): void {
   expect(r.code).toBe(2);
@@ -30,7 +32,7 @@ const SERVICE = 'services: { a: { activate: "true" } }';
 describe('loading a config is bounded', () => {
   it('refuses a FIFO given with -c before opening it, naming the path', async () => {
     dir = await makeProject({});
-    execFileSync('mkfifo', [join(dir, 'fifo.yaml')]);
+    execFileSync(MKFIFO, [join(dir, 'fifo.yaml')]);
     const r = await runBuilt(['validate', '-c', 'fifo.yaml'], { cwd: dir });
     userError(r, 8_000);
     expect(r.stderr).toContain('fifo.yaml: the config file is not a regular file');
@@ -39,8 +41,8 @@ describe('loading a config is bounded', () => {
   it('refuses a FIFO found by the search (in the cwd and in a -c folder)', async () => {
     dir = await makeProject({});
     await mkdir(join(dir, 'sub'));
-    execFileSync('mkfifo', [join(dir, 'stagecraft.config.yaml')]);
-    execFileSync('mkfifo', [join(dir, 'sub', '.stagecraftrc')]);
+    execFileSync(MKFIFO, [join(dir, 'stagecraft.config.yaml')]);
+    execFileSync(MKFIFO, [join(dir, 'sub', '.stagecraftrc')]);
     const here = await runBuilt(['validate'], { cwd: dir });
     userError(here, 8_000);
     expect(here.stderr).toContain('stagecraft.config.yaml: the config file is not a regular file');
@@ -51,7 +53,7 @@ describe('loading a config is bounded', () => {
 
   it('refuses a FIFO package.json in the working folder (cosmiconfig reads it for its options)', async () => {
     dir = await makeProject({ 'c.yaml': `${SERVICE}\n` });
-    execFileSync('mkfifo', [join(dir, 'package.json')]);
+    execFileSync(MKFIFO, [join(dir, 'package.json')]);
     const r = await runBuilt(['validate', '-c', 'c.yaml'], { cwd: dir });
     userError(r, 8_000);
     expect(r.stderr).toContain('package.json: the config file is not a regular file');
@@ -61,7 +63,7 @@ describe('loading a config is bounded', () => {
     dir = await makeProject({
       'stagecraft.config.yaml': `config: { files: [vars.yaml] }\n${SERVICE}\n`,
     });
-    execFileSync('mkfifo', [join(dir, 'vars.yaml')]);
+    execFileSync(MKFIFO, [join(dir, 'vars.yaml')]);
     const r = await runBuilt(['plan'], { cwd: dir });
     userError(r, 8_000);
     expect(r.stderr).toContain('not a regular file');
