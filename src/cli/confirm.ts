@@ -3,6 +3,7 @@
  * without a screen of their own (`down --plain`, `rollback`). The default is no.
  */
 import { createInterface } from 'node:readline/promises';
+import { escapeControls } from '../core/control-chars.js';
 
 /** Asks `question [y/N]` on stdin; true only for y or yes. `output` is where the question goes. */
 export async function confirm(
@@ -11,7 +12,8 @@ export async function confirm(
 ): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    // The question names the project and services: never raw control characters.
+    const answer = await rl.question(`${escapeControls(question)} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
