@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { BIN, ROOT, makeProject, removeProject } from '../cli/helpers.js';
@@ -15,19 +15,20 @@ import { killEverythingIn } from '../engine/proc-watch.js';
 import { runCli } from '../engine/example-project.js';
 import { journalOf, onlyDeployment } from './crash-project.js';
 
-/** How long the first run of the activation sleeps (the one the test kills). */
-const FIRST_SLEEP_S = 3;
+/** How long the test gives a command that sees the gate to finish its run (0.1 s polls). */
+const GATE_GRACE_MS = 1500;
 
 const CONFIG = `name: orphan-stack
 services:
   slow:
     activate: 'sh act.sh'
 `;
-// The first run sleeps (and is killed with stagecraft); a later run is quick. Each line names
-// the shell's pid, so the test can tell the runs apart.
+// The first run waits for a gate file the test opens at the end (at most 30 s), and is killed
+// with stagecraft; a later run is quick. Each line names the shell's pid.
 const ACT = `n=$(cat runs.txt 2>/dev/null | wc -l)
 echo "start $$" >> runs.txt
-if [ "$n" -eq 0 ]; then sleep ${FIRST_SLEEP_S}; fi
+i=0
+while [ "$n" -eq 0 ] && [ ! -f gate ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
 echo "done $$" >> runs.txt
 `;
 
@@ -71,9 +72,9 @@ function taggedWith(id: string): number[] {
 /**
  * Starts `deploy` in a process group of its own, waits until its activation is running, and
  * kills the group with SIGKILL (stagecraft and its command runner; the command survives).
- * Returns the killed deployment's id and when its activation started.
+ * Returns the killed deployment's id.
  */
-async function deployAndKill(dir: string): Promise<{ id: string; startedAt: number }> {
+async function deployAndKill(dir: string): Promise<string> {
   const child = spawn(process.execPath, [BIN, 'deploy', '--yes', '-c', dir], {
     cwd: ROOT,
     env: { ...process.env, CI: 'true', NO_COLOR: '1' },
@@ -86,26 +87,25 @@ async function deployAndKill(dir: string): Promise<{ id: string; startedAt: numb
     if (Date.now() > deadline) throw new Error('the activation never started');
     await pause(20);
   }
-  const startedAt = Date.now();
   if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
   await exited;
   const id = await onlyDeployment(join(dir, '.stagecraft'));
   // The premise: the activation outlived the killed run.
   expect(taggedWith(id).length).toBeGreaterThan(0);
-  return { id, startedAt };
+  return id;
 }
 
-/** Waits until the killed run's activation would have finished, had it been left running. */
-async function pastFirstRun(startedAt: number): Promise<void> {
-  const left = startedAt + FIRST_SLEEP_S * 1000 + 700 - Date.now();
-  if (left > 0) await pause(left);
+/** Opens the gate the killed run's activation waits for: it finishes, if it still runs. */
+async function openGate(dir: string): Promise<void> {
+  await writeFile(join(dir, 'gate'), '');
+  await pause(GATE_GRACE_MS);
 }
 
 describe('after kill -9 during an activation', () => {
   test('resume stops the in-flight command first, says so, and the activation completes once', async () => {
     const dir = await makeProject({ 'stagecraft.config.yaml': CONFIG, 'act.sh': ACT });
     dirs.push(dir);
-    const { id, startedAt } = await deployAndKill(dir);
+    const id = await deployAndKill(dir);
 
     const r = await runCli(['resume', id, '--yes', '-c', dir], { timeoutMs: 30_000 });
     expect(r.stderr).toBe('');
@@ -123,7 +123,7 @@ describe('after kill -9 during an activation', () => {
       expect.objectContaining({ deploymentId: id, step: 'slow.activate', how: 'stopped' }),
     ]);
 
-    await pastFirstRun(startedAt);
+    await openGate(dir);
     const runs = await lines(dir);
     expect(runs.filter((l) => l.startsWith('start'))).toHaveLength(2);
     expect(runs.filter((l) => l.startsWith('done'))).toHaveLength(1);
@@ -132,7 +132,7 @@ describe('after kill -9 during an activation', () => {
   test('a new deploy over the interrupted run stops its in-flight command before activating', async () => {
     const dir = await makeProject({ 'stagecraft.config.yaml': CONFIG, 'act.sh': ACT });
     dirs.push(dir);
-    const { id, startedAt } = await deployAndKill(dir);
+    const id = await deployAndKill(dir);
 
     const r = await runCli(['deploy', '--yes', '--force-unlock', '-c', dir], {
       timeoutMs: 30_000,
@@ -146,7 +146,7 @@ describe('after kill -9 during an activation', () => {
     expect(r.stdout.indexOf('in-flight')).toBeLessThan(r.stdout.indexOf('slow: activating'));
     expect(taggedWith(id)).toEqual([]);
 
-    await pastFirstRun(startedAt);
+    await openGate(dir);
     const runs = await lines(dir);
     expect(runs.filter((l) => l.startsWith('done'))).toHaveLength(1);
   }, 60_000);
