@@ -26,7 +26,7 @@ interface LeftRunning {
  * identity could not be proven, so it was neither stopped nor forgotten) whose process may still
  * run: reported by `deploy` and `down`, never signalled.
  */
-export async function unprovenInstances(
+async function unprovenInstances(
   plan: ResolvedPlan,
   stateDir: string,
 ): Promise<LeftRunning[]> {
