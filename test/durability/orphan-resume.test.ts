@@ -7,13 +7,13 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { BIN, ROOT, makeProject, removeProject } from '../cli/helpers.js';
 import { killEverythingIn } from '../engine/proc-watch.js';
 import { runCli } from '../engine/example-project.js';
-import { journalOf, onlyDeployment } from './crash-project.js';
+import { journalOf } from './crash-project.js';
 
 /** How long the test gives a command that sees the gate to finish its run (0.1 s polls). */
 const GATE_GRACE_MS = 1500;
@@ -23,12 +23,14 @@ services:
   slow:
     activate: 'sh act.sh'
 `;
-// The first run waits for a gate file the test opens at the end (at most 30 s), and is killed
-// with stagecraft; a later run is quick. Each line names the shell's pid.
-const ACT = `n=$(cat runs.txt 2>/dev/null | wc -l)
-echo "start $$" >> runs.txt
+// The run that finds the file \`hold\` (and removes it) waits for a gate file the test opens at
+// the end (at most 30 s): the run killed with stagecraft. Other runs are quick. Each line names
+// the shell's pid.
+const ACT = `echo "start $$" >> runs.txt
 i=0
-while [ "$n" -eq 0 ] && [ ! -f gate ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+if rm hold 2>/dev/null; then
+  while [ ! -f gate ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+fi
 echo "done $$" >> runs.txt
 `;
 
@@ -72,9 +74,11 @@ function taggedWith(id: string): number[] {
 /**
  * Starts `deploy` in a process group of its own, waits until its activation is running, and
  * kills the group with SIGKILL (stagecraft and its command runner; the command survives).
- * Returns the killed deployment's id.
+ * Returns the killed deployment's id and the pid of its activation's shell.
  */
-async function deployAndKill(dir: string): Promise<string> {
+async function deployAndKill(dir: string): Promise<{ id: string; pid: string }> {
+  const before = (await lines(dir)).length;
+  await writeFile(join(dir, 'hold'), '');
   const child = spawn(process.execPath, [BIN, 'deploy', '--yes', '-c', dir], {
     cwd: ROOT,
     env: { ...process.env, CI: 'true', NO_COLOR: '1' },
@@ -83,16 +87,17 @@ async function deployAndKill(dir: string): Promise<string> {
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + 20_000;
-  while ((await lines(dir)).length === 0) {
+  while ((await lines(dir)).length === before) {
     if (Date.now() > deadline) throw new Error('the activation never started');
     await pause(20);
   }
   if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
   await exited;
-  const id = await onlyDeployment(join(dir, '.stagecraft'));
+  const id = (await readdir(join(dir, '.stagecraft', 'deployments'))).sort().at(-1) ?? '';
+  const pid = (await lines(dir)).at(-1)?.split(' ')[1] ?? '';
   // The premise: the activation outlived the killed run.
   expect(taggedWith(id).length).toBeGreaterThan(0);
-  return id;
+  return { id, pid };
 }
 
 /** Opens the gate the killed run's activation waits for: it finishes, if it still runs. */
@@ -105,7 +110,7 @@ describe('after kill -9 during an activation', () => {
   test('resume stops the in-flight command first, says so, and the activation completes once', async () => {
     const dir = await makeProject({ 'stagecraft.config.yaml': CONFIG, 'act.sh': ACT });
     dirs.push(dir);
-    const id = await deployAndKill(dir);
+    const { id, pid } = await deployAndKill(dir);
 
     const r = await runCli(['resume', id, '--yes', '-c', dir], { timeoutMs: 30_000 });
     expect(r.stderr).toBe('');
@@ -127,12 +132,13 @@ describe('after kill -9 during an activation', () => {
     const runs = await lines(dir);
     expect(runs.filter((l) => l.startsWith('start'))).toHaveLength(2);
     expect(runs.filter((l) => l.startsWith('done'))).toHaveLength(1);
+    expect(runs).not.toContain(`done ${pid}`);
   }, 60_000);
 
   test('a new deploy over the interrupted run stops its in-flight command before activating', async () => {
     const dir = await makeProject({ 'stagecraft.config.yaml': CONFIG, 'act.sh': ACT });
     dirs.push(dir);
-    const id = await deployAndKill(dir);
+    const { id, pid } = await deployAndKill(dir);
 
     const r = await runCli(['deploy', '--yes', '--force-unlock', '-c', dir], {
       timeoutMs: 30_000,
@@ -149,5 +155,29 @@ describe('after kill -9 during an activation', () => {
     await openGate(dir);
     const runs = await lines(dir);
     expect(runs.filter((l) => l.startsWith('done'))).toHaveLength(1);
+    expect(runs).not.toContain(`done ${pid}`);
   }, 60_000);
+
+  test('a rollback after the interrupted run stops its in-flight command before rolling back', async () => {
+    const dir = await makeProject({ 'stagecraft.config.yaml': CONFIG, 'act.sh': ACT });
+    dirs.push(dir);
+    for (const release of ['v1', 'v2']) {
+      const ok = await runCli(['deploy', '--yes', '--var', `RELEASE=${release}`, '-c', dir], {
+        timeoutMs: 30_000,
+      });
+      expect(ok.code).toBe(0);
+    }
+    const { id, pid } = await deployAndKill(dir);
+    expect((await runCli(['unlock', '-c', dir], { timeoutMs: 30_000 })).code).toBe(0);
+
+    const r = await runCli(['rollback', '--yes', '-c', dir], { timeoutMs: 30_000 });
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `stopped the in-flight command of step slow\\.activate \\(pid \\d+\\) left by the killed run ${id}`,
+      ),
+    );
+    expect(taggedWith(id)).toEqual([]);
+    await openGate(dir);
+    expect(await lines(dir)).not.toContain(`done ${pid}`);
+  }, 90_000);
 });
