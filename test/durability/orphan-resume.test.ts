@@ -93,7 +93,15 @@ async function deployAndKill(dir: string): Promise<{ id: string; pid: string }> 
   }
   if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
   await exited;
-  const id = (await readdir(join(dir, '.stagecraft', 'deployments'))).sort().at(-1) ?? '';
+  // The killed run is the one whose record still says it is running.
+  const deployments = join(dir, '.stagecraft', 'deployments');
+  let id = '';
+  for (const d of await readdir(deployments)) {
+    const meta = JSON.parse(await readFile(join(deployments, d, 'meta.json'), 'utf8')) as {
+      status?: string;
+    };
+    if (meta.status === 'running') id = d;
+  }
   const pid = (await lines(dir)).at(-1)?.split(' ')[1] ?? '';
   // The premise: the activation outlived the killed run.
   expect(taggedWith(id).length).toBeGreaterThan(0);
