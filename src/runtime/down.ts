@@ -26,10 +26,7 @@ interface LeftRunning {
  * identity could not be proven, so it was neither stopped nor forgotten) whose process may still
  * run: reported by `deploy` and `down`, never signalled.
  */
-async function unprovenInstances(
-  plan: ResolvedPlan,
-  stateDir: string,
-): Promise<LeftRunning[]> {
+async function unprovenInstances(plan: ResolvedPlan, stateDir: string): Promise<LeftRunning[]> {
   const path = registryPath(stateDir, plan.environment);
   const registry = await readRegistry(path).catch(() => undefined);
   return (registry === undefined ? [] : liveUnproven(registry)).map((u) => ({
