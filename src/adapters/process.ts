@@ -30,6 +30,7 @@ import {
   entryProblem,
   readRegistry,
   registryPath,
+  recordInstance,
   updateRegistry,
   type RegistryEntry,
 } from '../state/registry.js';
@@ -158,7 +159,7 @@ export async function startService(
   await updateRegistry(
     registryPath(opts.stateDir, opts.environment),
     (registry) => {
-      registry.services[service] = entry;
+      recordInstance(registry, service, entry);
     },
     mask,
   );

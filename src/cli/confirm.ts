@@ -3,6 +3,7 @@
  * without a screen of their own (`down --plain`, `rollback`). The default is no.
  */
 import { createInterface } from 'node:readline/promises';
+import { escapeControls } from '../core/control-chars.js';
 
 /** Asks `question [y/N]` on stdin; true only for y or yes. `output` is where the question goes. */
 export async function confirm(
@@ -14,7 +15,11 @@ export async function confirm(
   rl.on('error', () => undefined);
   const closed = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
   try {
-    const answer = await Promise.race([rl.question(`${question} [y/N] `).catch(() => ''), closed]);
+    // The question names the project and services: never raw control characters.
+    const answer = await Promise.race([
+      rl.question(`${escapeControls(question)} [y/N] `).catch(() => ''),
+      closed,
+    ]);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();

@@ -4,6 +4,7 @@
  * source only.
  */
 import type { ResolvedPlan } from '../config/plan-types.js';
+import { escapeControls } from '../core/control-chars.js';
 import type { Present } from '../runtime/driver.js';
 import { logTailFor, runPaths } from '../runtime/log-tail.js';
 import { startReporter } from '../runtime/reporters/reporter.js';
@@ -85,7 +86,9 @@ export function deploymentPresent(
       exitCodeOf,
       by: operatorName(),
       ...(stateDir === undefined ? {} : runPaths(stateDir, run.deploymentId)),
-      ...(tail === undefined ? {} : { logTail: (s: string) => tail(s).map((l) => mask.text(l)) }),
+      ...(tail === undefined
+        ? {}
+        : { logTail: (s: string) => tail(s).map((l) => escapeControls(mask.text(l))) }),
     });
     return {
       // The terminal is gone: stop drawing (and reading keys) now, not at the end of the run.
