@@ -15,6 +15,16 @@ export function buildEnv(
   return env;
 }
 
+/**
+ * The environment of stagecraft's own helper programs (the log relay, the command runner): the
+ * operator's, as stagecraft itself runs with it, plus `extra` — never a layer of the config.
+ * They are Node programs: a config's `NODE_OPTIONS`, `NODE_PATH` or `LD_PRELOAD` is for the
+ * services and commands it describes, and must not load code into stagecraft's helpers.
+ */
+export function helperEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return buildEnv(extra);
+}
+
 /** Secret values read from the operator's environment by name; names that are unset are listed in `missing`. */
 export function readSecrets(
   names: string[],

@@ -4,7 +4,7 @@
  * orchestrator (on Linux the cost of a fork grows with the memory of the process that forks).
  *
  * Protocol: one JSON object per line. On stdin: `{ type: 'run', id, command, options }` and
- * `{ type: 'cancel', id }`; on stdout: `{ type: 'spawned', id, pid }` and `{ type: 'done', id,
+ * `{ type: 'cancel', id }`; on stdout: `{ type: 'spawned', id, pid, identity }` (the group's leader start time and tag) and `{ type: 'done', id,
  * outcome }`. Secrets arrive with each job on stdin, never on a command line. When stdin ends —
  * the orchestrator exited or was killed — every process group still running is killed: no
  * command outlives the run that started it. SIGINT/SIGTERM are the orchestrator's to handle.
@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import type { CommandSpec } from '../config/plan-types.js';
 import { Masker } from '../core/mask.js';
 import { killRunningCommands, runLocally } from './exec-core.js';
+import type { CommandOwner } from './orphans.js';
 import { lineWriter } from './line-writer.js';
 
 /** A job as the runner receives it. */
@@ -27,13 +28,16 @@ export interface RunJob {
     tailBytes?: number;
     graceMs?: number;
     secrets?: string[];
+    owner?: CommandOwner;
   };
 }
 
 function main(): void {
-  // The terminal's Ctrl-C reaches the whole foreground group: the orchestrator decides.
+  // The terminal's Ctrl-C (and its hangup) reach the whole foreground group: the orchestrator
+  // decides; this runner ends when its stdin closes.
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);
+  process.on('SIGHUP', () => undefined);
   const jobs = new Map<number, AbortController>();
   const { send } = lineWriter(() => process.stdout);
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -60,7 +64,8 @@ function main(): void {
       ...(options.tailBytes === undefined ? {} : { tailBytes: options.tailBytes }),
       ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
       ...(options.secrets === undefined ? {} : { mask: new Masker(options.secrets) }),
-      onSpawn: (pid) => send({ type: 'spawned', id, pid }),
+      ...(options.owner === undefined ? {} : { owner: options.owner }),
+      onSpawn: (pid, identity) => send({ type: 'spawned', id, pid, identity }),
     }).then(
       (outcome) => {
         jobs.delete(id);

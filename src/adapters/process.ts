@@ -7,22 +7,30 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CommandSpec } from '../config/plan-types.js';
 import type { ProcessInfo } from '../machines/effects.js';
 import { Masker } from '../core/mask.js';
-import { buildEnv, withoutSecrets } from './env.js';
+import { buildEnv, helperEnv, withoutSecrets } from './env.js';
 import { environOf, isAlive as procAlive, startTimeOf } from '../core/liveness.js';
 import { checkIdentity, groupsTagged, killGroup, type Verdict } from './proc.js';
 import { trackExit } from './process-exits.js';
-import { REDACT_VAR } from './log-relay-protocol.js';
+import {
+  JOB_VAR,
+  logTrouble,
+  RELAY_JOB_MS,
+  RELAY_START_MS,
+  relayStatePath,
+  type RelayJob,
+} from './log-relay-protocol.js';
 import { programArgs } from './programs.js';
 import {
   entryProblem,
   readRegistry,
   registryPath,
+  recordInstance,
   updateRegistry,
   type RegistryEntry,
 } from '../state/registry.js';
@@ -33,6 +41,8 @@ export interface ProcessManagerOptions {
   environment: string;
   /** The project folder (the config file's), recorded with each service it starts. */
   projectDir?: string;
+  /** How long a service's log relay may take to report that it started it (ms). */
+  relayStartMs?: number;
 }
 
 /** A service in the registry, with its liveness now. */
@@ -45,6 +55,8 @@ export interface ServiceListing {
   cwd: string;
   env?: Record<string, string>;
   logFile: string;
+  /** What is wrong with its log (output dropped: a full disk), when something is. */
+  logTrouble?: string;
 }
 
 /** True while the process exists and is not a zombie (/proc/<pid>/stat aware). */
@@ -101,6 +113,8 @@ export async function startService(
   const logDir = join(opts.stateDir, 'logs', opts.environment);
   const logFile = join(logDir, `${service}.log`);
   await mkdir(logDir, { recursive: true });
+  // A previous instance's relay record says nothing about this one.
+  await rm(relayStatePath(logFile), { force: true });
   const log = await open(logFile, 'a');
   const [file, args] =
     typeof command.run === 'string'
@@ -113,7 +127,17 @@ export async function startService(
     pid =
       masked.length === 0
         ? await spawnDirect(file, args, command, fullEnv, log.fd, service)
-        : await spawnRelayed(file, args, command, fullEnv, log.fd, logFile, masked, service);
+        : await spawnRelayed(
+            file,
+            args,
+            command,
+            fullEnv,
+            log.fd,
+            logFile,
+            masked,
+            service,
+            opts.relayStartMs,
+          );
   } finally {
     await log.close();
   }
@@ -135,7 +159,7 @@ export async function startService(
   await updateRegistry(
     registryPath(opts.stateDir, opts.environment),
     (registry) => {
-      registry.services[service] = entry;
+      recordInstance(registry, service, entry);
     },
     mask,
   );
@@ -190,8 +214,12 @@ function spawnDirect(
 
 /**
  * The service has secrets: start the log relay as the detached group leader; it runs the service
- * in its own group and masks secret values on the way into the log. Resolves with the relay's pid
- * once the relay reports (status pipe, fd 3) that the service itself was spawned.
+ * in its own group and masks secret values on the way into the log. The relay's own environment
+ * is stagecraft's (helperEnv) plus the instance tag; the service's (the config's variables, its
+ * secrets) goes to it on stdin, so nothing of the config is loaded into the relay's Node.
+ * Resolves with the relay's pid once the relay reports (status pipe, fd 3) that the service
+ * itself was spawned; a relay that does not report within `deadlineMs` is killed, and the start
+ * fails saying so.
  */
 function spawnRelayed(
   file: string,
@@ -202,16 +230,46 @@ function spawnRelayed(
   logFile: string,
   secretNames: string[],
   service: string,
+  deadlineMs = RELAY_START_MS,
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
+    const tag = env[INSTANCE_TAG];
     const child = spawn(process.execPath, [...programArgs('log-relay'), logFile, file, ...args], {
       cwd: command.cwd,
-      env: { ...env, [REDACT_VAR]: secretNames.join(',') },
+      env: helperEnv({
+        ...(tag === undefined ? {} : { [INSTANCE_TAG]: tag }),
+        [JOB_VAR]: String(RELAY_JOB_MS),
+      }),
       detached: true,
-      stdio: ['ignore', logFd, logFd, 'pipe'],
+      stdio: ['pipe', logFd, logFd, 'pipe'],
     });
+    const job: RelayJob = { env, cwd: command.cwd, redact: secretNames };
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(JSON.stringify(job));
+    let settled = false;
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    const timer = setTimeout(() => {
+      settle(() => {
+        (child.stdio[3] as Readable | null)?.destroy();
+        child.unref();
+        const failure = startError(
+          service,
+          command,
+          `the log relay did not report within ${deadlineMs} ms that it started it; it was killed (see ${logFile})`,
+        );
+        // Ours, just started, never reported: its whole group goes (the service, if it got that
+        // far) before the start fails, so nothing of it is left running.
+        const gone = child.pid === undefined ? Promise.resolve() : killGroup(child.pid, 0);
+        void gone.catch(() => undefined).then(() => reject(failure));
+      });
+    }, deadlineMs);
     child.once('error', (error: NodeJS.ErrnoException) => {
-      reject(spawnFailure(service, command, error.code, error.message));
+      settle(() => reject(spawnFailure(service, command, error.code, error.message)));
     });
     child.once('spawn', () => {
       if (child.pid !== undefined) trackExit(child.pid, child);
@@ -220,22 +278,24 @@ function spawnRelayed(
       status.setEncoding('utf8');
       status.on('data', (data: string) => (text += data));
       status.once('close', () => {
-        child.unref();
-        const line = text.split('\n')[0] ?? '';
-        if (line === 'ok') {
-          resolve(child.pid ?? -1);
-          return;
-        }
-        const match = /^error (\S*)\t(.*)$/.exec(line);
-        reject(
-          match
-            ? spawnFailure(service, command, match[1], match[2] ?? '')
-            : startError(
-                service,
-                command,
-                `the log relay exited before starting it (see ${logFile})`,
-              ),
-        );
+        settle(() => {
+          child.unref();
+          const line = text.split('\n')[0] ?? '';
+          if (line === 'ok') {
+            resolve(child.pid ?? -1);
+            return;
+          }
+          const match = /^error (\S*)\t(.*)$/.exec(line);
+          reject(
+            match
+              ? spawnFailure(service, command, match[1], match[2] ?? '')
+              : startError(
+                  service,
+                  command,
+                  `the log relay exited before starting it (see ${logFile})`,
+                ),
+          );
+        });
       });
     });
   });
@@ -370,14 +430,19 @@ export async function recordedInstance(
 /** Every service recorded for the environment, with whether it is alive now. */
 export async function listServices(opts: ProcessManagerOptions): Promise<ServiceListing[]> {
   const registry = await readRegistry(registryPath(opts.stateDir, opts.environment));
-  return Object.entries(registry.services).map(([service, entry]) => ({
-    service,
-    pid: entry.pid,
-    alive: verdictOf(opts, service, entry).verdict === 'ours',
-    startedAt: entry.startedAt,
-    command: entry.command,
-    cwd: entry.cwd,
-    env: entry.env,
-    logFile: entry.logFile,
-  }));
+  return Object.entries(registry.services).map(([service, entry]) => {
+    const alive = verdictOf(opts, service, entry).verdict === 'ours';
+    const trouble = alive ? logTrouble(entry.logFile) : undefined;
+    return {
+      service,
+      pid: entry.pid,
+      alive,
+      startedAt: entry.startedAt,
+      command: entry.command,
+      cwd: entry.cwd,
+      env: entry.env,
+      logFile: entry.logFile,
+      ...(trouble === undefined ? {} : { logTrouble: trouble }),
+    };
+  });
 }

@@ -3,6 +3,7 @@
  * without a screen of their own (`down --plain`, `rollback`). The default is no.
  */
 import { createInterface } from 'node:readline/promises';
+import { escapeControls } from '../core/control-chars.js';
 
 /** Asks `question [y/N]` on stdin; true only for y or yes. `output` is where the question goes. */
 export async function confirm(
@@ -10,8 +11,15 @@ export async function confirm(
   output: NodeJS.WritableStream = process.stdout,
 ): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output });
+  // A terminal that hangs up ends stdin and fails to leave raw mode (EIO): no answer, so no.
+  rl.on('error', () => undefined);
+  const closed = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    // The question names the project and services: never raw control characters.
+    const answer = await Promise.race([
+      rl.question(`${escapeControls(question)} [y/N] `).catch(() => ''),
+      closed,
+    ]);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();

@@ -12,14 +12,15 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
   const names = Object.keys(plan.vars).sort();
   const width = [...names, ...plan.secretNames].reduce((w, n) => Math.max(w, n.length), 4);
   for (const name of names) {
-    const v = plan.vars[name];
+    const v = Object.hasOwn(plan.vars, name) ? plan.vars[name] : undefined;
     if (!v) continue;
     lines.push(
       `  ${name.padEnd(width)} = ${JSON.stringify(v.value)}  from ${source(v.source, rel)}`,
     );
   }
   for (const name of plan.secretNames) {
-    const set = (env[name] ?? '') !== '';
+    // Own keys only: a secret named `toString` is not set by Object.prototype.
+    const set = Object.hasOwn(env, name) && (env[name] ?? '') !== '';
     lines.push(
       `  ${name.padEnd(width)} = ${MASK}  secret, from the operator's environment (${set ? 'set' : 'NOT SET'})`,
     );

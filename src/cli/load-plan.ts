@@ -7,13 +7,14 @@ import type { CommonOptions } from './options.js';
  * Throws the config layer's ConfigError for anything the operator can fix; run() formats it.
  */
 export async function loadPlan(opts: CommonOptions, io: CliIo): Promise<ResolvedPlan> {
-  const [{ loadConfig }, { resolvePlan }] = await Promise.all([
+  const [{ configTimeoutMs, loadConfig }, { resolvePlan }] = await Promise.all([
     import('../config/load.js'),
     import('../config/resolve.js'),
   ]);
   const loaded = await loadConfig({
     ...(opts.config !== undefined ? { configPath: opts.config } : {}),
     cwd: io.cwd,
+    timeoutMs: configTimeoutMs(io.env),
   });
   return resolvePlan(loaded, {
     ...(opts.env !== undefined ? { env: opts.env } : {}),

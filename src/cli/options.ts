@@ -30,6 +30,12 @@ function collectVar(value: string, previous: Record<string, string>): Record<str
       `"${key}" is not a variable name (letters, digits and _, not starting with a digit)`,
     );
   }
+  if (key === '__proto__') {
+    // A JavaScript object cannot hold it as data: refused, never dropped silently.
+    throw new InvalidArgumentError(
+      '"__proto__" cannot be used as a variable name (JavaScript reserves it)',
+    );
+  }
   return { ...previous, [key]: value.slice(eq + 1) };
 }
 

@@ -4,6 +4,7 @@
  * source only.
  */
 import type { ResolvedPlan } from '../config/plan-types.js';
+import { escapeControls } from '../core/control-chars.js';
 import type { Present } from '../runtime/driver.js';
 import { logTailFor, runPaths } from '../runtime/log-tail.js';
 import { startReporter } from '../runtime/reporters/reporter.js';
@@ -53,8 +54,9 @@ export function reporterPresent(
   stateDir: string | undefined,
 ): Present {
   const { mask } = secretsOf(plan, io.env);
-  return (source, run) =>
-    startReporter(source, {
+  return (source, run) => ({
+    warn: (text) => io.stderr.write(text),
+    ...startReporter(source, {
       write: (t) => io.stdout.write(t),
       format: mode,
       colour: colourWanted(mode, io),
@@ -63,7 +65,8 @@ export function reporterPresent(
       ...(stateDir === undefined
         ? {}
         : { logTail: logTailFor(stateDir, plan.environment, run.deploymentId, 5) }),
-    });
+    }),
+  });
 }
 
 /** The presenter of a deployment (deploy, resume): the Ink UI or a reporter. */
@@ -83,9 +86,14 @@ export function deploymentPresent(
       exitCodeOf,
       by: operatorName(),
       ...(stateDir === undefined ? {} : runPaths(stateDir, run.deploymentId)),
-      ...(tail === undefined ? {} : { logTail: (s: string) => tail(s).map((l) => mask.text(l)) }),
+      ...(tail === undefined
+        ? {}
+        : { logTail: (s: string) => tail(s).map((l) => escapeControls(mask.text(l))) }),
     });
     return {
+      // The terminal is gone: stop drawing (and reading keys) now, not at the end of the run.
+      detach: () => ui.unmount(),
+      warn: (text) => io.stderr.write(text),
       finish: async () => {
         // The app exits itself once it rendered the final screen; a short bound in case it cannot.
         await Promise.race([ui.waitUntilExit(), new Promise((r) => setTimeout(r, 2000))]);

@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { isStagecraftError } from '../core/errors.js';
 import type { ConfigError } from '../config/errors.js';
 import { EXIT, exitCodeOfError } from './exit-codes.js';
+import { escapingIo } from './io.js';
 import type { CliIo } from './io.js';
 import { buildProgram } from './program.js';
 
@@ -10,11 +11,13 @@ import { buildProgram } from './program.js';
  * returns its exit code. Never calls process.exit (main.ts does), never throws: every error has
  * a kind and one exit code (exit-codes.ts); an error without a kind is a bug, said in one line.
  */
-export async function run(argv: string[], io: CliIo): Promise<number> {
+export async function run(argv: string[], rawIo: CliIo): Promise<number> {
+  const io = escapingIo(rawIo);
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (code) => {
     exitCode = code;
   });
+  program.hook('preAction', (_root, command) => io.onCommand?.(command.name()));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -16,7 +16,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function getAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let cur = data;
   for (const key of path) {
-    if (typeof cur !== 'object' || cur === null) return undefined;
+    // Own keys only: a key named `toString` is data, not Object.prototype's method.
+    if (typeof cur !== 'object' || cur === null || !Object.hasOwn(cur, key)) return undefined;
     cur = (cur as Record<PropertyKey, unknown>)[key];
   }
   return cur;

@@ -58,7 +58,7 @@ export async function resolvePlan(
   const issues: ConfigIssue[] = [...resolved.issues];
   issues.push(...ruleIssues(loaded, resolved.vars, ctx));
 
-  const values: Record<string, string> = {};
+  const values = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(resolved.vars)) values[k] = v.value;
   const secretNames = [...new Set([...config.secrets, ...config.prerequisites.security.secrets])];
   const n = new Normalizer(ctx, dir, values, new Set(secretNames));

@@ -18,7 +18,8 @@ export function checkRules(
 ): RuleViolation[] {
   const out: RuleViolation[] = [];
   for (const [name, rule] of Object.entries(rules)) {
-    const resolved = vars[name];
+    // Own keys only: a rule for `toString` must not find Object.prototype's method.
+    const resolved = Object.hasOwn(vars, name) ? vars[name] : undefined;
     const ruleText = describeRule(rule);
     if (resolved === undefined) {
       if (rule.required)

@@ -2,7 +2,7 @@
  * Variables with provenance, lowest precedence first: top-level `vars`, `config.files` in
  * order, the environment chain from the farthest ancestor, `--var`. `ENV` is builtin.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfigIssue } from './errors.js';
 import { isConfigError } from './errors.js';
@@ -35,14 +35,25 @@ export interface VarsInput {
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** The one key a JavaScript object cannot hold as data (assigning it replaces the prototype). */
+export const RESERVED_KEY = '__proto__';
+/** Why {@link RESERVED_KEY} is refused as a name. */
+export const RESERVED_MESSAGE =
+  '"__proto__" cannot be used as a name (JavaScript reserves it; it would be dropped silently)';
+
+/** An empty record without a prototype: every key is data. */
+function dataRecord<V>(): Record<string, V> {
+  return Object.create(null) as Record<string, V>;
+}
+
 /** Resolves the variables of one environment. */
 export async function resolveVars(input: VarsInput): Promise<VarsResult> {
   const { config, filePath, envName, chain, cliVars, ctx } = input;
   const secrets = new Set(config.secrets);
   const issues: ConfigIssue[] = [];
-  const vars: Record<string, ResolvedVar> = {
-    ENV: { value: envName, source: { kind: 'builtin', path: 'ENV' } },
-  };
+  // Null-prototype records: a variable may be called `toString` or `constructor`.
+  const vars = dataRecord<ResolvedVar>();
+  vars.ENV = { value: envName, source: { kind: 'builtin', path: 'ENV' } };
   const set = (name: string, value: string, source: VarSource): void => {
     vars[name] = { value, source };
   };
@@ -62,6 +73,8 @@ export async function resolveVars(input: VarsInput): Promise<VarsResult> {
   for (const [k, v] of Object.entries(cliVars)) {
     if (!NAME_RE.test(k))
       issues.push({ message: `--var ${k}: not a variable name (letters, digits, _)` });
+    else if (k === RESERVED_KEY)
+      issues.push({ message: `--var ${k}: ${RESERVED_MESSAGE}`, hint: 'use another name' });
     else if (secrets.has(k))
       issues.push({
         message: `--var ${k}: ${k} is a secret`,
@@ -76,7 +89,7 @@ export async function resolveVars(input: VarsInput): Promise<VarsResult> {
   }
 
   // File names see every variable that does not come from a file.
-  const nameValues: Record<string, string> = {};
+  const nameValues = dataRecord<string>();
   for (const [k, r] of Object.entries(vars)) nameValues[k] = r.value;
   for (const [k, v] of later) nameValues[k] = v;
 
@@ -91,6 +104,18 @@ export async function resolveVars(input: VarsInput): Promise<VarsResult> {
     const file = path.resolve(input.dir, name.value);
     let text: string;
     try {
+      // A FIFO or a device would be waited on forever: only regular files are opened.
+      if (!(await stat(file)).isFile()) {
+        issues.push(
+          issueAt(
+            ctx,
+            at,
+            `not a regular file (a FIFO, socket, device or folder): ${file}`,
+            'list regular files in config.files',
+          ),
+        );
+        continue;
+      }
       text = await readFile(file, 'utf8');
     } catch {
       issues.push(
@@ -132,6 +157,7 @@ function mergeFile(
   for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
     if (!NAME_RE.test(k))
       issues.push(issueAt(fctx, [k], `"${k}" is not a variable name (letters, digits, _)`));
+    else if (k === RESERVED_KEY) issues.push(issueAt(fctx, [k], `"${k}": ${RESERVED_MESSAGE}`));
     else if (secrets.has(k))
       issues.push(issueAt(fctx, [k], `"${k}" is a secret and cannot be set in a file`));
     else if (k === 'ENV')

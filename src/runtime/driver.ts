@@ -6,6 +6,10 @@
  *   UI and the reporters read);
  * - signals: the first SIGINT/SIGTERM and the second are `run.interrupt` events for the
  *   statechart to handle; a third kills every process group of this run and leaves at once;
+ *   SIGHUP (the terminal went away) interrupts nothing: the presenter stops drawing, and the
+ *   prompt waiting then, and every later one, takes its default at once (`by: hangup`), as its
+ *   countdown would have — nobody is left to answer it;
+ * - its listeners, isolated: one that throws is reported once on stderr and detached;
  * - the session: closed with the outcome on every path, synchronously on a hard exit.
  */
 import { createActor, type AnyStateMachine, type InputFrom, type OutputFrom } from 'xstate';
@@ -14,12 +18,15 @@ import { killTrackedGroups } from '../adapters/proc.js';
 import { errorMessage, StagecraftError } from '../core/errors.js';
 import type { Masker } from '../core/mask.js';
 import type { OperatorEvent } from '../machines/events.js';
+import { choiceToEvent } from '../record/decisions.js';
 import type { Fact, Outcome, StampedFact } from '../record/facts.js';
 import { applyFact, emptyRecord, type RunRecord } from '../record/fold.js';
 import { Journal, type JournalInput } from '../state/journal.js';
 import type { ViewSource } from '../record/source.js';
 import { statePaths } from '../state/layout.js';
 import type { Recorder } from './compose.js';
+import { whenHungUp } from './hangup.js';
+import { RunListeners } from './listeners.js';
 
 export type { ViewSource };
 import type { Session } from './session.js';
@@ -28,6 +35,10 @@ import type { Session } from './session.js';
 export interface Presenter {
   /** Resolves once it has shown the end of the run. */
   finish(): Promise<void>;
+  /** The terminal is gone (SIGHUP): stop drawing and reading keys; `finish` still follows. */
+  detach?(): void;
+  /** Where a failure of this presentation is said (src/cli: stderr); default the process's. */
+  warn?(text: string): void;
 }
 
 /** Makes the presentation of a run, once its source exists. */
@@ -77,12 +88,25 @@ export async function drive<TLogic extends AnyStateMachine>(
 ): Promise<Driven<OutputFrom<TLogic>>> {
   const record = emptyRecord();
   for (const fact of o.history ?? []) applyFact(record, fact);
-  const listeners = new Set<(fact: StampedFact) => void>();
+  let presenter: Presenter | undefined;
+  const listeners = new RunListeners(o.mask, (text) =>
+    presenter?.warn === undefined ? process.stderr.write(text) : presenter.warn(text),
+  );
   let chain: Promise<void> = Promise.resolve();
   let journalError: unknown;
+  // After a hangup, each prompt is answered with its default as soon as it is shown.
+  let hungUp = false;
+  const answered = new Set<string>();
+  const answerUnattended = (): void => {
+    const d = record.pendingDecision;
+    if (!hungUp || d === undefined || answered.has(d.id)) return;
+    answered.add(d.id);
+    send(choiceToEvent(d.defaultChoice, 'hangup'));
+  };
   const publish = (fact: StampedFact): void => {
     applyFact(record, fact);
-    for (const listener of listeners) listener(fact);
+    listeners.publish(fact);
+    if (fact.type === 'decision.requested') answerUnattended();
   };
   const sink: Recorder = (fact) => {
     const stamped = o.mask.value<StampedFact>({ ...fact, ts: Date.now() });
@@ -138,6 +162,26 @@ export async function drive<TLogic extends AnyStateMachine>(
     (actor as { send(e: OperatorEvent): void }).send(event);
   };
   const onSignal = (): void => send({ type: 'run.interrupt' });
+  let opened = false;
+  const noteHangup = (): void =>
+    sink({
+      type: 'warning',
+      message:
+        'the terminal hung up (SIGHUP): the run went on without it, its prompts took their default',
+    });
+  const onHangup = (): void => {
+    if (hungUp) return;
+    hungUp = true;
+    try {
+      presenter?.detach?.();
+    } catch (error) {
+      listeners.failed(error, 'when the terminal hung up');
+    }
+    // The record opens with `run.started`: a hangup before the start is noted right after it.
+    if (!opened) return;
+    noteHangup();
+    answerUnattended();
+  };
   const onExit = (): void => {
     killTrackedGroups();
     o.session?.closeSync();
@@ -145,24 +189,22 @@ export async function drive<TLogic extends AnyStateMachine>(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('exit', onExit);
+  const stopHangup = whenHungUp(onHangup);
   // Signals that arrived while the session was being opened are interruptions of this run.
   const early = o.session?.takeSignals() ?? 0;
 
   const source: ViewSource = {
     record: () => record,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    subscribe: (listener) => listeners.add(listener),
     send,
   };
-  let presenter: Presenter | undefined;
   try {
     const first = o.opening[0];
     const deploymentId = first?.type === 'run.started' ? first.deploymentId : record.deploymentId;
     presenter = await o.present(source, { deploymentId });
     // Facts are recorded only once the presenter listens: a reporter sees every one of them.
     for (const fact of o.opening) sink(fact);
+    if (hungUp) presenter.detach?.();
     const output = await new Promise<OutputFrom<TLogic>>((resolve, reject) => {
       actor.subscribe({
         complete: () =>
@@ -171,6 +213,11 @@ export async function drive<TLogic extends AnyStateMachine>(
       });
       actor.start();
       for (let i = 0; i < early; i += 1) send({ type: 'run.interrupt' });
+      opened = true;
+      if (hungUp) {
+        noteHangup();
+        answerUnattended();
+      }
     });
     await chain;
     await o.finalize?.(output, sink);
@@ -180,7 +227,8 @@ export async function drive<TLogic extends AnyStateMachine>(
       sink({ type: 'deployment.finished', ...outcome });
       await chain;
     }
-    await presenter.finish();
+    // The outcome is known and journaled: a presenter that cannot show it does not change it.
+    await presenter.finish().catch((error: unknown) => listeners.failed(error, 'at the end'));
     await o.session?.close(outcome, undefined, record.release);
     return {
       output,
@@ -201,6 +249,7 @@ export async function drive<TLogic extends AnyStateMachine>(
     await trace?.close().catch(() => undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    stopHangup();
     process.off('exit', onExit);
   }
 }

@@ -111,7 +111,14 @@ export async function status(
         probeService(spec, env).then((row) => {
           if (p === undefined) return masked(row);
           const checked = spec.kind === 'process' ? heldByOther(spec, row, p, listed) : row;
-          return { ...masked(checked), pid: p.pid };
+          const noted =
+            p.logTrouble === undefined
+              ? checked
+              : {
+                  ...checked,
+                  detail: [checked.detail, p.logTrouble].filter((d) => d !== '').join('; '),
+                };
+          return { ...masked(noted), pid: p.pid };
         }),
       ];
     }),

@@ -143,7 +143,10 @@ describe('finding and reading the config file', () => {
       ['- a\n- b\n', /must be a mapping of keys, found a list/],
       ['just text\n', /must be a mapping of keys, found a string/],
       ['['.repeat(50_000), /YAML syntax error/],
-      ['services:\n  api:\n    activate: "true"\n    ? [x, y]\n    : 1\n', /unknown key/],
+      [
+        'services:\n  api:\n    activate: "true"\n    ? [x, y]\n    : 1\n',
+        /4:7: YAML: a key must be a name/,
+      ],
       ['a: &a [1]\nb: [*a, *a]\n'.repeat(1), /unknown key "a"/],
     ];
     for (const [text, expected] of cases) {

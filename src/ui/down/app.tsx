@@ -4,6 +4,7 @@
  */
 import { Box, Text, useApp, useStdout } from 'ink';
 import { useEffect, useSyncExternalStore } from 'react';
+import { escapeControlsDeep } from '../../core/control-chars.js';
 import { count } from '../../core/plural.js';
 import { useTone } from '../shared/colors.js';
 import type { DownProgress, DownRowState } from './progress.js';
@@ -34,7 +35,8 @@ export interface DownAppProps {
 
 /** The root component of the `down` screen. */
 export function DownApp({ progress, onAnswer }: DownAppProps) {
-  const view = useSyncExternalStore(progress.subscribe, progress.getSnapshot);
+  // Text from the config reaches the screen escaped, never raw.
+  const view = escapeControlsDeep(useSyncExternalStore(progress.subscribe, progress.getSnapshot));
   const { exit } = useApp();
   const { stdout } = useStdout();
   const tone = useTone();

@@ -6,6 +6,7 @@
  */
 import { Box, Text, useApp, useStdout } from 'ink';
 import { useEffect } from 'react';
+import { escapeControls } from '../../core/control-chars.js';
 import { choiceKeys, choiceToEvent } from '../../record/decisions.js';
 import type { ViewSource } from '../../record/source.js';
 import {
@@ -80,7 +81,7 @@ export function RollbackApp({
         <Text> → {view.environment}</Text>
         <Text dimColor>
           {' '}
-          · rollback to {options.target} · {view.deploymentId} ·{' '}
+          · rollback to {escapeControls(options.target)} · {view.deploymentId} ·{' '}
         </Text>
         <Text bold color={tone(done ? undefined : decision === undefined ? 'yellow' : 'magenta')}>
           {view.phase}

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { RunRecord } from '../../record/fold.js';
 import type { ViewSource } from '../../record/source.js';
+import { escapeControlsDeep } from '../../core/control-chars.js';
 
 /** `select(source.record())`, refreshed at most once per `frameMs` while facts arrive. */
 export function useThrottledSelect<V>(
@@ -15,7 +16,8 @@ export function useThrottledSelect<V>(
   const selectRef = useRef(select);
   selectRef.current = select;
   const shownVersion = useRef(source.record().version);
-  const [view, setView] = useState<V>(() => select(source.record()));
+  // Text from the config (names, commands, values) reaches the screen escaped, never raw.
+  const [view, setView] = useState<V>(() => escapeControlsDeep(select(source.record())));
   useEffect(() => {
     let timer: NodeJS.Timeout | undefined;
     let lastFlush = 0;
@@ -25,7 +27,7 @@ export function useThrottledSelect<V>(
       const record = source.record();
       if (record.version === shownVersion.current) return;
       shownVersion.current = record.version;
-      setView(selectRef.current(record));
+      setView(escapeControlsDeep(selectRef.current(record)));
     };
     const schedule = (): void => {
       if (timer !== undefined) return;
