@@ -56,7 +56,7 @@ export async function resolvePlan(
     ctx,
   });
   const issues: ConfigIssue[] = [...resolved.issues];
-  issues.push(...ruleIssues(loaded, resolved.vars, ctx));
+  for (const issue of ruleIssues(loaded, resolved.vars, ctx)) issues.push(issue);
 
   const values = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(resolved.vars)) values[k] = v.value;

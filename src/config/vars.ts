@@ -129,7 +129,7 @@ export async function resolveVars(input: VarsInput): Promise<VarsResult> {
       continue;
     }
     fileTexts.push(text);
-    issues.push(...mergeFile(file, text, secrets, set));
+    for (const issue of mergeFile(file, text, secrets, set)) issues.push(issue);
   }
   for (const [k, v, source] of later) set(k, v, source);
   return { vars, fileTexts, issues };

@@ -27,7 +27,15 @@ function createViz(): Promise<Viz> {
 /** Renders DOT to SVG in-process with Graphviz compiled to WebAssembly (no system binary). */
 export async function dotToSvg(dot: string): Promise<string> {
   viz ??= createViz();
-  const svg = (await viz).renderString(dot, { format: 'svg', engine: 'dot' });
-  sink = [];
+  let svg: string;
+  try {
+    svg = (await viz).renderString(dot, { format: 'svg', engine: 'dot' });
+  } catch (err) {
+    // The WebAssembly backend throws plain objects, not Errors ("internal error: [object Object]").
+    const detail = err instanceof Error ? err.message : (JSON.stringify(err) ?? String(err));
+    throw new Error(`Graphviz could not lay out the diagram: ${detail}`);
+  } finally {
+    sink = [];
+  }
   return svg.endsWith('\n') ? svg : `${svg}\n`;
 }

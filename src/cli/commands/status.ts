@@ -20,7 +20,7 @@ export async function statusCommand(opts: CommonOptions, io: CliIo): Promise<num
     io.stdout.write(`${JSON.stringify({ environment: plan.environment, ok, services: rows })}\n`);
   } else {
     io.stdout.write(`${plan.project} → ${plan.environment}\n`);
-    const width = Math.max(...rows.map((r) => r.service.length), 7);
+    const width = rows.reduce((w, r) => Math.max(w, r.service.length), 7);
     for (const r of rows) {
       const pid = r.pid === undefined ? '' : ` (pid ${r.pid})`;
       io.stdout.write(`  ${r.service.padEnd(width)}  ${r.verdict.padEnd(11)}  ${r.detail}${pid}\n`);

@@ -137,7 +137,7 @@ function rollbackPaths(plan: ResolvedPlan): string[] {
     .filter((p) => p.cleanup)
     .map((p) => `cleanup ${p.name}`);
   for (const s of plan.stages) {
-    activated.push(...s.services);
+    for (const name of s.services) activated.push(name); // not push(...): large stages overflow the stack
     const order = [...activated].reverse();
     const where = s.implicit ? 'a failure' : `failure in stage ${s.name}`;
     out.push(`  ${where}: roll back ${[...order, ...cleanups].join(' → ') || 'nothing'}`);
