@@ -1,6 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import type { ResolvedPlan } from '../config/plan-types.js';
 import { usageError } from '../core/errors.js';
+import { count as countOf } from '../core/plural.js';
 import { dotHeader, machineDotBody, machineToDot } from './dot-machine.js';
 import { machineToJson, machineToJsonConfig } from './json-machine.js';
 import { machineToMermaid } from './mermaid-machine.js';
@@ -112,7 +113,7 @@ export async function exportPlan(plan: ResolvedPlan, format: Format): Promise<st
       const count = Object.keys(plan.services).length;
       if (count > SVG_MAX_SERVICES)
         throw usageError(
-          `the plan has ${count} services, too many to lay out as SVG (at most ${SVG_MAX_SERVICES}: Graphviz's layout time grows much faster than the graph); use --format dot and render it with Graphviz (dot -Tsvg, or sfdp -Tsvg for large graphs), or --format mermaid`,
+          `the plan has ${countOf(count, 'service')}, too many to lay out as SVG (at most ${SVG_MAX_SERVICES}: Graphviz's layout time grows much faster than the graph); use --format dot and render it with Graphviz (dot -Tsvg, or sfdp -Tsvg for large graphs), or --format mermaid`,
         );
       return dotToSvg(planToDot(plan));
     }
