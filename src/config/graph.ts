@@ -3,6 +3,7 @@
  * groups of a plan without `stages:`) and the activation order (topological, stage by stage, stable).
  */
 import type { ConfigIssue } from './errors.js';
+import { own } from '../core/own.js';
 import { didYouMean } from './did-you-mean.js';
 import { issueAt } from './issues.js';
 import type { IssueContext } from './issues.js';
@@ -28,7 +29,7 @@ function findCycles(services: Record<string, GraphService>): string[][] {
   const visit = (name: string): void => {
     state.set(name, 'open');
     stack.push(name);
-    for (const dep of services[name]?.dependsOn ?? []) {
+    for (const dep of own(services, name)?.dependsOn ?? []) {
       if (!Object.hasOwn(services, dep)) continue;
       if (state.get(dep) === 'open') {
         const cycle = [...stack.slice(stack.indexOf(dep)), dep];
@@ -145,7 +146,7 @@ export function checkGraph(
   stages.forEach((stage, s) => {
     if (stage.parallel !== false) return;
     stage.services.forEach((svc, i) => {
-      for (const dep of services[svc]?.dependsOn ?? []) {
+      for (const dep of own(services, svc)?.dependsOn ?? []) {
         const j = stage.services.indexOf(dep);
         if (j > i) {
           issues.push(
@@ -176,7 +177,7 @@ export function dependencyLayers(
     if (known !== undefined) return known;
     if (guard.has(name)) return 0;
     guard.add(name);
-    const deps = (services[name]?.dependsOn ?? []).filter((d) => Object.hasOwn(services, d));
+    const deps = (own(services, name)?.dependsOn ?? []).filter((d) => Object.hasOwn(services, d));
     const value = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => depth(d, guard)));
     layer.set(name, value);
     return value;
@@ -201,7 +202,7 @@ export function topoOrder(
     const pending = stage.services.filter((s) => !done.has(s));
     while (pending.length > 0) {
       let i = pending.findIndex((s) =>
-        (services[s]?.dependsOn ?? []).every(
+        (own(services, s)?.dependsOn ?? []).every(
           (d) => done.has(d) || !Object.hasOwn(services, d) || !pending.includes(d),
         ),
       );

@@ -1,5 +1,6 @@
 import { createMachine, type AnyStateMachine } from 'xstate';
 import type { ResolvedPlan, ServiceSpec, StageSpec } from '../config/plan-types.js';
+import { own } from '../core/own.js';
 import { hasGate } from './plan-facts.js';
 
 type Config = Record<string, unknown>;
@@ -92,7 +93,7 @@ function sequence(steps: Array<[string, Config]>, next: string, onError: string 
 
 function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config {
   const specs = stage.services
-    .map((n) => plan.services[n])
+    .map((n) => own(plan.services, n))
     .filter((s): s is ServiceSpec => s !== undefined);
   const fail = `#${ROOT}.failure`;
   const states: Config = {};
