@@ -15,7 +15,7 @@ import { buildEnv } from '../adapters/env.js';
 import { isSameProcess } from '../core/liveness.js';
 import { runProbe } from '../adapters/probe.js';
 import type { ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
-import { own } from '../core/own.js';
+import { dataRecord, own } from '../core/own.js';
 import { MAX_TIMER_MS } from '../core/timer-limit.js';
 import type { ResumePlan } from '../machines/deployment/index.js';
 import type { RollbackStep } from '../machines/rollback/index.js';
@@ -91,7 +91,7 @@ export async function planRecovery(
     };
   }
 
-  const services: ResumePlan['services'] = {};
+  const services: ResumePlan['services'] = dataRecord();
   const summary: ResumeSummary['services'] = [];
   const healthy = new Set<string>();
   await Promise.all(
