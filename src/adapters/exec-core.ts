@@ -22,20 +22,29 @@ import type { Readable } from 'node:stream';
 import type { CommandSpec } from '../config/plan-types.js';
 import { Masker, type StreamMasker } from '../core/mask.js';
 import type { CommandOutcome } from '../machines/effects.js';
-import { isAlive } from '../core/liveness.js';
+import { isAlive, readProcStat } from '../core/liveness.js';
 import { MAX_TIMER_MS } from '../core/timer-limit.js';
 import { buildEnv } from './env.js';
+import { COMMAND_TAG, commandTag, type CommandOwner } from './orphans.js';
 import { OutputTail } from './output-tail.js';
 import {
+  checkIdentity,
   groupAlive,
   killTrackedGroups,
   processesTagged,
+  processesTaggedShared,
   signalGroup,
   signalProcess,
   trackGroup,
   untrackGroup,
   waitFor,
 } from './proc.js';
+
+/** How a command's process group is proven to be its own: its leader's start time, its tag. */
+export interface SpawnIdentity {
+  procStart?: number;
+  tag: { name: string; value: string };
+}
 
 /** How to run one command. */
 export interface ExecOptions {
@@ -53,10 +62,12 @@ export interface ExecOptions {
   graceMs?: number;
   /** Masks secret values in the log and the tail as the output is written. */
   mask?: Masker;
-  /** Told the command's pid (its process group) once it is spawned. */
-  onSpawn?: (pid: number) => void;
+  /** Told the command's pid (its process group) once it is spawned, and how to prove it is. */
+  onSpawn?: (pid: number, identity: SpawnIdentity) => void;
   /** `env` is the whole environment already (the runner gets it so): do not add process.env. */
   wholeEnv?: boolean;
+  /** The deployment and step it runs for: named in its tag, so a later resume finds it. */
+  owner?: CommandOwner;
 }
 
 const DEFAULT_TAIL = 8 * 1024;
@@ -64,15 +75,15 @@ const DEFAULT_GRACE = 3000;
 /** How long the output pipes may stay open after the command ended (a detached grandchild). */
 const PIPE_GRACE_MS = 250;
 
-/**
- * Every command carries a tag of its own in its environment, and so does everything it starts,
- * unless it clears its environment: how its processes are found once they left its process
- * group (`setsid`, a double fork), to be killed with it.
+/*
+ * Every command carries a tag of its own in its environment (COMMAND_TAG, orphans.ts), and so
+ * does everything it starts, unless it clears its environment: how its processes are found once
+ * they left its process group (`setsid`, a double fork), to be killed with it — and, naming its
+ * deployment and step, how a resume finds it after the run that started it was killed.
  */
-const COMMAND_TAG = 'STAGECRAFT_COMMAND';
 
-/** The commands running now: process group → tag and when it started. */
-const running = new Map<number, { tag: string; at: number }>();
+/** The commands running now: process group → tag, when it started, its leader's start time. */
+const running = new Map<number, { tag: string; at: number; procStart?: number }>();
 
 /**
  * A command this old may have seen the pids wrap around (32768 of them on many machines):
@@ -80,16 +91,36 @@ const running = new Map<number, { tag: string; at: number }>();
  */
 const WRAP_SAFE_MS = 1000;
 
-/** The processes of command `pgid` (tag `tag`) that left its group, still alive. */
-function strays(pgid: number, tag: string): number[] {
+/** Where the strays of command `pgid` are looked for: pids handed out since it, while recent. */
+function strayRange(pgid: number): number | undefined {
   const at = running.get(pgid)?.at ?? 0;
-  const recent = performance.now() - at < WRAP_SAFE_MS;
-  return processesTagged(COMMAND_TAG, tag, recent ? pgid : undefined);
+  return performance.now() - at < WRAP_SAFE_MS ? pgid : undefined;
 }
 
-/** Signal a command's whole tree: its group and whatever left the group. */
+/** The processes of command `pgid` (tag `tag`) that left its group, still alive. */
+function strays(pgid: number, tag: string): number[] {
+  return processesTagged(COMMAND_TAG, tag, strayRange(pgid));
+}
+
+/**
+ * Whether process group `pgid` is still the command's: its leader has the start time recorded at
+ * the spawn, or (the leader gone) a member carries the command's tag. A group id the kernel may
+ * have handed to someone else since is never signalled.
+ */
+function provenGroup(pgid: number, tag: string): boolean {
+  const procStart = running.get(pgid)?.procStart;
+  return (
+    checkIdentity({
+      pid: pgid,
+      ...(procStart === undefined ? {} : { procStart }),
+      tag: { name: COMMAND_TAG, value: tag },
+    }).verdict === 'ours'
+  );
+}
+
+/** Signal a command's whole tree: its group (while proven to be its) and whatever left it. */
 function signalTree(pgid: number, tag: string, signal: NodeJS.Signals): void {
-  signalGroup(pgid, signal);
+  if (provenGroup(pgid, tag)) signalGroup(pgid, signal);
   for (const pid of strays(pgid, tag)) signalProcess(pid, signal);
 }
 
@@ -238,7 +269,7 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
     };
   }
 
-  const tag = randomUUID();
+  const tag = commandTag(opts.owner, randomUUID());
   const child = spawn(file, args, {
     cwd: command.cwd,
     env: {
@@ -255,9 +286,19 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
   });
   const pid = child.pid;
   if (pid !== undefined) {
-    trackGroup(pid);
-    running.set(pid, { tag, at: performance.now() });
-    opts.onSpawn?.(pid);
+    // The leader is this process's child until its exit is seen: its start time is read now.
+    const procStart = readProcStat(pid)?.startTime;
+    const identity = {
+      ...(procStart === undefined ? {} : { procStart }),
+      tag: { name: COMMAND_TAG, value: tag },
+    };
+    trackGroup(pid, identity);
+    running.set(pid, {
+      tag,
+      at: performance.now(),
+      ...(procStart === undefined ? {} : { procStart }),
+    });
+    opts.onSpawn?.(pid, identity);
   }
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
 
@@ -351,9 +392,10 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
  * only while it carries the command's tag).
  */
 async function reapLeftovers(pgid: number, tag: string, graceMs: number): Promise<void> {
-  const left = strays(pgid, tag);
+  // One /proc read shared with the other commands that end now (the bench's largest cost).
+  const left = await processesTaggedShared(COMMAND_TAG, tag, strayRange(pgid));
   if (!groupAlive(pgid) && left.length === 0) return;
-  signalGroup(pgid, 'SIGTERM');
+  if (provenGroup(pgid, tag)) signalGroup(pgid, 'SIGTERM');
   for (const pid of left) signalProcess(pid, 'SIGTERM');
   const gone = (): boolean => !groupAlive(pgid) && left.every((p) => !isAlive(p));
   if (!(await waitFor(gone, graceMs))) signalTree(pgid, tag, 'SIGKILL');

@@ -4,7 +4,7 @@
  * orchestrator (on Linux the cost of a fork grows with the memory of the process that forks).
  *
  * Protocol: one JSON object per line. On stdin: `{ type: 'run', id, command, options }` and
- * `{ type: 'cancel', id }`; on stdout: `{ type: 'spawned', id, pid }` and `{ type: 'done', id,
+ * `{ type: 'cancel', id }`; on stdout: `{ type: 'spawned', id, pid, identity }` (the group's leader start time and tag) and `{ type: 'done', id,
  * outcome }`. Secrets arrive with each job on stdin, never on a command line. When stdin ends —
  * the orchestrator exited or was killed — every process group still running is killed: no
  * command outlives the run that started it. SIGINT/SIGTERM are the orchestrator's to handle.
@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import type { CommandSpec } from '../config/plan-types.js';
 import { Masker } from '../core/mask.js';
 import { killRunningCommands, runLocally } from './exec-core.js';
+import type { CommandOwner } from './orphans.js';
 import { lineWriter } from './line-writer.js';
 
 /** A job as the runner receives it. */
@@ -27,6 +28,7 @@ export interface RunJob {
     tailBytes?: number;
     graceMs?: number;
     secrets?: string[];
+    owner?: CommandOwner;
   };
 }
 
@@ -60,7 +62,8 @@ function main(): void {
       ...(options.tailBytes === undefined ? {} : { tailBytes: options.tailBytes }),
       ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
       ...(options.secrets === undefined ? {} : { mask: new Masker(options.secrets) }),
-      onSpawn: (pid) => send({ type: 'spawned', id, pid }),
+      ...(options.owner === undefined ? {} : { owner: options.owner }),
+      onSpawn: (pid, identity) => send({ type: 'spawned', id, pid, identity }),
     }).then(
       (outcome) => {
         jobs.delete(id);

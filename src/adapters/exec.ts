@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { CommandSpec } from '../config/plan-types.js';
 import type { CommandOutcome } from '../machines/effects.js';
-import type { ExecOptions } from './exec-core.js';
+import type { ExecOptions, SpawnIdentity } from './exec-core.js';
 import type { RunJob } from './exec-runner.js';
 import { buildEnv } from './env.js';
 import { lineWriter } from './line-writer.js';
@@ -65,7 +65,13 @@ function start(): Runner {
   const r: Runner = { child, pending: new Map(), send: lineWriter(() => child.stdin).send };
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
   lines.on('line', (line) => {
-    let m: { type: string; id: number; pid?: number; outcome?: CommandOutcome };
+    let m: {
+      type: string;
+      id: number;
+      pid?: number;
+      identity?: SpawnIdentity;
+      outcome?: CommandOutcome;
+    };
     try {
       m = JSON.parse(line) as typeof m;
     } catch {
@@ -75,7 +81,8 @@ function start(): Runner {
     if (job === undefined) return;
     if (m.type === 'spawned' && m.pid !== undefined) {
       job.pid = m.pid;
-      trackGroup(m.pid);
+      // Signalled on exit only while still proven to be the command's group (checkIdentity).
+      trackGroup(m.pid, m.identity);
     } else if (m.type === 'done' && m.outcome !== undefined) {
       r.pending.delete(m.id);
       if (job.pid !== undefined) untrackGroup(job.pid);
@@ -138,6 +145,10 @@ export function runCommand(command: CommandSpec, opts: ExecOptions): Promise<Com
   runner ??= start();
   const r = runner;
   const id = nextId++;
+  // A command run for a deployment without a step of its own (a command probe) is a check of it.
+  const deploymentId = opts.env.STAGECRAFT_DEPLOYMENT_ID;
+  const owner =
+    opts.owner ?? (deploymentId === undefined ? undefined : { deploymentId, step: 'check' });
   const job: RunJob = {
     type: 'run',
     id,
@@ -150,6 +161,7 @@ export function runCommand(command: CommandSpec, opts: ExecOptions): Promise<Com
       ...(opts.tailBytes === undefined ? {} : { tailBytes: opts.tailBytes }),
       ...(opts.graceMs === undefined ? {} : { graceMs: opts.graceMs }),
       ...(opts.mask?.active === true ? { secrets: [...opts.mask.values] } : {}),
+      ...(owner === undefined ? {} : { owner }),
     },
   };
   return new Promise<CommandOutcome>((resolve) => {

@@ -107,6 +107,79 @@ export function processesTagged(name: string, value: string, sincePid?: number):
   return found;
 }
 
+/** A lookup waiting for the next shared sweep: the tag value and the pids it may be among. */
+interface SweepRequest {
+  value: string;
+  sincePid: number | undefined;
+  resolve: (pids: number[]) => void;
+}
+
+/**
+ * How long a sweep waits for more lookups to share it. Commands of a large deployment end in
+ * bursts: one /proc read then serves every command that ended within this window.
+ */
+const SWEEP_WINDOW_MS = 3;
+
+/** The lookups of the sweep armed now (one per environment variable name). */
+const pendingSweeps = new Map<string, SweepRequest[]>();
+
+/** One read of /proc for every lookup of `name` that joined it. */
+function sweep(name: string, requests: SweepRequest[]): void {
+  const byValue = new Map<string, number[]>();
+  for (const r of requests) byValue.set(r.value, []);
+  if (hasProc) {
+    const needle = `${name}=`;
+    const last = lastPid();
+    const all = requests.some((r) => r.sincePid === undefined);
+    const since = (pid: number): boolean =>
+      all || requests.some((r) => handedOutSince(pid, r.sincePid, last));
+    for (const entry of readdirSync('/proc')) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid || !since(pid)) continue;
+      let environ: string;
+      try {
+        environ = `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}\0`;
+      } catch {
+        continue; // not ours to read, or gone
+      }
+      const at = environ.indexOf(`\0${needle}`);
+      if (at < 0) continue;
+      const start = at + 1 + needle.length;
+      const found = byValue.get(environ.slice(start, environ.indexOf('\0', start)));
+      if (found === undefined) continue;
+      const stat = readProcStat(pid);
+      if (stat && !dead(stat.state)) found.push(pid);
+    }
+  }
+  for (const r of requests) r.resolve(byValue.get(r.value) ?? []);
+}
+
+/**
+ * {@link processesTagged}, shared: lookups made within a few milliseconds of each other are
+ * answered by one read of /proc. The read starts after the lookup was made, so a process that
+ * carries the tag when the lookup is made (and lives on) is found, as by its own read.
+ */
+export function processesTaggedShared(
+  name: string,
+  value: string,
+  sincePid?: number,
+): Promise<number[]> {
+  if (!hasProc) return Promise.resolve([]);
+  return new Promise((resolve) => {
+    let requests = pendingSweeps.get(name);
+    if (requests === undefined) {
+      const batch: SweepRequest[] = [];
+      requests = batch;
+      pendingSweeps.set(name, batch);
+      setTimeout(() => {
+        pendingSweeps.delete(name);
+        sweep(name, batch);
+      }, SWEEP_WINDOW_MS);
+    }
+    requests.push({ value, sincePid, resolve });
+  });
+}
+
 /** Poll until `done()` holds or the deadline passes; resolves with the final `done()`. */
 export async function waitFor(
   done: () => boolean,
@@ -236,11 +309,14 @@ export async function killGroup(pgid: number, graceMs: number): Promise<void> {
  * SIGTERM and exit. Long-running `process` services are deliberately not tracked here: they must
  * outlive the CLI, and live in the process registry.
  */
-const tracked = new Set<number>();
+const tracked = new Map<number, Identity | undefined>();
 
-/** Remember a one-shot command's process group so it can be killed on interruption. */
-export function trackGroup(pgid: number): void {
-  tracked.add(pgid);
+/**
+ * Remember a one-shot command's process group so it can be killed on interruption, with how to
+ * prove it is still that group (its leader's start time, the command's tag).
+ */
+export function trackGroup(pgid: number, identity?: Omit<Identity, 'pid'>): void {
+  tracked.set(pgid, identity === undefined ? undefined : { ...identity, pid: pgid });
 }
 
 /** Forget a process group (it finished or was killed). */
@@ -250,14 +326,24 @@ export function untrackGroup(pgid: number): void {
 
 /** The process groups currently tracked. */
 export function trackedGroups(): number[] {
-  return [...tracked];
+  return [...tracked.keys()];
+}
+
+/**
+ * Whether a tracked group may be signalled: proven by its identity (checkIdentity) when one was
+ * recorded; without one (no /proc start time), the group is signalled while it has members.
+ */
+function provenTracked(pgid: number, identity: Identity | undefined): boolean {
+  return identity === undefined ? true : checkIdentity(identity).verdict === 'ours';
 }
 
 /**
  * Send `signal` (default SIGKILL: the last resort after graceful cancellation had its chance) to
- * every tracked group and forget them. Synchronous, so it can run in a `process.on('exit')` hook.
+ * every tracked group still proven to be the one started, and forget them. Synchronous, so it can
+ * run in a `process.on('exit')` hook.
  */
 export function killTrackedGroups(signal: NodeJS.Signals = 'SIGKILL'): void {
-  for (const pgid of tracked) signalGroup(pgid, signal);
+  for (const [pgid, identity] of tracked)
+    if (provenTracked(pgid, identity)) signalGroup(pgid, signal);
   tracked.clear();
 }

@@ -31,6 +31,7 @@ import {
   entryProblem,
   readRegistry,
   registryPath,
+  recordInstance,
   updateRegistry,
   type RegistryEntry,
 } from '../state/registry.js';
@@ -159,7 +160,7 @@ export async function startService(
   await updateRegistry(
     registryPath(opts.stateDir, opts.environment),
     (registry) => {
-      registry.services[service] = entry;
+      recordInstance(registry, service, entry);
     },
     mask,
   );

@@ -307,6 +307,17 @@ export type Fact =
   | { type: 'interrupted'; count: number }
   | { type: 'resume.planned'; by: string; pid: number; summary: ResumeSummary }
   | { type: 'lock.takenOver'; from: string }
+  /**
+   * A one-shot command of a killed run (`deploymentId`) was still running when this one started:
+   * `stopped` (SIGTERM), `killed` (SIGKILL) or it `survived` both.
+   */
+  | {
+      type: 'orphan.stopped';
+      deploymentId: string;
+      step: string;
+      pid: number;
+      how: 'stopped' | 'killed' | 'survived';
+    }
   | ({ type: 'deployment.finished' } & Outcome)
   | { type: 'run.closed'; status: string }
   | { type: 'dry-run.action'; text: string };

@@ -561,6 +561,7 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
       delete r.pendingDecision;
       break;
     case 'lock.takenOver':
+    case 'orphan.stopped':
       break;
     case 'deployment.finished': {
       const outcome = payloadOf(fact);

@@ -96,9 +96,17 @@ export function startedFact(
 
 /** The facts after `run.started` that say how the session was opened. */
 export function sessionFacts(session: Session | undefined): Fact[] {
-  return session?.tookOver === undefined
-    ? []
-    : [{ type: 'lock.takenOver', from: describeHolder(session.tookOver) }];
+  return [
+    ...(session?.tookOver === undefined
+      ? []
+      : [{ type: 'lock.takenOver' as const, from: describeHolder(session.tookOver) }]),
+    ...orphanFacts(session),
+  ];
+}
+
+/** The commands of killed runs this session found still running, and how it stopped them. */
+export function orphanFacts(session: Session | undefined): Fact[] {
+  return (session?.orphans ?? []).map((o) => ({ type: 'orphan.stopped', ...o }));
 }
 
 /** Runs a deployment to its end. */

@@ -9,18 +9,39 @@ import { own } from '../core/own.js';
 import { count } from '../core/plural.js';
 import type { DownOutput } from '../machines/down/index.js';
 import type { Outcome } from '../record/facts.js';
+import { liveUnproven, readRegistry, registryPath } from '../state/registry.js';
 import { composeDown } from './compose.js';
 import { secretsOf, sessionFacts, startedFact, type RunOptions, type RunResult } from './deploy.js';
 import { drive } from './driver.js';
 import { realEffects } from './effects/real.js';
 import { openSession } from './session.js';
 
-/** The outcome of `down`. */
-export function downOutcome(out: DownOutput): Outcome {
+/** A process `down` leaves running, and why. */
+interface LeftRunning {
+  name: string;
+  reason: string;
+}
+
+/**
+ * The earlier instances the registry keeps as unproven (a new instance replaced one whose
+ * identity could not be proven, so it was neither stopped nor forgotten) whose process may still
+ * run: reported by `deploy` and `down`, never signalled.
+ */
+async function unprovenInstances(plan: ResolvedPlan, stateDir: string): Promise<LeftRunning[]> {
+  const path = registryPath(stateDir, plan.environment);
+  const registry = await readRegistry(path).catch(() => undefined);
+  return (registry === undefined ? [] : liveUnproven(registry)).map((u) => ({
+    name: `${u.service} (an earlier instance, pid ${u.entry.pid})`,
+    reason: `stagecraft cannot prove it started pid ${u.entry.pid}, so it was neither stopped nor forgotten when a new instance replaced it; if it is yours, stop it yourself (kill ${u.entry.pid}), then remove it from the "unproven" list of ${path}`,
+  }));
+}
+
+/** The outcome of `down`; `unproven`: earlier instances left running (see unprovenInstances). */
+export function downOutcome(out: DownOutput, unproven: LeftRunning[] = []): Outcome {
   const failed = out.failed.map((f) => ({ name: f.name, reason: f.reason }));
   const skipped = out.notAttempted.map((name) => ({ name, reason: 'not stopped: interrupted' }));
   if (failed.length === 0 && skipped.length === 0) {
-    const left = out.leftRunning;
+    const left = [...out.leftRunning, ...unproven];
     if (left.length === 0)
       return { result: 'succeeded', interrupted: out.interrupted, restored: [] };
     return {
@@ -53,12 +74,15 @@ export async function removedServices(plan: ResolvedPlan, stateDir: string): Pro
  */
 export async function removedNotice(plan: ResolvedPlan, stateDir: string): Promise<string[]> {
   const listed = await listServices({ stateDir, environment: plan.environment });
-  return listed
-    .filter((s) => s.alive && own(plan.services, s.service) === undefined)
-    .map(
-      (s) =>
-        `${s.service} is no longer in the config but still runs (pid ${s.pid}, from an earlier deployment); left running and recorded: stop it with \`stagecraft down -c ${plan.configDir} -e ${plan.environment}\` (which stops the whole environment) or \`kill -- -${s.pid}\``,
-    );
+  return [
+    ...listed
+      .filter((s) => s.alive && own(plan.services, s.service) === undefined)
+      .map(
+        (s) =>
+          `${s.service} is no longer in the config but still runs (pid ${s.pid}, from an earlier deployment); left running and recorded: stop it with \`stagecraft down -c ${plan.configDir} -e ${plan.environment}\` (which stops the whole environment) or \`kill -- -${s.pid}\``,
+      ),
+    ...(await unprovenInstances(plan, stateDir)).map((u) => `${u.name}: ${u.reason}`),
+  ];
 }
 
 /** A removed service as the down statechart stops it: its recorded process only. */
@@ -77,6 +101,7 @@ export async function down(o: RunOptions): Promise<RunResult> {
   const { plan } = o;
   const { secrets, mask } = secretsOf(plan, o.env);
   const session = await openSession(plan, o.stateDir, o.command, mask);
+  const unproven = await unprovenInstances(plan, o.stateDir);
   const services = [
     ...(await removedServices(plan, o.stateDir)).map(removedSpec),
     ...plan.rollbackOrder.flatMap((n) => {
@@ -103,7 +128,7 @@ export async function down(o: RunOptions): Promise<RunResult> {
     session,
     mask,
     present: o.present,
-    outcome: downOutcome,
+    outcome: (out) => downOutcome(out, unproven),
     hardExit: o.hardExit,
     ...(o.trace === undefined ? {} : { trace: o.trace }),
   });

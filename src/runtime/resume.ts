@@ -22,7 +22,7 @@ import {
   type DeploymentMeta,
 } from '../state/meta.js';
 import { composeDeployment, composeRollback } from './compose.js';
-import { secretsOf, type DeployOptions, type RunResult } from './deploy.js';
+import { orphanFacts, secretsOf, type DeployOptions, type RunResult } from './deploy.js';
 import { drive } from './driver.js';
 import { commandVars, realEffects } from './effects/real.js';
 import { planRecovery } from './recovery.js';
@@ -152,7 +152,7 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
     });
     const common = {
       history,
-      opening: [planned],
+      opening: [...orphanFacts(session), planned],
       session,
       mask,
       present: o.present,

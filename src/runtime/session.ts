@@ -4,6 +4,13 @@
  * records how the run ended and releases the lock; `closeSync` is the last resort on exit.
  */
 import { hostname, userInfo } from 'node:os';
+import {
+  findOrphanCommands,
+  startedSince,
+  stopOrphanCommand,
+  type OrphanCommand,
+  type OrphanStop,
+} from '../adapters/orphans.js';
 import { StagecraftError } from '../core/errors.js';
 import type { Masker } from '../core/mask.js';
 import type { ResolvedPlan } from '../config/plan-types.js';
@@ -22,7 +29,9 @@ import {
 } from '../state/locks.js';
 import {
   createDeployment,
+  effectiveStatus,
   newDeploymentId,
+  readMeta,
   updateMeta,
   updateMetaSync,
   type DeploymentMeta,
@@ -48,6 +57,8 @@ export interface Session {
   journalPath: string;
   /** The stale lock this session took over (`--force-unlock`), if it did. */
   tookOver?: LockInfo;
+  /** Commands of killed runs of the environment found still running, and how they were stopped. */
+  orphans: OrphanStop[];
   /** Records how the run ended (with the release it recorded, if any) and releases the lock. */
   close(outcome: Outcome | undefined, status?: DeploymentStatus, release?: string): Promise<void>;
   /** The synchronous last resort on process exit: marks it interrupted, releases the lock. */
@@ -139,6 +150,7 @@ function sessionOf(
   id: string,
   journal: Journal,
   guard: ExitGuard,
+  orphans: OrphanStop[],
   tookOver?: LockInfo,
 ): Session {
   let closed = false;
@@ -149,6 +161,7 @@ function sessionOf(
     journal,
     logDir: statePaths.commandLogs(stateDir, id),
     journalPath: statePaths.journal(stateDir, id),
+    orphans,
     ...(tookOver === undefined ? {} : { tookOver }),
     async close(outcome, status, release) {
       if (closed) return;
@@ -245,6 +258,41 @@ function lockHeld(
   );
 }
 
+/** A deployment id as stagecraft makes them (a tag naming anything else names none of its runs). */
+const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Finds the one-shot commands that killed runs of `environment` (or only the run `only`) left
+ * running — by the tag in their environment naming the deployment — and stops them. A command is
+ * proven to be one of them only when its deployment is recorded in `stateDir` for `environment`,
+ * no process of it lives (the lock is held: no run of the environment does), and it started after
+ * that deployment began. One read of /proc when nothing is left, the usual case.
+ */
+async function stopOrphans(
+  stateDir: string,
+  environment: string,
+  only?: DeploymentMeta,
+): Promise<OrphanStop[]> {
+  const found = findOrphanCommands((id) =>
+    only === undefined ? DEPLOYMENT_ID.test(id) : id === only.id,
+  );
+  if (found.length === 0) return [];
+  const began = new Map<string, number | undefined>();
+  for (const id of new Set(found.map((c) => c.deploymentId))) {
+    const meta = only?.id === id ? only : await readMeta(stateDir, id).catch(() => undefined);
+    const dead =
+      meta !== undefined && meta.environment === environment && effectiveStatus(meta) !== 'running';
+    const at = dead ? Date.parse(meta.startedAt) : NaN;
+    began.set(id, Number.isNaN(at) ? undefined : at);
+  }
+  const proven = found.flatMap((c): OrphanCommand[] => {
+    const at = began.get(c.deploymentId);
+    const mine = at === undefined ? undefined : startedSince(c, at);
+    return mine === undefined ? [] : [mine];
+  });
+  return Promise.all(proven.map((c) => stopOrphanCommand(c)));
+}
+
 /** Opens the state dir, takes the environment lock and creates the deployment record. */
 export async function openSession(
   plan: ResolvedPlan,
@@ -272,6 +320,8 @@ export async function openSession(
   }
   if (taken.tookOver !== undefined) lock.onTookOver?.(taken.tookOver);
   try {
+    // Nothing runs while a command of a killed run of this environment still does.
+    const orphans = await stopOrphans(stateDir, plan.environment);
     const meta: DeploymentMeta = {
       id,
       environment: plan.environment,
@@ -287,7 +337,7 @@ export async function openSession(
       status: 'running',
     };
     const { journal } = await createDeployment(stateDir, meta, { mask });
-    return sessionOf(stateDir, plan.environment, id, journal, guard, taken.tookOver);
+    return sessionOf(stateDir, plan.environment, id, journal, guard, orphans, taken.tookOver);
   } catch (error) {
     // The record could not be created (a full disk, a folder that is a file): free the lock.
     guard.stop();
@@ -326,6 +376,8 @@ export async function reopenSession(
     throw new StagecraftError('lock-held', mask.text(`cannot resume ${id}: ${why}`));
   }
   try {
+    // What the killed run was doing may still be running: it is stopped before anything reruns.
+    const orphans = await stopOrphans(stateDir, environment, meta);
     const journal = await Journal.open(statePaths.journal(stateDir, id), { mask });
     await updateMeta(
       stateDir,
@@ -333,7 +385,7 @@ export async function reopenSession(
       { status: 'running', pid: process.pid, host: info.host },
       { mask },
     );
-    return sessionOf(stateDir, environment, id, journal, guard);
+    return sessionOf(stateDir, environment, id, journal, guard, orphans);
   } catch (error) {
     guard.stop();
     await releaseLock(stateDir, environment, id).catch(() =>

@@ -6,7 +6,9 @@
  */
 import { dirname } from 'node:path';
 import { StagecraftError } from '../core/errors.js';
+import { isSameProcess } from '../core/liveness.js';
 import { Masker } from '../core/mask.js';
+import { own } from '../core/own.js';
 import { ensureDir, readStateJson, serialized, writeFileAtomic } from './files.js';
 import { statePaths } from './layout.js';
 
@@ -29,10 +31,58 @@ export interface RegistryEntry {
   projectDir?: string;
 }
 
+/**
+ * An earlier instance of `service` that stagecraft refused to stop (its identity could not be
+ * proven: no or another start time, no instance tag, a malformed entry) when a new one was
+ * started: kept, so that it is neither signalled nor forgotten, and reported until it is gone.
+ */
+export interface UnprovenEntry {
+  service: string;
+  entry: RegistryEntry;
+  /** When the new instance took its place (ms since the epoch). */
+  keptAt: number;
+}
+
 /** The file's shape. */
 export interface RegistryFile {
   version: 1;
   services: Record<string, RegistryEntry>;
+  /** Earlier instances that could not be proven (see {@link UnprovenEntry}); absent when none. */
+  unproven?: UnprovenEntry[];
+}
+
+/**
+ * Records `entry` as the instance of `service`. An entry still recorded for it with another pid
+ * is one that stopping refused to forget (its process may live, unproven): it is kept among the
+ * `unproven` entries instead of being overwritten. Unproven entries whose process is gone are
+ * dropped.
+ */
+export function recordInstance(
+  registry: RegistryFile,
+  service: string,
+  entry: RegistryEntry,
+  now = Date.now(),
+): void {
+  const earlier = own(registry.services, service);
+  const kept = liveUnproven(registry);
+  if (earlier !== undefined && earlier.pid !== entry.pid)
+    kept.push({ service, entry: earlier, keptAt: now });
+  if (kept.length > 0) registry.unproven = kept;
+  else delete registry.unproven;
+  registry.services[service] = entry;
+}
+
+/** The unproven entries whose process may still run (alive, and no other start time recorded). */
+export function liveUnproven(registry: RegistryFile): UnprovenEntry[] {
+  return (registry.unproven ?? []).filter(
+    (u) =>
+      typeof u.entry.pid === 'number' &&
+      u.entry.pid > 1 &&
+      isSameProcess(
+        u.entry.pid,
+        typeof u.entry.procStart === 'number' ? u.entry.procStart : undefined,
+      ),
+  );
 }
 
 /**
@@ -87,7 +137,23 @@ export async function readRegistry(path: string): Promise<RegistryFile> {
         { path },
       );
   }
-  return { version: 1, services: services as Record<string, RegistryEntry> };
+  // Unproven earlier instances are kept as they are; what is not one is dropped (never acted on).
+  const kept: unknown = (raw as { unproven?: unknown }).unproven;
+  const unproven = Array.isArray(kept)
+    ? kept.filter(
+        (u): u is UnprovenEntry =>
+          typeof u === 'object' &&
+          u !== null &&
+          typeof (u as UnprovenEntry).service === 'string' &&
+          typeof (u as UnprovenEntry).entry === 'object' &&
+          (u as UnprovenEntry).entry !== null,
+      )
+    : [];
+  return {
+    version: 1,
+    services: services as Record<string, RegistryEntry>,
+    ...(unproven.length === 0 ? {} : { unproven }),
+  };
 }
 
 /**

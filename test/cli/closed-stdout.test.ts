@@ -13,7 +13,7 @@ import { killEverythingIn, processesIn } from '../engine/proc-watch.js';
 import { BIN, ROOT, makeProject, runBuilt } from './helpers.js';
 
 /** Two one-shot activations and two process services, one after the other (about a second). */
-const chain = (last = 'sleep 1000') => `name: piped
+const chain = (last = 'sleep 1000', healthFile = 'ok') => `name: piped
 policy: { onFailure: rollback }
 services:
   a:
@@ -28,7 +28,7 @@ services:
   d:
     dependsOn: [c]
     process: ${JSON.stringify(last)}
-    health: { command: 'test -f ok', interval: 100ms, timeout: 1s, retries: 2 }
+    health: { command: 'test -f ${healthFile}', interval: 100ms, timeout: 1s, retries: 2 }
 `;
 
 const CLOSED =
@@ -122,7 +122,9 @@ describe('deploy with its output closed', () => {
   );
 
   test('a deployment that fails with its output closed rolls back per policy and exits 1, leaving nothing running', async () => {
-    const dir = await project(chain("sh -c 'rm -f ok; exec sleep 1000'"));
+    // d's health check looks for a file nobody creates: it can never pass (a process removing
+    // the file raced the first probe).
+    const dir = await project(chain('sleep 1000', 'never-created'));
     const run = await runClosed(['deploy', '--yes', '--plain', '-c', dir]);
     expect(run.stderr).toMatch(CLOSED);
     expect(run.code).toBe(1);

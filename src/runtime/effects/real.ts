@@ -64,6 +64,7 @@ export function realEffects(ctx: RunContext): Effects {
         signal,
         logFile: statePaths.commandLog(ctx.logDir, input.label),
         mask,
+        owner: { deploymentId: ctx.deploymentId, step: input.label },
       });
       if (!mask.active) return out;
       return {

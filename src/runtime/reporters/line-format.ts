@@ -193,6 +193,12 @@ export function formatFact(f: StampedFact, c: LineContext, paint: Paint): string
     }
     case 'lock.takenOver':
       return paint('yellow', `! took over the stale lock of ${f.from}`);
+    case 'orphan.stopped': {
+      const what = `the in-flight command of step ${f.step} (pid ${f.pid}) left by the killed run ${f.deploymentId}`;
+      return f.how === 'survived'
+        ? paint('red', `! could not stop ${what}: it survived SIGKILL`)
+        : paint('yellow', `! ${f.how} ${what}`);
+    }
     case 'deployment.finished': {
       const style: Style = c.exitCode === 0 ? 'green' : 'red';
       const lines = [
