@@ -30,7 +30,9 @@ async function registered(dir: string): Promise<Map<string, number>> {
 async function filesBelow(dir: string): Promise<Array<[string, string]>> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-  return Promise.all(files.map(async (f): Promise<[string, string]> => [f, await readFile(f, 'utf8')]));
+  return Promise.all(
+    files.map(async (f): Promise<[string, string]> => [f, await readFile(f, 'utf8')]),
+  );
 }
 afterEach(async () => {
   // Only processes the test's own CLI runs started (they carry stagecraft's instance tag).
@@ -68,11 +70,13 @@ describe('names that Object.prototype also has', () => {
 
     const status = await ran(['status']);
     expect(status.code).toBe(0);
-    for (const name of NAMES) expect(status.stdout).toMatch(new RegExp(`^ {2}${name} +healthy`, 'm'));
+    for (const name of NAMES)
+      expect(status.stdout).toMatch(new RegExp(`^ {2}${name} +healthy`, 'm'));
 
     const history = await ran(['history', '--json']);
-    const runs = (JSON.parse(history.stdout) as { deployments: Array<{ id: string; result: string }> })
-      .deployments;
+    const runs = (
+      JSON.parse(history.stdout) as { deployments: Array<{ id: string; result: string }> }
+    ).deployments;
     expect(runs.map((r) => r.result)).toEqual(['succeeded']);
     const id = runs[0]?.id ?? '';
     const show = await ran(['show', id]);
@@ -137,7 +141,10 @@ describe('names that Object.prototype also has', () => {
     const pid = (await registered(dir)).get('constructor') ?? -1;
     expect(isAlive(pid)).toBe(true);
 
-    await writeFile(join(dir, 'stagecraft.config.yaml'), 'services:\n  web: { process: "sleep 1000" }\n');
+    await writeFile(
+      join(dir, 'stagecraft.config.yaml'),
+      'services:\n  web: { process: "sleep 1000" }\n',
+    );
     const down = await runBuilt(['down', '--yes', '--plain'], { cwd: dir });
     expect(down.code, down.stdout + down.stderr).toBe(0);
     expect(down.stdout).toMatch(/^ {2}constructor: stopped \(pid \d+\)/m);

@@ -220,7 +220,9 @@ export const stageSetup = setup({
       if (event.type === 'service.update' && !isSettled(event.state)) return;
       // After the first look, only the dependents of the service that settled can start.
       const candidates =
-        event.type === 'service.update' ? (own(context.dependents, event.service) ?? []) : undefined;
+        event.type === 'service.update'
+          ? (own(context.dependents, event.service) ?? [])
+          : undefined;
       const { start, wait } = planStarts(context, candidates);
       for (const name of wait)
         enqueue({
@@ -302,7 +304,8 @@ export const stageSetup = setup({
     }),
     noteServiceFailure: assign(({ context }) => {
       const name = firstFailed(context) ?? '';
-      const reason = own(context.reasons, name) ?? `${name} is ${stateOf(context, name) ?? 'failed'}`;
+      const reason =
+        own(context.reasons, name) ?? `${name} is ${stateOf(context, name) ?? 'failed'}`;
       // A crashed actor is gone: nothing can retry or skip it; roll back or abort.
       const alive = !has(context.crashed, name);
       const canSkip = alive && nothingDependsOn(name, context.services);
