@@ -10,6 +10,26 @@ const keyOf = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '_');
 const ROOT = 'plan';
 
 /**
+ * Keys are data: the state key of each name (`prefix` + {@link keyOf}), distinct from one another
+ * and from the states the plan machine adds beside them (a final `done`). Without it a service
+ * named `done` was replaced by the final state, and `a.b` and `a_b` became one state. The same
+ * names in the same order give the same keys.
+ */
+function stateKeys(names: readonly string[], prefix = ''): (name: string) => string {
+  const keys = new Map<string, string>();
+  const used = new Set(['done']);
+  for (const name of names) {
+    if (keys.has(name)) continue;
+    const base = `${prefix}${keyOf(name)}`;
+    let key = base;
+    for (let n = 2; used.has(key); n++) key = `${base}-${n}`;
+    used.add(key);
+    keys.set(name, key);
+  }
+  return (name) => keys.get(name) ?? `${prefix}${keyOf(name)}`;
+}
+
+/**
  * The plan as a statechart (for SCXML and Stately JSON): validating → preparing (one state per
  * step) → one state per stage (confirmation gate, then its services — a parallel region each,
  * waiting on their dependencies, or one after another — then its verify checks) → verifying →
@@ -18,8 +38,13 @@ const ROOT = 'plan';
  * Invoked actors are named after the effects the real machines run.
  */
 export function planMachine(plan: ResolvedPlan): AnyStateMachine {
-  const stageKeys = plan.stages.map((s) => `stage-${keyOf(s.name)}`);
+  const stageKey = stateKeys(
+    plan.stages.map((s) => s.name),
+    'stage-',
+  );
+  const stageKeys = plan.stages.map((s) => stageKey(s.name));
   const after = (i: number): string => stageKeys[i + 1] ?? 'verifying';
+  const prepareKey = stateKeys(plan.prepare.map((p) => p.name));
   const states: Config = {
     validating: {
       invoke: {
@@ -30,7 +55,7 @@ export function planMachine(plan: ResolvedPlan): AnyStateMachine {
       },
     },
     preparing: sequence(
-      plan.prepare.map((p) => [keyOf(p.name), { id: `prepare-${p.name}`, src: 'runCommand' }]),
+      plan.prepare.map((p) => [prepareKey(p.name), { id: `prepare-${p.name}`, src: 'runCommand' }]),
       stageKeys[0] ?? 'verifying',
       `#${ROOT}.failed`,
     ),
@@ -54,16 +79,21 @@ export function planMachine(plan: ResolvedPlan): AnyStateMachine {
           after: { [plan.policy.decisionTimeoutMs]: 'rollingBack' },
         }
       : { always: toRollback };
+  const rollbackKey = stateKeys(plan.rollbackOrder, 'rollback-');
+  const cleanupKey = stateKeys(
+    plan.prepare.map((p) => p.name),
+    'cleanup-',
+  );
   const steps: Array<[string, Config]> = [
     ...plan.rollbackOrder.map((name): [string, Config] => [
-      `rollback-${keyOf(name)}`,
+      rollbackKey(name),
       { id: `rollback-${name}`, src: 'serviceRollback' },
     ]),
     ...[...plan.prepare]
       .reverse()
       .filter((p) => p.cleanup)
       .map((p): [string, Config] => [
-        `cleanup-${keyOf(p.name)}`,
+        cleanupKey(p.name),
         { id: `cleanup-${p.name}`, src: 'runCommand' },
       ]),
   ];
@@ -107,9 +137,10 @@ function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config 
     };
   }
   const afterServices = stage.verify.length > 0 ? 'verify' : 'done';
+  const key = stateKeys(specs.map((s) => s.name));
   if (stage.parallel) {
     const regions: Config = {};
-    for (const s of specs) regions[keyOf(s.name)] = serviceState(s, stage, fail);
+    for (const s of specs) regions[key(s.name)] = serviceState(s, stage, fail);
     states.services =
       specs.length > 0
         ? { type: 'parallel', states: regions, onDone: afterServices }
@@ -117,20 +148,21 @@ function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config 
   } else {
     const seq: Config = {};
     specs.forEach((s, i) => {
-      seq[keyOf(s.name)] = {
+      seq[key(s.name)] = {
         ...serviceState(s, stage, fail),
-        onDone: specs[i + 1] ? keyOf(specs[i + 1]?.name ?? '') : 'done',
+        onDone: specs[i + 1] ? key(specs[i + 1]?.name ?? '') : 'done',
       };
     });
     seq.done = { type: 'final' };
     states.services =
       specs.length > 0
-        ? { initial: keyOf(specs[0]?.name ?? ''), states: seq, onDone: afterServices }
+        ? { initial: key(specs[0]?.name ?? ''), states: seq, onDone: afterServices }
         : { always: afterServices };
   }
   if (stage.verify.length > 0) {
+    const verifyKey = stateKeys(stage.verify.map((v) => v.name));
     states.verify = sequence(
-      stage.verify.map((v) => [keyOf(v.name), { id: `verify-${v.name}`, src: 'runProbe' }]),
+      stage.verify.map((v) => [verifyKey(v.name), { id: `verify-${v.name}`, src: 'runProbe' }]),
       'done',
       fail,
     );
