@@ -2,6 +2,7 @@
  * Environment assembly at the adapter boundary: commands inherit the operator's environment,
  * with the resolved variables and secrets on top, then the command's own `env`.
  */
+import { own } from '../core/own.js';
 
 /** process.env + each layer in order (later wins). Undefined values of process.env are dropped. */
 export function buildEnv(
@@ -33,7 +34,7 @@ export function readSecrets(
   const values: Record<string, string> = {};
   const missing: string[] = [];
   for (const name of names) {
-    const value = source[name];
+    const value = own(source, name);
     if (value === undefined || value === '') missing.push(name);
     else values[name] = value;
   }

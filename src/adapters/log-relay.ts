@@ -21,6 +21,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Masker, type StreamMasker } from '../core/mask.js';
+import { own } from '../core/own.js';
 import { JOB_VAR, REDACT_VAR, RELAY_DRAIN_MS, type RelayJob } from './log-relay-protocol.js';
 import { LogSink } from './log-relay-sink.js';
 
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const masker = new Masker(job.redact.map((n) => job.env[n] ?? '')).stream();
+  const masker = new Masker(job.redact.map((n) => own(job.env, n) ?? '')).stream();
   let fd: number;
   try {
     fd = openSync(logFile, 'a');

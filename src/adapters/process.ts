@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import type { CommandSpec } from '../config/plan-types.js';
 import type { ProcessInfo } from '../machines/effects.js';
 import { Masker } from '../core/mask.js';
+import { own } from '../core/own.js';
 import { buildEnv, helperEnv, withoutSecrets } from './env.js';
 import { environOf, isAlive as procAlive, startTimeOf } from '../core/liveness.js';
 import { checkIdentity, groupsTagged, killGroup, type Verdict } from './proc.js';
@@ -121,7 +122,7 @@ export async function startService(
       ? ['sh', ['-c', command.run]]
       : [command.run[0] ?? '', command.run.slice(1)];
   const fullEnv = buildEnv(env, command.env, { [INSTANCE_TAG]: instanceTag(opts, service) });
-  const masked = secretNames.filter((name) => (fullEnv[name] ?? '').length >= 3);
+  const masked = secretNames.filter((name) => (own(fullEnv, name) ?? '').length >= 3);
   let pid: number;
   try {
     pid =
@@ -155,7 +156,7 @@ export async function startService(
     ...(opts.projectDir === undefined ? {} : { projectDir: resolve(opts.projectDir) }),
   };
   // The secrets' values are masked wherever they hide (a variable that embeds one, the command).
-  const mask = new Masker(secretNames.map((name) => fullEnv[name] ?? ''));
+  const mask = new Masker(secretNames.map((name) => own(fullEnv, name) ?? ''));
   await updateRegistry(
     registryPath(opts.stateDir, opts.environment),
     (registry) => {
@@ -365,7 +366,7 @@ export async function stopService(
   graceMs = 5000,
 ): Promise<{ stopped: boolean; pid?: number; refused?: string }> {
   const path = registryPath(opts.stateDir, opts.environment);
-  const entry = (await readRegistry(path)).services[service];
+  const entry = own((await readRegistry(path)).services, service);
   // Instances started but never recorded (the orchestrator died between spawn and record) are
   // found by the tag every service instance carries in its environment.
   const tag = { name: INSTANCE_TAG, value: instanceTag(opts, service) };
@@ -378,7 +379,7 @@ export async function stopService(
   const stopped = unrecorded.length > 0;
   const forget = (): Promise<void> =>
     updateRegistry(path, (registry) => {
-      if (registry.services[service]?.pid === entry.pid) delete registry.services[service];
+      if (own(registry.services, service)?.pid === entry.pid) delete registry.services[service];
     });
   // A malformed entry (hand edit, damage) is never acted on, and kept for the operator to see.
   const problem = entryProblem(entry);
@@ -414,9 +415,8 @@ export async function recordedInstance(
   opts: ProcessManagerOptions,
   service: string,
 ): Promise<ProcessInfo | undefined> {
-  const entry = (await readRegistry(registryPath(opts.stateDir, opts.environment))).services[
-    service
-  ];
+  const registry = await readRegistry(registryPath(opts.stateDir, opts.environment));
+  const entry = own(registry.services, service);
   // A malformed entry names no process to watch (pid 1 would look alive for ever).
   if (entry === undefined || entryProblem(entry) !== undefined) return undefined;
   return {

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { CommandSpec, ProbeSpec, ResolvedPlan, VarSource } from '../config/plan-types.js';
 import { MASK } from '../core/mask.js';
+import { own } from '../core/own.js';
 
 /** Text form of a plan for an operator (`stagecraft plan`). Secret values never appear. */
 export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessEnv): string {
@@ -12,7 +13,7 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
   const names = Object.keys(plan.vars).sort();
   const width = [...names, ...plan.secretNames].reduce((w, n) => Math.max(w, n.length), 4);
   for (const name of names) {
-    const v = Object.hasOwn(plan.vars, name) ? plan.vars[name] : undefined;
+    const v = own(plan.vars, name);
     if (!v) continue;
     lines.push(
       `  ${name.padEnd(width)} = ${JSON.stringify(v.value)}  from ${source(v.source, rel)}`,
@@ -20,7 +21,7 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
   }
   for (const name of plan.secretNames) {
     // Own keys only: a secret named `toString` is not set by Object.prototype.
-    const set = Object.hasOwn(env, name) && (env[name] ?? '') !== '';
+    const set = (own(env, name) ?? '') !== '';
     lines.push(
       `  ${name.padEnd(width)} = ${MASK}  secret, from the operator's environment (${set ? 'set' : 'NOT SET'})`,
     );
@@ -82,7 +83,7 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
 }
 
 function serviceLines(plan: ResolvedPlan, name: string, lines: string[]): void {
-  const svc = plan.services[name];
+  const svc = own(plan.services, name);
   if (!svc) return;
   const run = svc.kind === 'process' ? svc.process : svc.activate;
   const deps = svc.dependsOn.length > 0 ? `, depends on ${svc.dependsOn.join(', ')}` : '';

@@ -3,6 +3,7 @@
  * Every walk keeps its own stack or queue (a 20,000-service chain must not need 20,000 native
  * stack frames) and costs O(services + dependencies), up to a log factor for the order.
  */
+import { own } from '../core/own.js';
 import { IndexHeap } from './index-heap.js';
 
 /** What the graph walks need of a service. */
@@ -34,7 +35,7 @@ export function findCycles(services: Record<string, GraphService>): string[][] {
     state.set(name, 'open');
     at.set(name, path.length);
     path.push(name);
-    frames.push({ name, deps: services[name]?.dependsOn ?? [], next: 0 });
+    frames.push({ name, deps: own(services, name)?.dependsOn ?? [], next: 0 });
   };
   for (const root of Object.keys(services)) {
     if (state.has(root)) continue;
@@ -87,7 +88,7 @@ export function dependencyLayers(
       if (known !== undefined) return known;
       if (open.has(name)) return 0;
       open.add(name);
-      const deps = (services[name]?.dependsOn ?? []).filter((d) => Object.hasOwn(services, d));
+      const deps = (own(services, name)?.dependsOn ?? []).filter((d) => Object.hasOwn(services, d));
       if (deps.length === 0) {
         layer.set(name, 0);
         return 0;
@@ -147,7 +148,7 @@ export function topoOrder(
     /** Per service: the positions that wait on it. */
     const dependents = new Map<string, number[]>();
     pending.forEach((s, i) => {
-      for (const d of new Set(services[s]?.dependsOn ?? [])) {
+      for (const d of new Set(own(services, s)?.dependsOn ?? [])) {
         if (!inStage.has(d) || !Object.hasOwn(services, d)) continue;
         waitingOn[i]!++;
         const list = dependents.get(d);

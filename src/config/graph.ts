@@ -3,6 +3,7 @@
  * groups of a plan without `stages:`) and the activation order (topological, stage by stage, stable).
  */
 import type { ConfigIssue } from './errors.js';
+import { own } from '../core/own.js';
 import { didYouMean } from './did-you-mean.js';
 import { findCycles } from './graph-walks.js';
 import type { GraphService, GraphStage } from './graph-walks.js';
@@ -119,7 +120,7 @@ export function checkGraph(
       if (!firstAt.has(svc)) firstAt.set(svc, i);
     });
     stage.services.forEach((svc, i) => {
-      for (const dep of services[svc]?.dependsOn ?? []) {
+      for (const dep of own(services, svc)?.dependsOn ?? []) {
         const j = firstAt.get(dep) ?? -1;
         if (j > i) {
           issues.push(

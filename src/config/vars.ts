@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfigIssue } from './errors.js';
 import { isConfigError } from './errors.js';
+import { dataRecord } from '../core/own.js';
 import { interpolate } from './interpolate.js';
 import { issueAt } from './issues.js';
 import type { IssueContext } from './issues.js';
@@ -40,11 +41,6 @@ export const RESERVED_KEY = '__proto__';
 /** Why {@link RESERVED_KEY} is refused as a name. */
 export const RESERVED_MESSAGE =
   '"__proto__" cannot be used as a name (JavaScript reserves it; it would be dropped silently)';
-
-/** An empty record without a prototype: every key is data. */
-function dataRecord<V>(): Record<string, V> {
-  return Object.create(null) as Record<string, V>;
-}
 
 /** Resolves the variables of one environment. */
 export async function resolveVars(input: VarsInput): Promise<VarsResult> {

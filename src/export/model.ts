@@ -1,5 +1,6 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { actionName, delayLabel, guardName } from './labels.js';
+import { own } from '../core/own.js';
 import type {
   MachineModel,
   ModelState,
@@ -86,7 +87,7 @@ function historyDefault(machine: AnyStateMachine, node: AnyStateNode): string[] 
     if (ref.startsWith('#')) return machine.getStateNodeById(ref.slice(1)).id;
     let cur: AnyStateNode = parent;
     for (const key of ref.split('.')) {
-      const next = (cur.states as Record<string, AnyStateNode | undefined>)[key];
+      const next = own(cur.states as Record<string, AnyStateNode>, key);
       if (!next) return `${parent.id}.${ref}`;
       cur = next;
     }

@@ -1,4 +1,5 @@
 import type { ResolvedPlan } from '../config/plan-types.js';
+import { own } from '../core/own.js';
 import { dotHeader } from './dot-machine.js';
 import {
   dependencyEdges,
@@ -51,7 +52,7 @@ export function planToDot(plan: ResolvedPlan): string {
     );
     lines.push(`    ${anchor} [shape=point, width=0.01, style=invis, label=""];`);
     for (const name of stage.services) {
-      const spec = plan.services[name];
+      const spec = own(plan.services, name);
       if (spec)
         lines.push(
           `    ${svc(name)} [shape=box, style=rounded, label=${dotQuote(serviceLines(spec).join('\n'))}];`,

@@ -1,4 +1,5 @@
 import type { ResolvedPlan, ServiceSpec, StageSpec } from '../config/plan-types.js';
+import { own } from '../core/own.js';
 import { formatMs } from './labels.js';
 
 /** Hides credentials a URL may carry (`http://user:secret@host` → `http://***@host`). */
@@ -50,7 +51,7 @@ export function hasGate(plan: ResolvedPlan, stage: StageSpec): boolean {
 export function dependencyEdges(plan: ResolvedPlan): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const name of serviceOrder(plan)) {
-    for (const dep of plan.services[name]?.dependsOn ?? []) out.push([dep, name]);
+    for (const dep of own(plan.services, name)?.dependsOn ?? []) out.push([dep, name]);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { createMachine, type AnyStateMachine } from 'xstate';
 import type { ResolvedPlan, ServiceSpec, StageSpec } from '../config/plan-types.js';
+import { own } from '../core/own.js';
 import { hasGate } from './plan-facts.js';
 
 type Config = Record<string, unknown>;
@@ -7,6 +8,26 @@ type Config = Record<string, unknown>;
 /** A state key that is safe as part of an id in every format (no dots, no `#`, no spaces). */
 const keyOf = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '_');
 const ROOT = 'plan';
+
+/**
+ * Keys are data: the state key of each name (`prefix` + {@link keyOf}), distinct from one another
+ * and from the states the plan machine adds beside them (a final `done`). Without it a service
+ * named `done` was replaced by the final state, and `a.b` and `a_b` became one state. The same
+ * names in the same order give the same keys.
+ */
+function stateKeys(names: readonly string[], prefix = ''): (name: string) => string {
+  const keys = new Map<string, string>();
+  const used = new Set(['done']);
+  for (const name of names) {
+    if (keys.has(name)) continue;
+    const base = `${prefix}${keyOf(name)}`;
+    let key = base;
+    for (let n = 2; used.has(key); n++) key = `${base}-${n}`;
+    used.add(key);
+    keys.set(name, key);
+  }
+  return (name) => keys.get(name) ?? `${prefix}${keyOf(name)}`;
+}
 
 /**
  * The plan as a statechart (for SCXML and Stately JSON): validating → preparing (one state per
@@ -17,8 +38,13 @@ const ROOT = 'plan';
  * Invoked actors are named after the effects the real machines run.
  */
 export function planMachine(plan: ResolvedPlan): AnyStateMachine {
-  const stageKeys = plan.stages.map((s) => `stage-${keyOf(s.name)}`);
+  const stageKey = stateKeys(
+    plan.stages.map((s) => s.name),
+    'stage-',
+  );
+  const stageKeys = plan.stages.map((s) => stageKey(s.name));
   const after = (i: number): string => stageKeys[i + 1] ?? 'verifying';
+  const prepareKey = stateKeys(plan.prepare.map((p) => p.name));
   const states: Config = {
     validating: {
       invoke: {
@@ -29,7 +55,7 @@ export function planMachine(plan: ResolvedPlan): AnyStateMachine {
       },
     },
     preparing: sequence(
-      plan.prepare.map((p) => [keyOf(p.name), { id: `prepare-${p.name}`, src: 'runCommand' }]),
+      plan.prepare.map((p) => [prepareKey(p.name), { id: `prepare-${p.name}`, src: 'runCommand' }]),
       stageKeys[0] ?? 'verifying',
       `#${ROOT}.failed`,
     ),
@@ -53,16 +79,21 @@ export function planMachine(plan: ResolvedPlan): AnyStateMachine {
           after: { [plan.policy.decisionTimeoutMs]: 'rollingBack' },
         }
       : { always: toRollback };
+  const rollbackKey = stateKeys(plan.rollbackOrder, 'rollback-');
+  const cleanupKey = stateKeys(
+    plan.prepare.map((p) => p.name),
+    'cleanup-',
+  );
   const steps: Array<[string, Config]> = [
     ...plan.rollbackOrder.map((name): [string, Config] => [
-      `rollback-${keyOf(name)}`,
+      rollbackKey(name),
       { id: `rollback-${name}`, src: 'serviceRollback' },
     ]),
     ...[...plan.prepare]
       .reverse()
       .filter((p) => p.cleanup)
       .map((p): [string, Config] => [
-        `cleanup-${keyOf(p.name)}`,
+        cleanupKey(p.name),
         { id: `cleanup-${p.name}`, src: 'runCommand' },
       ]),
   ];
@@ -92,7 +123,7 @@ function sequence(steps: Array<[string, Config]>, next: string, onError: string 
 
 function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config {
   const specs = stage.services
-    .map((n) => plan.services[n])
+    .map((n) => own(plan.services, n))
     .filter((s): s is ServiceSpec => s !== undefined);
   const fail = `#${ROOT}.failure`;
   const members = new Set(stage.services);
@@ -107,9 +138,10 @@ function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config 
     };
   }
   const afterServices = stage.verify.length > 0 ? 'verify' : 'done';
+  const key = stateKeys(specs.map((s) => s.name));
   if (stage.parallel) {
     const regions: Config = {};
-    for (const s of specs) regions[keyOf(s.name)] = serviceState(s, stage, members, fail);
+    for (const s of specs) regions[key(s.name)] = serviceState(s, stage, members, fail);
     states.services =
       specs.length > 0
         ? { type: 'parallel', states: regions, onDone: afterServices }
@@ -117,20 +149,21 @@ function stageState(plan: ResolvedPlan, stage: StageSpec, next: string): Config 
   } else {
     const seq: Config = {};
     specs.forEach((s, i) => {
-      seq[keyOf(s.name)] = {
+      seq[key(s.name)] = {
         ...serviceState(s, stage, members, fail),
-        onDone: specs[i + 1] ? keyOf(specs[i + 1]?.name ?? '') : 'done',
+        onDone: specs[i + 1] ? key(specs[i + 1]?.name ?? '') : 'done',
       };
     });
     seq.done = { type: 'final' };
     states.services =
       specs.length > 0
-        ? { initial: keyOf(specs[0]?.name ?? ''), states: seq, onDone: afterServices }
+        ? { initial: key(specs[0]?.name ?? ''), states: seq, onDone: afterServices }
         : { always: afterServices };
   }
   if (stage.verify.length > 0) {
+    const verifyKey = stateKeys(stage.verify.map((v) => v.name));
     states.verify = sequence(
-      stage.verify.map((v) => [keyOf(v.name), { id: `verify-${v.name}`, src: 'runProbe' }]),
+      stage.verify.map((v) => [verifyKey(v.name), { id: `verify-${v.name}`, src: 'runProbe' }]),
       'done',
       fail,
     );

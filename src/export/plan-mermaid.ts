@@ -1,4 +1,5 @@
 import type { ResolvedPlan } from '../config/plan-types.js';
+import { own } from '../core/own.js';
 import {
   dependencyEdges,
   hasGate,
@@ -50,7 +51,7 @@ export function planToMermaid(plan: ResolvedPlan): string {
     }
     lines.push(`  subgraph ${id}[${q(stageTitle(stage, i))}]`);
     for (const name of stage.services) {
-      const spec = plan.services[name];
+      const spec = own(plan.services, name);
       if (spec) lines.push(`    ${sid.get(name)}[${q(serviceLines(spec).join('<br/>'))}]`);
     }
     if (stage.verify.length > 0) {

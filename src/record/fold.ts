@@ -6,6 +6,7 @@
  * in place (a 500-service deployment records thousands of facts); {@link RunRecord.version}
  * tells a reader that something changed.
  */
+import { dataRecord, own } from '../core/own.js';
 import type { Failure } from './failures.js';
 import type {
   DecisionRecord,
@@ -207,7 +208,7 @@ export function emptyRecord(): RunRecord {
     stages: [],
     groups: [],
     serviceOrder: [],
-    services: {},
+    services: dataRecord(),
     started: [],
     prepare: [],
     cleanups: [],
@@ -268,7 +269,7 @@ const untouched: ReadonlySet<ServiceState> = new Set(['pending', 'waiting', 'ski
  */
 function groupStatus(r: RunRecord, g: StageRow): StageStatus {
   if (g.status === 'failed') return 'failed';
-  const states = g.services.map((n) => r.services[n]?.state ?? 'pending');
+  const states = g.services.map((n) => own(r.services, n)?.state ?? 'pending');
   if (states.some((s) => s === 'failed' || s === 'unhealthy')) return 'failed';
   if (states.every((s) => deployOutcomes.has(s))) return 'succeeded';
   if (states.every((s) => s === 'pending' || s === 'waiting')) return 'pending';
@@ -283,14 +284,14 @@ function groupStatus(r: RunRecord, g: StageRow): StageStatus {
 function refreshRolledBack(r: RunRecord, service: string, at: number): void {
   for (const g of new Set([...r.stages, ...r.groups])) {
     if (g.status !== 'succeeded' || !g.services.includes(service)) continue;
-    const states = g.services.map((n) => r.services[n]?.state ?? 'pending');
+    const states = g.services.map((n) => own(r.services, n)?.state ?? 'pending');
     if (states.every((s) => undone.has(s) || untouched.has(s)) && states.some((s) => undone.has(s)))
       setStatus(g, 'rolled-back', at);
   }
 }
 
 function refreshGroups(r: RunRecord, service: string, at: number): void {
-  const row = r.services[service];
+  const row = own(r.services, service);
   const g = r.groups.find((x) => x.name === row?.group);
   if (g === undefined || g.gate || row === undefined || rollbackStates.has(row.state)) return;
   const status = groupStatus(r, g);
@@ -313,7 +314,7 @@ function applyServiceState(
   f: Extract<Fact, { type: 'service.state' }>,
   at: number,
 ): void {
-  const row = r.services[f.service];
+  const row = own(r.services, f.service);
   if (row === undefined) return;
   row.state = f.state;
   row.attempt = f.attempt;
@@ -379,7 +380,7 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
       const explicit = fact.plan.stages.some((s) => s.gate);
       r.groups = explicit ? r.stages : stageRows(fact.plan.groups, false);
       r.serviceOrder = fact.plan.services.map((s) => s.name);
-      r.services = {};
+      r.services = dataRecord();
       for (const s of fact.plan.services)
         r.services[s.name] = {
           name: s.name,
@@ -428,14 +429,14 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
       applyServiceState(r, fact, at);
       break;
     case 'service.activated': {
-      const row = r.services[fact.service];
+      const row = own(r.services, fact.service);
       if (row === undefined) break;
       row.activated = { attempt: fact.attempt, at, durationMs: fact.durationMs };
       row.inFlight = false;
       break;
     }
     case 'service.process': {
-      const row = r.services[fact.service];
+      const row = own(r.services, fact.service);
       if (row === undefined) break;
       row.process = {
         pid: fact.pid,
@@ -447,7 +448,7 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
       break;
     }
     case 'health.attempt': {
-      const row = r.services[fact.service];
+      const row = own(r.services, fact.service);
       if (row === undefined) break;
       row.lastProbe = {
         probe: fact.probe,

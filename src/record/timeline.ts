@@ -3,6 +3,7 @@
  * the states it went through and the time spent in each, the checks, the decisions (who, when,
  * what) and the resumes. Pure.
  */
+import { own } from '../core/own.js';
 import type { CheckRow, RunRecord } from './fold.js';
 import type { DecisionRecord, ResumeSummary } from './facts.js';
 
@@ -55,7 +56,7 @@ export function timelineOf(r: RunRecord): Timeline {
       return span;
     });
   const services = r.serviceOrder.flatMap((name): Span[] => {
-    const s = r.services[name];
+    const s = own(r.services, name);
     const first = s?.steps.find((st) => st.state !== 'pending' && st.state !== 'waiting');
     if (s === undefined || first === undefined) return [];
     const span: Span = {

@@ -3,6 +3,7 @@
  * call (the terminal UI selects once per frame), no clock and no I/O. The deployment view is
  * also what the final screen and the reporters summarise.
  */
+import { own } from '../core/own.js';
 import { isAdvice } from './advice.js';
 import type { Choice, Outcome, PendingDecision, Phase, ServiceState, Verdict } from './facts.js';
 import type { CheckRow, DownRow, ProbeRow, RollbackRow, RunRecord, StageRow } from './fold.js';
@@ -67,7 +68,7 @@ function warningsOf(r: RunRecord): string[] {
 }
 
 function serviceView(r: RunRecord, name: string): ServiceView | undefined {
-  const s = r.services[name];
+  const s = own(r.services, name);
   if (s === undefined) return undefined;
   const v: ServiceView = {
     name: s.name,

@@ -5,6 +5,7 @@
  */
 import { listServices } from '../adapters/process.js';
 import type { ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
+import { own } from '../core/own.js';
 import { count } from '../core/plural.js';
 import type { DownOutput } from '../machines/down/index.js';
 import type { Outcome } from '../record/facts.js';
@@ -64,7 +65,7 @@ export function downOutcome(out: DownOutput, unproven: LeftRunning[] = []): Outc
  */
 export async function removedServices(plan: ResolvedPlan, stateDir: string): Promise<string[]> {
   const listed = await listServices({ stateDir, environment: plan.environment });
-  return listed.map((s) => s.service).filter((name) => plan.services[name] === undefined);
+  return listed.map((s) => s.service).filter((name) => own(plan.services, name) === undefined);
 }
 
 /**
@@ -75,7 +76,7 @@ export async function removedNotice(plan: ResolvedPlan, stateDir: string): Promi
   const listed = await listServices({ stateDir, environment: plan.environment });
   return [
     ...listed
-      .filter((s) => s.alive && plan.services[s.service] === undefined)
+      .filter((s) => s.alive && own(plan.services, s.service) === undefined)
       .map(
         (s) =>
           `${s.service} is no longer in the config but still runs (pid ${s.pid}, from an earlier deployment); left running and recorded: stop it with \`stagecraft down -c ${plan.configDir} -e ${plan.environment}\` (which stops the whole environment) or \`kill -- -${s.pid}\``,
@@ -104,7 +105,7 @@ export async function down(o: RunOptions): Promise<RunResult> {
   const services = [
     ...(await removedServices(plan, o.stateDir)).map(removedSpec),
     ...plan.rollbackOrder.flatMap((n) => {
-      const s = plan.services[n];
+      const s = own(plan.services, n);
       return s === undefined ? [] : [s];
     }),
   ];

@@ -1,5 +1,6 @@
 /** The plan as the record keeps it (the `run.started` fact): enough to show and resume a run. */
 import type { ResolvedPlan } from '../config/plan-types.js';
+import { own } from '../core/own.js';
 import type { PlanOutline } from '../record/facts.js';
 
 /** The outline of `plan`. */
@@ -12,7 +13,7 @@ export function planOutline(plan: ResolvedPlan): PlanOutline {
     })),
     groups: plan.groups.map((g) => ({ name: g.name, services: [...g.services] })),
     services: plan.activationOrder.flatMap((name) => {
-      const s = plan.services[name];
+      const s = own(plan.services, name);
       return s === undefined ? [] : [{ name, kind: s.kind, stage: s.stage, group: s.group }];
     }),
     prepare: plan.prepare.map((p) => p.name),

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { PrerequisitesSpec, ResolvedPlan } from '../config/plan-types.js';
 import type { PrerequisiteCheck } from '../record/facts.js';
 import { formatBytes } from '../core/format-bytes.js';
+import { own } from '../core/own.js';
 
 type Software = PrerequisitesSpec['software'][number];
 type Network = PrerequisitesSpec['network'][number];
@@ -113,7 +114,7 @@ export async function networkCheck(net: Network, signal?: AbortSignal): Promise<
 export function securityChecks(plan: ResolvedPlan, env: NodeJS.ProcessEnv): PrerequisiteCheck[] {
   const names = [...new Set([...plan.secretNames, ...plan.prerequisites.security.secrets])];
   const checks: PrerequisiteCheck[] = names.map((name) => {
-    const present = (env[name] ?? '') !== '';
+    const present = (own(env, name) ?? '') !== '';
     return {
       category: 'security',
       name: `secret ${name}`,
@@ -157,7 +158,7 @@ function commandEnv(plan: ResolvedPlan, env: NodeJS.ProcessEnv): Record<string, 
   const out: Record<string, string> = { ENV: plan.environment };
   for (const [k, v] of Object.entries(plan.vars)) out[k] = v.value;
   for (const name of plan.secretNames) {
-    const value = env[name];
+    const value = own(env, name);
     if (value !== undefined) out[name] = value;
   }
   return out;

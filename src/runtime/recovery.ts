@@ -15,6 +15,7 @@ import { buildEnv } from '../adapters/env.js';
 import { isSameProcess } from '../core/liveness.js';
 import { runProbe } from '../adapters/probe.js';
 import type { ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
+import { dataRecord, own } from '../core/own.js';
 import { MAX_TIMER_MS } from '../core/timer-limit.js';
 import type { ResumePlan } from '../machines/deployment/index.js';
 import type { RollbackStep } from '../machines/rollback/index.js';
@@ -90,13 +91,13 @@ export async function planRecovery(
     };
   }
 
-  const services: ResumePlan['services'] = {};
+  const services: ResumePlan['services'] = dataRecord();
   const summary: ResumeSummary['services'] = [];
   const healthy = new Set<string>();
   await Promise.all(
     record.started.map(async (name) => {
-      const spec = plan.services[name];
-      const row = record.services[name];
+      const spec = own(plan.services, name);
+      const row = own(record.services, name);
       if (spec === undefined || row === undefined) return;
       if (spec.kind === 'process') {
         const p = row.process;
@@ -149,7 +150,10 @@ export async function planRecovery(
   const stagesDone: string[] = [];
   for (const stage of record.stages) {
     if (!stage.gate || stage.status !== 'succeeded') break;
-    const specs = stage.services.flatMap((n) => (plan.services[n] ? [plan.services[n]] : []));
+    const specs = stage.services.flatMap((n) => {
+      const spec = own(plan.services, n);
+      return spec === undefined ? [] : [spec];
+    });
     const down = await Promise.all(
       specs.map((s) => (hasProbe(s) ? probeOnce(s, env) : Promise.resolve(undefined))),
     );

@@ -11,6 +11,7 @@ import { runProbe } from '../adapters/probe.js';
 import { listServices, type ServiceListing } from '../adapters/process.js';
 import { logTail } from '../adapters/process-exits.js';
 import type { ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
+import { own } from '../core/own.js';
 import { MAX_TIMER_MS } from '../core/timer-limit.js';
 import { headline } from '../record/failures.js';
 import { probePort } from './effects/probe-port.js';
@@ -102,7 +103,7 @@ export async function status(
   const masked = (row: StatusRow): StatusRow => ({ ...row, detail: mask.text(row.detail) });
   return Promise.all(
     plan.activationOrder.flatMap((name) => {
-      const spec = plan.services[name];
+      const spec = own(plan.services, name);
       if (spec === undefined) return [];
       const p = procs.get(name);
       if (spec.kind === 'process' && p?.alive !== true)

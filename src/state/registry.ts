@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { StagecraftError } from '../core/errors.js';
 import { isSameProcess } from '../core/liveness.js';
 import { Masker } from '../core/mask.js';
+import { own } from '../core/own.js';
 import { ensureDir, readStateJson, serialized, writeFileAtomic } from './files.js';
 import { statePaths } from './layout.js';
 
@@ -62,7 +63,7 @@ export function recordInstance(
   entry: RegistryEntry,
   now = Date.now(),
 ): void {
-  const earlier = registry.services[service];
+  const earlier = own(registry.services, service);
   const kept = liveUnproven(registry);
   if (earlier !== undefined && earlier.pid !== entry.pid)
     kept.push({ service, entry: earlier, keptAt: now });

@@ -4,6 +4,7 @@
  * terminal unless `--yes`; takes the environment lock like a deployment.
  */
 import { usageError } from '../../core/errors.js';
+import { own } from '../../core/own.js';
 import { confirm } from '../confirm.js';
 import { EXIT, exitCodeOf } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -40,7 +41,7 @@ export async function downCommand(opts: DownOptions, io: CliIo): Promise<number>
           environment: plan.environment,
           services: [
             ...removed,
-            ...plan.rollbackOrder.filter((n) => plan.services[n] !== undefined),
+            ...plan.rollbackOrder.filter((n) => own(plan.services, n) !== undefined),
           ],
           confirm: opts.yes !== true,
           exitCodeOf,

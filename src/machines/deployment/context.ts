@@ -3,6 +3,7 @@
  * read it. The context holds only what the statechart decides on; what the operator sees is
  * recorded as facts and folded outside (src/record).
  */
+import { own } from '../../core/own.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import type {
   Outcome,
@@ -156,7 +157,7 @@ export function initialContext(input: DeploymentInput): DeploymentContext {
 
 /** What the deployment knows of service `name`. */
 export function statusOf(ctx: DeploymentContext, name: string): ServiceStatus | undefined {
-  const i = ctx.serviceIndex[name];
+  const i = own(ctx.serviceIndex, name);
   return i === undefined ? undefined : ctx.statuses[i];
 }
 
@@ -166,7 +167,7 @@ export function withStatus(
   name: string,
   status: ServiceStatus,
 ): ServiceStatus[] {
-  const i = ctx.serviceIndex[name];
+  const i = own(ctx.serviceIndex, name);
   if (i === undefined) return ctx.statuses;
   const next = [...ctx.statuses];
   next[i] = status;

@@ -8,6 +8,7 @@
  * monitor per healthy service until it finishes (or starts rolling back).
  */
 import type { ServiceSpec } from '../../config/plan-types.js';
+import { own } from '../../core/own.js';
 import type { Fact } from '../../record/facts.js';
 import type { Failure } from '../../record/failures.js';
 import type { MonitorUnhealthyEvent, ServiceUpdateEvent } from '../events.js';
@@ -24,13 +25,13 @@ export const monitorId = (service: string): string => `monitor:${service}`;
 export function monitorTarget(ctx: Ctx, e: ServiceUpdateEvent): ServiceSpec | undefined {
   if (!ctx.monitor || (e.state !== 'healthy' && e.state !== 'degraded')) return undefined;
   if (ctx.monitored.includes(e.service) || ctx.lost.includes(e.service)) return undefined;
-  const spec = ctx.plan.services[e.service];
+  const spec = own(ctx.plan.services, e.service);
   return spec !== undefined && canMonitor(spec) ? spec : undefined;
 }
 
 /** The dependencies of `service` that turned unhealthy. */
 function lostDependencies(ctx: Ctx, service: string): string[] {
-  const deps = ctx.plan.services[service]?.dependsOn ?? [];
+  const deps = own(ctx.plan.services, service)?.dependsOn ?? [];
   return deps.filter((d) => ctx.lost.includes(d));
 }
 
@@ -71,7 +72,7 @@ function stateFact(
 function withStates(ctx: Ctx, changes: Array<[string, 'unhealthy' | 'degraded', string]>) {
   const statuses = [...ctx.statuses];
   for (const [name, state, reason] of changes) {
-    const i = ctx.serviceIndex[name];
+    const i = own(ctx.serviceIndex, name);
     const row = i === undefined ? undefined : statuses[i];
     if (i !== undefined && row !== undefined) statuses[i] = { ...row, state, reason };
   }
@@ -87,7 +88,7 @@ export function planLost(ctx: Ctx, e: MonitorUnhealthyEvent, liveStage: boolean)
   const current = liveStage ? (ctx.plan.stages[ctx.stageIndex]?.services ?? []) : [];
   const dependents = ctx.plan.activationOrder.filter(
     (n) =>
-      (ctx.plan.services[n]?.dependsOn ?? []).includes(e.service) &&
+      (own(ctx.plan.services, n)?.dependsOn ?? []).includes(e.service) &&
       up.has(statusOf(ctx, n)?.state ?? 'pending'),
   );
   const lostReason = `${e.service} turned unhealthy while monitored: ${e.reason}`;

@@ -3,6 +3,7 @@
  * interruption, before a stage, after degraded services or readiness warnings, after a failed
  * rollback step. Only valid choices are offered; each has its default.
  */
+import { own } from '../../core/own.js';
 import { confirmStageRequest, failureChoices, type DecisionRequest } from '../decisions.js';
 import type { DeploymentContext } from './context.js';
 import { statusOf } from './context.js';
@@ -47,11 +48,11 @@ export function confirmRequest(ctx: DeploymentContext): DecisionRequest {
 
 /** Whether the current stage may be skipped: no service of a later stage depends on it. */
 export function canSkipStage(ctx: DeploymentContext): boolean {
-  const own = new Set(ctx.plan.stages[ctx.stageIndex]?.services ?? []);
+  const inStage = new Set(ctx.plan.stages[ctx.stageIndex]?.services ?? []);
   return ctx.plan.stages
     .slice(ctx.stageIndex + 1)
     .flatMap((s) => s.services)
-    .every((n) => !(ctx.plan.services[n]?.dependsOn ?? []).some((d) => own.has(d)));
+    .every((n) => !(own(ctx.plan.services, n)?.dependsOn ?? []).some((d) => inStage.has(d)));
 }
 
 /** The decision after a stage left services degraded. */

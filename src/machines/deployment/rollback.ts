@@ -11,6 +11,7 @@ import type {
   ServiceSpec,
 } from '../../config/plan-types.js';
 import type { Outcome } from '../../record/facts.js';
+import { own } from '../../core/own.js';
 import type { RollbackInput, RollbackOutput, RollbackStep } from '../rollback/index.js';
 import type { DeploymentContext, PreviousRelease } from './context.js';
 import { statusOf } from './context.js';
@@ -38,13 +39,13 @@ export function rollbackSteps(
   previous: Pick<PreviousRelease, 'env' | 'running' | 'checks' | 'skipped'> | undefined,
 ): RollbackStep[] {
   return names.flatMap((name) => {
-    const current = plan.services[name];
+    const current = own(plan.services, name);
     if (current === undefined) return [];
-    const previousEnv = previous?.env[name];
+    const previousEnv = own(previous?.env, name);
     const skipped = previous?.skipped?.includes(name) ?? false;
     return [
       {
-        service: asReleased(current, previous?.checks?.[name], previousEnv),
+        service: asReleased(current, own(previous?.checks, name), previousEnv),
         wasRunning: !skipped && (previous?.running.includes(name) ?? false),
         ...(previousEnv === undefined ? {} : { previousEnv }),
         ...(skipped ? { skipped: true } : {}),

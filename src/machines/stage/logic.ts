@@ -3,6 +3,7 @@
  */
 import type { ServiceSpec, StageSpec } from '../../config/plan-types.js';
 import type { ServiceState } from '../../record/facts.js';
+import { dataRecord, own } from '../../core/own.js';
 
 /** States after which a service no longer blocks its stage (and, except skipped, its dependents). */
 const settledStates: ReadonlySet<ServiceState> = new Set(['healthy', 'degraded', 'skipped']);
@@ -22,7 +23,7 @@ export interface ServiceStates {
 
 /** The state of service `name` (undefined for a service not in the stage). */
 export function stateOf(view: ServiceStates, name: string): ServiceState | undefined {
-  const i = view.index[name];
+  const i = own(view.index, name);
   return i === undefined ? undefined : view.states[i];
 }
 
@@ -32,7 +33,7 @@ export function withState(
   name: string,
   state: ServiceState,
 ): readonly ServiceState[] {
-  const i = view.index[name];
+  const i = own(view.index, name);
   if (i === undefined || view.states[i] === state) return view.states;
   const next = [...view.states];
   next[i] = state;
@@ -69,7 +70,7 @@ export function planStarts(
   let blocked = !view.stage.parallel && busy;
   for (const name of view.stage.services) {
     if (started.has(name)) continue;
-    const deps = view.services[name]?.dependsOn ?? [];
+    const deps = own(view.services, name)?.dependsOn ?? [];
     const ready = deps.every((d) => healthy.has(d));
     if (ready && !blocked) start.push(name);
     else if (!ready && !waiting.has(name)) wait.push(name);
@@ -87,9 +88,9 @@ function startReady(
   const started = new Set(view.started);
   const start = candidates.filter(
     (name) =>
-      view.index[name] !== undefined &&
+      own(view.index, name) !== undefined &&
       !started.has(name) &&
-      (view.services[name]?.dependsOn ?? []).every((d) => healthy.has(d)),
+      (own(view.services, name)?.dependsOn ?? []).every((d) => healthy.has(d)),
   );
   return { start, wait: [] };
 }
@@ -118,11 +119,11 @@ export function firstFailed(view: ServiceStates & { stage: StageSpec }): string 
 export function blockedServices(
   view: Pick<StartView, 'stage' | 'services' | 'healthy'>,
 ): Array<{ service: string; dependency: string }> {
-  const own = new Set(view.stage.services);
+  const inStage = new Set(view.stage.services);
   const healthy = new Set(view.healthy);
   return view.stage.services.flatMap((service) => {
-    const dependency = (view.services[service]?.dependsOn ?? []).find(
-      (d) => !own.has(d) && !healthy.has(d),
+    const dependency = (own(view.services, service)?.dependsOn ?? []).find(
+      (d) => !inStage.has(d) && !healthy.has(d),
     );
     return dependency === undefined ? [] : [{ service, dependency }];
   });
@@ -140,8 +141,12 @@ export function dependentsIn(
   stage: StageSpec,
   services: Record<string, ServiceSpec>,
 ): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out = dataRecord<string[]>();
   for (const name of stage.services)
-    for (const dep of services[name]?.dependsOn ?? []) (out[dep] ??= []).push(name);
+    for (const dep of own(services, name)?.dependsOn ?? []) {
+      const list = own(out, dep);
+      if (list === undefined) out[dep] = [name];
+      else list.push(name);
+    }
   return out;
 }

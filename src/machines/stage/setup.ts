@@ -11,6 +11,7 @@
  */
 import { assign, sendTo, setup } from 'xstate';
 import { compositeFor } from '../composite.js';
+import { own } from '../../core/own.js';
 import type { ServiceSpec, StageSpec } from '../../config/plan-types.js';
 import type { Fact, ServiceState, StageStatus } from '../../record/facts.js';
 import { nothingDependsOn } from '../decisions.js';
@@ -219,7 +220,9 @@ export const stageSetup = setup({
       if (event.type === 'service.update' && !isSettled(event.state)) return;
       // After the first look, only the dependents of the service that settled can start.
       const candidates =
-        event.type === 'service.update' ? (context.dependents[event.service] ?? []) : undefined;
+        event.type === 'service.update'
+          ? (own(context.dependents, event.service) ?? [])
+          : undefined;
       const { start, wait } = planStarts(context, candidates);
       for (const name of wait)
         enqueue({
@@ -233,9 +236,9 @@ export const stageSetup = setup({
           },
         });
       for (const name of start) {
-        const spec = context.services[name];
+        const spec = own(context.services, name);
         if (spec === undefined) continue;
-        const resume = context.resume?.[name];
+        const resume = own(context.resume, name);
         const input: ServiceInput = {
           service: spec,
           mode: 'deploy',
@@ -247,7 +250,7 @@ export const stageSetup = setup({
       if (start.length + wait.length > 0) {
         const states = [...context.states];
         for (const name of start) {
-          const i = context.index[name];
+          const i = own(context.index, name);
           if (i !== undefined) states[i] = 'activating';
         }
         enqueue.assign({
@@ -301,7 +304,8 @@ export const stageSetup = setup({
     }),
     noteServiceFailure: assign(({ context }) => {
       const name = firstFailed(context) ?? '';
-      const reason = context.reasons[name] ?? `${name} is ${stateOf(context, name) ?? 'failed'}`;
+      const reason =
+        own(context.reasons, name) ?? `${name} is ${stateOf(context, name) ?? 'failed'}`;
       // A crashed actor is gone: nothing can retry or skip it; roll back or abort.
       const alive = !has(context.crashed, name);
       const canSkip = alive && nothingDependsOn(name, context.services);
@@ -333,7 +337,7 @@ export const stageSetup = setup({
       const m = missingDependency(context);
       const service = m?.service ?? '?';
       const dependency = m?.dependency ?? '?';
-      const where = context.services[dependency]?.stage;
+      const where = own(context.services, dependency)?.stage;
       const reason =
         `${service} depends on ${dependency}${where === undefined ? '' : ` (stage ${where})`}, ` +
         `which is not healthy: its stage was skipped or it did not start; ${service} cannot start`;
@@ -393,7 +397,7 @@ export const stageSetup = setup({
       const hit = context.stage.services.filter((name) => {
         const state = stateOf(context, name);
         return (
-          (context.services[name]?.dependsOn ?? []).includes(event.dependency) &&
+          (own(context.services, name)?.dependsOn ?? []).includes(event.dependency) &&
           (state === 'healthy' || state === 'degraded')
         );
       });

@@ -13,6 +13,7 @@ import { runProbe } from '../../adapters/probe.js';
 import { startService, stopService } from '../../adapters/process.js';
 import type { ResolvedPlan, ServiceChecks } from '../../config/plan-types.js';
 import type { Masker } from '../../core/mask.js';
+import { own } from '../../core/own.js';
 import type { Effects } from '../../machines/effects.js';
 import { statePaths } from '../../state/layout.js';
 import { recordRelease } from '../../state/releases.js';
@@ -109,7 +110,7 @@ export function realEffects(ctx: RunContext): Effects {
       for (const [k, v] of Object.entries(plan.vars)) plain[k] = v.value;
       for (const name of plan.activationOrder) {
         perService[name] = plain;
-        const s = plan.services[name];
+        const s = own(plan.services, name);
         if (s !== undefined)
           checks[name] = {
             ...(s.health === undefined ? {} : { health: s.health }),
@@ -118,7 +119,7 @@ export function realEffects(ctx: RunContext): Effects {
           };
       }
       const running = plan.activationOrder.filter(
-        (n) => plan.services[n]?.kind === 'process' && !skipped.includes(n),
+        (n) => own(plan.services, n)?.kind === 'process' && !skipped.includes(n),
       );
       const label = plan.vars.RELEASE?.value ?? deploymentId;
       await recordRelease(
