@@ -4,13 +4,21 @@
  */
 import { own } from '../core/own.js';
 
-/** process.env + each layer in order (later wins). Undefined values of process.env are dropped. */
+/**
+ * The tags by which a stagecraft finds the processes it started (a service's instance, a one-shot
+ * command). Inherited from the operator's environment they name the process stagecraft itself runs
+ * in — a stagecraft run by another one's command — and would make that outer one sweep up (stop)
+ * what this one starts: never passed on, only set afresh by the layer that owns them.
+ */
+const OWN_TAGS = new Set(['STAGECRAFT_INSTANCE', 'STAGECRAFT_COMMAND']);
+
+/** process.env + each layer in order (later wins). Undefined values of process.env are dropped. Stagecraft's own tags are not inherited. */
 export function buildEnv(
   ...layers: Array<Record<string, string> | undefined>
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined) env[key] = value;
+    if (value !== undefined && !OWN_TAGS.has(key)) env[key] = value;
   }
   for (const layer of layers) Object.assign(env, layer ?? {});
   return env;

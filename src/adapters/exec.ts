@@ -11,7 +11,7 @@ import type { CommandSpec } from '../config/plan-types.js';
 import type { CommandOutcome } from '../machines/effects.js';
 import type { ExecOptions, SpawnIdentity } from './exec-core.js';
 import type { RunJob } from './exec-runner.js';
-import { buildEnv } from './env.js';
+import { buildEnv, helperEnv } from './env.js';
 import { lineWriter } from './line-writer.js';
 import { trackGroup, untrackGroup } from './proc.js';
 import { programArgs } from './programs.js';
@@ -59,7 +59,7 @@ function start(): Runner {
   // milliseconds (killing what is left) must not hold the operator's pipe open.
   const child = spawn(process.execPath, programArgs('exec-runner'), {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: process.env,
+    env: helperEnv(),
   });
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   const r: Runner = { child, pending: new Map(), send: lineWriter(() => child.stdin).send };

@@ -1,6 +1,7 @@
 /** What the log relay (log-relay.ts, a program of its own) and its starter (process.ts) share. */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { formatBytes } from '../core/format-bytes.js';
+import { openRegularSync } from '../state/files.js';
 
 /** The variable that names (comma-separated) the secrets the log relay must mask (run by hand). */
 export const REDACT_VAR = 'STAGECRAFT_REDACT';
@@ -66,7 +67,7 @@ export function encodeRelayState(state: RelayState): Buffer {
 export function readRelayState(logFile: string): RelayState | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(relayStatePath(logFile), 'r');
+    fd = openRegularSync(relayStatePath(logFile), 'r');
     const buf = Buffer.alloc(RELAY_STATE_BYTES);
     const n = readSync(fd, buf, 0, RELAY_STATE_BYTES, 0);
     const parsed = JSON.parse(buf.subarray(0, n).toString('utf8')) as Partial<RelayState>;

@@ -4,8 +4,9 @@
  * of failing — the relay must go on draining the service's pipes, or the service would block or
  * die of SIGPIPE — keeps its state record up to date, and writes one marker line once it can.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { encodeRelayState, relayStatePath, type RelayState } from './log-relay-protocol.js';
+import { openRegularSync } from '../state/files.js';
 
 /** How often a log that cannot be written is tried again (also when the service is quiet). */
 const RETRY_MS = 1000;
@@ -38,7 +39,7 @@ export class LogSink {
     logFile: string,
   ) {
     try {
-      this.recordFd = openSync(relayStatePath(logFile), 'w');
+      this.recordFd = openRegularSync(relayStatePath(logFile), 'w');
       if (writeAll(this.recordFd, encodeRelayState(this.state)) !== undefined) this.closeRecord();
     } catch {
       // No room even for the record: the marker in the log is what is left.

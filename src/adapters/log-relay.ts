@@ -17,13 +17,14 @@
  * log once it can again.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Masker, type StreamMasker } from '../core/mask.js';
 import { own } from '../core/own.js';
 import { JOB_VAR, REDACT_VAR, RELAY_DRAIN_MS, type RelayJob } from './log-relay-protocol.js';
 import { LogSink } from './log-relay-sink.js';
+import { openRegularSync } from '../state/files.js';
 
 /** The largest job accepted on stdin (an environment is a few kilobytes). */
 const MAX_JOB_BYTES = 8 * 1024 * 1024;
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
   const masker = new Masker(job.redact.map((n) => own(job.env, n) ?? '')).stream();
   let fd: number;
   try {
-    fd = openSync(logFile, 'a');
+    fd = openRegularSync(logFile, 'a');
   } catch (error) {
     report(`error ELOG\tcannot open its log ${logFile}: ${(error as Error).message}`);
     process.exitCode = 2;

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CommandSpec } from '../config/plan-types.js';
@@ -35,6 +35,7 @@ import {
   updateRegistry,
   type RegistryEntry,
 } from '../state/registry.js';
+import { openRegular } from '../state/files.js';
 
 /** Where services of one environment are recorded. */
 export interface ProcessManagerOptions {
@@ -116,7 +117,7 @@ export async function startService(
   await mkdir(logDir, { recursive: true });
   // A previous instance's relay record says nothing about this one.
   await rm(relayStatePath(logFile), { force: true });
-  const log = await open(logFile, 'a');
+  const log = await openRegular(logFile, 'a');
   const [file, args] =
     typeof command.run === 'string'
       ? ['sh', ['-c', command.run]]

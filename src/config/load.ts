@@ -116,7 +116,8 @@ export async function loadConfig(opts: {
   let result;
   try {
     // Creating the explorer reads cosmiconfig's own options from the process's folder, blocking.
-    await refuseSpecialFiles(process.cwd(), COSMICONFIG_META_PLACES);
+    // cosmiconfig skips a package.json without its key and reads on: every place is checked.
+    await refuseSpecialFiles(process.cwd(), COSMICONFIG_META_PLACES, 'every');
     const explorer = makeExplorer();
     if (target !== undefined) {
       const kind = await fileKind(target);
@@ -200,13 +201,20 @@ async function fileKind(file: string): Promise<FileKind> {
 }
 
 /** Opening a FIFO (or a device) waits for a writer that may never come: never open one. */
-function notRegular(file: string): ConfigError {
+function notRegular(file: string, what: 'config' | 'options' = 'config'): ConfigError {
   return new ConfigError([
-    {
-      file,
-      message: 'the config file is not a regular file (a FIFO, socket, device or folder)',
-      hint: 'point -c at a regular file, or replace it with one',
-    },
+    what === 'config'
+      ? {
+          file,
+          message: 'the config file is not a regular file (a FIFO, socket, device or folder)',
+          hint: 'point -c at a regular file, or replace it with one',
+        }
+      : {
+          file,
+          message:
+            'not a regular file (a FIFO, socket, device or folder) where the config loader reads its own options, in the working folder',
+          hint: 'replace it with a regular file or remove it, or run stagecraft from another folder with -c',
+        },
   ]);
 }
 
@@ -227,12 +235,17 @@ const COSMICONFIG_META_PLACES = [
  * A search reads the first of its places that exists: refuse it before cosmiconfig opens it
  * when it is not a regular file.
  */
-async function refuseSpecialFiles(dir: string, places = SEARCH_PLACES): Promise<void> {
+async function refuseSpecialFiles(
+  dir: string,
+  places = SEARCH_PLACES,
+  upTo: 'first-file' | 'every' = 'first-file',
+): Promise<void> {
   for (const place of places) {
     const file = path.join(dir, place);
     const kind = await fileKind(file);
-    if (kind === 'file') return;
-    if (kind !== 'missing') throw notRegular(file);
+    if (kind === 'file' && upTo === 'first-file') return;
+    if (kind !== 'file' && kind !== 'missing')
+      throw notRegular(file, upTo === 'every' ? 'options' : 'config');
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, StagecraftError } from '../core/errors.js';
@@ -182,4 +183,52 @@ export async function serialized<T>(key: string, fn: () => Promise<T>): Promise<
   } finally {
     if (queues.get(key) === next) queues.delete(key);
   }
+}
+
+const OPEN_FLAGS = {
+  r: fs.constants.O_RDONLY,
+  w: fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC,
+  a: fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND,
+} as const;
+
+/**
+ * Opens a state file that must be a regular file: a FIFO, device or symlink planted at its path
+ * is refused at once (an open of a FIFO blocks until someone opens its other end, and stopped a
+ * whole command while it held the lock). Throws an error with code ENOTREG for those.
+ */
+export function openRegularSync(path: string, mode: keyof typeof OPEN_FLAGS): number {
+  const fd = fs.openSync(
+    path,
+    OPEN_FLAGS[mode] | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+    0o644,
+  );
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw notRegular(path);
+  }
+  return fd;
+}
+
+/** {@link openRegularSync}, as a promise of a FileHandle. */
+export async function openRegular(
+  path: string,
+  mode: keyof typeof OPEN_FLAGS,
+): Promise<FileHandle> {
+  const handle = await open(
+    path,
+    OPEN_FLAGS[mode] | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+    0o644,
+  );
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw notRegular(path);
+  }
+  return handle;
+}
+
+function notRegular(path: string): Error {
+  return Object.assign(
+    new Error(`${path} is not a regular file (a FIFO, device or folder): remove it`),
+    { code: 'ENOTREG' },
+  );
 }
