@@ -197,11 +197,16 @@ const OPEN_FLAGS = {
  * whole command while it held the lock). Throws an error with code ENOTREG for those.
  */
 export function openRegularSync(path: string, mode: keyof typeof OPEN_FLAGS): number {
-  const fd = fs.openSync(
-    path,
-    OPEN_FLAGS[mode] | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
-    0o644,
-  );
+  let fd: number;
+  try {
+    fd = fs.openSync(
+      path,
+      OPEN_FLAGS[mode] | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+      0o644,
+    );
+  } catch (error) {
+    throw symlinkRefused(path, error);
+  }
   if (!fs.fstatSync(fd).isFile()) {
     fs.closeSync(fd);
     throw notRegular(path);
@@ -214,11 +219,16 @@ export async function openRegular(
   path: string,
   mode: keyof typeof OPEN_FLAGS,
 ): Promise<FileHandle> {
-  const handle = await open(
-    path,
-    OPEN_FLAGS[mode] | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
-    0o644,
-  );
+  let handle: FileHandle;
+  try {
+    handle = await open(
+      path,
+      OPEN_FLAGS[mode] | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+      0o644,
+    );
+  } catch (error) {
+    throw symlinkRefused(path, error);
+  }
   if (!(await handle.stat()).isFile()) {
     await handle.close();
     throw notRegular(path);
@@ -226,9 +236,15 @@ export async function openRegular(
   return handle;
 }
 
-function notRegular(path: string): Error {
-  return Object.assign(
-    new Error(`${path} is not a regular file (a FIFO, device or folder): remove it`),
-    { code: 'ENOTREG' },
-  );
+function notRegular(path: string, what = 'a FIFO, device or folder'): Error {
+  return Object.assign(new Error(`${path} is not a regular file (${what}): remove it`), {
+    code: 'ENOTREG',
+  });
+}
+
+/** O_NOFOLLOW's ELOOP names a symlink at the path itself: said as such, not as a loop. */
+function symlinkRefused(path: string, error: unknown): unknown {
+  return (error as NodeJS.ErrnoException).code === 'ELOOP'
+    ? notRegular(path, 'a symbolic link, which state files never follow')
+    : error;
 }

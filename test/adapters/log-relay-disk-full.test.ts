@@ -2,8 +2,9 @@
  * A log that cannot be written (a full disk) never takes a service down: its log relay keeps
  * draining the service's pipes, drops and counts the output, says so in its state record (which
  * `status` reads through listServices) and writes one marker into the log once space returns. The
- * service keeps serving HTTP all along. Real disks-full: /dev/full as the log, and a 64 KiB tmpfs
- * (mounted by the test as root; skipped with the reason when mounting is refused).
+ * service keeps serving HTTP all along. A real full disk: a 64 KiB tmpfs (mounted by the test as
+ * root; skipped with the reason when mounting is refused). A log path that is a symlink (to
+ * /dev/full, say) is refused: state files are regular files and never followed.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -101,25 +102,18 @@ async function keepsWriting(port: number, lines: number): Promise<void> {
 }
 
 describe('a process service whose log cannot be written', () => {
-  test('with /dev/full as its log, the service keeps running and serving; the relay counts what it drops', async () => {
+  test('a log that is a symlink (to /dev/full, say) is refused before anything starts: state files are regular', async () => {
     const logDir = join(sb.opts.stateDir, 'logs', sb.opts.environment);
     mkdirSync(logDir, { recursive: true });
     symlinkSync('/dev/full', join(logDir, 'svc.log'));
-    const svc = await startChatty();
-    // 300 lines (about 70 KiB) into a log that takes none of them: far beyond any pipe buffer.
-    await keepsWriting(svc.port, 300);
-    const state = await until('output being dropped', () => {
-      const s = readRelayState(svc.log);
-      return s?.dropping === true && s.dropped > 10_000 ? s : undefined;
-    });
-    expect(state.error).toBe('ENOSPC');
-    expect(isAlive(svc.relay)).toBe(true);
-    expect(isAlive(svc.pid)).toBe(true);
-    const listed = (await listServices(sb.opts)).find((s) => s.service === 'svc');
-    expect(listed?.alive).toBe(true);
-    expect(listed?.logTrouble).toMatch(
-      /^its log cannot be written \(ENOSPC\): output dropped since \S+Z, [\d.]+ KiB so far/,
+    const started = startChatty();
+    await expect(started).rejects.toMatchObject({ code: 'ENOTREG' });
+    await expect(started).rejects.toThrow(
+      /svc\.log is not a regular file \(a symbolic link, which state files never follow\): remove it/,
     );
+    // Nothing was spawned, so nothing wrote where it listens; and no registry entry claims it.
+    expect(await readOr(join(sb.dir, 'where.json'))).toBe('');
+    expect((await listServices(sb.opts)).find((s) => s.service === 'svc')).toBeUndefined();
   });
 
   test('on a full tmpfs, the service survives; once space returns one marker says what was dropped and the log goes on', async (ctx) => {
@@ -132,10 +126,14 @@ describe('a process service whose log cannot be written', () => {
     writeFileSync(join(logDir, 'filler'), Buffer.alloc(40 * 1024, 1));
     const svc = await startChatty();
     await keepsWriting(svc.port, 300);
-    await until('output being dropped', () => {
+    const dropping = await until('output being dropped', () => {
       const s = readRelayState(svc.log);
-      return s?.dropping === true && s.dropped > 20_000;
+      return s?.dropping === true && s.dropped > 20_000 ? s : undefined;
     });
+    expect(dropping.error).toBe('ENOSPC');
+    expect((await listServices(sb.opts)).find((s) => s.service === 'svc')?.logTrouble).toMatch(
+      /^its log cannot be written \(ENOSPC\): output dropped since \S+Z, [\d.]+ KiB so far/,
+    );
     expect(isAlive(svc.relay)).toBe(true);
     expect(isAlive(svc.pid)).toBe(true);
 
