@@ -32,6 +32,54 @@ export interface CommandSpec {
   env: Record<string, string>;
   /** Deadline in ms; undefined means the caller's deadline applies. */
   timeoutMs?: number;
+  /**
+   * The remote host it runs on, over SSH (a command of an instance of a service placed with
+   * `on:`). Absent: it runs on the operator's machine. On a host, `cwd` is the folder given in the
+   * config, or '' for the deploy user's login folder.
+   */
+  host?: HostSpec;
+}
+
+/** How stagecraft connects to a host (top-level, environment and host `ssh:` merged). */
+export interface SshSpec {
+  /** Absolute path of the private key; absent: the agent (if any) or ~/.ssh/id_ed25519, id_rsa. */
+  identityFile?: string;
+  /** Path of the ssh-agent socket; absent: $SSH_AUTH_SOCK when `agent: true` (the default). */
+  agent: boolean | string;
+  /** known_hosts files, absolute, in order (default: ~/.ssh/known_hosts). */
+  knownHosts: string[];
+  connectTimeoutMs: number;
+  /** Keepalive interval; the connection is lost after `keepaliveCount` unanswered ones. */
+  keepaliveMs: number;
+  keepaliveCount: number;
+}
+
+/** One host of the inventory, resolved for the environment. */
+export interface HostSpec {
+  name: string;
+  /** Address to connect to and to probe (HostName from ~/.ssh/config when not set). */
+  address: string;
+  port: number;
+  user: string;
+  roles: string[];
+  vars: Record<string, string>;
+  ssh: SshSpec;
+}
+
+/** How a placed service's instances are rolled out. */
+export interface RolloutSpec {
+  /** The service as written in the config. */
+  service: string;
+  /** Its instances (`service@host`), in inventory order. */
+  instances: string[];
+  /** Hosts, parallel to `instances`. */
+  hosts: string[];
+  /** Batch sizes in order; they sum to instances.length. */
+  batches: number[];
+  /** Failed + unknown instances allowed before the service fails. */
+  failureBudget: number;
+  /** How long a batch must stay healthy before the next starts (ms). */
+  minHealthyMs: number;
 }
 
 /** How a probe's HTTP response is judged. */
@@ -87,6 +135,8 @@ export interface ServiceSpec {
   health?: ProbeSpec;
   readiness: ProbeSpec[];
   performance?: PerformanceSpec;
+  /** For an instance of a service placed with `on:`: the service as written and its host. */
+  placement?: { service: string; host: string };
 }
 
 /**
@@ -195,4 +245,8 @@ export interface ResolvedPlan {
   integration: CheckSpec[];
   readiness: ReadinessCheckSpec[];
   policy: PolicySpec;
+  /** The inventory for this environment (absent or empty: everything runs locally). */
+  hosts?: Record<string, HostSpec>;
+  /** Services placed with `on:`, by their name as written (their instances are in `services`). */
+  rollouts?: Record<string, RolloutSpec>;
 }
