@@ -28,6 +28,11 @@ export interface CommandOutcome {
   logFile?: string;
   /** Spawn failure (command not found, bad cwd), as text. */
   error?: string;
+  /**
+   * A remote command whose SSH connection was lost before it ended (keepalive timeout, reset):
+   * its outcome is unknown, not failed — it may have finished, or may still be running.
+   */
+  lost?: boolean;
 }
 
 /** The result of exactly one probe attempt. Health policy lives in the health machine. */
