@@ -31,6 +31,7 @@ export function commandFailed(
     timedOut: out.timedOut,
     canceled: out.canceled,
     ...(out.error === undefined ? {} : { error: out.error }),
+    ...(out.lost === true ? { lost: true } : {}),
     durationMs: out.durationMs,
     timeoutMs,
     ...(line === undefined ? {} : { lastLine: line }),

@@ -269,6 +269,8 @@ export type Fact =
   | { type: 'decision.requested'; decision: PendingDecision }
   | ({ type: 'decision.taken' } & DecisionRecord)
   | { type: 'warning'; message: string }
+  /** A placed service's rollout released batch `batch` (1-based) of `of`: these instances start. */
+  | { type: 'rollout.batch'; service: string; batch: number; of: number; instances: string[] }
   | { type: 'monitor.lost'; service: string; reason: string }
   | {
       type: 'rollback.started';

@@ -17,6 +17,8 @@ export type Failure =
       canceled: boolean;
       /** It could not start at all (command not found, no such directory). */
       error?: string;
+      /** Its SSH connection was lost before it ended: its outcome is unknown. */
+      lost?: boolean;
       durationMs: number;
       /** The deadline it had. */
       timeoutMs: number;
@@ -106,6 +108,7 @@ function summarize(details: string[]): string {
 
 /** How a command ended, e.g. `exited with code 1`, `timed out after 120.0 s`. */
 function commandEnding(f: Extract<Failure, { kind: 'command' }>): string {
+  if (f.lost === true) return `is unknown: ${f.error ?? 'its connection was lost'}`;
   if (f.error !== undefined) return `could not start: ${f.error}`;
   if (f.timedOut) return `timed out after ${seconds(f.timeoutMs)}`;
   if (f.canceled) return 'was canceled';

@@ -12,6 +12,7 @@ import { effectActors, type Effects } from '../machines/effects.js';
 import { healthMachine } from '../machines/health/index.js';
 import { monitorMachine } from '../machines/monitor/index.js';
 import { rollbackMachine } from '../machines/rollback/index.js';
+import { rolloutMachine } from '../machines/rollout/index.js';
 import { serviceMachine } from '../machines/service/index.js';
 import { stageMachine } from '../machines/stage/index.js';
 import { verificationMachine } from '../machines/verification/index.js';
@@ -56,8 +57,12 @@ function bind(effects: Effects, record: Recorder) {
 /** The deployment statechart with every effect bound. */
 export function composeDeployment(effects: Effects, record: Recorder) {
   const { actors, recording, health, service, rollback } = bind(effects, record);
+  const rollout = rolloutMachine.provide({
+    actors: { runProbe: actors.runProbe },
+    actions: { ...recording, tell: sendParent((_, event) => event) },
+  });
   const stage = stageMachine.provide({
-    actors: { service, runProbe: actors.runProbe },
+    actors: { service, rollout, runProbe: actors.runProbe },
     actions: { ...recording, tell: sendParent((_, event) => event) },
   });
   const verification = verificationMachine.provide({

@@ -6,6 +6,7 @@
 import { sendParent } from 'xstate';
 import { effectActors, type Effects } from '../../src/machines/effects.js';
 import { healthMachine } from '../../src/machines/health/index.js';
+import { rolloutMachine } from '../../src/machines/rollout/index.js';
 import { serviceMachine } from '../../src/machines/service/index.js';
 import { stageMachine } from '../../src/machines/stage/index.js';
 import { verificationMachine } from '../../src/machines/verification/index.js';
@@ -53,8 +54,12 @@ export function boundService(effects: Effects, record: Recorder, o: { tell?: boo
 /** The stage machine (with real services) on `effects`; it tells its parent. */
 export function boundStage(effects: Effects, record: Recorder) {
   const a = effectActors(effects);
+  const rollout = rolloutMachine.provide({
+    actors: { runProbe: a.runProbe },
+    actions: { ...recordTo(record), tell: sendParent((_, event) => event) },
+  });
   return stageMachine.provide({
-    actors: { service: boundService(effects, record), runProbe: a.runProbe },
+    actors: { service: boundService(effects, record), rollout, runProbe: a.runProbe },
     actions: { ...recordTo(record), tell: sendParent((_, event) => event) },
   });
 }

@@ -60,7 +60,9 @@ export const activatingState = deploymentSetup.createStateConfig({
           return {
             stage,
             services: context.plan.services,
-            healthy: context.activated,
+            // Instances that failed within their rollout's budget are out of their dependents' way.
+            healthy: [...context.activated, ...dc.toleratedInstances(context)],
+            ...(context.plan.rollouts === undefined ? {} : { rollouts: context.plan.rollouts }),
             retries: context.plan.policy.retries,
             ...(deadline === undefined ? {} : { deadline }),
             ...(resume === undefined ? {} : { resume }),

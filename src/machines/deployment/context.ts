@@ -219,3 +219,11 @@ export function verificationFailure(v: VerificationOutput): string | undefined {
   }
   return undefined;
 }
+
+/** Instances of placed services skipped so far (failed within their rollout's budget). */
+export function toleratedInstances(ctx: DeploymentContext): string[] {
+  return ctx.plan.activationOrder.filter(
+    (n) =>
+      own(ctx.plan.services, n)?.placement !== undefined && statusOf(ctx, n)?.state === 'skipped',
+  );
+}

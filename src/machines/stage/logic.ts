@@ -1,7 +1,7 @@
 /**
  * Pure helpers of the stage machine: which services to start now, which are settled or failed.
  */
-import type { ServiceSpec, StageSpec } from '../../config/plan-types.js';
+import type { RolloutSpec, ServiceSpec, StageSpec } from '../../config/plan-types.js';
 import type { ServiceState } from '../../record/facts.js';
 import { dataRecord, own } from '../../core/own.js';
 
@@ -149,4 +149,21 @@ export function dependentsIn(
       else list.push(name);
     }
   return out;
+}
+
+/** The rollouts whose instances are in the stage: still rolling, every instance gated. */
+export function rolloutsIn(view: { stage: StageSpec; rollouts?: Record<string, RolloutSpec> }): {
+  rollouts: RolloutSpec[];
+  rolling: string[];
+  gated: string[];
+} {
+  const inStage = new Set(view.stage.services);
+  const rollouts = Object.values(view.rollouts ?? {}).filter((r) =>
+    r.instances.some((n) => inStage.has(n)),
+  );
+  return {
+    rollouts,
+    rolling: rollouts.map((r) => r.service),
+    gated: rollouts.flatMap((r) => r.instances.filter((n) => inStage.has(n))),
+  };
 }

@@ -3,7 +3,7 @@
  * dependencies are healthy; sequential: one at a time), runs the stage's `verify` checks, and on
  * a failure tells its parent (stage.failure) and waits for the decision it forwards.
  */
-import { blockedServices, dependentsIn } from './logic.js';
+import { blockedServices, dependentsIn, rolloutsIn } from './logic.js';
 import { stageSetup } from './setup.js';
 
 /** The stage statechart. */
@@ -31,13 +31,18 @@ export const stageMachine = stageSetup.createMachine({
       crashed: [],
       blocked: blockedServices(input),
       dependents: dependentsIn(input.stage, input.services),
+      ...rolloutsIn(input),
+      rolloutsStarted: false,
+      tolerated: [],
     };
   },
   on: {
+    'rollout.done': { actions: 'rolloutDone' },
     'service.update': {
       guard: 'fromLiveService',
-      actions: ['trackUpdate', 'forwardUpdate', 'release'],
+      actions: ['trackUpdate', 'forwardUpdate', 'forwardToRollout', 'release'],
     },
+    'rollout.tolerate': { actions: 'tolerate' },
     'xstate.error.actor.*': { guard: 'fromLiveService', actions: 'noteCrash' },
     'dependency.unhealthy': { actions: 'noteLostDependency' },
   },
@@ -64,8 +69,11 @@ export const stageMachine = stageSetup.createMachine({
             'stage.dispatch': { actions: 'dispatch' },
             'service.update': {
               guard: 'fromLiveService',
-              actions: ['trackUpdate', 'forwardUpdate', 'release', 'dispatch'],
+              actions: ['trackUpdate', 'forwardUpdate', 'forwardToRollout', 'release', 'dispatch'],
             },
+            'rollout.release': { actions: ['releaseBatch', 'dispatch'] },
+            'rollout.tolerate': { actions: ['tolerate', 'dispatch'] },
+            'rollout.failed': { target: '#stage.failed', actions: 'noteRolloutFailure' },
           },
           always: [
             { guard: 'anyFailed', target: '#stage.failed', actions: 'noteServiceFailure' },
@@ -146,5 +154,6 @@ export const stageMachine = stageSetup.createMachine({
     result: context.result ?? 'abort',
     activated: context.activated,
     degraded: context.degraded,
+    ...(context.tolerated.length === 0 ? {} : { tolerated: context.tolerated }),
   }),
 });

@@ -12,7 +12,7 @@
 import { assign, sendTo, setup } from 'xstate';
 import { compositeFor } from '../composite.js';
 import { own } from '../../core/own.js';
-import type { ServiceSpec, StageSpec } from '../../config/plan-types.js';
+import type { RolloutSpec, ServiceSpec, StageSpec } from '../../config/plan-types.js';
 import type { Fact, ServiceState, StageStatus } from '../../record/facts.js';
 import { nothingDependsOn } from '../decisions.js';
 import { stubActors, type ProbeOutcome } from '../effects.js';
@@ -23,6 +23,7 @@ import type {
   StageFailureEvent,
 } from '../events.js';
 import { errorText } from '../health/index.js';
+import { rolloutMachine, type RolloutTellEvent } from '../rollout/index.js';
 import { serviceMachine, type ServiceInput } from '../service/index.js';
 import { until } from '../timers.js';
 import {
@@ -47,6 +48,8 @@ export interface StageInput {
   deadline?: number;
   /** `resume`: per service, what the interrupted run already achieved. */
   resume?: Record<string, ServiceInput['resume']>;
+  /** The plan's placed services: those whose instances are in this stage roll out in batches. */
+  rollouts?: Record<string, RolloutSpec>;
 }
 
 /** Output of the stage machine. */
@@ -55,6 +58,8 @@ export interface StageOutput {
   /** Services that became healthy or degraded, in activation order. */
   activated: string[];
   degraded: string[];
+  /** Instances that failed within their rollout's failure budget (skipped, named in warnings). */
+  tolerated?: string[];
 }
 
 /** Why the stage stopped. */
@@ -93,6 +98,16 @@ export interface StageContext {
   blocked: Array<{ service: string; dependency: string }>;
   /** The services of the stage that depend on each service (never changes). */
   dependents: Record<string, string[]>;
+  /** The rollouts of this stage's placed services (never changes). */
+  rollouts: RolloutSpec[];
+  /** Whether their actors were started (once: a retried stage keeps them). */
+  rolloutsStarted: boolean;
+  /** Rollouts not yet done. */
+  rolling: string[];
+  /** Instances their rollout has not released yet: they must not start. */
+  gated: string[];
+  /** Instances that failed within their rollout's failure budget. */
+  tolerated: string[];
   failure?: StageFailure;
   result?: StageOutput['result'];
 }
@@ -110,6 +125,7 @@ interface StageDispatchEvent {
 
 /** Everything a stage actor accepts. */
 export type StageEvent =
+  | RolloutTellEvent
   | ServiceUpdateEvent
   | DecisionEvent
   | DependencyUnhealthyEvent
@@ -137,6 +153,18 @@ function hasActor(context: StageContext, name: string): boolean {
   );
 }
 
+/** The placed service whose rollout `name` is an instance of (undefined: not an instance). */
+function rolloutOf(context: StageContext, name: string): string | undefined {
+  return own(context.services, name)?.placement?.service;
+}
+
+/** Whether the service at position `i` is an instance whose rollout is still rolling. */
+function judgedByRollout(context: StageContext, i: number): boolean {
+  const name = context.stage.services[i];
+  const rollout = name === undefined ? undefined : rolloutOf(context, name);
+  return rollout !== undefined && has(context.rolling, rollout);
+}
+
 /** The named actions the stage's composite actions enqueue. */
 type Named =
   | { type: 'record'; params: Fact }
@@ -144,6 +172,7 @@ type Named =
 /** The children the stage spawns and invokes. */
 type Children =
   | { src: 'service'; logic: typeof serviceMachine; id: string | undefined }
+  | { src: 'rollout'; logic: typeof rolloutMachine; id: string | undefined }
   | { src: 'runProbe'; logic: typeof stubActors.runProbe; id: string | undefined };
 const composite = compositeFor<StageContext, StageEvent, Named, Children>();
 
@@ -157,6 +186,7 @@ export const stageSetup = setup({
   },
   actors: {
     service: serviceMachine,
+    rollout: rolloutMachine,
     runProbe: stubActors.runProbe,
   },
   delays: {
@@ -177,10 +207,14 @@ export const stageSetup = setup({
       const state = name === undefined ? undefined : stateOf(context, name);
       return state !== undefined && state !== 'pending' && !doneStates.has(state);
     },
+    /** A failed service (an instance's failure is its rollout's to judge, while it rolls). */
     anyFailed: ({ context }) =>
-      context.states.includes('failed') || context.states.includes('unhealthy'),
+      context.states.some(
+        (s, i) => (s === 'failed' || s === 'unhealthy') && !judgedByRollout(context, i),
+      ),
     dependencyMissing: ({ context }) => missingDependency(context) !== undefined,
-    allSettled: ({ context }) => context.states.every((s) => isSettled(s)),
+    allSettled: ({ context }) =>
+      context.rolling.length === 0 && context.states.every((s) => isSettled(s)),
     verifyDone: ({ context }) => context.verifyIndex >= context.stage.verify.length,
     probePassed: (_, outcome: ProbeOutcome) => outcome.ok,
     deadlinePassed: ({ context }) =>
@@ -218,12 +252,36 @@ export const stageSetup = setup({
      */
     dispatch: composite(({ context, enqueue, event }) => {
       if (event.type === 'service.update' && !isSettled(event.state)) return;
-      // After the first look, only the dependents of the service that settled can start.
+      if (!context.rolloutsStarted) {
+        for (const rollout of context.rollouts)
+          enqueue.spawnChild('rollout', {
+            id: `rollout:${rollout.service}`,
+            input: {
+              rollout,
+              probes: Object.fromEntries(
+                rollout.instances.map((n) => [n, own(context.services, n)?.health]),
+              ),
+            },
+          });
+        enqueue.assign({ rolloutsStarted: true });
+      }
+      // After the first look, only the dependents of the service that settled can start (or the
+      // instances a rollout released, or the dependents of one it tolerated).
       const candidates =
         event.type === 'service.update'
           ? (own(context.dependents, event.service) ?? [])
-          : undefined;
-      const { start, wait } = planStarts(context, candidates);
+          : event.type === 'rollout.release'
+            ? event.instances
+            : event.type === 'rollout.tolerate'
+              ? (own(context.dependents, event.instance) ?? [])
+              : undefined;
+      const planned = planStarts(context, candidates);
+      // An instance its rollout has not released waits, whatever its dependencies.
+      const start = planned.start.filter((n) => !has(context.gated, n));
+      const wait = [
+        ...planned.wait,
+        ...planned.start.filter((n) => has(context.gated, n) && !has(context.waiting, n)),
+      ];
       for (const name of wait)
         enqueue({
           type: 'record',
@@ -283,6 +341,69 @@ export const stageSetup = setup({
       if (event.state === 'degraded' && !has(context.degraded, name))
         patch.degraded = [...context.degraded, name];
       return patch;
+    }),
+    /** Tells an instance's rollout each change of the instance. */
+    forwardToRollout: composite(({ context, enqueue, event }) => {
+      if (event.type !== 'service.update' || quietStates.has(event.state)) return;
+      const rollout = rolloutOf(context, event.service);
+      if (rollout === undefined || !has(context.rolling, rollout)) return;
+      enqueue.sendTo(`rollout:${rollout}`, {
+        type: 'rollout.instance',
+        instance: event.service,
+        state: event.state,
+        ...(event.reason === undefined ? {} : { reason: event.reason }),
+      });
+    }),
+    /** A rollout released a batch: its instances may start. */
+    releaseBatch: composite(({ context, enqueue, event }) => {
+      if (event.type !== 'rollout.release') return;
+      enqueue.assign({ gated: context.gated.filter((n) => !event.instances.includes(n)) });
+      const of = context.rollouts.find((r) => r.service === event.service)?.batches.length ?? 0;
+      enqueue({
+        type: 'record',
+        params: {
+          type: 'rollout.batch',
+          service: event.service,
+          batch: event.batch,
+          of,
+          instances: event.instances,
+        },
+      });
+    }),
+    /**
+     * A failed instance within its rollout's budget: skipped (its actor told), named in a warning,
+     * and no longer in its dependents' way.
+     */
+    tolerate: composite(({ context, enqueue, event }) => {
+      if (event.type !== 'rollout.tolerate') return;
+      const name = event.instance;
+      if (hasActor(context, name)) enqueue.sendTo(`service:${name}`, { type: 'service.skip' });
+      enqueue({ type: 'record', params: { type: 'warning', message: event.reason } });
+      enqueue.assign({
+        states: withState(context, name, 'skipped'),
+        tolerated: [...context.tolerated, name],
+        healthy: [...context.healthy, name],
+      });
+    }),
+    rolloutDone: composite(({ context, enqueue, event }) => {
+      if (event.type !== 'rollout.done') return;
+      enqueue.stopChild(`rollout:${event.service}`);
+      enqueue.assign({ rolling: context.rolling.filter((n) => n !== event.service) });
+    }),
+    /** A rollout went over its failure budget: the stage fails, naming the hosts. */
+    noteRolloutFailure: composite(({ context, enqueue, event }) => {
+      if (event.type !== 'rollout.failed') return;
+      enqueue.stopChild(`rollout:${event.service}`);
+      enqueue.assign({
+        rolling: context.rolling.filter((n) => n !== event.service),
+        failure: {
+          kind: 'service' as const,
+          service: event.instance,
+          reason: event.reason,
+          canRetry: false,
+          canSkip: false,
+        },
+      });
     }),
     /** Tells the deployment the changes it decides on (not `waiting`/`checking`: it needs no more). */
     forwardUpdate: composite(({ enqueue, event }) => {

@@ -1,0 +1,2 @@
+export { rolloutMachine } from './machine.js';
+export type { RolloutInput, RolloutInstanceEvent, RolloutTellEvent } from './machine.js';
