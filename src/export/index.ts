@@ -14,7 +14,15 @@ import { dotToSvg } from './svg.js';
 
 /** The machines `stagecraft graph --machine` knows. */
 export type MachineName =
-  'deployment' | 'stage' | 'service' | 'health' | 'monitor' | 'rollback' | 'verification' | 'down';
+  | 'deployment'
+  | 'stage'
+  | 'rollout'
+  | 'service'
+  | 'health'
+  | 'monitor'
+  | 'rollback'
+  | 'verification'
+  | 'down';
 
 /** Output formats of `stagecraft graph`. */
 export type Format = 'mermaid' | 'dot' | 'svg' | 'scxml' | 'json';

@@ -4,6 +4,7 @@ import { downMachine } from '../machines/down/index.js';
 import { healthMachine } from '../machines/health/index.js';
 import { monitorMachine } from '../machines/monitor/index.js';
 import { rollbackMachine } from '../machines/rollback/index.js';
+import { rolloutMachine } from '../machines/rollout/index.js';
 import { serviceMachine } from '../machines/service/index.js';
 import { stageMachine } from '../machines/stage/index.js';
 import { verificationMachine } from '../machines/verification/index.js';
@@ -13,6 +14,7 @@ import type { MachineName } from './index.js';
 export const machineNames: readonly MachineName[] = [
   'deployment',
   'stage',
+  'rollout',
   'service',
   'health',
   'monitor',
@@ -29,6 +31,7 @@ export function machineEntries(): Array<[MachineName, AnyStateMachine]> {
   const byName: Record<MachineName, AnyStateMachine> = {
     deployment: deploymentMachine,
     stage: stageMachine,
+    rollout: rolloutMachine,
     service: serviceMachine,
     health: healthMachine,
     monitor: monitorMachine,

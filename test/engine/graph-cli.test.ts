@@ -11,6 +11,7 @@ describe('stagecraft graph', () => {
     for (const m of [
       'deployment',
       'stage',
+      'rollout',
       'service',
       'health',
       'monitor',
@@ -19,7 +20,7 @@ describe('stagecraft graph', () => {
     ]) {
       expect(r.stdout).toContain(`## ${m}`);
     }
-    expect(r.stdout.match(/```mermaid/g)).toHaveLength(8);
+    expect(r.stdout.match(/```mermaid/g)).toHaveLength(9);
   });
 
   test('writes the plan of the example as SVG to a file, identically on every run', async () => {
@@ -58,7 +59,7 @@ describe('stagecraft graph', () => {
   test('an unknown machine or format is a usage error naming the valid ones', async () => {
     const m = await runCli(['graph', '--machine', 'stages']);
     expect(m.code).toBe(2);
-    expect(m.stderr).toMatch(/deployment, stage, service/);
+    expect(m.stderr).toMatch(/deployment, stage, rollout, service/);
     const f = await runCli(['graph', '--machine', 'stage', '--format', 'png']);
     expect(f.code).toBe(2);
     expect(f.stderr).toMatch(/mermaid, dot, svg, scxml, json/);

@@ -198,6 +198,7 @@ export const rolloutMachine = rolloutSetup.createMachine({
         },
         probing: {
           invoke: {
+            id: 'confirm',
             src: 'runProbe',
             input: ({ context }) => {
               const name = context.confirming[0] ?? '';
