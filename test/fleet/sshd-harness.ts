@@ -242,14 +242,19 @@ export async function startFleet(options: {
   return { id, hosts, user: DEPLOY_USER, identityFile, knownHosts, home, dir, stop };
 }
 
-/** The deploy user's processes now: pid, process group and command line (`ps`). */
+/**
+ * The deploy user's live processes now: pid, process group and command line (`ps`). Zombies are
+ * left out: a detached process's parent is init, which in a container may reap it late.
+ */
 export function remotePs(_fleet?: Fleet): Array<{ pid: number; pgid: number; args: string }> {
-  const r = spawnSync('ps', ['-u', DEPLOY_USER, '-o', 'pid=,pgid=,args='], { encoding: 'utf8' });
+  const r = spawnSync('ps', ['-u', DEPLOY_USER, '-o', 'pid=,pgid=,stat=,args='], {
+    encoding: 'utf8',
+  });
   return r.stdout
     .split('\n')
-    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), pgid: Number(m[2]), args: m[3] ?? '' }));
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && !(m[3] ?? '').startsWith('Z'))
+    .map((m) => ({ pid: Number(m[1]), pgid: Number(m[2]), args: m[4] ?? '' }));
 }
 
 /** The pid and every descendant of it (from /proc ppid links). */

@@ -9,6 +9,13 @@ import { Masker, MASK } from '../../src/core/mask.js';
 import { verifyHostKey } from '../../src/adapters/ssh/known-hosts.js';
 import { HostKeyError, SshPool } from '../../src/adapters/ssh/pool.js';
 import { remoteEntry, runRemoteCommand } from '../../src/adapters/ssh/remote-exec.js';
+import {
+  listRemote,
+  remoteAlive,
+  remoteLogTail,
+  startRemote,
+  stopRemote,
+} from '../../src/adapters/ssh/remote-process.js';
 import { fleetUnavailable, processTree, remotePs, startFleet, type Fleet } from './sshd-harness.js';
 
 const KEYGEN = 'ssh-keygen';
@@ -379,5 +386,82 @@ describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
     });
     expect(again.outputTail).toBe('back\n');
     expect(pool.connectionsOpened).toBe(2);
+  });
+});
+
+describe.skipIf(why !== undefined)('remote processes against real sshd', () => {
+  let project: string;
+  beforeAll(async () => {
+    fleet = await startFleet({ hosts: 1 });
+    project = `p${randomBytes(4).toString('hex')}`;
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await fleet?.stop();
+    if (project) rmSync(join(fleet.home, '.stagecraft', project), { recursive: true, force: true });
+  });
+
+  it('starts a service detached in its own group, with env on stdin only, and stops it only while its record is proven', async () => {
+    pool = new SshPool();
+    const secret = `svc-secret-${randomBytes(8).toString('hex')}`;
+    const ref = { host: hostOf(0), project, environment: 'staging', service: 'web' };
+    const rec = await startRemote(pool, ref, {
+      run: 'echo "web up on $PORT, token length ${#TOKEN}"; sleep 47 & wait',
+      cwd: '/tmp',
+      env: { PORT: '8080', TOKEN: secret },
+    });
+    expect(rec.pid).toBeGreaterThan(1);
+    expect(await remoteAlive(pool, ref)).toBe(true);
+    const ps = remotePs(fleet);
+    const leader = ps.find((p) => p.pid === rec.pid);
+    expect(leader?.pgid).toBe(rec.pid);
+    expect(ps.some((p) => p.pgid === rec.pid && p.args === 'sleep 47')).toBe(true);
+    expect(ps.map((p) => p.args).join('\n')).not.toContain(secret);
+    // The variables are in the service's environment (and only there).
+    expect(readFileSync(`/proc/${rec.pid}/environ`, 'latin1')).toContain(`TOKEN=${secret}`);
+    const base = join(fleet.home, '.stagecraft', project, 'staging');
+    expect(JSON.parse(readFileSync(join(base, 'run', 'web.json'), 'utf8'))).toEqual(rec);
+    expect(
+      await until(
+        () => readFileSync(join(base, 'logs', 'web.log'), 'utf8').includes('web up'),
+        2000,
+      ),
+    ).toBe(true);
+    expect(await remoteLogTail(pool, ref, 5)).toBe(
+      `web up on 8080, token length ${secret.length}\n`,
+    );
+    expect(await listRemote(pool, ref.host, project, 'staging')).toEqual([
+      { service: 'web', pid: rec.pid, alive: true },
+    ]);
+    for (const f of filesUnder(fleet.home)) expect(readFileSync(f, 'latin1')).not.toContain(secret);
+    await expect(startRemote(pool, ref, { run: 'sleep 1', cwd: '', env: {} })).rejects.toThrow(
+      /already running/,
+    );
+
+    // A record whose start time does not match is never signalled.
+    const real = readFileSync(join(base, 'run', 'web.json'), 'utf8');
+    writeFileSync(
+      join(base, 'run', 'web.json'),
+      JSON.stringify({ pid: rec.pid, procStart: rec.procStart + 1 }),
+    );
+    expect(await stopRemote(pool, ref, { graceMs: 500 })).toBe('stale-record');
+    expect(remotePs(fleet).some((p) => p.pid === rec.pid)).toBe(true);
+
+    writeFileSync(join(base, 'run', 'web.json'), real);
+    expect(await stopRemote(pool, ref, { graceMs: 1000 })).toBe('stopped');
+    expect(await until(() => !remotePs(fleet).some((p) => p.pgid === rec.pid), 2000)).toBe(true);
+    expect(await remoteAlive(pool, ref)).toBe(false);
+    expect(await stopRemote(pool, ref)).toBe('not-running');
+    expect(await listRemote(pool, ref.host, project, 'staging')).toEqual([]);
+  });
+
+  it('KILLs a service that ignores TERM after the grace', async () => {
+    pool = new SshPool();
+    const ref = { host: hostOf(0), project, environment: 'staging', service: 'stubborn' };
+    const rec = await startRemote(pool, ref, { run: "trap '' TERM; sleep 48", cwd: '', env: {} });
+    const started = Date.now();
+    expect(await stopRemote(pool, ref, { graceMs: 400 })).toBe('killed');
+    expect(Date.now() - started).toBeLessThan(400 + 2000);
+    expect(await until(() => !remotePs(fleet).some((p) => p.pgid === rec.pid), 2000)).toBe(true);
   });
 });
