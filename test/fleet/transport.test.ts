@@ -1,0 +1,467 @@
+import { execFileSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandSpec, HostSpec } from '../../src/config/plan-types.js';
+import { Masker, MASK } from '../../src/core/mask.js';
+import { verifyHostKey } from '../../src/adapters/ssh/known-hosts.js';
+import { HostKeyError, SshPool } from '../../src/adapters/ssh/pool.js';
+import { remoteEntry, runRemoteCommand } from '../../src/adapters/ssh/remote-exec.js';
+import {
+  listRemote,
+  remoteAlive,
+  remoteLogTail,
+  startRemote,
+  stopRemote,
+} from '../../src/adapters/ssh/remote-process.js';
+import { fleetUnavailable, processTree, remotePs, startFleet, type Fleet } from './sshd-harness.js';
+
+const KEYGEN = 'ssh-keygen';
+const why = fleetUnavailable();
+if (why !== undefined) process.stderr.write(`skipping the SSH transport tests: ${why}\n`);
+
+let fleet: Fleet;
+let pool: SshPool;
+let scratch: string;
+
+function hostOf(i: number, over: Partial<HostSpec['ssh']> = {}): HostSpec {
+  const h = fleet.hosts[i];
+  if (h === undefined) throw new Error(`no host ${i}`);
+  return {
+    name: h.name,
+    address: h.address,
+    port: h.port,
+    user: fleet.user,
+    roles: [],
+    vars: {},
+    ssh: {
+      identityFile: fleet.identityFile,
+      agent: false,
+      knownHosts: [fleet.knownHosts],
+      connectTimeoutMs: 5000,
+      keepaliveMs: 300,
+      keepaliveCount: 3,
+      ...over,
+    },
+  };
+}
+
+const cmd = (
+  host: HostSpec,
+  run: string | string[],
+  extra: Partial<CommandSpec> = {},
+): CommandSpec => ({
+  run,
+  cwd: '',
+  env: {},
+  host,
+  ...extra,
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every 25 ms, at most `ms`. */
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await sleep(25);
+  }
+  return check();
+}
+
+function filesUnder(dir: string, out: string[] = [], depth = 0): string[] {
+  if (depth > 8 || out.length > 5000) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) filesUnder(p, out, depth + 1);
+    else if (e.isFile() && statSync(p).size < 1 << 20) out.push(p);
+  }
+  return out;
+}
+
+describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
+  beforeAll(async () => {
+    fleet = await startFleet({ hosts: 3 });
+    scratch = mkdtempSync(join(tmpdir(), 'sc-ssh-test-'));
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await fleet?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await pool?.close();
+  });
+
+  it('runs commands on three hosts over one connection each, with exit codes', async () => {
+    pool = new SshPool();
+    const outcomes = await Promise.all(
+      [0, 1, 2].flatMap((i) =>
+        [0, 1, 2, 3, 4, 5].map((n) =>
+          runRemoteCommand(pool, cmd(hostOf(i), `echo host-$(hostname)-${n}; exit ${n}`), {
+            env: {},
+            timeoutMs: 10_000,
+          }),
+        ),
+      ),
+    );
+    expect(outcomes.map((o) => o.exitCode)).toEqual([
+      0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5,
+    ]);
+    expect(outcomes.every((o) => !o.lost && o.error === undefined)).toBe(true);
+    expect(outcomes[3]?.outputTail).toMatch(/^host-.*-3\n$/);
+    expect(pool.connectionsOpened).toBe(3);
+    const argv = await runRemoteCommand(pool, cmd(hostOf(0), ['printf', '%s|', 'a b', "it's"]), {
+      env: {},
+      timeoutMs: 5000,
+    });
+    expect(argv.outputTail).toBe("a b|it's|");
+    expect(pool.connectionsOpened).toBe(3);
+  });
+
+  it('passes env and secrets on stdin only: in no command line, in no file of the home, masked in log and tail', async () => {
+    pool = new SshPool();
+    const secret = `s3cr3t-${randomBytes(8).toString('hex')}`;
+    const log = join(scratch, 'env.log');
+    const mask = new Masker([secret]);
+    const pending = runRemoteCommand(
+      pool,
+      cmd(
+        hostOf(1),
+        'echo "plain=$PLAIN"; echo "secret=$API_TOKEN" >&2; echo "quote=$Q"; sleep 1; echo done',
+        {
+          env: { Q: `it's "quoted" $HOME` },
+        },
+      ),
+      { env: { PLAIN: 'hello', API_TOKEN: secret }, timeoutMs: 10_000, logFile: log, mask },
+    );
+    const seen: string[] = [];
+    await until(() => {
+      const ps = remotePs(fleet);
+      seen.push(...ps.map((p) => p.args));
+      return ps.some((p) => p.args.includes('sleep 1'));
+    }, 3000);
+    const outcome = await pending;
+    expect(seen.some((a) => a.includes('sleep 1'))).toBe(true);
+    expect(seen.join('\n')).not.toContain(secret);
+    expect(seen.join('\n')).not.toContain('hello');
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.outputTail).toContain('plain=hello');
+    expect(outcome.outputTail).toContain(`secret=${MASK}`);
+    expect(outcome.outputTail).toContain(`quote=it's "quoted" $HOME`);
+    expect(outcome.outputTail).not.toContain(secret);
+    const logged = readFileSync(log, 'utf8');
+    expect(logged).toContain(`secret=${MASK}`);
+    expect(logged).toContain('done');
+    expect(logged).not.toContain(secret);
+    for (const f of filesUnder(fleet.home)) expect(readFileSync(f, 'latin1')).not.toContain(secret);
+    // The operator's own environment is not sent.
+    process.env.SC_OPERATOR_ONLY = 'operator-value';
+    const env = await runRemoteCommand(pool, cmd(hostOf(1), 'env'), { env: {}, timeoutMs: 5000 });
+    delete process.env.SC_OPERATOR_ONLY;
+    expect(env.outputTail).not.toContain('operator-value');
+    expect(remoteEntry(10)).toBe(`exec /bin/sh -c 'eval "$(head -c 10)"'`);
+  });
+
+  it('reports a missing working directory clearly, and rejects a bad variable name', async () => {
+    pool = new SshPool();
+    const o = await runRemoteCommand(pool, cmd(hostOf(0), 'true', { cwd: '/no/such/dir' }), {
+      env: {},
+      timeoutMs: 5000,
+    });
+    expect(o.exitCode).toBeNull();
+    expect(o.error).toBe('working directory does not exist on h1: /no/such/dir');
+    const ok = await runRemoteCommand(pool, cmd(hostOf(0), 'pwd', { cwd: '/tmp' }), {
+      env: {},
+      timeoutMs: 5000,
+    });
+    expect(ok.outputTail).toBe('/tmp\n');
+    const bad = await runRemoteCommand(pool, cmd(hostOf(0), 'true'), {
+      env: { 'A;B': 'x' },
+      timeoutMs: 5000,
+    });
+    expect(bad.error).toMatch(/not a valid environment variable name: A;B/);
+  });
+
+  it('a deadline kills the remote process group, simple and compound', async () => {
+    pool = new SshPool();
+    for (const run of ['sleep 41', 'sleep 42; echo never']) {
+      const started = Date.now();
+      const o = await runRemoteCommand(pool, cmd(hostOf(2), run), {
+        env: {},
+        timeoutMs: 600,
+        graceMs: 1000,
+      });
+      expect(Date.now() - started).toBeLessThan(600 + 1000 + 1500);
+      expect(o.timedOut).toBe(true);
+      expect(o.exitCode).toBeNull();
+      expect(o.signal).toBe('SIGTERM');
+      expect(o.lost).toBeUndefined();
+      const marker = run.slice(0, 8);
+      expect(await until(() => !remotePs(fleet).some((p) => p.args.includes(marker)), 2000)).toBe(
+        true,
+      );
+    }
+  });
+
+  it('an AbortSignal cancels the same way', async () => {
+    pool = new SshPool();
+    const ac = new AbortController();
+    const pending = runRemoteCommand(pool, cmd(hostOf(2), 'sleep 43; echo never'), {
+      env: {},
+      timeoutMs: 10_000,
+      signal: ac.signal,
+    });
+    expect(await until(() => remotePs(fleet).some((p) => p.args.includes('sleep 43')), 3000)).toBe(
+      true,
+    );
+    ac.abort();
+    const o = await pending;
+    expect(o.canceled).toBe(true);
+    expect(o.signal).toBe('SIGTERM');
+    expect(await until(() => !remotePs(fleet).some((p) => p.args.includes('sleep 43')), 2000)).toBe(
+      true,
+    );
+  });
+
+  it('settles by deadline + grace + bound when the command ignores TERM (KILL then)', async () => {
+    pool = new SshPool();
+    const started = Date.now();
+    const o = await runRemoteCommand(pool, cmd(hostOf(2), "trap '' TERM; sleep 44; sleep 44"), {
+      env: {},
+      timeoutMs: 300,
+      graceMs: 500,
+    });
+    expect(Date.now() - started).toBeLessThan(300 + 500 + 1000 + 500);
+    expect(o.timedOut).toBe(true);
+    expect(o.exitCode).toBeNull();
+    expect(o.signal).toBe('SIGKILL');
+    expect(await until(() => !remotePs(fleet).some((p) => p.args.includes('sleep 44')), 2000)).toBe(
+      true,
+    );
+  });
+
+  it('settles as lost when the server refuses the signals (a forced command)', async () => {
+    // sshd refuses signal requests for ForceCommand sessions: the end is never seen.
+    const forced = await startFleet({
+      hosts: 1,
+      sshdOptions: ['ForceCommand eval "$SSH_ORIGINAL_COMMAND"'],
+    });
+    const own = new SshPool();
+    try {
+      const h = forced.hosts[0];
+      if (!h) throw new Error('fleet');
+      const host: HostSpec = { ...hostOf(0), address: h.address, port: h.port };
+      host.ssh = {
+        ...host.ssh,
+        identityFile: forced.identityFile,
+        knownHosts: [forced.knownHosts],
+      };
+      const started = Date.now();
+      const o = await runRemoteCommand(own, cmd(host, 'sleep 46'), {
+        env: {},
+        timeoutMs: 300,
+        graceMs: 300,
+      });
+      expect(Date.now() - started).toBeLessThan(300 + 300 + 1000 + 500);
+      expect(o.timedOut).toBe(true);
+      expect(o.lost).toBe(true);
+      expect(o.error).toMatch(/was not seen .* it may still be running/);
+    } finally {
+      await own.close();
+      await forced.stop();
+    }
+    expect(remotePs(fleet).some((p) => p.args.includes('sleep 46'))).toBe(false);
+  });
+
+  it('refuses an unknown host key with what it is and how to trust it', async () => {
+    pool = new SshPool();
+    const empty = join(scratch, 'empty_known_hosts');
+    writeFileSync(empty, '# nothing\n');
+    const h = hostOf(0, { knownHosts: [empty] });
+    const o = await runRemoteCommand(pool, cmd(h, 'true'), { env: {}, timeoutMs: 5000 });
+    expect(o.exitCode).toBeNull();
+    expect(o.error).toContain(`unknown host key for ${h.address} port ${h.port}`);
+    expect(o.error).toMatch(/ssh-ed25519 key SHA256:[A-Za-z0-9+/]{43}/);
+    expect(o.error).toContain(`ssh-keyscan -p ${h.port} ${h.address} >> ~/.ssh/known_hosts`);
+    const thrown = await pool.exec(h, 'true').catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(HostKeyError);
+    expect((thrown as HostKeyError).verdict).toBe('unknown');
+    expect(pool.connectionsOpened).toBe(0);
+  });
+
+  it('refuses a mismatching host key loudly, and a revoked one', async () => {
+    pool = new SshPool();
+    const h0 = fleet.hosts[0];
+    const h1 = fleet.hosts[1];
+    if (!h0 || !h1) throw new Error('fleet');
+    const lines = readFileSync(fleet.knownHosts, 'utf8').trim().split('\n');
+    const keyOf1 = (lines[1] ?? '').split(' ').slice(1).join(' ');
+    const wrong = join(scratch, 'wrong_known_hosts');
+    writeFileSync(wrong, `[${h0.address}]:${h0.port} ${keyOf1}\n`);
+    const o = await runRemoteCommand(pool, cmd(hostOf(0, { knownHosts: [wrong] }), 'true'), {
+      env: {},
+      timeoutMs: 5000,
+    });
+    expect(o.error).toMatch(/^HOST KEY MISMATCH for 127\.0\.0\.11 port \d+/);
+    const keyOf0 = (lines[0] ?? '').split(' ').slice(1).join(' ');
+    const revoked = join(scratch, 'revoked_known_hosts');
+    writeFileSync(revoked, `@revoked * ${keyOf0}\n${lines[0]}\n`);
+    const r = await runRemoteCommand(pool, cmd(hostOf(0, { knownHosts: [revoked] }), 'true'), {
+      env: {},
+      timeoutMs: 5000,
+    });
+    expect(r.error).toMatch(/marked @revoked/);
+    expect(pool.connectionsOpened).toBe(0);
+  });
+
+  it('accepts a hashed known_hosts entry (and a port-22 style name does not match another port)', async () => {
+    pool = new SshPool();
+    const h0 = fleet.hosts[0];
+    if (!h0) throw new Error('fleet');
+    const line0 = readFileSync(fleet.knownHosts, 'utf8').split('\n')[0] ?? '';
+    const key = line0.split(' ').slice(1).join(' ');
+    const salt = randomBytes(20);
+    const hash = createHmac('sha1', salt).update(`[${h0.address}]:${h0.port}`).digest();
+    const hashed = join(scratch, 'hashed_known_hosts');
+    writeFileSync(
+      hashed,
+      `# hashed\n|1|${salt.toString('base64')}|${hash.toString('base64')} ${key}\n`,
+    );
+    const o = await runRemoteCommand(pool, cmd(hostOf(0, { knownHosts: [hashed] }), 'echo ok'), {
+      env: {},
+      timeoutMs: 5000,
+    });
+    expect(o.outputTail).toBe('ok\n');
+    // ssh-keygen -H hashes a file the same way; its result is accepted by verifyHostKey too.
+    const plain = join(scratch, 'to_hash');
+    writeFileSync(plain, `${h0.address},other ${key}\n`);
+    execFileSync(KEYGEN, ['-H', '-f', plain], { stdio: 'ignore' });
+    const blob = Buffer.from(key.split(' ')[1] ?? '', 'base64');
+    expect(await verifyHostKey([plain], h0.address, 22, blob)).toBe('ok');
+    expect(await verifyHostKey([plain], h0.address, h0.port, blob)).toBe('unknown');
+  });
+
+  it('a host that stops answering mid-command gives lost: true within the keepalive bound', async () => {
+    pool = new SshPool();
+    const h = fleet.hosts[1];
+    if (!h) throw new Error('fleet');
+    const pending = runRemoteCommand(pool, cmd(hostOf(1), 'sleep 45; echo never'), {
+      env: {},
+      timeoutMs: 20_000,
+    });
+    expect(await until(() => remotePs(fleet).some((p) => p.args.includes('sleep 45')), 3000)).toBe(
+      true,
+    );
+    // Freeze the host's sshd and its sessions: keepalives go unanswered (300 ms x 3).
+    const frozen = processTree(h.pid).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/comm`, 'latin1').trim() === 'sshd';
+      } catch {
+        return false;
+      }
+    });
+    frozen.forEach((p) => process.kill(p, 'SIGSTOP'));
+    const cut = Date.now();
+    const o = await pending;
+    const took = Date.now() - cut;
+    frozen.forEach((p) => {
+      try {
+        process.kill(p, 'SIGCONT');
+      } catch {
+        // gone
+      }
+    });
+    expect(o.lost).toBe(true);
+    expect(o.exitCode).toBeNull();
+    expect(o.error).toMatch(/^connection to h2 .* lost/);
+    expect(took).toBeLessThan(300 * 4 + 1500);
+    // The next use reconnects.
+    const again = await runRemoteCommand(pool, cmd(hostOf(1), 'echo back'), {
+      env: {},
+      timeoutMs: 5000,
+    });
+    expect(again.outputTail).toBe('back\n');
+    expect(pool.connectionsOpened).toBe(2);
+  });
+});
+
+describe.skipIf(why !== undefined)('remote processes against real sshd', () => {
+  let project: string;
+  beforeAll(async () => {
+    fleet = await startFleet({ hosts: 1 });
+    project = `p${randomBytes(4).toString('hex')}`;
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await fleet?.stop();
+    if (project) rmSync(join(fleet.home, '.stagecraft', project), { recursive: true, force: true });
+  });
+
+  it('starts a service detached in its own group, with env on stdin only, and stops it only while its record is proven', async () => {
+    pool = new SshPool();
+    const secret = `svc-secret-${randomBytes(8).toString('hex')}`;
+    const ref = { host: hostOf(0), project, environment: 'staging', service: 'web' };
+    const rec = await startRemote(pool, ref, {
+      run: 'echo "web up on $PORT, token length ${#TOKEN}"; sleep 47 & wait',
+      cwd: '/tmp',
+      env: { PORT: '8080', TOKEN: secret },
+    });
+    expect(rec.pid).toBeGreaterThan(1);
+    expect(await remoteAlive(pool, ref)).toBe(true);
+    const ps = remotePs(fleet);
+    const leader = ps.find((p) => p.pid === rec.pid);
+    expect(leader?.pgid).toBe(rec.pid);
+    expect(ps.some((p) => p.pgid === rec.pid && p.args === 'sleep 47')).toBe(true);
+    expect(ps.map((p) => p.args).join('\n')).not.toContain(secret);
+    // The variables are in the service's environment (and only there).
+    expect(readFileSync(`/proc/${rec.pid}/environ`, 'latin1')).toContain(`TOKEN=${secret}`);
+    const base = join(fleet.home, '.stagecraft', project, 'staging');
+    expect(JSON.parse(readFileSync(join(base, 'run', 'web.json'), 'utf8'))).toEqual(rec);
+    expect(
+      await until(
+        () => readFileSync(join(base, 'logs', 'web.log'), 'utf8').includes('web up'),
+        2000,
+      ),
+    ).toBe(true);
+    expect(await remoteLogTail(pool, ref, 5)).toBe(
+      `web up on 8080, token length ${secret.length}\n`,
+    );
+    expect(await listRemote(pool, ref.host, project, 'staging')).toEqual([
+      { service: 'web', pid: rec.pid, alive: true },
+    ]);
+    for (const f of filesUnder(fleet.home)) expect(readFileSync(f, 'latin1')).not.toContain(secret);
+    await expect(startRemote(pool, ref, { run: 'sleep 1', cwd: '', env: {} })).rejects.toThrow(
+      /already running/,
+    );
+
+    // A record whose start time does not match is never signalled.
+    const real = readFileSync(join(base, 'run', 'web.json'), 'utf8');
+    writeFileSync(
+      join(base, 'run', 'web.json'),
+      JSON.stringify({ pid: rec.pid, procStart: rec.procStart + 1 }),
+    );
+    expect(await stopRemote(pool, ref, { graceMs: 500 })).toBe('stale-record');
+    expect(remotePs(fleet).some((p) => p.pid === rec.pid)).toBe(true);
+
+    writeFileSync(join(base, 'run', 'web.json'), real);
+    expect(await stopRemote(pool, ref, { graceMs: 1000 })).toBe('stopped');
+    expect(await until(() => !remotePs(fleet).some((p) => p.pgid === rec.pid), 2000)).toBe(true);
+    expect(await remoteAlive(pool, ref)).toBe(false);
+    expect(await stopRemote(pool, ref)).toBe('not-running');
+    expect(await listRemote(pool, ref.host, project, 'staging')).toEqual([]);
+  });
+
+  it('KILLs a service that ignores TERM after the grace', async () => {
+    pool = new SshPool();
+    const ref = { host: hostOf(0), project, environment: 'staging', service: 'stubborn' };
+    const rec = await startRemote(pool, ref, { run: "trap '' TERM; sleep 48", cwd: '', env: {} });
+    const started = Date.now();
+    expect(await stopRemote(pool, ref, { graceMs: 400 })).toBe('killed');
+    expect(Date.now() - started).toBeLessThan(400 + 2000);
+    expect(await until(() => !remotePs(fleet).some((p) => p.pgid === rec.pid), 2000)).toBe(true);
+  });
+});
