@@ -14,6 +14,7 @@
  */
 import { createActor, type AnyStateMachine, type InputFrom, type OutputFrom } from 'xstate';
 import { stopCommandRunner } from '../adapters/exec.js';
+import { closeSshPool } from './effects/remote.js';
 import { killTrackedGroups } from '../adapters/proc.js';
 import { errorMessage, StagecraftError } from '../core/errors.js';
 import type { Masker } from '../core/mask.js';
@@ -245,7 +246,7 @@ export async function drive<TLogic extends AnyStateMachine>(
     throw new StagecraftError('bug', o.mask.text(errorMessage(error)), { cause: error });
   } finally {
     killTrackedGroups();
-    await stopCommandRunner();
+    await Promise.all([stopCommandRunner(), closeSshPool()]);
     await trace?.close().catch(() => undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -3,6 +3,7 @@
  * (about 50 ms) then overlaps the orchestrator's own, instead of delaying the first command.
  */
 import { startCommandRunner, stopCommandRunner } from '../adapters/exec.js';
+import { closeSshPool } from './effects/remote.js';
 
 /** Starts what the commands of a run will need. */
 export function warmUp(): void {
@@ -11,5 +12,5 @@ export function warmUp(): void {
 
 /** Stops what `warmUp` started and waits until it is gone (nothing of a run outlives it). */
 export async function coolDown(): Promise<void> {
-  await stopCommandRunner();
+  await Promise.all([stopCommandRunner(), closeSshPool()]);
 }

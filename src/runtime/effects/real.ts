@@ -20,6 +20,7 @@ import { recordRelease } from '../../state/releases.js';
 import { checkPrerequisites } from '../prerequisites.js';
 import { processEffects } from './process-effects.js';
 import { probePort } from './probe-port.js';
+import { hostOf, remoteEffects } from './remote.js';
 
 /** Everything the real effects need to know about this run. */
 export interface RunContext {
@@ -56,8 +57,17 @@ export function realEffects(ctx: RunContext): Effects {
     projectDir: ctx.plan.configDir,
   };
   const { mask } = ctx;
+  const remote = remoteEffects({
+    plan: ctx.plan,
+    vars,
+    mask,
+    logFile: (label) => statePaths.commandLog(ctx.logDir, label),
+  });
+  const local = processEffects(procOpts, mask);
   return {
     runCommand: async (input, signal) => {
+      const host = input.command.host;
+      if (host !== undefined) return remote.runCommand(input.command, input, signal);
       const out = await runCommand(input.command, {
         env: { ...vars, ...(input.env ?? {}) },
         timeoutMs: input.timeoutMs,
@@ -74,19 +84,26 @@ export function realEffects(ctx: RunContext): Effects {
       };
     },
     runProbe: async (input, signal) => {
-      const out = await runProbe(input.probe, probeEnv, signal);
+      const out =
+        input.probe.kind === 'command' && input.probe.command?.host !== undefined
+          ? await remote.runProbe(input.probe, signal)
+          : await runProbe(input.probe, probeEnv, signal);
       return mask.active ? { ...out, detail: mask.text(out.detail) } : out;
     },
     measurePerformance: (input, signal) => measurePerformance(input.performance, signal),
     startProcess: (input) =>
-      startService(
-        procOpts,
-        input.service,
-        input.command,
-        { ...vars, ...(input.env ?? {}) },
-        ctx.plan.secretNames,
-      ),
+      input.command.host !== undefined
+        ? remote.startProcess(input.service, input.command, input.env, input.command.host)
+        : startService(
+            procOpts,
+            input.service,
+            input.command,
+            { ...vars, ...(input.env ?? {}) },
+            ctx.plan.secretNames,
+          ),
     stopProcess: async (input) => {
+      const host = hostOf(ctx.plan, input.service);
+      if (host !== undefined) return remote.stopProcess(input.service, host);
       const r = await stopService(procOpts, input.service);
       return {
         stopped: r.stopped,
@@ -94,7 +111,23 @@ export function realEffects(ctx: RunContext): Effects {
         ...(r.refused === undefined ? {} : { refused: r.refused }),
       };
     },
-    ...processEffects(procOpts, mask),
+    watchProcess: (input, signal) => {
+      const host = hostOf(ctx.plan, input.service);
+      return host === undefined
+        ? local.watchProcess(input, signal)
+        : remote.watchProcess(input.service, input.process, host, signal);
+    },
+    // The port of a service on a host is that host's: nothing to check from here.
+    checkPort: (input, signal) =>
+      hostOf(ctx.plan, input.service) === undefined
+        ? local.checkPort(input, signal)
+        : Promise.resolve({ taken: false }),
+    observeProcess: (input, signal) => {
+      const host = hostOf(ctx.plan, input.service);
+      return host === undefined
+        ? local.observeProcess(input, signal)
+        : remote.observeProcess(input.service, input.process, host);
+    },
     checkFile: async ({ path }) => {
       const full = isAbsolute(path) ? path : join(ctx.plan.configDir, path);
       return access(full).then(
