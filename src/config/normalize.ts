@@ -7,7 +7,13 @@ import type { ConfigIssue } from './errors.js';
 import { interpolate } from './interpolate.js';
 import { issueAt } from './issues.js';
 import type { IssueContext } from './issues.js';
-import type { CommandSpec, HttpProbeSpec, PerformanceSpec, ProbeSpec } from './plan-types.js';
+import type {
+  CommandSpec,
+  HostSpec,
+  HttpProbeSpec,
+  PerformanceSpec,
+  ProbeSpec,
+} from './plan-types.js';
 import type { CommandInput, HttpInput, ProbeInputConfig } from './schema-command.js';
 
 type At = readonly PropertyKey[];
@@ -21,6 +27,8 @@ export class Normalizer {
     private readonly dir: string,
     private readonly values: Readonly<Record<string, string>>,
     private readonly secrets: ReadonlySet<string>,
+    /** Set for an instance of a placed service: its commands run there. */
+    private readonly host?: HostSpec,
   ) {}
 
   /** `${NAME}` replaced; an unknown name or a secret is an issue at `at`. */
@@ -83,15 +91,28 @@ export class Normalizer {
     return { host: m[1] ?? m[2]!, port };
   }
 
-  /** A command; `cwd` is interpolated and absolute, the command itself never is. */
+  /**
+   * A command; `cwd` is interpolated and absolute, the command itself never is. On a host, `cwd`
+   * is kept as written ('' = the login folder) and the env gains HOST, HOST_NAME and the host's
+   * vars (the command's own env still wins).
+   */
   command(cmd: CommandInput, at: At): CommandSpec {
-    if (typeof cmd === 'string' || Array.isArray(cmd)) return { run: cmd, cwd: this.dir, env: {} };
-    const spec: CommandSpec = {
-      run: cmd.run,
-      cwd: cmd.cwd === undefined ? this.dir : this.path(cmd.cwd, [...at, 'cwd']),
-      env: { ...(cmd.env ?? {}) },
-    };
-    if (cmd.timeout !== undefined) spec.timeoutMs = cmd.timeout;
+    const full = typeof cmd === 'string' || Array.isArray(cmd) ? { run: cmd } : cmd;
+    const host = this.host;
+    const spec: CommandSpec =
+      host === undefined
+        ? {
+            run: full.run,
+            cwd: full.cwd === undefined ? this.dir : this.path(full.cwd, [...at, 'cwd']),
+            env: { ...(full.env ?? {}) },
+          }
+        : {
+            run: full.run,
+            cwd: full.cwd === undefined ? '' : this.text(full.cwd, [...at, 'cwd']),
+            env: { ...hostEnv(host), ...(full.env ?? {}) },
+            host,
+          };
+    if (full.timeout !== undefined) spec.timeoutMs = full.timeout;
     return spec;
   }
 
@@ -161,6 +182,11 @@ export class Normalizer {
       timeoutMs: p.timeout,
     };
   }
+}
+
+/** What an instance on `host` sees: HOST (its address), HOST_NAME and the host's vars. */
+export function hostEnv(host: HostSpec): Record<string, string> {
+  return { HOST: host.address, HOST_NAME: host.name, ...host.vars };
 }
 
 /** `host:port`, IPv6 hosts in brackets. */

@@ -83,39 +83,44 @@ export function buildChecks(
   }));
 }
 
-/** Services, each with its stage. */
-export function buildServices(
-  config: Config,
+/** The stage and display group of each service. */
+export function stageAndGroup(
   stages: StageSpec[],
   groups: GroupSpec[],
-  n: Normalizer,
-): Record<string, ServiceSpec> {
+): { stageOf: Map<string, string>; groupOf: Map<string, string> } {
   const stageOf = new Map<string, string>();
   for (const s of stages) for (const svc of s.services) stageOf.set(svc, s.name);
   const groupOf = new Map<string, string>();
   for (const g of groups) for (const svc of g.services) groupOf.set(svc, g.name);
-  const out: Record<string, ServiceSpec> = {};
-  for (const [name, s] of Object.entries(config.services)) {
-    const at = ['services', name];
-    const spec: ServiceSpec = {
-      name,
-      kind: s.process !== undefined ? 'process' : 'activate',
-      dependsOn: [...s.dependsOn],
-      stage: stageOf.get(name) ?? '',
-      group: groupOf.get(name) ?? '',
-      timeoutMs: s.timeout,
-      readiness: s.readiness.map((r, i) => n.probe(r, [...at, 'readiness', i])),
-    };
-    if (s.process !== undefined) spec.process = n.command(s.process, [...at, 'process']);
-    if (s.activate !== undefined) spec.activate = n.command(s.activate, [...at, 'activate']);
-    if (s.rollback !== undefined) spec.rollback = n.command(s.rollback, [...at, 'rollback']);
-    if (s.stop !== undefined) spec.stop = n.command(s.stop, [...at, 'stop']);
-    if (s.health !== undefined) spec.health = n.probe(s.health, [...at, 'health']);
-    if (s.performance !== undefined)
-      spec.performance = n.performance(s.performance, [...at, 'performance']);
-    out[name] = spec;
-  }
-  return out;
+  return { stageOf, groupOf };
+}
+
+/** One service as written (`name` is its config name: its config paths are under it). */
+export function buildService(
+  name: string,
+  s: Config['services'][string],
+  stage: string,
+  group: string,
+  n: Normalizer,
+): ServiceSpec {
+  const at = ['services', name];
+  const spec: ServiceSpec = {
+    name,
+    kind: s.process !== undefined ? 'process' : 'activate',
+    dependsOn: [...s.dependsOn],
+    stage,
+    group,
+    timeoutMs: s.timeout,
+    readiness: s.readiness.map((r, i) => n.probe(r, [...at, 'readiness', i])),
+  };
+  if (s.process !== undefined) spec.process = n.command(s.process, [...at, 'process']);
+  if (s.activate !== undefined) spec.activate = n.command(s.activate, [...at, 'activate']);
+  if (s.rollback !== undefined) spec.rollback = n.command(s.rollback, [...at, 'rollback']);
+  if (s.stop !== undefined) spec.stop = n.command(s.stop, [...at, 'stop']);
+  if (s.health !== undefined) spec.health = n.probe(s.health, [...at, 'health']);
+  if (s.performance !== undefined)
+    spec.performance = n.performance(s.performance, [...at, 'performance']);
+  return spec;
 }
 
 /** Production-readiness checks. */

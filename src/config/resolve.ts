@@ -4,22 +4,20 @@
  * Secret values are never read here: the plan holds only their names.
  */
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { ConfigIssue } from './errors.js';
 import { ConfigError } from './errors.js';
 import { environmentChain, selectEnvironment } from './environments.js';
 import { dependencyLayers, topoOrder } from './graph.js';
+import { inventoryNames, resolveInventory } from './inventory.js';
+import type { LocalSide } from './inventory.js';
 import { issueAt } from './issues.js';
 import type { IssueContext } from './issues.js';
 import type { LoadedConfig } from './load.js';
 import { Normalizer } from './normalize.js';
-import {
-  buildChecks,
-  buildPrepare,
-  buildPrerequisites,
-  buildReadiness,
-  buildServices,
-} from './plan-parts.js';
+import { placeServices } from './placement.js';
+import { buildChecks, buildPrepare, buildPrerequisites, buildReadiness } from './plan-parts.js';
 import type { GroupSpec, ResolvedPlan, ResolvedVar, StageSpec } from './plan-types.js';
 import { checkRules } from './rules.js';
 import { stageSchema } from './schema-service.js';
@@ -34,6 +32,11 @@ export interface ResolveOptions {
   vars?: Record<string, string>;
   /** Where secret values live (process.env); only presence could matter, values are never read. */
   secretsFrom?: Record<string, string | undefined>;
+  /**
+   * The operator's side for fleet defaults: `~/` ($HOME), the login user, $SSH_AUTH_SOCK.
+   * Defaults to this process's; tests pass their own so the real ~/.ssh is never read.
+   */
+  local?: Partial<LocalSide>;
 }
 
 /** Resolves the plan for one environment. @throws ConfigError listing every problem */
@@ -86,6 +89,28 @@ export async function resolvePlan(
     .filter((c) => c !== undefined)
     .pop();
 
+  // Built in this order so problems are listed in config order.
+  const prerequisites = buildPrerequisites(config, n);
+  const prepare = buildPrepare(config, n);
+  const fleet = inventoryNames(config).hosts.length > 0;
+  const inventory = fleet
+    ? await resolveInventory({ config, chain, dir, local: localSide(opts.local), ctx })
+    : { hosts: {}, issues: [] };
+  for (const issue of inventory.issues) issues.push(issue);
+  const placed = placeServices({
+    config,
+    environment,
+    hosts: inventory.hosts,
+    n,
+    stages,
+    groups,
+    activationOrder,
+    values,
+    secrets: new Set(secretNames),
+    dir,
+    ctx,
+  });
+
   const plan: ResolvedPlan = {
     project: config.name ?? path.basename(dir),
     environment,
@@ -95,13 +120,13 @@ export async function resolvePlan(
     vars: resolved.vars,
     secretNames,
     confirmStages: confirm === 'stages' || confirm === true,
-    prerequisites: buildPrerequisites(config, n),
-    prepare: buildPrepare(config, n),
-    services: buildServices(config, stages, groups, n),
-    stages,
-    groups,
-    activationOrder,
-    rollbackOrder: [...activationOrder].reverse(),
+    prerequisites,
+    prepare,
+    services: placed.services,
+    stages: placed.stages,
+    groups: placed.groups,
+    activationOrder: placed.activationOrder,
+    rollbackOrder: placed.rollbackOrder,
     integration: buildChecks(config.integration, ['integration'], 'integration', n),
     readiness: buildReadiness(config, n),
     policy: {
@@ -111,9 +136,21 @@ export async function resolvePlan(
       decisionTimeoutMs: config.policy.decisionTimeout,
     },
   };
+  if (fleet) plan.hosts = inventory.hosts;
+  if (Object.keys(placed.rollouts).length > 0) plan.rollouts = placed.rollouts;
   for (const issue of n.issues) issues.push(issue); // not push(...): 200,000 issues overflow the stack
   if (issues.length > 0) throw new ConfigError(issues);
   return plan;
+}
+
+/** The operator's side, from this process where the caller gave none. */
+function localSide(given: Partial<LocalSide> = {}): LocalSide {
+  return {
+    home: given.home ?? process.env.HOME ?? os.homedir(),
+    user: given.user ?? os.userInfo().username,
+    sshAuthSock:
+      'sshAuthSock' in given ? given.sshAuthSock : process.env.SSH_AUTH_SOCK || undefined,
+  };
 }
 
 /** The name of the one stage of a plan without `stages:`. */

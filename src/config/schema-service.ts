@@ -8,21 +8,11 @@ import {
   probeSchema,
   probeTiming,
 } from './schema-command.js';
+import { placementSchema, rolloutSchema } from './schema-fleet.js';
+import { serviceNameSchema } from './schema-name.js';
 import { durationSchema } from './units.js';
 
-/** The longest service, stage or environment name: leaves room for a suffix in 255 bytes. */
-const MAX_NAME_LENGTH = 200;
-
-/** A service or stage name: safe in file names and log lines. */
-export const serviceNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
-    error: 'expected a name of letters, digits, ".", "_" or "-"',
-  })
-  // It becomes a file name in the state folder (`<name>.json`, `<name>.log`): 255 bytes at most.
-  .max(MAX_NAME_LENGTH, {
-    error: `expected a name of at most ${MAX_NAME_LENGTH} characters (it becomes a file name)`,
-  });
+export { serviceNameSchema } from './schema-name.js';
 
 /** The performance baseline of a service: N GETs, p95 under the limit. */
 const performanceSchema = z.strictObject({
@@ -44,6 +34,8 @@ export const serviceSchema = z
     health: probeSchema.optional(),
     readiness: z.array(probeSchema).default([]),
     performance: performanceSchema.optional(),
+    on: placementSchema.optional(),
+    rollout: rolloutSchema.optional(),
   })
   .check(exactlyOne(['activate', 'process'], 'a service'));
 
@@ -55,6 +47,7 @@ export const stageSchema = z.strictObject({
   confirm: z.boolean().default(false),
   timeout: durationSchema.default(600_000),
   verify: z.array(checkSchema).default([]),
+  rollout: rolloutSchema.optional(),
 });
 
 /** A production-readiness check: a probe, a p95 latency (http + p95) or a file that must exist. */

@@ -13,6 +13,7 @@ import {
   varNameSchema,
   varValueSchema,
 } from './schema-command.js';
+import { hostsSchema, sshSchema } from './schema-fleet.js';
 import {
   readinessCheckSchema,
   serviceNameSchema,
@@ -30,6 +31,8 @@ const environmentSchema = z.strictObject({
   vars: varsSchema,
   extends: serviceNameSchema.optional(),
   confirm: z.union([z.literal('stages'), z.boolean()]).optional(),
+  hosts: hostsSchema.optional(),
+  ssh: sshSchema.optional(),
 });
 
 const networkCheckSchema = z
@@ -114,6 +117,8 @@ export const configSchema = z
     vars: varsSchema,
     secrets: z.array(varNameSchema).default([]),
     environments: z.record(serviceNameSchema, environmentSchema).optional(),
+    hosts: hostsSchema.optional(),
+    ssh: sshSchema.optional(),
     prerequisites: prerequisitesSchema.prefault({}),
     config: z
       .strictObject({

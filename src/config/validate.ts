@@ -7,6 +7,7 @@ import type { ConfigIssue } from './errors.js';
 import { ConfigError } from './errors.js';
 import { didYouMean } from './did-you-mean.js';
 import { checkEnvironments } from './environments.js';
+import { checkFleet } from './fleet-checks.js';
 import { checkGraph } from './graph.js';
 import { fromZodIssues, issueAt } from './issues.js';
 import type { IssueContext } from './issues.js';
@@ -60,6 +61,7 @@ export function validateConfig(raw: unknown, source: SourceInfo = {}): Config {
     ...checkEnvironments(config, ctx),
     ...checkSecrets(config, ctx),
     ...checkUniqueNames(config, ctx),
+    ...checkFleet(config, ctx),
   ];
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
