@@ -277,6 +277,42 @@ describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
     expect(remotePs(fleet).some((p) => p.args.includes('sleep 46'))).toBe(false);
   });
 
+  it('keeps at most 4 channels open on a connection and queues the rest (sshd MaxSessions 4)', async () => {
+    const tight = await startFleet({ hosts: 1, sshdOptions: ['MaxSessions 4'] });
+    const own = new SshPool();
+    try {
+      const h = tight.hosts[0];
+      if (!h) throw new Error('fleet');
+      const host: HostSpec = { ...hostOf(0), address: h.address, port: h.port };
+      host.ssh = { ...host.ssh, identityFile: tight.identityFile, knownHosts: [tight.knownHosts] };
+      let most = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        for (let i = 0; i < 400 && sampling; i++) {
+          most = Math.max(most, remotePs().filter((p) => p.args === 'sleep 0.2').length);
+          await sleep(10);
+        }
+      })();
+      const outcomes = await Promise.all(
+        Array.from({ length: 16 }, (_, n) =>
+          runRemoteCommand(own, cmd(host, `sleep 0.2; echo n${n}`), { env: {}, timeoutMs: 15_000 }),
+        ),
+      );
+      sampling = false;
+      await sampler;
+      expect(outcomes.map((o) => o.exitCode)).toEqual(Array(16).fill(0));
+      expect(outcomes.map((o) => o.outputTail)).toEqual(
+        Array.from({ length: 16 }, (_, n) => `n${n}\n`),
+      );
+      expect(own.connectionsOpened).toBe(1);
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual(4);
+    } finally {
+      await own.close();
+      await tight.stop();
+    }
+  });
+
   it('refuses an unknown host key with what it is and how to trust it', async () => {
     pool = new SshPool();
     const empty = join(scratch, 'empty_known_hosts');
@@ -349,10 +385,15 @@ describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
     pool = new SshPool();
     const h = fleet.hosts[1];
     if (!h) throw new Error('fleet');
-    const pending = runRemoteCommand(pool, cmd(hostOf(1), 'sleep 45; echo never'), {
-      env: {},
-      timeoutMs: 20_000,
-    });
+    // Six commands: four run (the channel cap), two wait for a channel; all six end lost.
+    const all = Promise.all(
+      [1, 2, 3, 4, 5, 6].map((n) =>
+        runRemoteCommand(pool, cmd(hostOf(1), `sleep 45; echo never ${n}`), {
+          env: {},
+          timeoutMs: 20_000,
+        }),
+      ),
+    );
     expect(await until(() => remotePs(fleet).some((p) => p.args.includes('sleep 45')), 3000)).toBe(
       true,
     );
@@ -366,8 +407,11 @@ describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
     });
     frozen.forEach((p) => process.kill(p, 'SIGSTOP'));
     const cut = Date.now();
-    const o = await pending;
+    const outcomes = await all;
     const took = Date.now() - cut;
+    const o = outcomes[0];
+    if (!o) throw new Error('no outcome');
+    expect(outcomes.map((x) => x.lost)).toEqual([true, true, true, true, true, true]);
     frozen.forEach((p) => {
       try {
         process.kill(p, 'SIGCONT');

@@ -20,7 +20,7 @@ import { Masker } from '../../core/mask.js';
 import { MAX_TIMER_MS } from '../../core/timer-limit.js';
 import type { CommandOutcome } from '../../machines/effects.js';
 import { OutputTail } from '../output-tail.js';
-import type { ConnectionLostError, Lease, SshPool } from './pool.js';
+import { ConnectionLostError, type Lease, type SshPool } from './pool.js';
 
 /**
  * The only command line a remote command has: the script of `bytes` bytes comes on stdin. Its
@@ -235,6 +235,9 @@ export async function runRemoteCommand(
       if (stopping) stop();
     },
     (error: Error) => {
+      // Queued behind the channel cap when the connection was lost: lost too (as the brief of
+      // the pool says: every pending command on a lost connection ends lost).
+      if (error instanceof ConnectionLostError) finish({ lost: error.message });
       startError = error.message;
       finish({ code: null });
     },
