@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import type { CommandSpec, HostSpec } from '../../src/config/plan-types.js';
 import { Masker, MASK } from '../../src/core/mask.js';
 import { verifyHostKey } from '../../src/adapters/ssh/known-hosts.js';
 import { HostKeyError, SshPool } from '../../src/adapters/ssh/pool.js';
-import { remoteEntry, runRemoteCommand } from '../../src/adapters/ssh/remote-exec.js';
+import { remoteEntry, remoteScript, runRemoteCommand } from '../../src/adapters/ssh/remote-exec.js';
 import {
   listRemote,
   remoteAlive,
@@ -81,6 +81,28 @@ function filesUnder(dir: string, out: string[] = [], depth = 0): string[] {
   }
   return out;
 }
+
+describe('the remote script', () => {
+  it('runs nothing at all when it arrives cut short (a connection lost while it was sent)', () => {
+    const command: CommandSpec = {
+      run: ['echo', 'ran', 'with', 'all'],
+      cwd: '/tmp',
+      env: { B: "it's" },
+    };
+    const script = Buffer.from(remoteScript(command, { A: 'x y' }));
+    const entry = remoteEntry(script.length).replace(/^exec /, '');
+    const full = spawnSync('/bin/sh', ['-c', entry], { input: script, encoding: 'utf8' });
+    expect(full.stdout).toBe('ran with all\n');
+    // Every cut but the last newline's (which leaves the whole brace group) runs nothing.
+    for (let k = 0; k < script.length - 1; k++) {
+      const cut = spawnSync('/bin/sh', ['-c', entry], {
+        input: script.subarray(0, k),
+        encoding: 'utf8',
+      });
+      expect(cut.stdout, `cut at ${k} bytes`).toBe('');
+    }
+  });
+});
 
 describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
   beforeAll(async () => {
