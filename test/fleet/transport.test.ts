@@ -1,12 +1,20 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandSpec, HostSpec } from '../../src/config/plan-types.js';
 import { Masker, MASK } from '../../src/core/mask.js';
-import { verifyHostKey } from '../../src/adapters/ssh/known-hosts.js';
+import { checkHostKey, verifyHostKey } from '../../src/adapters/ssh/known-hosts.js';
 import { HostKeyError, SshPool } from '../../src/adapters/ssh/pool.js';
 import { remoteEntry, remoteScript, runRemoteCommand } from '../../src/adapters/ssh/remote-exec.js';
 import {
@@ -18,7 +26,10 @@ import {
 } from '../../src/adapters/ssh/remote-process.js';
 import { fleetUnavailable, processTree, remotePs, startFleet, type Fleet } from './sshd-harness.js';
 
+/** OpenSSH client tools, run by name (constants: they are system tools, not npm binaries). */
 const KEYGEN = 'ssh-keygen';
+const AGENT = 'ssh-agent';
+const ADD = 'ssh-add';
 const why = fleetUnavailable();
 if (why !== undefined) process.stderr.write(`skipping the SSH transport tests: ${why}\n`);
 
@@ -81,6 +92,63 @@ function filesUnder(dir: string, out: string[] = [], depth = 0): string[] {
   }
   return out;
 }
+
+/** A fake SSH public key blob of `type` (only its bytes are compared). */
+function blob(type: string, fill: number): Buffer {
+  const name = Buffer.from(type);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(name.length);
+  return Buffer.concat([len, name, Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, fill)]);
+}
+
+describe('known_hosts verification', () => {
+  const a = blob('ssh-ed25519', 1);
+  const b = blob('ssh-ed25519', 2);
+  const r = blob('ssh-rsa', 3);
+  const dir = mkdtempSync(join(tmpdir(), 'sc-kh-'));
+  let n = 0;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (text: string): string => {
+    const f = join(dir, `known_hosts_${n++}`);
+    writeFileSync(f, text);
+    return f;
+  };
+  it('matches plain names, [host]:port, comma lists, wildcards and negations, skipping comments', async () => {
+    const f = file(
+      [
+        '# a comment',
+        '',
+        `web1,10.0.0.5 ssh-ed25519 ${a.toString('base64')} comment here`,
+        `[db.example]:2222 ssh-ed25519 ${b.toString('base64')}`,
+        `*.fleet,!bad.fleet ssh-ed25519 ${a.toString('base64')}`,
+        'garbage line',
+      ].join('\n'),
+    );
+    expect(await verifyHostKey([f], '10.0.0.5', 22, a)).toBe('ok');
+    expect(await verifyHostKey([f], '10.0.0.5', 2200, a)).toBe('unknown');
+    expect(await verifyHostKey([f], 'web1', 22, b)).toBe('mismatch');
+    expect(await verifyHostKey([f], 'web1', 22, r)).toBe('unknown');
+    expect(await verifyHostKey([f], 'db.example', 2222, b)).toBe('ok');
+    expect(await verifyHostKey([f], 'db.example', 22, b)).toBe('unknown');
+    expect(await verifyHostKey([f], 'x.fleet', 22, a)).toBe('ok');
+    expect(await verifyHostKey([f], 'bad.fleet', 22, a)).toBe('unknown');
+    expect(await verifyHostKey([join(tmpdir(), 'no-such-known-hosts')], 'web1', 22, a)).toBe(
+      'unknown',
+    );
+  });
+  it('refuses a key marked @revoked, for any host, and skips @cert-authority lines', async () => {
+    const f = file(
+      [
+        `@revoked * ${'ssh-ed25519'} ${a.toString('base64')}`,
+        `@cert-authority *.fleet ssh-ed25519 ${b.toString('base64')}`,
+        `web1 ssh-ed25519 ${a.toString('base64')}`,
+      ].join('\n'),
+    );
+    expect(await verifyHostKey([f], 'web1', 22, a)).toBe('revoked');
+    expect(await verifyHostKey([f], 'x.fleet', 22, b)).toBe('unknown');
+    expect(checkHostKey([], 'web1', 22, a)).toBe('unknown');
+  });
+});
 
 describe('the remote script', () => {
   it('runs nothing at all when it arrives cut short (a connection lost while it was sent)', () => {
@@ -333,6 +401,52 @@ describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
       await own.close();
       await tight.stop();
     }
+  });
+
+  it('authenticates through an ssh-agent (a socket path, or SSH_AUTH_SOCK with agent: true), and fails clearly with a wrong key', async () => {
+    pool = new SshPool();
+    const sock = join(scratch, 'agent.sock');
+    const agent = spawn(AGENT, ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      expect(await until(() => existsSync(sock), 3000)).toBe(true);
+      execFileSync(ADD, ['-q', fleet.identityFile], {
+        env: { ...process.env, SSH_AUTH_SOCK: sock },
+        stdio: 'ignore',
+      });
+      const viaPath = hostOf(0, { agent: sock });
+      delete viaPath.ssh.identityFile;
+      const o = await runRemoteCommand(pool, cmd(viaPath, 'echo agent'), {
+        env: {},
+        timeoutMs: 5000,
+      });
+      expect(o.outputTail).toBe('agent\n');
+      const before = process.env.SSH_AUTH_SOCK;
+      process.env.SSH_AUTH_SOCK = sock;
+      try {
+        const viaEnv = hostOf(1, { agent: true });
+        delete viaEnv.ssh.identityFile;
+        const e = await runRemoteCommand(pool, cmd(viaEnv, 'echo env-agent'), {
+          env: {},
+          timeoutMs: 5000,
+        });
+        expect(e.outputTail).toBe('env-agent\n');
+      } finally {
+        if (before === undefined) delete process.env.SSH_AUTH_SOCK;
+        else process.env.SSH_AUTH_SOCK = before;
+      }
+    } finally {
+      agent.kill('SIGTERM');
+    }
+    const other = join(scratch, 'other_key');
+    execFileSync(KEYGEN, ['-q', '-t', 'ed25519', '-N', '', '-f', other], { stdio: 'ignore' });
+    const wrong = await runRemoteCommand(pool, cmd(hostOf(2, { identityFile: other }), 'true'), {
+      env: {},
+      timeoutMs: 5000,
+    });
+    expect(wrong.exitCode).toBeNull();
+    expect(wrong.error).toMatch(
+      /^cannot connect to h3 \(scdeploy@127\.0\.0\.13:\d+\): All configured authentication methods failed/,
+    );
   });
 
   it('refuses an unknown host key with what it is and how to trust it', async () => {
