@@ -137,7 +137,10 @@ function fleetProcesses(id: string): number[] {
   return pids;
 }
 
-/** Start `hosts` sshd servers; `sshdOptions` lines are added to each config. */
+/**
+ * Start `hosts` sshd servers; `sshdOptions` lines come first in each config (they override the
+ * harness's settings: no `Match` blocks).
+ */
 export async function startFleet(options: {
   hosts: number;
   sshdOptions?: string[];
@@ -199,6 +202,8 @@ export async function startFleet(options: {
       writeFileSync(
         config,
         [
+          // First: sshd keeps the first value of a keyword, so these override the defaults below.
+          ...(options.sshdOptions ?? []),
           `ListenAddress ${address}:${port}`,
           `HostKey ${hostKey}`,
           `PidFile none`,
@@ -212,7 +217,6 @@ export async function startFleet(options: {
           `MaxStartups 64:30:128`,
           `SetEnv ${FLEET_VAR}=${id}`,
           `Subsystem sftp /usr/lib/openssh/sftp-server`,
-          ...(options.sshdOptions ?? []),
           '',
         ].join('\n'),
       );

@@ -1,14 +1,22 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandSpec, HostSpec } from '../../src/config/plan-types.js';
 import { Masker, MASK } from '../../src/core/mask.js';
-import { verifyHostKey } from '../../src/adapters/ssh/known-hosts.js';
+import { checkHostKey, verifyHostKey } from '../../src/adapters/ssh/known-hosts.js';
 import { HostKeyError, SshPool } from '../../src/adapters/ssh/pool.js';
-import { remoteEntry, runRemoteCommand } from '../../src/adapters/ssh/remote-exec.js';
+import { remoteEntry, remoteScript, runRemoteCommand } from '../../src/adapters/ssh/remote-exec.js';
 import {
   listRemote,
   remoteAlive,
@@ -18,7 +26,10 @@ import {
 } from '../../src/adapters/ssh/remote-process.js';
 import { fleetUnavailable, processTree, remotePs, startFleet, type Fleet } from './sshd-harness.js';
 
+/** OpenSSH client tools, run by name (constants: they are system tools, not npm binaries). */
 const KEYGEN = 'ssh-keygen';
+const AGENT = 'ssh-agent';
+const ADD = 'ssh-add';
 const why = fleetUnavailable();
 if (why !== undefined) process.stderr.write(`skipping the SSH transport tests: ${why}\n`);
 
@@ -81,6 +92,85 @@ function filesUnder(dir: string, out: string[] = [], depth = 0): string[] {
   }
   return out;
 }
+
+/** A fake SSH public key blob of `type` (only its bytes are compared). */
+function blob(type: string, fill: number): Buffer {
+  const name = Buffer.from(type);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(name.length);
+  return Buffer.concat([len, name, Buffer.from([0, 0, 0, 32]), Buffer.alloc(32, fill)]);
+}
+
+describe('known_hosts verification', () => {
+  const a = blob('ssh-ed25519', 1);
+  const b = blob('ssh-ed25519', 2);
+  const r = blob('ssh-rsa', 3);
+  const dir = mkdtempSync(join(tmpdir(), 'sc-kh-'));
+  let n = 0;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (text: string): string => {
+    const f = join(dir, `known_hosts_${n++}`);
+    writeFileSync(f, text);
+    return f;
+  };
+  it('matches plain names, [host]:port, comma lists, wildcards and negations, skipping comments', async () => {
+    const f = file(
+      [
+        '# a comment',
+        '',
+        `web1,10.0.0.5 ssh-ed25519 ${a.toString('base64')} comment here`,
+        `[db.example]:2222 ssh-ed25519 ${b.toString('base64')}`,
+        `*.fleet,!bad.fleet ssh-ed25519 ${a.toString('base64')}`,
+        'garbage line',
+      ].join('\n'),
+    );
+    expect(await verifyHostKey([f], '10.0.0.5', 22, a)).toBe('ok');
+    expect(await verifyHostKey([f], '10.0.0.5', 2200, a)).toBe('unknown');
+    expect(await verifyHostKey([f], 'web1', 22, b)).toBe('mismatch');
+    expect(await verifyHostKey([f], 'web1', 22, r)).toBe('unknown');
+    expect(await verifyHostKey([f], 'db.example', 2222, b)).toBe('ok');
+    expect(await verifyHostKey([f], 'db.example', 22, b)).toBe('unknown');
+    expect(await verifyHostKey([f], 'x.fleet', 22, a)).toBe('ok');
+    expect(await verifyHostKey([f], 'bad.fleet', 22, a)).toBe('unknown');
+    expect(await verifyHostKey([join(tmpdir(), 'no-such-known-hosts')], 'web1', 22, a)).toBe(
+      'unknown',
+    );
+  });
+  it('refuses a key marked @revoked, for any host, and skips @cert-authority lines', async () => {
+    const f = file(
+      [
+        `@revoked * ${'ssh-ed25519'} ${a.toString('base64')}`,
+        `@cert-authority *.fleet ssh-ed25519 ${b.toString('base64')}`,
+        `web1 ssh-ed25519 ${a.toString('base64')}`,
+      ].join('\n'),
+    );
+    expect(await verifyHostKey([f], 'web1', 22, a)).toBe('revoked');
+    expect(await verifyHostKey([f], 'x.fleet', 22, b)).toBe('unknown');
+    expect(checkHostKey([], 'web1', 22, a)).toBe('unknown');
+  });
+});
+
+describe('the remote script', () => {
+  it('runs nothing at all when it arrives cut short (a connection lost while it was sent)', () => {
+    const command: CommandSpec = {
+      run: ['echo', 'ran', 'with', 'all'],
+      cwd: '/tmp',
+      env: { B: "it's" },
+    };
+    const script = Buffer.from(remoteScript(command, { A: 'x y' }));
+    const entry = remoteEntry(script.length).replace(/^exec /, '');
+    const full = spawnSync('/bin/sh', ['-c', entry], { input: script, encoding: 'utf8' });
+    expect(full.stdout).toBe('ran with all\n');
+    // Every cut but the last newline's (which leaves the whole brace group) runs nothing.
+    for (let k = 0; k < script.length - 1; k++) {
+      const cut = spawnSync('/bin/sh', ['-c', entry], {
+        input: script.subarray(0, k),
+        encoding: 'utf8',
+      });
+      expect(cut.stdout, `cut at ${k} bytes`).toBe('');
+    }
+  });
+});
 
 describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
   beforeAll(async () => {
@@ -277,6 +367,88 @@ describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
     expect(remotePs(fleet).some((p) => p.args.includes('sleep 46'))).toBe(false);
   });
 
+  it('keeps at most 4 channels open on a connection and queues the rest (sshd MaxSessions 4)', async () => {
+    const tight = await startFleet({ hosts: 1, sshdOptions: ['MaxSessions 4'] });
+    const own = new SshPool();
+    try {
+      const h = tight.hosts[0];
+      if (!h) throw new Error('fleet');
+      const host: HostSpec = { ...hostOf(0), address: h.address, port: h.port };
+      host.ssh = { ...host.ssh, identityFile: tight.identityFile, knownHosts: [tight.knownHosts] };
+      let most = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        for (let i = 0; i < 400 && sampling; i++) {
+          most = Math.max(most, remotePs().filter((p) => p.args === 'sleep 0.2').length);
+          await sleep(10);
+        }
+      })();
+      const outcomes = await Promise.all(
+        Array.from({ length: 16 }, (_, n) =>
+          runRemoteCommand(own, cmd(host, `sleep 0.2; echo n${n}`), { env: {}, timeoutMs: 15_000 }),
+        ),
+      );
+      sampling = false;
+      await sampler;
+      expect(outcomes.map((o) => o.exitCode)).toEqual(Array(16).fill(0));
+      expect(outcomes.map((o) => o.outputTail)).toEqual(
+        Array.from({ length: 16 }, (_, n) => `n${n}\n`),
+      );
+      expect(own.connectionsOpened).toBe(1);
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual(4);
+    } finally {
+      await own.close();
+      await tight.stop();
+    }
+  });
+
+  it('authenticates through an ssh-agent (a socket path, or SSH_AUTH_SOCK with agent: true), and fails clearly with a wrong key', async () => {
+    pool = new SshPool();
+    const sock = join(scratch, 'agent.sock');
+    const agent = spawn(AGENT, ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      expect(await until(() => existsSync(sock), 3000)).toBe(true);
+      execFileSync(ADD, ['-q', fleet.identityFile], {
+        env: { ...process.env, SSH_AUTH_SOCK: sock },
+        stdio: 'ignore',
+      });
+      const viaPath = hostOf(0, { agent: sock });
+      delete viaPath.ssh.identityFile;
+      const o = await runRemoteCommand(pool, cmd(viaPath, 'echo agent'), {
+        env: {},
+        timeoutMs: 5000,
+      });
+      expect(o.outputTail).toBe('agent\n');
+      const before = process.env.SSH_AUTH_SOCK;
+      process.env.SSH_AUTH_SOCK = sock;
+      try {
+        const viaEnv = hostOf(1, { agent: true });
+        delete viaEnv.ssh.identityFile;
+        const e = await runRemoteCommand(pool, cmd(viaEnv, 'echo env-agent'), {
+          env: {},
+          timeoutMs: 5000,
+        });
+        expect(e.outputTail).toBe('env-agent\n');
+      } finally {
+        if (before === undefined) delete process.env.SSH_AUTH_SOCK;
+        else process.env.SSH_AUTH_SOCK = before;
+      }
+    } finally {
+      agent.kill('SIGTERM');
+    }
+    const other = join(scratch, 'other_key');
+    execFileSync(KEYGEN, ['-q', '-t', 'ed25519', '-N', '', '-f', other], { stdio: 'ignore' });
+    const wrong = await runRemoteCommand(pool, cmd(hostOf(2, { identityFile: other }), 'true'), {
+      env: {},
+      timeoutMs: 5000,
+    });
+    expect(wrong.exitCode).toBeNull();
+    expect(wrong.error).toMatch(
+      /^cannot connect to h3 \(scdeploy@127\.0\.0\.13:\d+\): All configured authentication methods failed/,
+    );
+  });
+
   it('refuses an unknown host key with what it is and how to trust it', async () => {
     pool = new SshPool();
     const empty = join(scratch, 'empty_known_hosts');
@@ -349,10 +521,15 @@ describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
     pool = new SshPool();
     const h = fleet.hosts[1];
     if (!h) throw new Error('fleet');
-    const pending = runRemoteCommand(pool, cmd(hostOf(1), 'sleep 45; echo never'), {
-      env: {},
-      timeoutMs: 20_000,
-    });
+    // Six commands: four run (the channel cap), two wait for a channel; all six end lost.
+    const all = Promise.all(
+      [1, 2, 3, 4, 5, 6].map((n) =>
+        runRemoteCommand(pool, cmd(hostOf(1), `sleep 45; echo never ${n}`), {
+          env: {},
+          timeoutMs: 20_000,
+        }),
+      ),
+    );
     expect(await until(() => remotePs(fleet).some((p) => p.args.includes('sleep 45')), 3000)).toBe(
       true,
     );
@@ -366,8 +543,11 @@ describe.skipIf(why !== undefined)('SSH transport against real sshd', () => {
     });
     frozen.forEach((p) => process.kill(p, 'SIGSTOP'));
     const cut = Date.now();
-    const o = await pending;
+    const outcomes = await all;
     const took = Date.now() - cut;
+    const o = outcomes[0];
+    if (!o) throw new Error('no outcome');
+    expect(outcomes.map((x) => x.lost)).toEqual([true, true, true, true, true, true]);
     frozen.forEach((p) => {
       try {
         process.kill(p, 'SIGCONT');

@@ -288,7 +288,10 @@ export class SshPool {
           });
           client.on('error', (error: Error) => {
             if (!up) reject(refused ?? error);
-            else this.lost(conn, error.message, host);
+            else {
+              this.lost(conn, error.message, host);
+              client.destroy();
+            }
           });
           client.once('close', () => {
             if (!up) reject(refused ?? new Error(`connection to ${hostLabel(host)} closed`));

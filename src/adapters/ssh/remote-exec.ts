@@ -20,7 +20,7 @@ import { Masker } from '../../core/mask.js';
 import { MAX_TIMER_MS } from '../../core/timer-limit.js';
 import type { CommandOutcome } from '../../machines/effects.js';
 import { OutputTail } from '../output-tail.js';
-import type { ConnectionLostError, Lease, SshPool } from './pool.js';
+import { ConnectionLostError, type Lease, type SshPool } from './pool.js';
 
 /**
  * The only command line a remote command has: the script of `bytes` bytes comes on stdin. Its
@@ -59,7 +59,7 @@ function shellQuote(value: string): string {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The script the remote shell evals; throws (a usage problem) on a bad name or value. */
-function remoteScript(command: CommandSpec, env: Record<string, string>): string {
+export function remoteScript(command: CommandSpec, env: Record<string, string>): string {
   const lines: string[] = [];
   for (const [name, value] of Object.entries({ ...env, ...command.env })) {
     if (!NAME.test(name)) throw new Error(`not a valid environment variable name: ${name}`);
@@ -79,7 +79,9 @@ function remoteScript(command: CommandSpec, env: Record<string, string>): string
     if (command.run.length === 0 || command.run[0] === '') throw new Error('empty command');
     lines.push(`exec ${command.run.map(shellQuote).join(' ')}`);
   }
-  return `${lines.join('\n')}\n`;
+  // One brace group: the shell parses it whole before running any of it, so a script cut short
+  // (the connection lost while it was sent: `head` then sees an early end) runs nothing at all.
+  return `{\n${lines.join('\n')}\n}\n`;
 }
 
 async function openLog(path: string): Promise<WriteStream> {
@@ -235,6 +237,9 @@ export async function runRemoteCommand(
       if (stopping) stop();
     },
     (error: Error) => {
+      // Queued behind the channel cap when the connection was lost: lost too (as the brief of
+      // the pool says: every pending command on a lost connection ends lost).
+      if (error instanceof ConnectionLostError) finish({ lost: error.message });
       startError = error.message;
       finish({ code: null });
     },
@@ -258,6 +263,8 @@ export async function runRemoteCommand(
     outcome.error = mask.text(how.lost);
   } else if (startError !== undefined && !timedOut && !canceled) {
     outcome.error = mask.text(startError);
+  } else if (lease === undefined && (timedOut || canceled)) {
+    outcome.error = `${timedOut ? 'timed out' : 'canceled'} before the command started on ${host.name} (connecting, or waiting for a channel)`;
   } else if (how.code === CD_FAILED && outputTail.includes(CD_MARK)) {
     outcome.exitCode = null;
     outcome.error = `working directory does not exist on ${host.name}: ${command.cwd}`;
