@@ -227,12 +227,21 @@ describe.skipIf(unavailable !== undefined)('fleets over SSH (real sshd)', () => 
     // Each in a process group of its own (setsid), not the SSH session's.
     expect(new Set(running.map((p) => p.pgid)).size).toBe(3);
     for (const p of running) expect(p.pgid).toBe(p.pid);
+    // status looks on the hosts: each instance runs there and its command probe passes there.
+    const up = await runBuilt(['status', '-c', dir], { env: env() });
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(up.stdout.match(/daemon@web-\d\s+healthy/g)).toHaveLength(3);
     const down = await runBuilt(['down', '--yes', '-c', dir], { env: env() });
     expect(down.code, down.stdout + down.stderr).toBe(0);
     const gone = Date.now();
     while (Date.now() - gone < 5000 && remotePs().some((p) => p.args.startsWith(marker)))
       await new Promise((r) => setTimeout(r, 100));
     expect(remotePs().filter((p) => p.args.startsWith(marker))).toEqual([]);
+    const after = await runBuilt(['status', '-c', dir], { env: env() });
+    expect(after.code).not.toBe(0);
+    expect(
+      after.stdout.match(/daemon@web-\d\s+not running\s+no process of it runs on web-\d/g),
+    ).toHaveLength(3);
     await rm(dir, { recursive: true, force: true });
   }, 40_000);
 });

@@ -40,6 +40,20 @@ export async function closeSshPool(): Promise<void> {
   await pool?.close();
 }
 
+/** Whether the instance `service` of `plan` runs on `host` (its pid record proven). */
+export function remoteServiceAlive(
+  plan: ResolvedPlan,
+  service: string,
+  host: HostSpec,
+): Promise<boolean> {
+  return remoteAlive(sshPool(), {
+    host,
+    project: plan.project,
+    environment: plan.environment,
+    service,
+  });
+}
+
 /** How often a watched remote service is looked at (one short command over its connection). */
 const WATCH_EVERY_MS = 2000;
 
