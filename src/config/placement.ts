@@ -39,12 +39,12 @@ export interface Placed {
 }
 
 /** The name of the instance of `service` on `host`. */
-export function instanceName(service: string, host: string): string {
+function instanceName(service: string, host: string): string {
   return `${service}@${host}`;
 }
 
 /** The hosts `on` names (host names or roles), in inventory order, each once. */
-export function placedHosts(on: string | string[], hosts: Record<string, HostSpec>): string[] {
+function placedHosts(on: string | string[], hosts: Record<string, HostSpec>): string[] {
   const wanted = new Set(Array.isArray(on) ? on : [on]);
   return Object.values(hosts)
     .filter((h) => wanted.has(h.name) || h.roles.some((r) => wanted.has(r)))

@@ -11,7 +11,7 @@ async function resolveFleet(yaml: string, opts: ResolveOptions = {}) {
   return {
     dir,
     work: loadConfig({ cwd: dir }).then((loaded) =>
-      resolvePlan(loaded, { local: { home, user: 'operator', sshAuthSock: undefined }, ...opts }),
+      resolvePlan(loaded, { local: { home, user: 'operator' }, ...opts }),
     ),
   };
 }
