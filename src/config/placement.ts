@@ -58,6 +58,7 @@ export function placeServices(input: PlacementInput): Placed {
   const issues = input.n.issues;
   const seenIssues = new Set<string>();
   const { stageOf, groupOf } = stageAndGroup(input.stages, input.groups);
+  const rolloutOfStage = new Map((config.stages ?? []).map((st) => [st.name, st.rollout]));
   const instancesOf = new Map<string, string[]>();
   const services: Record<string, ServiceSpec> = {};
   const rollouts: Record<string, RolloutSpec> = {};
@@ -94,7 +95,7 @@ export function placeServices(input: PlacementInput): Placed {
         issues.push(issue);
       }
     });
-    const stageRollout = config.stages?.find((st) => st.services.includes(name))?.rollout;
+    const stageRollout = rolloutOfStage.get(stage);
     const r = mergeRollout(s.rollout, stageRollout);
     rollouts[name] = {
       service: name,
