@@ -34,6 +34,15 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
       lines.push(`  ${step.name}: ${command(step.run)}${cleanup}`);
     }
   }
+  const hosts = Object.values(plan.hosts ?? {});
+  if (hosts.length > 0) {
+    lines.push('', 'hosts:');
+    const w = hosts.reduce((m, h) => Math.max(m, h.name.length), 4);
+    for (const h of hosts) {
+      const roles = h.roles.length > 0 ? `  roles ${h.roles.join(', ')}` : '';
+      lines.push(`  ${h.name.padEnd(w)}  ${h.user}@${formatHost(h.address)}:${h.port}${roles}`);
+    }
+  }
   const implicit = plan.stages.length === 1 && plan.stages[0]?.implicit === true;
   if (implicit) {
     lines.push(
@@ -43,7 +52,7 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
     );
     plan.groups.forEach((group, i) => {
       lines.push(`  ${i + 1}. ${group.name}`);
-      for (const name of group.services) serviceLines(plan, name, lines);
+      for (const name of collapse(plan, group.services)) serviceLines(plan, name, lines);
     });
   } else {
     lines.push('', 'stages (in order; each waits for the one before it):');
@@ -54,7 +63,7 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
         `timeout ${ms(stage.timeoutMs)}`,
       ].filter(Boolean);
       lines.push(`  ${i + 1}. ${stage.name} (${flags.join(', ')})`);
-      for (const name of stage.services) serviceLines(plan, name, lines);
+      for (const name of collapse(plan, stage.services)) serviceLines(plan, name, lines);
       for (const v of stage.verify) lines.push(`     verify ${v.name}: ${probe(v.probe)}`);
     });
   }
@@ -73,8 +82,8 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
       lines.push(`  ${r.name} [${r.category}, ${r.severity}]: ${what}`);
     }
   }
-  lines.push('', `activation order: ${plan.activationOrder.join(' → ')}`);
-  lines.push(`rollback order:   ${plan.rollbackOrder.join(' → ')}`);
+  lines.push('', `activation order: ${orderText(plan, plan.activationOrder)}`);
+  lines.push(`rollback order:   ${orderText(plan, plan.rollbackOrder)}`);
   const p = plan.policy;
   lines.push(
     `policy: on failure ${p.onFailure}, degraded ${p.degraded}, retries ${p.retries}, decision timeout ${ms(p.decisionTimeoutMs)}`,
@@ -82,17 +91,89 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Names with the instances of a placed service shown once, as the service (its first
+ * instance stands for it: they differ only in their host).
+ */
+function collapse(plan: ResolvedPlan, names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.filter((name) => {
+    const service = own(plan.services, name)?.placement?.service;
+    if (service === undefined) return true;
+    if (seen.has(service)) return false;
+    seen.add(service);
+    return true;
+  });
+}
+
+/** The service an instance is of (a name that is no instance is itself). */
+function serviceOf(plan: ResolvedPlan, name: string): string {
+  return own(plan.services, name)?.placement?.service ?? name;
+}
+
+/** An order, each placed service's run of instances as one `api ×3`. */
+function orderText(plan: ResolvedPlan, order: readonly string[]): string {
+  const parts: string[] = [];
+  let last: { service: string; count: number } | undefined;
+  const flush = (): void => {
+    if (last) parts.push(`${last.service} ×${last.count}`);
+  };
+  for (const name of order) {
+    const service = own(plan.services, name)?.placement?.service;
+    if (service !== undefined && last?.service === service) {
+      last.count++;
+      continue;
+    }
+    flush();
+    last = service === undefined ? undefined : { service, count: 1 };
+    if (service === undefined) parts.push(name);
+  }
+  flush();
+  return parts.join(' → ');
+}
+
+/** `on web-1, web-2 · batches 1, 1 · budget 0 · minHealthy 2s`, long lists shortened. */
+function rolloutText(plan: ResolvedPlan, service: string): string | undefined {
+  const r = own(plan.rollouts ?? {}, service);
+  if (!r) return undefined;
+  const on =
+    r.hosts.length <= 8
+      ? r.hosts.join(', ')
+      : `${r.hosts.slice(0, 3).join(', ')}, …, ${r.hosts[r.hosts.length - 1]} (${r.hosts.length} hosts)`;
+  const batches: string[] = [];
+  for (let i = 0; i < r.batches.length;) {
+    let j = i;
+    while (j < r.batches.length && r.batches[j] === r.batches[i]) j++;
+    const run = j - i;
+    // Short runs as they are; a long one as `size×count`.
+    if (run <= 3) for (let k = i; k < j; k++) batches.push(String(r.batches[k]));
+    else batches.push(`${r.batches[i]}×${run}`);
+    i = j;
+  }
+  return `on ${on} · batches ${batches.join(', ')} · budget ${r.failureBudget} · minHealthy ${ms(r.minHealthyMs)}`;
+}
+
 function serviceLines(plan: ResolvedPlan, name: string, lines: string[]): void {
   const svc = own(plan.services, name);
   if (!svc) return;
   const run = svc.kind === 'process' ? svc.process : svc.activate;
-  const deps = svc.dependsOn.length > 0 ? `, depends on ${svc.dependsOn.join(', ')}` : '';
-  lines.push(`     - ${name}: ${svc.kind} ${run ? command(run) : ''}${deps}`);
-  if (svc.health) lines.push(`         health: ${probe(svc.health)}`);
-  for (const r of svc.readiness) lines.push(`         readiness: ${probe(r)}`);
+  const deps =
+    svc.dependsOn.length > 0
+      ? `, depends on ${[...new Set(svc.dependsOn.map((d) => serviceOf(plan, d)))].join(', ')}`
+      : '';
+  const shown = svc.placement?.service ?? name;
+  lines.push(`     - ${shown}: ${svc.kind} ${run ? command(run) : ''}${deps}`);
+  const rollout = svc.placement ? rolloutText(plan, svc.placement.service) : undefined;
+  if (rollout !== undefined) lines.push(`         ${rollout}`);
+  // An instance's probes name its host's address: say which host they are shown for.
+  const on = svc.placement ? ` (${svc.placement.host})` : '';
+  if (svc.health) lines.push(`         health${on}: ${probe(svc.health)}`);
+  for (const r of svc.readiness) lines.push(`         readiness${on}: ${probe(r)}`);
   if (svc.performance) {
     const p = svc.performance;
-    lines.push(`         performance: p95 <= ${ms(p.p95Ms)} over ${p.samples} GETs of ${p.url}`);
+    lines.push(
+      `         performance${on}: p95 <= ${ms(p.p95Ms)} over ${p.samples} GETs of ${p.url}`,
+    );
   }
   if (svc.rollback) {
     // A process's command runs between stopping this instance and restarting the previous one.
@@ -102,6 +183,10 @@ function serviceLines(plan: ResolvedPlan, name: string, lines: string[]): void {
         : '';
     lines.push(`         rollback: ${command(svc.rollback)}${when}`);
   }
+}
+
+function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
 }
 
 function source(s: VarSource, rel: (p: string) => string): string {

@@ -21,8 +21,6 @@ export interface LocalSide {
   home: string;
   /** The local user name: the login user when neither the config nor the ssh config sets one. */
   user: string;
-  /** $SSH_AUTH_SOCK, if set. */
-  sshAuthSock?: string | undefined;
 }
 
 /** A host merged over every level that defines it, with where its `ssh` fields were set. */
@@ -134,7 +132,7 @@ export async function resolveInventory(input: {
           ? false
           : typeof ssh.agent === 'string'
             ? expand(ssh.agent, dir, local.home)
-            : (local.sshAuthSock ?? false),
+            : true,
       knownHosts: toList(ssh.knownHosts ?? [...SSH_DEFAULTS.knownHosts]).map((f) =>
         expand(f, dir, local.home),
       ),

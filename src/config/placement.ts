@@ -39,12 +39,12 @@ export interface Placed {
 }
 
 /** The name of the instance of `service` on `host`. */
-export function instanceName(service: string, host: string): string {
+function instanceName(service: string, host: string): string {
   return `${service}@${host}`;
 }
 
 /** The hosts `on` names (host names or roles), in inventory order, each once. */
-export function placedHosts(on: string | string[], hosts: Record<string, HostSpec>): string[] {
+function placedHosts(on: string | string[], hosts: Record<string, HostSpec>): string[] {
   const wanted = new Set(Array.isArray(on) ? on : [on]);
   return Object.values(hosts)
     .filter((h) => wanted.has(h.name) || h.roles.some((r) => wanted.has(r)))
@@ -58,6 +58,7 @@ export function placeServices(input: PlacementInput): Placed {
   const issues = input.n.issues;
   const seenIssues = new Set<string>();
   const { stageOf, groupOf } = stageAndGroup(input.stages, input.groups);
+  const rolloutOfStage = new Map((config.stages ?? []).map((st) => [st.name, st.rollout]));
   const instancesOf = new Map<string, string[]>();
   const services: Record<string, ServiceSpec> = {};
   const rollouts: Record<string, RolloutSpec> = {};
@@ -94,7 +95,7 @@ export function placeServices(input: PlacementInput): Placed {
         issues.push(issue);
       }
     });
-    const stageRollout = config.stages?.find((st) => st.services.includes(name))?.rollout;
+    const stageRollout = rolloutOfStage.get(stage);
     const r = mergeRollout(s.rollout, stageRollout);
     rollouts[name] = {
       service: name,

@@ -42,9 +42,16 @@ export interface CommandSpec {
 
 /** How stagecraft connects to a host (top-level, environment and host `ssh:` merged). */
 export interface SshSpec {
-  /** Absolute path of the private key; absent: the agent (if any) or ~/.ssh/id_ed25519, id_rsa. */
+  /**
+   * Absolute path of the private key (the config's, else the OpenSSH client config's first
+   * IdentityFile); absent: the agent (if any) or ~/.ssh/id_ed25519, id_rsa.
+   */
   identityFile?: string;
-  /** Path of the ssh-agent socket; absent: $SSH_AUTH_SOCK when `agent: true` (the default). */
+  /**
+   * The ssh-agent: an absolute socket path, false for none, or true (the default) for
+   * $SSH_AUTH_SOCK as the connecting process has it, if set (read at the adapter boundary, so a
+   * resumed deployment uses the agent of the shell it is resumed in).
+   */
   agent: boolean | string;
   /** known_hosts files, absolute, in order (default: ~/.ssh/known_hosts). */
   knownHosts: string[];

@@ -33,7 +33,7 @@ export interface ResolveOptions {
   /** Where secret values live (process.env); only presence could matter, values are never read. */
   secretsFrom?: Record<string, string | undefined>;
   /**
-   * The operator's side for fleet defaults: `~/` ($HOME), the login user, $SSH_AUTH_SOCK.
+   * The operator's side for fleet defaults: `~/` ($HOME), the login user.
    * Defaults to this process's; tests pass their own so the real ~/.ssh is never read.
    */
   local?: Partial<LocalSide>;
@@ -148,8 +148,6 @@ function localSide(given: Partial<LocalSide> = {}): LocalSide {
   return {
     home: given.home ?? process.env.HOME ?? os.homedir(),
     user: given.user ?? os.userInfo().username,
-    sshAuthSock:
-      'sshAuthSock' in given ? given.sshAuthSock : process.env.SSH_AUTH_SOCK || undefined,
   };
 }
 

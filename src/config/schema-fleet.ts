@@ -72,7 +72,7 @@ export type SshInput = z.infer<typeof sshSchema>;
 const roleNameSchema = serviceNameSchema;
 
 /** One host of the inventory. */
-export const hostSchema = z
+const hostSchema = z
   .strictObject({
     address: z.string().min(1).optional().meta({
       description:

@@ -11,7 +11,7 @@ async function resolveFleet(yaml: string, opts: ResolveOptions = {}) {
   return {
     dir,
     work: loadConfig({ cwd: dir }).then((loaded) =>
-      resolvePlan(loaded, { local: { home, user: 'operator', sshAuthSock: undefined }, ...opts }),
+      resolvePlan(loaded, { local: { home, user: 'operator' }, ...opts }),
     ),
   };
 }
@@ -214,10 +214,12 @@ services:
   });
 
   test('${HOST} in a probe of a service without on: is an unknown variable, as before', async () => {
-    const yaml = `${FLEET}services:\n  local:\n    activate: "true"\n    health: { http: "http://\${HOST}/" }\n  api:\n    on: web\n    activate: "true"\n    health: { http: "http://\${HOST}/\${NOPE}" }\n`;
+    const yaml = `${FLEET}services:\n  local:\n    activate: "true"\n    health: { http: "http://\${HOST}/" }\n    readiness: [{ tcp: "\${HOST_NAME}:80" }, { tcp: "x:\${SLOT}" }]\n  api:\n    on: web\n    activate: "true"\n    health: { http: "http://\${HOST}/\${NOPE}" }\n`;
     const err = await configError((await resolveFleet(yaml)).work);
     // One issue per problem of the service as written, not one per instance.
     expect(err.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'services.local.readiness[0].tcp: unknown variable ${HOST_NAME}',
+      'services.local.readiness[1].tcp: unknown variable ${SLOT}',
       'services.local.health.http: unknown variable ${HOST}',
       'services.api.health.http: unknown variable ${NOPE}',
     ]);

@@ -10,7 +10,7 @@ async function fleet(yaml: string, opts: ResolveOptions = {}, extra: Record<stri
   const home = await project({});
   const dir = await project({ 'stagecraft.config.yaml': yaml, ...extra });
   const work = resolvePlan(await loadConfig({ cwd: dir }), {
-    local: { home, user: 'operator', sshAuthSock: undefined },
+    local: { home, user: 'operator' },
     ...opts,
   });
   return { home, dir, work };
@@ -31,7 +31,7 @@ describe('inventory', () => {
         roles: [],
         vars: {},
         ssh: {
-          agent: false,
+          agent: true,
           knownHosts: [path.join(home, '.ssh/known_hosts')],
           connectTimeoutMs: 10_000,
           keepaliveMs: 5_000,
@@ -92,15 +92,13 @@ ${SERVICE}`;
     expect(baseHosts['web-1']?.ssh.agent).toBe(false);
   });
 
-  test('agent: true (the default) is $SSH_AUTH_SOCK when set; identityFile is relative to the config folder', async () => {
+  test('agent: true (the default) stays true: $SSH_AUTH_SOCK is read when connecting; identityFile is relative to the config folder', async () => {
     const { dir, work } = await fleet(
       `hosts:\n  h: { ssh: { identityFile: keys/deploy } }\n${SERVICE}`,
-      {
-        local: { home: '/nonexistent-home', user: 'me', sshAuthSock: '/tmp/agent.1' },
-      },
+      { local: { home: '/nonexistent-home', user: 'me' } },
     );
     const h = (await work).hosts!.h!;
-    expect(h.ssh.agent).toBe('/tmp/agent.1');
+    expect(h.ssh.agent).toBe(true);
     expect(h.ssh.identityFile).toBe(path.join(dir, 'keys/deploy'));
     expect(h.user).toBe('me');
   });
@@ -158,7 +156,7 @@ ${SERVICE}`;
       'stagecraft.config.yaml': `hosts:\n  h: { ssh: { identityFile: ~/mine } }\n  g: {}\n${SERVICE}`,
     });
     const plan = await resolvePlan(await loadConfig({ cwd: dir }), {
-      local: { home, user: 'u', sshAuthSock: undefined },
+      local: { home, user: 'u' },
     });
     expect(plan.hosts?.h).toMatchObject({
       address: '127.0.0.5',
