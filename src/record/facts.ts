@@ -171,7 +171,14 @@ export interface PlanOutline {
   stages: Array<{ name: string; services: string[]; gate: boolean }>;
   /** Display groups: the explicit stages, or the dependency layers of an implicit plan. */
   groups: Array<{ name: string; services: string[] }>;
-  services: Array<{ name: string; kind: 'activate' | 'process'; stage: string; group: string }>;
+  services: Array<{
+    name: string;
+    kind: 'activate' | 'process';
+    stage: string;
+    group: string;
+    /** An instance of a service placed on hosts: the service and its host. */
+    placement?: { service: string; host: string };
+  }>;
   prepare: string[];
   /** policy.retries + 1. */
   maxAttempts: number;

@@ -52,6 +52,8 @@ export interface ServiceRow {
   reason?: string;
   /** What failed, as data, when the state is a failure (`reason` is its wording). */
   failure?: Failure;
+  /** An instance of a placed service: the service, its host and the batch it was released in. */
+  placement?: { service: string; host: string; batch?: number; of?: number };
   /** Every state it went through, in order, with when. */
   steps: Array<{ state: ServiceState; at: number }>;
   /** Its last successful activation (an observation: the command exited 0). */
@@ -392,6 +394,7 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
           maxAttempts: fact.plan.maxAttempts,
           steps: [],
           inFlight: false,
+          ...(s.placement === undefined ? {} : { placement: { ...s.placement } }),
         };
       break;
     }
@@ -475,6 +478,15 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
     }
     case 'warning':
       if (!r.warnings.includes(fact.message)) r.warnings.push(fact.message);
+      break;
+    case 'rollout.batch':
+      for (const name of fact.instances) {
+        const p = own(r.services, name)?.placement;
+        if (p !== undefined) {
+          p.batch = fact.batch;
+          p.of = fact.of;
+        }
+      }
       break;
     case 'monitor.lost':
       if (!r.lost.includes(fact.service)) r.lost.push(fact.service);

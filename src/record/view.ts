@@ -25,6 +25,8 @@ export interface ServiceView {
   lastProbe?: ProbeRow;
   verdict?: Verdict;
   reason?: string;
+  /** An instance of a placed service: the service, its host and the batch it was released in. */
+  placement?: { service: string; host: string; batch?: number; of?: number };
 }
 
 /** One stage (or display group) row on screen. */
@@ -84,6 +86,7 @@ function serviceView(r: RunRecord, name: string): ServiceView | undefined {
   if (s.lastProbe !== undefined) v.lastProbe = { ...s.lastProbe };
   if (s.verdict !== undefined) v.verdict = s.verdict;
   if (s.reason !== undefined) v.reason = s.reason;
+  if (s.placement !== undefined) v.placement = { ...s.placement };
   return v;
 }
 

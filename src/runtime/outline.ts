@@ -14,7 +14,9 @@ export function planOutline(plan: ResolvedPlan): PlanOutline {
     groups: plan.groups.map((g) => ({ name: g.name, services: [...g.services] })),
     services: plan.activationOrder.flatMap((name) => {
       const s = own(plan.services, name);
-      return s === undefined ? [] : [{ name, kind: s.kind, stage: s.stage, group: s.group }];
+      if (s === undefined) return [];
+      const row = { name, kind: s.kind, stage: s.stage, group: s.group };
+      return [s.placement === undefined ? row : { ...row, placement: { ...s.placement } }];
     }),
     prepare: plan.prepare.map((p) => p.name),
     maxAttempts: plan.policy.retries + 1,

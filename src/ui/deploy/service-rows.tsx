@@ -7,6 +7,7 @@ import { Box, Text } from 'ink';
 import { count } from '../../core/plural.js';
 import type { ServiceView } from '../../record/view.js';
 import { useTone } from '../shared/colors.js';
+import { fleetText, listRows, type FleetRow } from '../shared/fleet-rows.js';
 import {
   countByState,
   fit,
@@ -34,18 +35,21 @@ export interface ServiceRowsProps {
 /** A title line, a line with position and counts per state, and at most `size` rows. */
 export function ServiceRows({ title, services, selected, size, frame, now }: ServiceRowsProps) {
   const tone = useTone();
+  // A placed service's many instances are one row, unless the selection is among them.
+  const rows = listRows(services, selected);
   const index = Math.max(
     0,
-    services.findIndex((s) => s.name === selected),
+    rows.findIndex((r) => 'service' in r && r.service.name === selected),
   );
-  const shown = windowAround(services, index, size);
-  const nameWidth = Math.min(24, Math.max(8, ...shown.items.map((s) => [...s.name].length)));
+  const shown = windowAround(rows, index, size);
+  const names = shown.items.flatMap((r) => ('service' in r ? [r.service] : []));
+  const nameWidth = Math.min(24, Math.max(8, ...names.map((s) => [...s.name].length)));
   // States are never cut (`rolling-back`, `resolved-by-hand`): the column fits the longest shown.
-  const stateWidth = Math.max(11, ...shown.items.map((s) => s.state.length));
+  const stateWidth = Math.max(11, ...names.map((s) => s.state.length));
   const counts = countByState(services);
   const position =
-    shown.items.length < services.length
-      ? `${shown.start + 1}-${shown.start + shown.items.length} of ${services.length}`
+    shown.items.length < rows.length
+      ? `${shown.start + 1}-${shown.start + shown.items.length} of ${rows.length} rows`
       : count(services.length, 'service');
   return (
     <Box flexDirection="column">
@@ -61,18 +65,34 @@ export function ServiceRows({ title, services, selected, size, frame, now }: Ser
           </Text>
         ))}
       </Text>
-      {shown.items.map((s) => (
-        <ServiceRow
-          key={s.name}
-          service={s}
-          selected={s.name === selected}
-          nameWidth={nameWidth}
-          stateWidth={stateWidth}
-          frame={frame}
-          now={now}
-        />
-      ))}
+      {shown.items.map((r) =>
+        'fleet' in r ? (
+          <FleetLine key={`fleet:${r.fleet.service}`} row={r.fleet} />
+        ) : (
+          <ServiceRow
+            key={r.service.name}
+            service={r.service}
+            selected={r.service.name === selected}
+            nameWidth={nameWidth}
+            stateWidth={stateWidth}
+            frame={frame}
+            now={now}
+          />
+        ),
+      )}
     </Box>
+  );
+}
+
+/** A placed service's instances as one line: counts per state, batch, failed and unknown hosts. */
+function FleetLine({ row }: { row: FleetRow }) {
+  const tone = useTone();
+  const bad = row.failed.length + row.unknown.length > 0;
+  return (
+    <Text wrap="truncate" color={tone(bad ? 'red' : undefined)}>
+      {'  ▤ '}
+      {fleetText(row)}
+    </Text>
   );
 }
 
@@ -91,7 +111,12 @@ function ServiceRow(props: {
     ? (spinnerFrames[frame % spinnerFrames.length] ?? '*')
     : stateGlyph[s.state];
   const attempt =
-    s.attempt > 1 || (s.maxAttempts > 1 && s.attempt > 0) ? ` #${s.attempt}/${s.maxAttempts}` : '';
+    (s.attempt > 1 || (s.maxAttempts > 1 && s.attempt > 0)
+      ? ` #${s.attempt}/${s.maxAttempts}`
+      : '') +
+    (s.placement?.batch !== undefined && s.placement.of !== undefined && s.placement.of > 1
+      ? ` batch ${s.placement.batch}/${s.placement.of}`
+      : '');
   const probe = probeText(s);
   const showReason = s.reason !== undefined && !isBusy(s.state);
   const warn = s.state === 'degraded' || s.verdict === 'degraded';
