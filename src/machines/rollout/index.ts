@@ -1,2 +1,2 @@
 export { rolloutMachine } from './machine.js';
-export type { RolloutInput, RolloutInstanceEvent, RolloutTellEvent } from './machine.js';
+export type { RolloutTellEvent } from './machine.js';

@@ -30,7 +30,7 @@ export function isUp(state: InstanceView['state']): boolean {
 }
 
 /** Whether a failed instance's outcome is unknown (its connection was lost), from its reason. */
-export function isUnknown(view: InstanceView): boolean {
+function isUnknown(view: InstanceView): boolean {
   return isBad(view.state) && /\bunknown\b/.test(view.reason ?? '');
 }
 

@@ -15,14 +15,14 @@ import { MAX_TIMER_MS } from '../../core/timer-limit.js';
 import { batchInstances, describeBad, isBad, isUp, type InstanceView } from './logic.js';
 
 /** Input of the rollout machine. */
-export interface RolloutInput {
+interface RolloutInput {
   rollout: RolloutSpec;
   /** Each instance's health probe (none: healthy once started, nothing to confirm). */
   probes: Record<string, ProbeSpec | undefined>;
 }
 
 /** The stage tells the rollout each change of one of its instances. */
-export interface RolloutInstanceEvent {
+interface RolloutInstanceEvent {
   type: 'rollout.instance';
   instance: string;
   state: ServiceState;
@@ -54,7 +54,7 @@ const composite = compositeFor<RolloutContext, RolloutInstanceEvent, Named, Chil
 const current = (c: RolloutContext): string[] => batchInstances(c.rollout, c.batch);
 
 /** The typed setup of the rollout statechart. */
-export const rolloutSetup = setup({
+const rolloutSetup = setup({
   types: {
     context: {} as RolloutContext,
     events: {} as RolloutInstanceEvent,

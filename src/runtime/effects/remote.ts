@@ -28,7 +28,7 @@ import type {
 let shared: SshPool | undefined;
 
 /** The SSH connections of this process (opened on first use). */
-export function sshPool(): SshPool {
+function sshPool(): SshPool {
   shared ??= new SshPool();
   return shared;
 }
