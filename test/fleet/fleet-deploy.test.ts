@@ -244,4 +244,20 @@ describe.skipIf(unavailable !== undefined)('fleets over SSH (real sshd)', () => 
     ).toHaveLength(3);
     await rm(dir, { recursive: true, force: true });
   }, 40_000);
+
+  test('a remote process service that exits while monitored is noticed and the deployment rolls back', async () => {
+    const dir = await project(`  daemon:
+    on: [web-1]
+    process: 'sleep 1; exit 3'
+    health: { command: 'true' }
+  slow:
+    dependsOn: [daemon]
+    activate: 'sleep 6'`);
+    const r = await deploy(dir);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /daemon@web-1 turned unhealthy while monitored: daemon@web-1 is no longer running while healthy, .*\(pid \d+; log: web-1:~\/\.stagecraft\/fleet-test\/default\/logs\/daemon@web-1\.log\)/,
+    );
+    await rm(dir, { recursive: true, force: true });
+  }, 30_000);
 });

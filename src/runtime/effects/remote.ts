@@ -71,6 +71,10 @@ export function remoteEffects(o: {
   logFile: (label: string) => string;
 }) {
   const pool = sshPool();
+  // The instances this run started, for watches that name only the service (the monitor's).
+  const started = new Map<string, ProcessInfo>();
+  const logPath = (service: string, host: HostSpec): string =>
+    `${host.name}:~/.stagecraft/${o.plan.project}/${o.plan.environment}/logs/${service}.log`;
   const ref = (service: string, host: HostSpec): RemoteServiceRef => ({
     host,
     project: o.plan.project,
@@ -120,12 +124,14 @@ export function remoteEffects(o: {
         env: envOf(command, env),
         mask: o.mask,
       });
-      return {
+      const info: ProcessInfo = {
         pid: record.pid,
         procStart: record.procStart,
-        logFile: `${host.name}:~/.stagecraft/${o.plan.project}/${o.plan.environment}/logs/${service}.log`,
+        logFile: logPath(service, host),
         startedAt: Date.now(),
       };
+      started.set(service, info);
+      return info;
     },
     stopProcess: async (service: string, host: HostSpec): Promise<StopOutcome> => {
       const r = await stopRemote(pool, ref(service, host));
@@ -151,6 +157,7 @@ export function remoteEffects(o: {
     ): Promise<ProcessExit> => {
       // Looked at every few seconds while it runs; a look that cannot be made (the host is
       // unreachable) is not an exit: the health checks judge an unreachable service.
+      info ??= started.get(service);
       for (;;) {
         await sleep(WATCH_EVERY_MS, signal);
         const alive = await remoteAlive(pool, ref(service, host)).catch(() => true);
@@ -171,7 +178,7 @@ export function remoteEffects(o: {
       exitCode: null,
       statusKnown: false,
       ranMs: info === undefined ? 0 : Date.now() - info.startedAt,
-      logFile: info?.logFile ?? `${host.name}:${service}.log`,
+      logFile: info?.logFile ?? logPath(service, host),
       tail: tail.split('\n').filter((l) => l.length > 0),
     };
   }
