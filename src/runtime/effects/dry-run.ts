@@ -15,7 +15,10 @@ import type { Recorder } from '../compose.js';
 import type { Present } from '../driver.js';
 
 const show = (c: CommandSpec): string =>
-  typeof c.run === 'string' ? c.run : JSON.stringify(c.run);
+  (typeof c.run === 'string' ? c.run : JSON.stringify(c.run)) +
+  (c.host === undefined
+    ? ''
+    : ` on ${c.host.name} (${c.host.user}@${c.host.address}:${c.host.port}, over SSH)`);
 
 /** Effects that describe themselves through `record` and succeed. */
 export function dryRunEffects(plan: ResolvedPlan, record: Recorder): Effects {
@@ -32,7 +35,10 @@ export function dryRunEffects(plan: ResolvedPlan, record: Recorder): Effects {
       });
     },
     runProbe: (input) => {
-      say(`probe ${input.label}: ${input.probe.label}`);
+      const host = input.probe.kind === 'command' ? input.probe.command?.host : undefined;
+      say(
+        `probe ${input.label}: ${input.probe.label}${host === undefined ? '' : ` on ${host.name}`}`,
+      );
       return Promise.resolve({ ok: true, detail: 'simulated', durationMs: 0 });
     },
     measurePerformance: (input) => {
