@@ -47,6 +47,29 @@ const PER_SSHD = 16;
 const RUN_TIMEOUT_MS = 300_000;
 const ACTIVATE = 'echo ok >/dev/null; mkdir -p rel/r1';
 
+/**
+ * Ctrl-C / SIGTERM: the running command's process group (it runs in its own: /usr/bin/time
+ * dies of SIGTERM without passing it on) is stopped, then main's finally cleans up.
+ */
+let interrupted;
+let current;
+const killGroup = (child, sig) => {
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    // gone
+  }
+};
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    interrupted = sig;
+    if (current === undefined) return;
+    killGroup(current, 'SIGTERM');
+    const c = current;
+    setTimeout(() => killGroup(c, 'SIGKILL'), 5000).unref();
+  });
+}
+
 const onPath = (cmd) =>
   (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, cmd)));
 
@@ -266,6 +289,7 @@ async function measure(cmd, args, { cwd, env, scratch }) {
     cwd,
     env: { ...env, BENCH_PID: `${timeFile}.pid`, BENCH_TIMES: timeFile },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
   const keep = (d) => {
@@ -286,9 +310,11 @@ async function measure(cmd, args, { cwd, env, scratch }) {
           // not yet, or gone
         }
       }, 20);
-  const killer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+  current = child;
+  const killer = setTimeout(() => killGroup(child, 'SIGKILL'), RUN_TIMEOUT_MS);
   const code = await new Promise((resolve) => child.on('close', (c, s) => resolve(c ?? s)));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  current = undefined;
   clearTimeout(killer);
   if (poll) clearInterval(poll);
   let cpuMs = NaN;
@@ -417,6 +443,7 @@ async function main() {
       const runs = { stagecraft: [], ansible: [] };
       for (let i = 0; i < RUNS; i++) {
         for (const tool of ['stagecraft', 'ansible']) {
+          if (interrupted) throw new Error(`interrupted (${interrupted})`);
           rmSync(join(user.home, 'rel'), { recursive: true, force: true });
           rmSync(join(scDir, '.stagecraft'), { recursive: true, force: true });
           const before = hosts.accepted();
@@ -441,6 +468,7 @@ async function main() {
                   env: { ...env, ANSIBLE_CONFIG: join(anDir, 'ansible.cfg') },
                   scratch,
                 });
+          if (interrupted) throw new Error(`interrupted (${interrupted})`);
           // Let sshd flush its log lines of the last connections.
           await sleep(200);
           r.connections = hosts.accepted() - before;
