@@ -260,4 +260,48 @@ describe.skipIf(unavailable !== undefined)('fleets over SSH (real sshd)', () => 
     );
     await rm(dir, { recursive: true, force: true });
   }, 30_000);
+
+  test('the next deployment replaces each remote instance; a failed one rolls back to the previous instances', async () => {
+    const marker = `sleep 3601.${process.pid}`;
+    const services = (fail: string) => `  daemon:
+    on: web
+    process: '${fail}exec ${marker}'
+    health: { command: 'true' }
+    rollout: { batch: 3, failureBudget: 0 }`;
+    const dir = await project(services(''));
+    const first = await deploy(dir);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const before = remotePs()
+      .filter((p) => p.args.startsWith(marker))
+      .map((p) => p.pid);
+    expect(before).toHaveLength(3);
+    const second = await deploy(dir);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    const after = remotePs()
+      .filter((p) => p.args.startsWith(marker))
+      .map((p) => p.pid);
+    // Exactly three, none of them the old ones: each was stopped before its successor started.
+    expect(after).toHaveLength(3);
+    expect(after.filter((pid) => before.includes(pid))).toEqual([]);
+    // web-2's new instance exits at once: over the budget, every host rolls back and the
+    // previous release's instances run again on web-1 and web-3 (web-2's command now fails).
+    const text = await readFile(join(dir, 'stagecraft.config.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'stagecraft.config.yaml'),
+      text.replace(services(''), services('[ "$HOST_NAME" = web-2 ] && exit 1; ')),
+    );
+    const third = await deploy(dir);
+    expect(third.code, third.stdout + third.stderr).toBe(1);
+    expect(third.stdout).toMatch(/over the failure budget of 0: web-2/);
+    expect(third.stdout).toMatch(/daemon@web-1: rolled-back/);
+    expect(third.stdout).toMatch(/daemon@web-3: rolled-back/);
+    const restored = remotePs().filter((p) => p.args.startsWith(marker));
+    expect(restored).toHaveLength(2);
+    await runBuilt(['down', '--yes', '-c', dir], { env: env() });
+    const gone = Date.now();
+    while (Date.now() - gone < 5000 && remotePs().some((p) => p.args.startsWith(marker)))
+      await new Promise((r) => setTimeout(r, 100));
+    expect(remotePs().filter((p) => p.args.startsWith(marker))).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
 });

@@ -118,6 +118,8 @@ export function remoteEffects(o: {
       env: Record<string, string> | undefined,
       host: HostSpec,
     ): Promise<ProcessInfo> => {
+      // As on this machine: the previous instance (its pid record proven) is stopped first.
+      await stopRemote(pool, ref(service, host));
       const record = await startRemote(pool, ref(service, host), {
         run: command.run,
         cwd: command.cwd,
