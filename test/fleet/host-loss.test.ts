@@ -154,6 +154,13 @@ describe.skipIf(unavailable !== undefined)('a host lost mid-command (network nam
           .at(-1);
         expect(last).toMatchObject({ state: 'healthy' });
       }
+      // The run finished: `resume` has nothing to re-check (the next deploy activates every host).
+      const id = String(evs[0]?.deploymentId);
+      const again = await cli(['resume', id, '--yes', '--plain', '-c', dir]).done;
+      expect(again.out).toContain(
+        `deployment ${id} already finished: succeeded; nothing to resume`,
+      );
+      expect(again.code).toBe(0);
     } finally {
       fleet.restore(h1);
     }
