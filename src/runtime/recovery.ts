@@ -7,6 +7,9 @@
  *   /proc start time), re-enters at checking health; one that is gone is started again;
  * - an activation in flight at the interruption (started, no outcome journaled) is probed: found
  *   healthy, it is not run again; otherwise it runs again (activations should be idempotent);
+ * - so is an instance whose outcome is unknown (its SSH connection was lost mid-command: the
+ *   command may have finished on the host): its probe runs where the instance runs, on its host;
+ *   found healthy it is reconciled (not run again, with a warning saying so);
  * - prepare steps journaled as done are not run again; a stage journaled as succeeded is skipped
  *   when every one of its services still answers its probes;
  * - a run stopped while rolling back continues its rollback instead.
@@ -14,37 +17,46 @@
 import { buildEnv } from '../adapters/env.js';
 import { isSameProcess } from '../core/liveness.js';
 import { runProbe } from '../adapters/probe.js';
-import type { ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
+import type { ProbeSpec, ResolvedPlan, ServiceSpec } from '../config/plan-types.js';
 import { dataRecord, own } from '../core/own.js';
 import { MAX_TIMER_MS } from '../core/timer-limit.js';
 import type { ResumePlan } from '../machines/deployment/index.js';
+import type { ProbeOutcome } from '../machines/effects.js';
 import type { RollbackStep } from '../machines/rollback/index.js';
 import { rollbackSteps } from '../machines/deployment/index.js';
 import type { ResumeSummary } from '../record/facts.js';
 import type { RunRecord } from '../record/fold.js';
 
+/** Runs one probe where it runs (the operator's machine, or the instance's host over SSH). */
+export type RecoveryProbe = (probe: ProbeSpec, signal: AbortSignal) => Promise<ProbeOutcome>;
+
 /** Probes a service once (primary probe, then readiness); the reason it is not healthy, if not. */
-async function probeOnce(
-  spec: ServiceSpec,
-  env: Record<string, string>,
-): Promise<string | undefined> {
+async function probeOnce(spec: ServiceSpec, probe: RecoveryProbe): Promise<string | undefined> {
   for (const p of [...(spec.health ? [spec.health] : []), ...spec.readiness]) {
-    const r = await runProbe(
-      p,
-      env,
-      AbortSignal.timeout(Math.min(p.timeoutMs + 500, MAX_TIMER_MS)),
-    ).catch((e: unknown) => ({ ok: false, detail: String(e) }));
+    const r = await probe(p, AbortSignal.timeout(Math.min(p.timeoutMs + 500, MAX_TIMER_MS))).catch(
+      (e: unknown) => ({ ok: false, detail: String(e) }),
+    );
     if (!r.ok) return `${p.label}: ${r.detail}`;
   }
   return undefined;
 }
+
+/** Whether the row's last outcome is unknown: its command's SSH connection was lost. */
+const outcomeUnknown = (row: { failure?: { kind: string; lost?: boolean } }): boolean =>
+  row.failure?.kind === 'command' && row.failure.lost === true;
 
 const hasProbe = (spec: ServiceSpec): boolean =>
   spec.health !== undefined || spec.readiness.length > 0;
 
 /** How a resumed deployment continues. */
 export type Recovery =
-  | { kind: 'deploy'; plan: ResumePlan; summary: ResumeSummary }
+  | {
+      kind: 'deploy';
+      plan: ResumePlan;
+      summary: ResumeSummary;
+      /** Instances whose unknown outcome a probe reconciled (journaled as warnings). */
+      warnings: string[];
+    }
   | {
       kind: 'rollback';
       steps: RollbackStep[];
@@ -54,14 +66,20 @@ export type Recovery =
       summary: ResumeSummary;
     };
 
-/** The recovery of `record` (an unfinished run of `plan`), observing the world now. */
+/**
+ * The recovery of `record` (an unfinished run of `plan`), observing the world now; `probe` runs
+ * one probe (default: on this machine, with `vars`; resume passes the run's effects, which run an
+ * instance's command probes on its host).
+ */
 export async function planRecovery(
   plan: ResolvedPlan,
   record: RunRecord,
   vars: Record<string, string>,
   tornTail: boolean,
+  probe?: RecoveryProbe,
 ): Promise<Recovery> {
   const env = buildEnv(vars);
+  const prober: RecoveryProbe = probe ?? ((p, signal) => runProbe(p, env, signal));
   const phase = record.phase;
   const rb = record.rollback;
   if (rb !== undefined) {
@@ -94,6 +112,7 @@ export async function planRecovery(
   const services: ResumePlan['services'] = dataRecord();
   const summary: ResumeSummary['services'] = [];
   const healthy = new Set<string>();
+  const warnings: string[] = [];
   await Promise.all(
     record.started.map(async (name) => {
       const spec = own(plan.services, name);
@@ -126,21 +145,25 @@ export async function planRecovery(
         });
         return;
       }
-      // In flight (or failed): probe before running it again.
-      const failed = hasProbe(spec) ? await probeOnce(spec, env) : 'no probe to check it with';
+      // In flight (or failed, or of unknown outcome): probe before running it again.
+      const failed = hasProbe(spec) ? await probeOnce(spec, prober) : 'no probe to check it with';
+      const unknown = outcomeUnknown(row);
+      const was = unknown
+        ? 'its outcome was unknown (connection lost)'
+        : 'in flight at the interruption';
       if (failed === undefined) {
         services[name] = { activated: true };
         healthy.add(name);
-        summary.push({
-          service: name,
-          entry: 'health',
-          why: 'in flight at the interruption, found healthy by probing',
-        });
+        summary.push({ service: name, entry: 'health', why: `${was}, found healthy by probing` });
+        if (unknown)
+          warnings.push(
+            `${name}: its outcome was unknown (connection lost); reconciled by probe: found healthy, not run again`,
+          );
       } else
         summary.push({
           service: name,
           entry: 'activate',
-          why: `in flight at the interruption, not healthy now (${failed})`,
+          why: `${was}, not healthy now (${failed})`,
         });
     }),
   );
@@ -155,7 +178,7 @@ export async function planRecovery(
       return spec === undefined ? [] : [spec];
     });
     const down = await Promise.all(
-      specs.map((s) => (hasProbe(s) ? probeOnce(s, env) : Promise.resolve(undefined))),
+      specs.map((s) => (hasProbe(s) ? probeOnce(s, prober) : Promise.resolve(undefined))),
     );
     if (down.some((d) => d !== undefined)) break;
     stagesDone.push(stage.name);
@@ -185,5 +208,6 @@ export async function planRecovery(
     kind: 'deploy',
     plan: resumePlan,
     summary: { phase, prepared, stagesDone, services: summary, tornTail },
+    warnings: warnings.sort(),
   };
 }

@@ -134,13 +134,6 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
       return { deploymentId: meta.id, finished: record.outcome, recordedNow: true };
     }
     const vars = commandVars({ plan, deploymentId: meta.id, secrets });
-    const recovery = await planRecovery(plan, record, vars, tornTail);
-    const planned = {
-      type: 'resume.planned' as const,
-      by: `${operatorName()}@${hostname()}`,
-      pid: process.pid,
-      summary: recovery.summary,
-    };
     const effects = realEffects({
       plan,
       deploymentId: meta.id,
@@ -150,9 +143,23 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
       operatorEnv: o.env,
       logDir: session.logDir,
     });
+    // Probes run where the run runs them: an instance's command probe on its host.
+    const recovery = await planRecovery(plan, record, vars, tornTail, (probe, signal) =>
+      effects.runProbe({ label: `${probe.label}.resume`, probe }, signal),
+    );
+    const planned = {
+      type: 'resume.planned' as const,
+      by: `${operatorName()}@${hostname()}`,
+      pid: process.pid,
+      summary: recovery.summary,
+    };
+    const reconciled =
+      recovery.kind === 'deploy'
+        ? recovery.warnings.map((message) => ({ type: 'warning' as const, message }))
+        : [];
     const common = {
       history,
-      opening: [...orphanFacts(session), planned],
+      opening: [...orphanFacts(session), planned, ...reconciled],
       session,
       mask,
       present: o.present,

@@ -22,12 +22,14 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const DEPLOY_USER = 'scdeploy';
+/** The non-root deploy user every harness logs in as. */
+export const DEPLOY_USER = 'scdeploy';
 const SSHD = '/usr/sbin/sshd';
 /** Programs run by name (held in constants: they are system tools, not npm binaries). */
-const KEYGEN = 'ssh-keygen';
+export const KEYGEN = 'ssh-keygen';
 const USERADD = 'useradd';
-const FLEET_VAR = 'STAGECRAFT_TEST_FLEET';
+/** The sshd SetEnv variable that marks a fleet's sessions (its value: the fleet id). */
+export const FLEET_VAR = 'STAGECRAFT_TEST_FLEET';
 
 interface FleetHost {
   name: string;
@@ -60,7 +62,8 @@ export function fleetUnavailable(): string | undefined {
   return undefined;
 }
 
-function run(cmd: string, args: string[]): string {
+/** Runs a system tool; its stdout, or throws with its stderr. */
+export function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
@@ -70,7 +73,7 @@ function run(cmd: string, args: string[]): string {
 let userHome: string | undefined;
 
 /** Creates the deploy user once (idempotent across processes): its home folder. */
-function ensureUser(): string {
+export function ensureUser(): string {
   if (userHome !== undefined) return userHome;
   if (spawnSync('id', [DEPLOY_USER], { stdio: 'ignore' }).status !== 0) {
     const r = spawnSync(USERADD, ['-m', '-s', '/bin/sh', DEPLOY_USER], { encoding: 'utf8' });
@@ -119,7 +122,7 @@ async function waitBanner(address: string, port: number, ms: number): Promise<vo
 }
 
 /** The pids of scdeploy's processes whose environment carries fleet `id`. */
-function fleetProcesses(id: string): number[] {
+export function fleetProcesses(id: string): number[] {
   const uid = Number(run('id', ['-u', DEPLOY_USER]).trim());
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
