@@ -44,8 +44,10 @@ export function describeBad(
     .map((name) => {
       const view = views[name];
       const host = spec.hosts[spec.instances.indexOf(name)] ?? name;
-      const what = view !== undefined && isUnknown(view) ? 'unknown' : 'failed';
-      return `${host} (${what}${view?.reason === undefined ? '' : `: ${view.reason}`})`;
+      const unknown = view !== undefined && isUnknown(view);
+      // `api@web-1.activate is unknown: connection … lost` says "unknown" once, as `unknown: …`.
+      const reason = unknown ? view.reason?.replace(/^.*?\bis unknown: /, '') : view?.reason;
+      return `${host} (${unknown ? 'unknown' : 'failed'}${reason === undefined ? '' : `: ${reason}`})`;
     })
     .join(', ');
 }
