@@ -20,7 +20,7 @@ import { recordRelease } from '../../state/releases.js';
 import { checkPrerequisites } from '../prerequisites.js';
 import { processEffects } from './process-effects.js';
 import { probePort } from './probe-port.js';
-import { hostOf, remoteEffects } from './remote.js';
+import { hostOf, remoteEffects, sshPool } from './remote.js';
 
 /** Everything the real effects need to know about this run. */
 export interface RunContext {
@@ -135,7 +135,9 @@ export function realEffects(ctx: RunContext): Effects {
         () => ({ exists: false }),
       );
     },
-    checkPrerequisites: ({ plan }, signal) => checkPrerequisites(plan, ctx.operatorEnv, signal),
+    // The hosts in use are checked too, over the run's own connections, before anything changes.
+    checkPrerequisites: ({ plan }, signal) =>
+      checkPrerequisites(plan, ctx.operatorEnv, signal, { pool: sshPool() }),
     recordRelease: async ({ plan, deploymentId, skipped }) => {
       const perService: Record<string, Record<string, string>> = {};
       const checks: Record<string, ServiceChecks> = {};
