@@ -34,6 +34,8 @@ export interface RunContext {
   operatorEnv: NodeJS.ProcessEnv;
   /** Where one-shot commands write their full output. */
   logDir: string;
+  /** Why the deploy lock on the fleet's first host could not be taken: phase 1 fails with it. */
+  hostLockProblem?: { host: string; error: string };
 }
 
 /** The variables every command and process gets: plan vars, ENV, the run id, secrets. */
@@ -136,8 +138,19 @@ export function realEffects(ctx: RunContext): Effects {
       );
     },
     // The hosts in use are checked too, over the run's own connections, before anything changes.
-    checkPrerequisites: ({ plan }, signal) =>
-      checkPrerequisites(plan, ctx.operatorEnv, signal, { pool: sshPool() }),
+    checkPrerequisites: async ({ plan }, signal) => {
+      const report = await checkPrerequisites(plan, ctx.operatorEnv, signal, { pool: sshPool() });
+      const problem = ctx.hostLockProblem;
+      if (problem === undefined) return report;
+      // No deployment runs without the fleet's deploy lock, even if the host answers now.
+      const check = {
+        category: 'security' as const,
+        name: `${problem.host}: deploy lock`,
+        ok: false,
+        detail: problem.error,
+      };
+      return { ok: false, checks: [...report.checks, check] };
+    },
     recordRelease: async ({ plan, deploymentId, skipped }) => {
       const perService: Record<string, Record<string, string>> = {};
       const checks: Record<string, ServiceChecks> = {};
