@@ -4,7 +4,7 @@
  * login, the software and hardware prerequisites run THERE, and the exec overhead. Skipped with
  * the reason where sshd cannot run (not root, no openssh-server).
  */
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +173,23 @@ ${TOOL}`,
     expect(r.stdout).not.toMatch(/login/);
   }, 30_000);
 
+  test('a host key mismatch fails loudly, naming the host; the other hosts pass', async () => {
+    // web-1's line carries web-2's key: what web-1 offers is not what the file trusts for it.
+    const lines = (await readFile(fleet.knownHosts, 'utf8')).trim().split('\n');
+    const keyOf = (line: string | undefined) => (line ?? '').split(' ').slice(1).join(' ');
+    const swapped = join(home, 'swapped_known_hosts');
+    await writeFile(
+      swapped,
+      [`${(lines[0] ?? '').split(' ')[0]} ${keyOf(lines[1])}`, ...lines.slice(1)].join('\n') + '\n',
+    );
+    const dir = await project({ prerequisites: '  software: []', knownHosts: swapped });
+    const r = await runBuilt(['validate', '-c', dir], { env: env() });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/✗ security +web-1: host key: HOST KEY MISMATCH for .*\(host web-1\)/);
+    expect(r.stdout).toMatch(/✓ security +web-2: login/);
+    expect(r.stderr).toMatch(/web-1: host key/);
+  }, 30_000);
+
   test('an unreachable host (a port nothing listens on) fails fast, within connectTimeout', async () => {
     const port = await deadPort();
     const dir = await project({
@@ -189,6 +206,29 @@ ${TOOL}`,
     expect(r.stdout).toMatch(/✓ network +web-1: reachable/);
     // connectTimeout is 2 s; the whole CLI run (node start included) stays under it.
     expect(r.ms).toBeLessThan(2000 + 3000);
+  }, 30_000);
+
+  test('a host that accepts TCP but never speaks SSH fails its login within connectTimeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const address = silent.address();
+      if (address === null || typeof address === 'string') throw new Error('no port');
+      const dir = await project({
+        prerequisites: '  software: []',
+        extraHosts: `  web-8: { address: 127.0.0.1, port: ${address.port}, user: ${fleet.user}, roles: [web] }`,
+      });
+      const r = await runBuilt(['validate', '-c', dir], { env: env() });
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/✓ network +web-8: reachable/);
+      expect(r.stdout).toMatch(/✗ security +web-8: login: cannot connect to web-8 .*[Tt]imed out/);
+      expect(r.ms).toBeGreaterThan(2000);
+      expect(r.ms).toBeLessThan(2000 + 3000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   }, 30_000);
 
   test('--no-prerequisites skips the host checks too', async () => {
