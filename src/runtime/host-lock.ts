@@ -30,7 +30,7 @@ export function hostLockPath(plan: Pick<ResolvedPlan, 'project' | 'environment'>
 }
 
 /** The host the lock lives on: the first host of the inventory some service is placed on. */
-export function lockHost(plan: ResolvedPlan): HostSpec | undefined {
+function lockHost(plan: ResolvedPlan): HostSpec | undefined {
   return hostsInUse(plan).used[0];
 }
 
