@@ -226,6 +226,9 @@ function sessionOf(
   return session;
 }
 
+/** How often a held host lock is tried again while `--lock-wait` lasts (each try is a connect). */
+const HOST_LOCK_POLL_MS = 500;
+
 /** What a session knows of the deploy lock on the fleet's first host. */
 type HostPart = Pick<Session, 'hostLock' | 'hostTookOver' | 'hostLockProblem'>;
 
@@ -238,13 +241,33 @@ async function takeHostLock(
   info: LockInfo,
   mask: Masker,
   opts: LockOptions,
+  interrupted: () => boolean = () => false,
 ): Promise<HostPart> {
   if (plan.hosts === undefined) return {};
   const { acquireHostLock, hostLockPath } = await import('./host-lock.js');
-  const r = await acquireHostLock(plan, info, {
-    forceUnlock: opts.forceUnlock === true,
-    resumes: opts.resumes === true,
-  });
+  const take = () =>
+    acquireHostLock(plan, info, {
+      forceUnlock: opts.forceUnlock === true,
+      resumes: opts.resumes === true,
+    });
+  let r = await take();
+  // `--lock-wait`: a live holder on the host is waited for as long as the local one would be.
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  let told = false;
+  while (
+    r !== undefined &&
+    !r.ok &&
+    'holder' in r &&
+    r.holder !== undefined &&
+    !r.stale &&
+    Date.now() < deadline &&
+    !interrupted()
+  ) {
+    if (!told) opts.onWait?.(r.holder);
+    told = true;
+    await pause(Math.min(HOST_LOCK_POLL_MS, Math.max(0, deadline - Date.now())));
+    r = await take();
+  }
   if (r === undefined) return {};
   if (r.ok) {
     if (r.tookOver === undefined) return { hostLock: r.lock };
@@ -393,7 +416,7 @@ export async function openSession(
   if (taken.tookOver !== undefined) lock.onTookOver?.(taken.tookOver);
   let host: HostPart = {};
   try {
-    host = await takeHostLock(plan, info, mask, lock);
+    host = await takeHostLock(plan, info, mask, lock, () => guard.signals > 0);
   } catch (error) {
     guard.stop();
     await releaseLock(stateDir, plan.environment, id).catch(() =>

@@ -75,13 +75,16 @@ services:
 const env = () => ({ HOME: home, TOKEN: SECRET });
 
 /** Starts `deploy` of `dir` in the background; its output is collected. */
-function startDeploy(dir: string): {
+function startDeploy(
+  dir: string,
+  args: string[] = [],
+): {
   child: ChildProcess;
   out: () => string;
   code: Promise<number | null>;
 } {
   let out = '';
-  const child = spawn(process.execPath, [BIN, 'deploy', '--yes', '--plain', '-c', dir], {
+  const child = spawn(process.execPath, [BIN, 'deploy', '--yes', '--plain', ...args, '-c', dir], {
     env: { PATH: process.env.PATH ?? '', ...env() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -130,6 +133,26 @@ describe.skipIf(unavailable !== undefined)('the deploy lock on the first host (r
     // Free again: the second operator deploys now.
     const again = await runBuilt(['deploy', '--yes', '--plain', '-c', b], { env: env() });
     expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(existsSync(lockDir())).toBe(false);
+  }, 60_000);
+
+  test('--lock-wait waits for the holder on the host, then deploys once it finished', async () => {
+    await rm(gate(), { force: true });
+    const [a, b] = [await project(), await project()];
+    const first = startDeploy(a);
+    const holder = await holderOnHost();
+    const second = startDeploy(b, ['--lock-wait', '20s']);
+    // The gate opens only once the second run says it waits (bounded: 15 s).
+    const started = Date.now();
+    while (Date.now() - started < 15_000 && !second.out().includes('waiting up to'))
+      await new Promise((r) => setTimeout(r, 50));
+    expect(second.out()).toMatch(
+      new RegExp(`locked by deployment ${String(holder.deploymentId)}.*waiting up to 20 s`),
+    );
+    expect(first.child.exitCode).toBeNull();
+    await writeFile(gate(), '');
+    expect(await first.code, first.out()).toBe(0);
+    expect(await second.code, second.out()).toBe(0);
     expect(existsSync(lockDir())).toBe(false);
   }, 60_000);
 
