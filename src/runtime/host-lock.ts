@@ -7,9 +7,10 @@
  * masked, never a secret). Released at the end of the run; a holder killed with SIGKILL leaves
  * it behind, and `--force-unlock` takes it over.
  *
- * Everything travels on one connection of its own (an SshPool of this lock), so the lock lives
- * exactly as long as the run and not as long as the run's shared connections. The holder record
- * reaches the host on the script's standard input (remote-exec), never on a command line.
+ * It is taken on the run's shared connection to the host (sshPool: phase 1 and the run then
+ * reuse it, so the lock costs no handshake of its own at the start) and released on a connection
+ * of its own (the shared ones may be closed by then). The holder record reaches the host on the
+ * script's standard input (remote-exec), never on a command line.
  */
 import { hostname } from 'node:os';
 import { SshPool } from '../adapters/ssh/pool.js';
@@ -17,6 +18,7 @@ import { runRemoteCommand } from '../adapters/ssh/remote-exec.js';
 import type { HostSpec, ResolvedPlan } from '../config/plan-types.js';
 import { isAlive } from '../core/liveness.js';
 import type { LockInfo } from '../state/locks.js';
+import { closeSshPool, sshPool } from './effects/remote.js';
 import { hostsInUse } from './hosts-in-use.js';
 
 /** Deadline of one lock command (connecting included). */
@@ -129,7 +131,7 @@ export async function acquireHostLock(
 ): Promise<HostLockResult | undefined> {
   const host = lockHost(plan);
   if (host === undefined) return undefined;
-  const pool = new SshPool();
+  const pool = sshPool();
   const env = {
     P: plan.project,
     E: plan.environment,
@@ -139,8 +141,9 @@ export async function acquireHostLock(
   const lock: HostLock = {
     host,
     release: async () => {
-      await runScript(pool, host, RELEASE, env, RELEASE_MS).catch(() => undefined);
-      await pool.close().catch(() => undefined);
+      const own = new SshPool();
+      await runScript(own, host, RELEASE, env, RELEASE_MS).catch(() => undefined);
+      await own.close().catch(() => undefined);
     },
   };
   const attempt = async (script: string, extra: Record<string, string> = {}) => {
@@ -151,8 +154,10 @@ export async function acquireHostLock(
     if (mark === 'stagecraft-lock:gone') return { kind: 'gone' as const };
     return { kind: 'held' as const, holder: parseHolder(rest.join('\n')) };
   };
+  // No run follows a refusal: the shared connection opened for it is closed (or it would keep
+  // the process alive).
   const fail = async (result: HostLockResult): Promise<HostLockResult> => {
-    await pool.close().catch(() => undefined);
+    await closeSshPool().catch(() => undefined);
     return result;
   };
   let first = await attempt(ACQUIRE);

@@ -17,6 +17,7 @@ import type { ResolvedPlan } from '../config/plan-types.js';
 import { FACTS_VERSION, MACHINE_VERSION, type Outcome } from '../record/facts.js';
 import { ensureStateDir } from '../state/format.js';
 import { Journal } from '../state/journal.js';
+import { closeSshPool } from './effects/remote.js';
 import type { HostLock } from './host-lock.js';
 import { statePaths } from '../state/layout.js';
 import {
@@ -447,6 +448,7 @@ export async function openSession(
     // The record could not be created (a full disk, a folder that is a file): free the lock.
     guard.stop();
     await host.hostLock?.release();
+    if (host.hostLock !== undefined) await closeSshPool();
     await releaseLock(stateDir, plan.environment, id).catch(() =>
       releaseQuietly(stateDir, plan.environment, id),
     );
@@ -506,6 +508,7 @@ export async function reopenSession(
   } catch (error) {
     guard.stop();
     await host.hostLock?.release();
+    if (host.hostLock !== undefined) await closeSshPool();
     await releaseLock(stateDir, environment, id).catch(() =>
       releaseQuietly(stateDir, environment, id),
     );
