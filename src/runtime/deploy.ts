@@ -100,6 +100,9 @@ export function sessionFacts(session: Session | undefined): Fact[] {
     ...(session?.tookOver === undefined
       ? []
       : [{ type: 'lock.takenOver' as const, from: describeHolder(session.tookOver) }]),
+    ...(session?.hostTookOver === undefined
+      ? []
+      : [{ type: 'lock.takenOver' as const, from: session.hostTookOver }]),
     ...orphanFacts(session),
   ];
 }
@@ -141,6 +144,9 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
                 mask,
                 operatorEnv: o.env,
                 logDir: session.logDir,
+                ...(session.hostLockProblem === undefined
+                  ? {}
+                  : { hostLockProblem: session.hostLockProblem }),
               }),
           record,
         ),

@@ -1,15 +1,22 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { PrerequisitesSpec, ResolvedPlan } from '../config/plan-types.js';
+import type { CommandOutcome } from '../machines/effects.js';
 import type { PrerequisiteCheck } from '../record/facts.js';
 import { formatBytes } from '../core/format-bytes.js';
 import { own } from '../core/own.js';
 
 type Software = PrerequisitesSpec['software'][number];
 type Network = PrerequisitesSpec['network'][number];
+type Hardware = NonNullable<PrerequisitesSpec['hardware']>;
+/** The outcome of a software version command, wherever it ran. */
+type RanOutcome = Pick<
+  CommandOutcome,
+  'error' | 'timedOut' | 'exitCode' | 'signal' | 'durationMs' | 'outputTail'
+>;
 
 /** Default deadline of a software version command without its own `timeout`. */
-const SOFTWARE_TIMEOUT_MS = 10_000;
+export const SOFTWARE_TIMEOUT_MS = 10_000;
 
 /** cpus, memory and free disk space against the plan's minimums. */
 export async function hardwareChecks(plan: ResolvedPlan): Promise<PrerequisiteCheck[]> {
@@ -17,7 +24,19 @@ export async function hardwareChecks(plan: ResolvedPlan): Promise<PrerequisiteCh
   if (!hw) return [];
   const { systemFacts } = await import('../adapters/system.js');
   const paths = hw.disk.map((d) => absolute(plan, d.path));
-  const facts = await systemFacts(paths);
+  return hardwareVerdicts(hw, await systemFacts(paths));
+}
+
+/** The facts a hardware check judges (measured here, or on a host). */
+export interface HardwareFacts {
+  cpus: number;
+  memoryBytes: number;
+  /** Parallel to the spec's `disk`. */
+  disks: Array<{ freeBytes: number | null; error?: string }>;
+}
+
+/** Judges measured hardware facts against the minimums: one check per minimum. */
+export function hardwareVerdicts(hw: Hardware, facts: HardwareFacts): PrerequisiteCheck[] {
   const checks: PrerequisiteCheck[] = [];
   if (hw.cpus !== undefined) {
     checks.push({
@@ -58,17 +77,23 @@ export async function softwareCheck(
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
 ): Promise<PrerequisiteCheck> {
-  const [{ runCommand }, semver] = await Promise.all([
-    import('../adapters/exec.js'),
-    import('semver'),
-  ]);
-  const base = { category: 'software' as const, name: sw.name };
-  const shown = Array.isArray(sw.command.run) ? sw.command.run.join(' ') : sw.command.run;
+  const { runCommand } = await import('../adapters/exec.js');
   const outcome = await runCommand(sw.command, {
     env: commandEnv(plan, env),
     timeoutMs: sw.command.timeoutMs ?? SOFTWARE_TIMEOUT_MS,
     ...(signal ? { signal } : {}),
   });
+  return softwareVerdict(sw, outcome);
+}
+
+/** Judges the outcome of a software's version command: it ran, and its x.y.z is in range. */
+export async function softwareVerdict(
+  sw: Software,
+  outcome: RanOutcome,
+): Promise<PrerequisiteCheck> {
+  const semver = await import('semver');
+  const base = { category: 'software' as const, name: sw.name };
+  const shown = Array.isArray(sw.command.run) ? sw.command.run.join(' ') : sw.command.run;
   if (outcome.error || outcome.timedOut || outcome.exitCode !== 0) {
     const why = outcome.error
       ? outcome.error
@@ -154,7 +179,7 @@ function absolute(plan: ResolvedPlan, path: string): string {
 }
 
 /** Variables, ENV and the secrets present, as the command's extra environment. */
-function commandEnv(plan: ResolvedPlan, env: NodeJS.ProcessEnv): Record<string, string> {
+export function commandEnv(plan: ResolvedPlan, env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = { ENV: plan.environment };
   for (const [k, v] of Object.entries(plan.vars)) out[k] = v.value;
   for (const name of plan.secretNames) {

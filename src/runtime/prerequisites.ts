@@ -1,3 +1,4 @@
+import type { SshPool } from '../adapters/ssh/pool.js';
 import type { ResolvedPlan } from '../config/plan-types.js';
 import type { PrerequisiteReport } from '../machines/effects.js';
 import type { PrerequisiteCheck } from '../record/facts.js';
@@ -21,11 +22,15 @@ const CHECK_CEILING_MS = 30_000;
  * connect, HTTP GET) and security (secrets present in `env`, file modes). All checks run
  * concurrently, each with a deadline; every failure is listed. Never throws for a failing
  * check. The deployment engine binds this very function as its `checkPrerequisites` actor.
+ *
+ * With `hosts` (the SSH pool to use), every host a service is placed on is checked too, over
+ * SSH (host-checks.ts): its checks are named `<host>: <check>` and listed after the local ones.
  */
 export async function checkPrerequisites(
   plan: ResolvedPlan,
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
+  hosts?: { pool: SshPool },
 ): Promise<PrerequisiteReport> {
   const { prerequisites } = plan;
   const pending: Array<Promise<PrerequisiteCheck[]>> = [];
@@ -39,6 +44,19 @@ export async function checkPrerequisites(
     pending.push(guard('network', net.label, () => networkCheck(net, signal).then(one)));
   }
   pending.push(guard('security', 'security', () => Promise.resolve(securityChecks(plan, env))));
+  if (hosts !== undefined && plan.hosts !== undefined) {
+    const [{ checkHost }, { hostsInUse }] = await Promise.all([
+      import('./host-checks.js'),
+      import('./hosts-in-use.js'),
+    ]);
+    for (const host of hostsInUse(plan).used) {
+      pending.push(
+        guard('network', `${host.name}: checks`, () =>
+          checkHost(hosts.pool, host, plan, env, signal),
+        ),
+      );
+    }
+  }
   const checks = (await Promise.all(pending)).flat();
   return { ok: checks.every((c) => c.ok), checks };
 }

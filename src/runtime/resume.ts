@@ -126,7 +126,7 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
   checkVersions(meta, record, o.force);
 
   const { secrets, mask } = secretsOf(plan, o.env);
-  const session = await reopenSession(o.stateDir, meta, o.command, mask);
+  const session = await reopenSession(o.stateDir, meta, o.command, mask, plan);
   try {
     if (record.outcome !== undefined) {
       // It had finished; only the bookkeeping was cut short.

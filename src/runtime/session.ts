@@ -17,6 +17,8 @@ import type { ResolvedPlan } from '../config/plan-types.js';
 import { FACTS_VERSION, MACHINE_VERSION, type Outcome } from '../record/facts.js';
 import { ensureStateDir } from '../state/format.js';
 import { Journal } from '../state/journal.js';
+import { closeSshPool } from './effects/remote.js';
+import type { HostLock } from './host-lock.js';
 import { statePaths } from '../state/layout.js';
 import {
   acquireLock,
@@ -59,6 +61,16 @@ export interface Session {
   tookOver?: LockInfo;
   /** Commands of killed runs of the environment found still running, and how they were stopped. */
   orphans: OrphanStop[];
+  /** The deploy lock held on the fleet's first host in use (host-lock.ts), if the plan has one. */
+  hostLock?: HostLock;
+  /** `host web-1: <holder>` when `--force-unlock` took the host lock over from a dead holder. */
+  hostTookOver?: string;
+  /**
+   * Why the lock on the fleet's first host could not be taken (unreachable, unknown host key):
+   * a deployment fails phase 1 with it (the host is named); down and rollback go on without it,
+   * so a dead first host never keeps the operator from stopping or rolling back the others.
+   */
+  hostLockProblem?: { host: string; error: string };
   /** Records how the run ended (with the release it recorded, if any) and releases the lock. */
   close(outcome: Outcome | undefined, status?: DeploymentStatus, release?: string): Promise<void>;
   /** The synchronous last resort on process exit: marks it interrupted, releases the lock. */
@@ -115,6 +127,10 @@ export interface LockOptions {
   onWait?: (holder: LockInfo) => void;
   /** Told when a stale lock was taken over (`forceUnlock`). */
   onTookOver?: (holder: LockInfo) => void;
+  /** A resume: the host lock its own killed run left is taken over. */
+  resumes?: boolean;
+  /** Told when the lock on the fleet's first host was taken over (`forceUnlock`). */
+  onHostTookOver?: (host: string, holder: LockInfo, why: string) => void;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -152,6 +168,7 @@ function sessionOf(
   guard: ExitGuard,
   orphans: OrphanStop[],
   tookOver?: LockInfo,
+  host: HostPart = {},
 ): Session {
   let closed = false;
   const session: Session = {
@@ -163,6 +180,7 @@ function sessionOf(
     journalPath: statePaths.journal(stateDir, id),
     orphans,
     ...(tookOver === undefined ? {} : { tookOver }),
+    ...host,
     async close(outcome, status, release) {
       if (closed) return;
       closed = true;
@@ -180,6 +198,7 @@ function sessionOf(
         });
       } finally {
         try {
+          await host.hostLock?.release();
           await releaseLock(stateDir, environment, id);
         } finally {
           guard.stop();
@@ -206,6 +225,83 @@ function sessionOf(
   };
   guard.onExit = () => session.closeSync();
   return session;
+}
+
+/** How often a held host lock is tried again while `--lock-wait` lasts (each try is a connect). */
+const HOST_LOCK_POLL_MS = 500;
+
+/** What a session knows of the deploy lock on the fleet's first host. */
+type HostPart = Pick<Session, 'hostLock' | 'hostTookOver' | 'hostLockProblem'>;
+
+/**
+ * Takes the lock on the fleet's first host in use (nothing without hosts). A holder there is the
+ * lock-held error (exit 4) naming it; a host that cannot be reached is a `hostLockProblem`.
+ */
+async function takeHostLock(
+  plan: ResolvedPlan,
+  info: LockInfo,
+  mask: Masker,
+  opts: LockOptions,
+  interrupted: () => boolean = () => false,
+): Promise<HostPart> {
+  if (plan.hosts === undefined) return {};
+  const { acquireHostLock, hostLockPath } = await import('./host-lock.js');
+  const take = () =>
+    acquireHostLock(plan, info, {
+      forceUnlock: opts.forceUnlock === true,
+      resumes: opts.resumes === true,
+    });
+  let r = await take();
+  // `--lock-wait`: a live holder on the host is waited for as long as the local one would be.
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  let told = false;
+  while (
+    r !== undefined &&
+    !r.ok &&
+    'holder' in r &&
+    r.holder !== undefined &&
+    !r.stale &&
+    Date.now() < deadline &&
+    !interrupted()
+  ) {
+    if (!told) opts.onWait?.(r.holder);
+    told = true;
+    await pause(Math.min(HOST_LOCK_POLL_MS, Math.max(0, deadline - Date.now())));
+    r = await take();
+  }
+  if (r === undefined) return {};
+  if (r.ok) {
+    if (r.tookOver === undefined) return { hostLock: r.lock };
+    const why =
+      r.tookOver.host === hostname()
+        ? 'its process is gone'
+        : `it was taken on another machine (${r.tookOver.host}), said to be gone`;
+    opts.onHostTookOver?.(r.lock.host.name, r.tookOver, why);
+    return {
+      hostLock: r.lock,
+      hostTookOver: `${describeHolder(r.tookOver)}, held on host ${r.lock.host.name} (${why})`,
+    };
+  }
+  if ('error' in r) return { hostLockProblem: { host: r.host.name, error: mask.text(r.error) } };
+  const where = `${hostLockPath(plan)} on host ${r.host.name}`;
+  if (r.holder === undefined)
+    throw new StagecraftError(
+      'lock-held',
+      mask.text(
+        `environment ${plan.environment} is locked on host ${r.host.name}, but ${where} names no holder (damaged or being written): look at it, and remove it with \`rm -r ${where.split(' ')[0]}\` on that host if no deployment is running`,
+      ),
+    );
+  const hint = r.stale
+    ? ' Its process is gone: pass --force-unlock to take the lock over.'
+    : r.holder.host === hostname()
+      ? ' Wait for it to finish.'
+      : ` It was taken on another machine (${r.holder.host}) and cannot be checked from here: wait for it, or pass --force-unlock if you are sure it is gone.`;
+  throw new StagecraftError(
+    'lock-held',
+    mask.text(
+      `environment ${plan.environment} is locked on host ${r.host.name} (${where.split(' ')[0]}) by ${describeHolder(r.holder)}.${hint}`,
+    ),
+  );
 }
 
 /** Releases the lock of deployment `id`, if it holds it, whatever it throws (exit paths). */
@@ -319,6 +415,16 @@ export async function openSession(
     throw lockHeld(plan.environment, taken.holder, taken.stale, mask);
   }
   if (taken.tookOver !== undefined) lock.onTookOver?.(taken.tookOver);
+  let host: HostPart = {};
+  try {
+    host = await takeHostLock(plan, info, mask, lock, () => guard.signals > 0);
+  } catch (error) {
+    guard.stop();
+    await releaseLock(stateDir, plan.environment, id).catch(() =>
+      releaseQuietly(stateDir, plan.environment, id),
+    );
+    throw error;
+  }
   try {
     // Nothing runs while a command of a killed run of this environment still does.
     const orphans = await stopOrphans(stateDir, plan.environment);
@@ -337,10 +443,12 @@ export async function openSession(
       status: 'running',
     };
     const { journal } = await createDeployment(stateDir, meta, { mask });
-    return sessionOf(stateDir, plan.environment, id, journal, guard, orphans, taken.tookOver);
+    return sessionOf(stateDir, plan.environment, id, journal, guard, orphans, taken.tookOver, host);
   } catch (error) {
     // The record could not be created (a full disk, a folder that is a file): free the lock.
     guard.stop();
+    await host.hostLock?.release();
+    if (host.hostLock !== undefined) await closeSshPool();
     await releaseLock(stateDir, plan.environment, id).catch(() =>
       releaseQuietly(stateDir, plan.environment, id),
     );
@@ -354,6 +462,7 @@ export async function reopenSession(
   meta: DeploymentMeta,
   command: string,
   mask: Masker,
+  plan?: ResolvedPlan,
 ): Promise<Session> {
   const { id, environment } = meta;
   const info = mask.value(lockInfo(environment, id, command));
@@ -375,6 +484,16 @@ export async function reopenSession(
       : `the environment is locked by another deployment: ${describeHolder(lock.holder)}`;
     throw new StagecraftError('lock-held', mask.text(`cannot resume ${id}: ${why}`));
   }
+  let host: HostPart = {};
+  try {
+    if (plan !== undefined) host = await takeHostLock(plan, info, mask, { resumes: true });
+  } catch (error) {
+    guard.stop();
+    await releaseLock(stateDir, environment, id).catch(() =>
+      releaseQuietly(stateDir, environment, id),
+    );
+    throw error;
+  }
   try {
     // What the killed run was doing may still be running: it is stopped before anything reruns.
     const orphans = await stopOrphans(stateDir, environment, meta);
@@ -385,9 +504,11 @@ export async function reopenSession(
       { status: 'running', pid: process.pid, host: info.host },
       { mask },
     );
-    return sessionOf(stateDir, environment, id, journal, guard, orphans);
+    return sessionOf(stateDir, environment, id, journal, guard, orphans, undefined, host);
   } catch (error) {
     guard.stop();
+    await host.hostLock?.release();
+    if (host.hostLock !== undefined) await closeSshPool();
     await releaseLock(stateDir, environment, id).catch(() =>
       releaseQuietly(stateDir, environment, id),
     );

@@ -114,6 +114,10 @@ async function runDeploy(opts: DeployOptions, io: CliIo): Promise<number> {
           `stagecraft: environment ${plan.environment} is locked by ${describeHolder(holder)}; waiting up to ${Math.round(lockWaitMs / 1000)} s (--lock-wait)\n`,
         ),
       onTookOver: (holder) => io.stderr.write(tookOverMessage(describeHolder(holder))),
+      onHostTookOver: (host, holder, why) =>
+        io.stderr.write(
+          `stagecraft: took over the deploy lock on host ${host} from ${describeHolder(holder)} (${why}; --force-unlock)\n`,
+        ),
     },
   });
   if (!dryRun) {

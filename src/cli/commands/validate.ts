@@ -5,6 +5,7 @@ import { EXIT } from '../exit-codes.js';
 import { loadPlan } from '../load-plan.js';
 import type { PrerequisiteReport } from '../../runtime/prerequisites.js';
 import { maskingSink } from '../redact.js';
+import { hostsInUse } from '../../runtime/hosts-in-use.js';
 import type { CommonOptions } from '../options.js';
 
 /**
@@ -31,7 +32,17 @@ export async function validateCommand(opts: ValidateOptions, io: CliIo): Promise
   let report: PrerequisiteReport | null = null;
   if (opts.prerequisites) {
     const { checkPrerequisites } = await import('../../runtime/prerequisites.js');
-    report = await checkPrerequisites(plan, io.env);
+    if (plan.hosts === undefined) report = await checkPrerequisites(plan, io.env);
+    else {
+      // The hosts in use are checked over SSH too, on connections of this command only.
+      const { SshPool } = await import('../../adapters/ssh/pool.js');
+      const pool = new SshPool();
+      try {
+        report = await checkPrerequisites(plan, io.env, undefined, { pool });
+      } finally {
+        await pool.close();
+      }
+    }
   }
   const ok = report === null || report.ok;
   const out = maskingSink(io.stdout, plan, io.env);
@@ -44,6 +55,7 @@ export async function validateCommand(opts: ValidateOptions, io: CliIo): Promise
       services: Object.keys(plan.services).length,
       stages: plan.stages.map((s) => s.name),
       prerequisites: report,
+      ...(plan.hosts === undefined ? {} : { hosts: hostsJson(plan, report) }),
     });
   } else {
     out.write(describe(plan, report, io.cwd));
@@ -79,7 +91,29 @@ function describe(plan: ResolvedPlan, report: PrerequisiteReport | null, cwd: st
       lines.push(`  ${c.ok ? '✓' : '✗'} ${c.category.padEnd(8)} ${c.name}: ${c.detail}`);
     }
   }
+  const unused = hostsInUse(plan).unused.map((h) => h.name);
+  if (unused.length > 0)
+    lines.push(
+      `  unused host${unused.length === 1 ? '' : 's'} (no service placed): ${unused.join(', ')}`,
+    );
   return `${lines.join('\n')}\n`;
+}
+
+/** Each host of the inventory: in use or not, its checks (when checked) and whether they passed. */
+function hostsJson(plan: ResolvedPlan, report: PrerequisiteReport | null) {
+  const { used } = hostsInUse(plan);
+  const inUse = new Set(used.map((h) => h.name));
+  return Object.values(plan.hosts ?? {}).map((h) => {
+    const checks = (report?.checks ?? []).filter((c) => c.name.startsWith(`${h.name}: `));
+    return {
+      name: h.name,
+      address: h.address,
+      port: h.port,
+      user: h.user,
+      used: inUse.has(h.name),
+      ...(report === null || !inUse.has(h.name) ? {} : { ok: checks.every((c) => c.ok), checks }),
+    };
+  });
 }
 
 /** `in 3 stages`, or `in 4 dependency layers (no stages: scheduled by dependencies)`. */

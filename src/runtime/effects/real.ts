@@ -20,7 +20,7 @@ import { recordRelease } from '../../state/releases.js';
 import { checkPrerequisites } from '../prerequisites.js';
 import { processEffects } from './process-effects.js';
 import { probePort } from './probe-port.js';
-import { hostOf, remoteEffects } from './remote.js';
+import { hostOf, remoteEffects, sshPool } from './remote.js';
 
 /** Everything the real effects need to know about this run. */
 export interface RunContext {
@@ -34,6 +34,8 @@ export interface RunContext {
   operatorEnv: NodeJS.ProcessEnv;
   /** Where one-shot commands write their full output. */
   logDir: string;
+  /** Why the deploy lock on the fleet's first host could not be taken: phase 1 fails with it. */
+  hostLockProblem?: { host: string; error: string };
 }
 
 /** The variables every command and process gets: plan vars, ENV, the run id, secrets. */
@@ -135,7 +137,20 @@ export function realEffects(ctx: RunContext): Effects {
         () => ({ exists: false }),
       );
     },
-    checkPrerequisites: ({ plan }, signal) => checkPrerequisites(plan, ctx.operatorEnv, signal),
+    // The hosts in use are checked too, over the run's own connections, before anything changes.
+    checkPrerequisites: async ({ plan }, signal) => {
+      const report = await checkPrerequisites(plan, ctx.operatorEnv, signal, { pool: sshPool() });
+      const problem = ctx.hostLockProblem;
+      if (problem === undefined) return report;
+      // No deployment runs without the fleet's deploy lock, even if the host answers now.
+      const check = {
+        category: 'security' as const,
+        name: `${problem.host}: deploy lock`,
+        ok: false,
+        detail: problem.error,
+      };
+      return { ok: false, checks: [...report.checks, check] };
+    },
     recordRelease: async ({ plan, deploymentId, skipped }) => {
       const perService: Record<string, Record<string, string>> = {};
       const checks: Record<string, ServiceChecks> = {};
