@@ -28,7 +28,7 @@ import type {
 let shared: SshPool | undefined;
 
 /** The SSH connections of this process (opened on first use). */
-function sshPool(): SshPool {
+export function sshPool(): SshPool {
   shared ??= new SshPool();
   return shared;
 }
