@@ -36,10 +36,13 @@ function lockHost(plan: ResolvedPlan): HostSpec | undefined {
   return hostsInUse(plan).used[0];
 }
 
-/** A lock held on a host: `release()` removes it if it is still ours (bounded, never throws). */
+/**
+ * A lock held on a host: `release()` removes it if it is still ours (bounded, never throws); it
+ * resolves with what went wrong when the lock could not be removed (the host is unreachable).
+ */
 export interface HostLock {
   host: HostSpec;
-  release(): Promise<void>;
+  release(): Promise<string | undefined>;
 }
 
 /** The outcome of taking the host lock. */
@@ -142,8 +145,15 @@ export async function acquireHostLock(
     host,
     release: async () => {
       const own = new SshPool();
-      await runScript(own, host, RELEASE, env, RELEASE_MS).catch(() => undefined);
+      const r = await runScript(own, host, RELEASE, env, RELEASE_MS).catch((error: unknown) => ({
+        ok: false as const,
+        error: String(error),
+      }));
       await own.close().catch(() => undefined);
+      return r.ok
+        ? undefined
+        : `the deploy lock on host ${host.name} (${hostLockPath(plan)}) could not be removed (${r.error}): ` +
+            `it stays until a run from this machine takes it over with --force-unlock (its process is gone)`;
     },
   };
   const attempt = async (script: string, extra: Record<string, string> = {}) => {

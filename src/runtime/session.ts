@@ -198,7 +198,9 @@ function sessionOf(
         });
       } finally {
         try {
-          await host.hostLock?.release();
+          const left = await host.hostLock?.release();
+          // The run's outcome is already reported: this is said after it, on stderr.
+          if (left !== undefined) process.stderr.write(`stagecraft: warning: ${left}\n`);
           await releaseLock(stateDir, environment, id);
         } finally {
           guard.stop();

@@ -29,11 +29,21 @@ beforeAll(async () => {
 afterAll(async () => {
   if (unavailable !== undefined) return;
   await fleet.stop();
+  for (let n = 1; n <= projects; n++)
+    await rm(join(fleet.home, '.stagecraft', `fleet-test-${process.pid}-${n}`), {
+      recursive: true,
+      force: true,
+    });
   await rm(home, { recursive: true, force: true });
 });
 
+let projects = 0;
+/** The name of the last project made: each its own, so nothing of one is left to the next on the hosts. */
+let projectName = '';
+
 /** A project whose hosts are the fleet's; `services` is YAML under `services:`. */
 async function project(services: string, extra = ''): Promise<string> {
+  projectName = `fleet-test-${process.pid}-${++projects}`;
   const dir = await mkdtemp(join(tmpdir(), 'stagecraft-fleet-'));
   const hosts = fleet.hosts
     .map(
@@ -43,7 +53,7 @@ async function project(services: string, extra = ''): Promise<string> {
     .join('\n');
   await writeFile(
     join(dir, 'stagecraft.config.yaml'),
-    `name: fleet-test
+    `name: ${projectName}
 vars: { RELEASE: r1, OUT: ${join(fleet.home, `out-${fleet.id}`)} }
 secrets: [TOKEN]
 hosts:
@@ -133,11 +143,12 @@ describe.skipIf(unavailable !== undefined)('fleets over SSH (real sshd)', () => 
     on: web
     activate: 'sleep 1.5; echo "token ok $HOST_NAME \${#TOKEN}" >> "$OUT"; echo "said $TOKEN"'
     rollout: { batch: 3 }`);
-    const running = deploy(dir);
-    // Sample the deploy user's processes while the commands run.
+    let finished = false;
+    const running = deploy(dir).finally(() => (finished = true));
+    // Sample the deploy user's processes while the deployment runs (bounded: 30 s).
     const seen: string[] = [];
-    const until = Date.now() + 1400;
-    while (Date.now() < until) {
+    const until = Date.now() + 30_000;
+    while (!finished && Date.now() < until) {
       for (const p of remotePs()) seen.push(p.args);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -256,7 +267,9 @@ describe.skipIf(unavailable !== undefined)('fleets over SSH (real sshd)', () => 
     const r = await deploy(dir);
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(
-      /daemon@web-1 turned unhealthy while monitored: daemon@web-1 is no longer running while healthy, .*\(pid \d+; log: web-1:~\/\.stagecraft\/fleet-test\/default\/logs\/daemon@web-1\.log\)/,
+      new RegExp(
+        `daemon@web-1 turned unhealthy while monitored: daemon@web-1 is no longer running while healthy, .*\\(pid \\d+; log: web-1:~/\\.stagecraft/${projectName}/default/logs/daemon@web-1\\.log\\)`,
+      ),
     );
     await rm(dir, { recursive: true, force: true });
   }, 30_000);
