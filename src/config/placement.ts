@@ -1,7 +1,8 @@
 /**
  * Placement: a service with `on:` becomes one instance per host (`api@web-1`), each with its
  * commands on that host and its probes interpolated with HOST, HOST_NAME and the host's vars.
- * Dependencies, stages, groups and orders list the instances in place of the service.
+ * Dependencies, stages, groups and orders list the instances in place of the service; an
+ * instance depends on the same host's instance of a dependency placed there too.
  */
 import type { ConfigIssue } from './errors.js';
 import { issueAt } from './issues.js';
@@ -109,7 +110,16 @@ export function placeServices(input: PlacementInput): Placed {
 
   const expand = (names: readonly string[]): string[] =>
     names.flatMap((n) => instancesOf.get(n) ?? [n]);
-  for (const spec of Object.values(services)) spec.dependsOn = expand(spec.dependsOn);
+  // An instance depends on its dependency's instance on the same host when there is one (the
+  // per-host lifecycle: api@web-1 needs db@web-1, not db@web-2), else on every instance.
+  const dependenciesOf = (spec: ServiceSpec): string[] =>
+    spec.dependsOn.flatMap((d) => {
+      const instances = instancesOf.get(d);
+      if (instances === undefined) return [d];
+      const here = spec.placement === undefined ? undefined : instanceName(d, spec.placement.host);
+      return here !== undefined && instances.includes(here) ? [here] : instances;
+    });
+  for (const spec of Object.values(services)) spec.dependsOn = dependenciesOf(spec);
   const activationOrder = expand(input.activationOrder);
   return {
     services,

@@ -103,16 +103,30 @@ describe.skipIf(unavailable !== undefined)('fleets over SSH (real sshd)', () => 
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('a failing host within the failure budget: the deployment succeeds with a warning naming it', async () => {
+  test('a failing host within the failure budget: succeeded with warnings naming it; what needs it on that host is left out', async () => {
     await clearOut();
     const dir = await project(`  app:
     on: web
     activate: 'if [ "$HOST_NAME" = web-2 ]; then echo "web-2 is broken" >&2; exit 1; fi; echo "done $HOST_NAME" >> "$OUT"'
-    rollout: { batch: 1, failureBudget: 1 }`);
+    rollout: { batch: 1, failureBudget: 1 }
+  sidecar:
+    on: web
+    dependsOn: [app]
+    activate: 'echo "sidecar $HOST_NAME" >> "$OUT"'`);
     const r = await deploy(dir);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/web-2 \(failed: .*within the failure budget of 1/);
-    expect(await outLines()).toEqual(['done web-1', 'done web-3']);
+    expect(r.stdout + r.stderr).toMatch(
+      /sidecar@web-2 was not started: app@web-2, which it needs on web-2, failed within its failure budget/,
+    );
+    expect(r.stdout + r.stderr).toMatch(/succeeded-with-warnings \(exit 0\)/);
+    // The sidecar runs where its app does, and only there: not counted against its own budget (0).
+    const lines = await outLines();
+    expect(lines.filter((l) => l.startsWith('done')).sort()).toEqual(['done web-1', 'done web-3']);
+    expect(lines.filter((l) => l.startsWith('sidecar')).sort()).toEqual([
+      'sidecar web-1',
+      'sidecar web-3',
+    ]);
     await rm(dir, { recursive: true, force: true });
   });
 

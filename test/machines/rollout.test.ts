@@ -136,3 +136,81 @@ describe('rollout: batches, minHealthy and the failure budget', () => {
     expect(run.failures()[0]?.reason).toMatch(/web-1 \(unknown: /);
   });
 });
+
+/** db and api both on web-1..3 (api needs db on its own host), one stage or two. */
+function pair(split: boolean): { first: StageInput; second?: StageInput } {
+  const services: Record<string, ServiceSpec> = {};
+  const of = (svc: string) => HOSTS.map((h) => `${svc}@${h}`);
+  for (const svc of ['db', 'api'])
+    for (const [i, name] of of(svc).entries())
+      services[name] = {
+        ...service(name, split ? svc : 'app', svc === 'api' ? [`db@${HOSTS[i]}`] : []),
+        placement: { service: svc, host: HOSTS[i] ?? '' },
+      };
+  const rollout = (svc: string, failureBudget: number): RolloutSpec => ({
+    service: svc,
+    instances: of(svc),
+    hosts: HOSTS,
+    batches: [1, 1, 1],
+    failureBudget,
+    minHealthyMs: 0,
+  });
+  const rollouts = { db: rollout('db', 1), api: rollout('api', 0) };
+  const base = { services, healthy: [], retries: 0, rollouts };
+  if (!split) return { first: { ...base, stage: stage('app', [...of('db'), ...of('api')]) } };
+  return {
+    first: { ...base, stage: stage('db', of('db')) },
+    second: { ...base, stage: stage('api', of('api')) },
+  };
+}
+
+describe('rollout: what needs a tolerated instance on its host', () => {
+  const broken = { commands: { 'db@web-2.activate': [exited(1, 'boom')] } };
+
+  it('is left out (skipped, named in a warning) and not counted against its own budget', async () => {
+    run = runStage(pair(false).first, broken);
+    await vi.advanceTimersByTimeAsync(200);
+    const api = activations(run).filter((a) => a.startsWith('api@'));
+    expect(api.sort()).toEqual(['api@web-1.activate', 'api@web-3.activate']);
+    expect(run.failures()).toEqual([]);
+    const out = run.outputs[0];
+    expect(out?.result).toBe('succeeded');
+    expect(out?.warnings?.join('\n')).toMatch(
+      /api@web-2 was not started: db@web-2, which it needs on web-2, failed within its failure budget/,
+    );
+    expect(out?.warnings?.join('\n')).toMatch(/web-2 \(failed: .*within the failure budget of 1/);
+    const skipped = run.rec.facts.filter(
+      (f) => f.type === 'service.state' && f.service === 'api@web-2' && f.state === 'skipped',
+    );
+    expect(skipped).toHaveLength(1);
+  });
+
+  it('is left out in a later stage too, from the instances the stage before tolerated', async () => {
+    const { first, second } = pair(true);
+    run = runStage(first, broken);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(run.outputs[0]).toMatchObject({ result: 'succeeded', tolerated: ['db@web-2'] });
+    run.parent.stop();
+    const next = second!;
+    run = runStage(
+      { ...next, healthy: ['db@web-1', 'db@web-2', 'db@web-3'], tolerated: ['db@web-2'] },
+      {},
+    );
+    await vi.advanceTimersByTimeAsync(200);
+    expect(activations(run).sort()).toEqual(['api@web-1.activate', 'api@web-3.activate']);
+    expect(run.outputs[0]?.result).toBe('succeeded');
+    expect(run.outputs[0]?.warnings?.join('\n')).toMatch(/api@web-2 was not started: db@web-2/);
+  });
+
+  it('a failed minHealthy confirmation within the budget is a warning of the stage', async () => {
+    const input = fleet({ failureBudget: 1, minHealthyMs: 1000, batches: [1, 2] });
+    run = runStage(input, {
+      probes: { 'api@web-1.minHealthy': [{ ok: false, detail: '503', durationMs: 1 }] },
+    });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(run.outputs[0]?.result).toBe('succeeded');
+    expect(run.outputs[0]?.warnings?.join('\n')).toMatch(
+      /web-1 \(failed: unhealthy after 1000 ms of minHealthy: 503\): within the failure budget of 1/,
+    );
+  });
+});

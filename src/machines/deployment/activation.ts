@@ -62,6 +62,7 @@ export const activatingState = deploymentSetup.createStateConfig({
             services: context.plan.services,
             // Instances that failed within their rollout's budget are out of their dependents' way.
             healthy: [...context.activated, ...dc.toleratedInstances(context)],
+            tolerated: dc.toleratedInstances(context),
             ...(context.plan.rollouts === undefined ? {} : { rollouts: context.plan.rollouts }),
             retries: context.plan.policy.retries,
             ...(deadline === undefined ? {} : { deadline }),

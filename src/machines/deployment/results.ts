@@ -61,6 +61,8 @@ export function stageDone(ctx: Ctx, out: StageOutput): Partial<Ctx> {
   return {
     activated: [...ctx.activated, ...out.activated.filter((n) => !ctx.activated.includes(n))],
     degraded: [...ctx.degraded, ...out.degraded.filter((n) => !ctx.degraded.includes(n))],
+    // The stage recorded these; the result names them (succeeded-with-warnings).
+    warnings: [...ctx.warnings, ...(out.warnings ?? []).filter((w) => !ctx.warnings.includes(w))],
   };
 }
 

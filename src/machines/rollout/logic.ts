@@ -9,6 +9,8 @@ import type { ServiceState } from '../../record/facts.js';
 export interface InstanceView {
   state: ServiceState | 'pending';
   reason?: string;
+  /** Its SSH connection was lost mid-command: its outcome is unknown, not failed. */
+  lost?: boolean;
 }
 
 /** The instances of batch `index` (empty past the last batch). */
@@ -29,9 +31,9 @@ export function isUp(state: InstanceView['state']): boolean {
   return state === 'healthy' || state === 'degraded';
 }
 
-/** Whether a failed instance's outcome is unknown (its connection was lost), from its reason. */
+/** Whether a failed instance's outcome is unknown (its connection was lost). */
 function isUnknown(view: InstanceView): boolean {
-  return isBad(view.state) && /\bunknown\b/.test(view.reason ?? '');
+  return isBad(view.state) && view.lost === true;
 }
 
 /** `web-1 (failed: …)`, `web-2 (unknown: …)`: the bad instances, naming their hosts. */

@@ -27,6 +27,8 @@ interface RolloutInstanceEvent {
   instance: string;
   state: ServiceState;
   reason?: string;
+  /** Its SSH connection was lost mid-command: unknown, not failed (still against the budget). */
+  lost?: boolean;
 }
 
 /** What the rollout tells its stage. */
@@ -66,11 +68,14 @@ const rolloutSetup = setup({
   },
   guards: {
     overBudget: ({ context }) => context.bad.length > context.rollout.failureBudget,
-    /** Every instance of the batch is up or counted bad (a bad one within budget is tolerated). */
+    /**
+     * Every instance of the batch is up, counted bad (a bad one within budget is tolerated) or
+     * left out (a dependency on its host failed: not against this budget).
+     */
     batchSettled: ({ context }) =>
       current(context).every((n) => {
         const state = context.views[n]?.state ?? 'pending';
-        return isUp(state) || context.bad.includes(n);
+        return isUp(state) || state === 'skipped' || context.bad.includes(n);
       }),
     lastBatch: ({ context }) => context.batch + 1 >= context.rollout.batches.length,
     nothingToConfirm: ({ context }) => context.confirming.length === 0,
@@ -99,6 +104,7 @@ const rolloutSetup = setup({
       const view: InstanceView = {
         state: event.state,
         ...(event.reason === undefined ? {} : { reason: event.reason }),
+        ...(event.lost === true ? { lost: true } : {}),
       };
       const views = { ...context.views, [event.instance]: view };
       if (!isBad(event.state)) {
@@ -149,7 +155,19 @@ const rolloutSetup = setup({
       const views = { ...context.views, [name]: { state: 'unhealthy' as const, reason } };
       const bad = [...context.bad, name];
       enqueue.assign({ views, bad });
-      enqueue({ type: 'record', params: { type: 'warning', message: `${name} ${reason}` } });
+      if (bad.length > context.rollout.failureBudget) return;
+      // Within the budget it is tolerated like any failed instance: the stage warns of it.
+      enqueue({
+        type: 'tell',
+        params: {
+          type: 'rollout.tolerate',
+          service: context.rollout.service,
+          instance: name,
+          reason:
+            `${describeBad(context.rollout, views, [name])}: within the failure budget of ` +
+            `${context.rollout.failureBudget} (${bad.length} used)`,
+        },
+      });
     }),
     nextBatch: assign(({ context }) => ({ batch: context.batch + 1 })),
     tellDone: composite(({ context, enqueue }) => {

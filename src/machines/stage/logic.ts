@@ -167,3 +167,35 @@ export function rolloutsIn(view: { stage: StageSpec; rollouts?: Record<string, R
     gated: rollouts.flatMap((r) => r.instances.filter((n) => inStage.has(n))),
   };
 }
+
+/**
+ * The services of the stage that cannot run because an instance they depend on on their own
+ * host was left out (failed within its rollout's budget, or itself left out): `from` and what
+ * depends on them, transitively, in the stage's order. Each is named with the instance in its way.
+ */
+export function leftOutWith(
+  view: { stage: StageSpec; services: Record<string, ServiceSpec> },
+  from: readonly string[],
+  exclude: ReadonlySet<string>,
+): Array<{ service: string; dependency: string }> {
+  const out = new Set(from);
+  const found: Array<{ service: string; dependency: string }> = [];
+  // A pass finds what depends on what earlier passes found; a chain is at most the stage long.
+  for (let pass = 0, grew = true; grew && pass <= view.stage.services.length; pass++) {
+    grew = false;
+    for (const name of view.stage.services) {
+      if (exclude.has(name) || out.has(name)) continue;
+      const spec = own(view.services, name);
+      const host = spec?.placement?.host;
+      if (spec === undefined || host === undefined) continue;
+      const dependency = spec.dependsOn.find(
+        (d) => out.has(d) && own(view.services, d)?.placement?.host === host,
+      );
+      if (dependency === undefined) continue;
+      out.add(name);
+      found.push({ service: name, dependency });
+      grew = true;
+    }
+  }
+  return found;
+}

@@ -34,6 +34,8 @@ export const stageMachine = stageSetup.createMachine({
       ...rolloutsIn(input),
       rolloutsStarted: false,
       tolerated: [],
+      toleratedBefore: input.tolerated ?? [],
+      warnings: [],
     };
   },
   on: {
@@ -155,5 +157,6 @@ export const stageMachine = stageSetup.createMachine({
     activated: context.activated,
     degraded: context.degraded,
     ...(context.tolerated.length === 0 ? {} : { tolerated: context.tolerated }),
+    ...(context.warnings.length === 0 ? {} : { warnings: context.warnings }),
   }),
 });

@@ -29,6 +29,7 @@ import { until } from '../timers.js';
 import {
   firstFailed,
   isSettled,
+  leftOutWith,
   missingDependency,
   planStarts,
   stateOf,
@@ -50,6 +51,11 @@ export interface StageInput {
   resume?: Record<string, ServiceInput['resume']>;
   /** The plan's placed services: those whose instances are in this stage roll out in batches. */
   rollouts?: Record<string, RolloutSpec>;
+  /**
+   * Instances left out in earlier stages (failed within their rollout's budget, or a dependency
+   * on their host did): this stage's instances that need them on the same host are left out too.
+   */
+  tolerated?: string[];
 }
 
 /** Output of the stage machine. */
@@ -60,6 +66,8 @@ export interface StageOutput {
   degraded: string[];
   /** Instances that failed within their rollout's failure budget (skipped, named in warnings). */
   tolerated?: string[];
+  /** The warnings the stage recorded (tolerated instances, what was left out with them). */
+  warnings?: string[];
 }
 
 /** Why the stage stopped. */
@@ -108,6 +116,10 @@ export interface StageContext {
   gated: string[];
   /** Instances that failed within their rollout's failure budget. */
   tolerated: string[];
+  /** Instances left out before this stage (see StageInput.tolerated). */
+  toleratedBefore: string[];
+  /** Warnings recorded by the stage, for the deployment's result. */
+  warnings: string[];
   failure?: StageFailure;
   result?: StageOutput['result'];
 }
@@ -168,7 +180,8 @@ function judgedByRollout(context: StageContext, i: number): boolean {
 /** The named actions the stage's composite actions enqueue. */
 type Named =
   | { type: 'record'; params: Fact }
-  | { type: 'tell'; params: ServiceUpdateEvent | StageFailureEvent };
+  | { type: 'tell'; params: ServiceUpdateEvent | StageFailureEvent }
+  | { type: 'leaveOut'; params: { from: string[] } };
 /** The children the stage spawns and invokes. */
 type Children =
   | { src: 'service'; logic: typeof serviceMachine; id: string | undefined }
@@ -317,6 +330,9 @@ export const stageSetup = setup({
           states,
         });
       }
+      // Last: it reads the context this action assigned (what waits, what started).
+      if (!context.rolloutsStarted && context.toleratedBefore.length > 0)
+        enqueue({ type: 'leaveOut', params: { from: context.toleratedBefore } });
     }),
     /** A service healthy, degraded or skipped: its actor is no longer needed. */
     release: composite(({ enqueue, event }) => {
@@ -352,6 +368,7 @@ export const stageSetup = setup({
         instance: event.service,
         state: event.state,
         ...(event.reason === undefined ? {} : { reason: event.reason }),
+        ...(event.failure?.kind === 'command' && event.failure.lost === true ? { lost: true } : {}),
       });
     }),
     /** A rollout released a batch: its instances may start. */
@@ -377,12 +394,67 @@ export const stageSetup = setup({
     tolerate: composite(({ context, enqueue, event }) => {
       if (event.type !== 'rollout.tolerate') return;
       const name = event.instance;
-      if (hasActor(context, name)) enqueue.sendTo(`service:${name}`, { type: 'service.skip' });
       enqueue({ type: 'record', params: { type: 'warning', message: event.reason } });
+      const warnings = [...context.warnings, event.reason];
+      // Healthy once, then not after minHealthy: it runs, part of the release; only the warning.
+      if (has(context.activated, name)) {
+        enqueue.assign({ warnings });
+        return;
+      }
+      if (hasActor(context, name)) enqueue.sendTo(`service:${name}`, { type: 'service.skip' });
       enqueue.assign({
         states: withState(context, name, 'skipped'),
         tolerated: [...context.tolerated, name],
         healthy: [...context.healthy, name],
+        warnings,
+      });
+      enqueue({ type: 'leaveOut', params: { from: [name] } });
+    }),
+    /**
+     * Leaves out the instances not yet started that need one of `from` on their own host (and
+     * what needs them): skipped, each named in a warning, never started, and told to their
+     * rollout as skipped (not against its failure budget: they did not fail).
+     */
+    leaveOut: composite<{ from: string[] }>(({ context, enqueue }, { from }) => {
+      const found = leftOutWith(context, from, new Set(context.started));
+      if (found.length === 0) return;
+      let states = context.states;
+      const warnings: string[] = [];
+      for (const { service, dependency } of found) {
+        const host = own(context.services, service)?.placement?.host ?? '?';
+        const why =
+          has(context.tolerated, dependency) || has(context.toleratedBefore, dependency)
+            ? 'failed within its failure budget'
+            : 'was left out';
+        const reason = `${service} was not started: ${dependency}, which it needs on ${host}, ${why}`;
+        states = withState({ ...context, states }, service, 'skipped');
+        const update = {
+          service,
+          state: 'skipped' as const,
+          attempt: 1,
+          maxAttempts: context.retries + 1,
+          reason,
+        };
+        enqueue({ type: 'record', params: { type: 'service.state', ...update } });
+        enqueue({ type: 'tell', params: { type: 'service.update', ...update } });
+        enqueue({ type: 'record', params: { type: 'warning', message: reason } });
+        warnings.push(reason);
+        const rollout = rolloutOf(context, service);
+        if (rollout !== undefined && has(context.rolling, rollout))
+          enqueue.sendTo(`rollout:${rollout}`, {
+            type: 'rollout.instance',
+            instance: service,
+            state: 'skipped',
+            reason,
+          });
+      }
+      const names = found.map((f) => f.service);
+      enqueue.assign({
+        states,
+        started: [...context.started, ...names],
+        waiting: context.waiting.filter((n) => !names.includes(n)),
+        gated: context.gated.filter((n) => !names.includes(n)),
+        warnings: [...context.warnings, ...warnings],
       });
     }),
     rolloutDone: composite(({ context, enqueue, event }) => {
