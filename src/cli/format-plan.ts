@@ -40,7 +40,14 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
     const w = hosts.reduce((m, h) => Math.max(m, h.name.length), 4);
     for (const h of hosts) {
       const roles = h.roles.length > 0 ? `  roles ${h.roles.join(', ')}` : '';
-      lines.push(`  ${h.name.padEnd(w)}  ${h.user}@${formatHost(h.address)}:${h.port}${roles}`);
+      // Host vars override the environment's for that host's instances: say which, with values.
+      const vars = Object.entries(h.vars).map(([k, v]) =>
+        plan.secretNames.includes(k) ? `${k}=${MASK}` : `${k}=${JSON.stringify(v)}`,
+      );
+      const varText = vars.length > 0 ? `  vars ${vars.join(' ')}` : '';
+      lines.push(
+        `  ${h.name.padEnd(w)}  ${h.user}@${formatHost(h.address)}:${h.port}${roles}${varText}`,
+      );
     }
   }
   const implicit = plan.stages.length === 1 && plan.stages[0]?.implicit === true;

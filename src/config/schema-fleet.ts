@@ -110,7 +110,10 @@ export function parsePercent(text: string): number | undefined {
 
 const batchSizeSchema = z.union(
   [
-    z.number().int().min(1),
+    z
+      .number()
+      .int({ error: 'a batch size is a whole count (like 1 or 3) or a percentage like "25%"' })
+      .min(1, { error: 'a batch size is at least 1' }),
     z.string().check(
       z.refine(
         (s) => {
@@ -129,10 +132,16 @@ export type BatchSize = z.infer<typeof batchSizeSchema>;
 export const rolloutSchema = z
   .strictObject({
     batch: z
-      .union([
-        batchSizeSchema,
-        z.array(batchSizeSchema).min(1, { error: 'a ramp needs at least one size' }),
-      ])
+      .union(
+        [
+          batchSizeSchema,
+          z.array(batchSizeSchema).min(1, { error: 'a ramp needs at least one size' }),
+        ],
+        {
+          error:
+            'expected a batch size: a whole count of at least 1, a percentage like "25%", or a ramp list like [1, "25%", "100%"]',
+        },
+      )
       .optional()
       .meta({
         description:

@@ -60,3 +60,42 @@ describe('plan text of a fleet', () => {
     );
   });
 });
+
+describe('fleet wording', () => {
+  const hostsYaml = `hosts:
+  web-1: { address: 127.0.0.11, user: deploy, roles: [web], vars: { PORT: "8081" } }
+  web-2: { address: 127.0.0.12, user: deploy, roles: [web] }
+secrets: [TOKEN]
+`;
+  test("the plan shows each host's own variables", async () => {
+    const home = await project({});
+    const dir = await project({
+      'stagecraft.config.yaml': `${hostsYaml}services:\n  api: { on: web, activate: "true" }\n`,
+    });
+    const plan = await resolvePlan(await loadConfig({ cwd: dir }), {
+      local: { home, user: 'me' },
+    });
+    const text = formatPlan(plan, dir, {});
+    expect(text).toContain('  web-1  deploy@127.0.0.11:22  roles web  vars PORT="8081"\n');
+    expect(text).toContain('  web-2  deploy@127.0.0.12:22  roles web\n');
+  });
+
+  test.each([
+    [
+      '1.5',
+      /rollout\.batch: .*a whole count of at least 1, a percentage like "25%", or a ramp list/,
+    ],
+    ['[1, 0]', /rollout\.batch\[1\]: a batch size is at least 1/],
+    ['[1, 2.5]', /rollout\.batch: .*a whole count of at least 1/],
+  ])('batch: %s says what a batch size is', async (batch, message) => {
+    const dir = await project({
+      'stagecraft.config.yaml': `${hostsYaml}services:\n  api: { on: web, activate: "true", rollout: { batch: ${batch} } }\n`,
+    });
+    const err = await loadConfig({ cwd: dir }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const issues = (err as { issues?: Array<{ path?: string; message: string }> }).issues ?? [];
+    expect(issues.map((i) => `${i.path ?? ''}: ${i.message}`).join('\n')).toMatch(message);
+  });
+});

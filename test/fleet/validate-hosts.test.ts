@@ -94,6 +94,8 @@ ${TOOL}`,
     });
     const r = await runBuilt(['validate', '-c', dir], { env: env() });
     expect(r.code, r.stdout + r.stderr).toBe(1);
+    // The service as written, then what runs: one instance per host of its role.
+    expect(r.stdout).toMatch(/is valid: environment default, 1 service \(3 instances on 3 hosts\)/);
     // Locally as today.
     expect(r.stdout).toMatch(/✓ software +tool: 2\.0\.0 satisfies >=2/);
     expect(r.stdout).toMatch(/✓ hardware +cpus: /);

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import type { CliIo } from '../io.js';
 import { EXIT } from '../exit-codes.js';
+import { count } from '../../core/plural.js';
 import { loadPlan } from '../load-plan.js';
 import type { PrerequisiteReport } from '../../runtime/prerequisites.js';
 import { maskingSink } from '../redact.js';
@@ -71,10 +72,20 @@ export async function validateCommand(opts: ValidateOptions, io: CliIo): Promise
   return ok ? EXIT.ok : EXIT.failed;
 }
 
+/** `3 services`, or with placed ones `3 services (7 instances on 3 hosts)`: as written, then run. */
+function servicesText(plan: ResolvedPlan): string {
+  const specs = Object.values(plan.services);
+  const written = new Set(specs.map((s) => s.placement?.service ?? s.name)).size;
+  const text = count(written, 'service');
+  const placed = specs.filter((s) => s.placement !== undefined);
+  if (placed.length === 0) return text;
+  const hosts = new Set(placed.map((s) => s.placement?.host)).size;
+  return `${text} (${count(specs.length, 'instance')} on ${count(hosts, 'host')})`;
+}
+
 function describe(plan: ResolvedPlan, report: PrerequisiteReport | null, cwd: string): string {
-  const services = Object.keys(plan.services).length;
   const lines = [
-    `✓ ${relative(cwd, plan.configPath) || plan.configPath} is valid: environment ${plan.environment}, ${services} service${services === 1 ? '' : 's'} ${stagesText(plan)}`,
+    `✓ ${relative(cwd, plan.configPath) || plan.configPath} is valid: environment ${plan.environment}, ${servicesText(plan)} ${stagesText(plan)}`,
   ];
   if (report === null) {
     lines.push('  prerequisites not checked (--no-prerequisites)');
