@@ -12,7 +12,13 @@ import type {
   ProbeSpec,
   ResolvedPlan,
 } from '../config/plan-types.js';
-import type { PrerequisiteCheck, ProcessFacts, ProcessObservation } from '../record/facts.js';
+import type {
+  Outcome,
+  PendingDecision,
+  PrerequisiteCheck,
+  ProcessFacts,
+  ProcessObservation,
+} from '../record/facts.js';
 
 /** The result of running one command to completion (or to its deadline, or to cancellation). */
 export interface CommandOutcome {
@@ -174,7 +180,23 @@ export interface RecordReleaseInput {
 }
 
 /** Everything the statecharts ask of the world. */
+/** What a run tells the people and systems watching it while it runs (`notify:`, alerts). */
+export type RunNotice =
+  { event: 'started' } | { event: 'decision-needed'; decision: PendingDecision };
+
+/**
+ * What the end of a run reports (metrics pushed, notifications sent, alerts fired or resolved):
+ * each part that could not be done is a warning naming it, never a failure of the run.
+ */
+export interface ReportOutcome {
+  warnings: string[];
+}
+
 export interface Effects {
+  /** Tells who asked (`notify:`, an Alertmanager) that the run started or waits for a decision. */
+  notify?(notice: RunNotice): void;
+  /** Reports the outcome at the end of a run (see ReportOutcome); never rejects. */
+  report?(input: { outcome: Outcome }, signal: AbortSignal): Promise<ReportOutcome>;
   runCommand(input: RunCommandInput, signal: AbortSignal): Promise<CommandOutcome>;
   runProbe(input: ProbeInput, signal: AbortSignal): Promise<ProbeOutcome>;
   measurePerformance(input: PerformanceInput, signal: AbortSignal): Promise<PerformanceOutcome>;
@@ -263,6 +285,9 @@ export function effectActors(effects: Effects) {
       effects.recordRelease(i, s),
     ),
     watchProbe: effect<void, { probe: ProbeSpec }>((i, s) => effects.watchProbe(i, s)),
+    report: effect<ReportOutcome, { outcome: Outcome }>(
+      (i, s) => effects.report?.(i, s) ?? Promise.resolve({ warnings: [] }),
+    ),
   };
 }
 

@@ -8,7 +8,7 @@ import { sendParent } from 'xstate';
 import type { Fact } from '../record/facts.js';
 import { deploymentMachine } from '../machines/deployment/index.js';
 import { downMachine } from '../machines/down/index.js';
-import { effectActors, type Effects } from '../machines/effects.js';
+import { effectActors, type Effects, type RunNotice } from '../machines/effects.js';
 import { healthMachine } from '../machines/health/index.js';
 import { monitorMachine } from '../machines/monitor/index.js';
 import { rollbackMachine } from '../machines/rollback/index.js';
@@ -84,11 +84,15 @@ export function composeDeployment(effects: Effects, record: Recorder) {
       checkPrerequisites: actors.checkPrerequisites,
       runCommand: actors.runCommand,
       recordRelease: actors.recordRelease,
+      report: actors.report,
       stage,
       rollback,
       verification,
     },
-    actions: recording,
+    actions: {
+      ...recording,
+      notify: (_: unknown, notice: RunNotice) => effects.notify?.(notice),
+    },
   });
 }
 

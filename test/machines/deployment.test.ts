@@ -41,6 +41,8 @@ describe('deployment machine: phases', () => {
       'run:worker.activate',
       'run:web.activate',
       'release:dep-1',
+      // Last: the outcome is reported before it is recorded.
+      'report',
     ]);
     expect(phases(r)).toEqual([
       'validating',
@@ -93,7 +95,7 @@ describe('deployment machine: phases', () => {
       exitCode: 1,
       reason: 'prerequisites not met: software redis: not found',
     });
-    expect(r.fx.log()).toEqual(['prerequisites']);
+    expect(r.fx.log()).toEqual(['prerequisites', 'report']);
     expect(r.rec.of('prerequisites.checked')).toEqual([
       { type: 'prerequisites.checked', ok: false, checks },
     ]);
@@ -132,6 +134,7 @@ describe('deployment machine: phases', () => {
       'run:prepare.third',
       'run:prepare.net.cleanup',
       'run:prepare.dir.cleanup',
+      'report',
     ]);
     expect(r.rec.of('prepare.cleanup').map((f) => `${f.name}:${f.status}`)).toEqual([
       'net:running',
@@ -144,7 +147,7 @@ describe('deployment machine: phases', () => {
   it('runs only the first step cleanup when prepare step 2 fails', async () => {
     const r = start({ script: { commands: { 'prepare.net': [exited(1, 'boom\n')] } } });
     expect((await finished(r)).exitCode).toBe(1);
-    expect(r.fx.log().slice(-2)).toEqual(['run:prepare.net', 'run:prepare.dir.cleanup']);
+    expect(r.fx.log().slice(-3)).toEqual(['run:prepare.net', 'run:prepare.dir.cleanup', 'report']);
   });
 
   it('reports exit 3 when a prepare cleanup fails', async () => {
@@ -173,7 +176,7 @@ describe('deployment machine: phases', () => {
       reason: 'interrupted before anything changed',
       unchanged: true,
     });
-    expect(r.fx.log()).toEqual(['prerequisites']);
+    expect(r.fx.log()).toEqual(['prerequisites', 'report']);
   });
 
   it('succeeds with a warning when the release cannot be recorded', async () => {
@@ -187,6 +190,33 @@ describe('deployment machine: phases', () => {
     expect(r.rec.of('warning')).toEqual([
       { type: 'warning', message: 'release not recorded: Error: disk full' },
     ]);
+  });
+
+  it('reports the outcome before recording it: what could not be reported is a warning, not a failure', async () => {
+    const down = 'metrics: the Pushgateway http://127.0.0.1:9 did not answer (ECONNREFUSED)';
+    const r = start({ script: { report: { warnings: [down] } } });
+    expect(await finished(r)).toEqual({
+      result: 'succeeded-with-warnings',
+      interrupted: false,
+      exitCode: 0,
+      reason: down,
+    });
+    // What was reported is the result as it stood; the record ends with it and the warning.
+    const reported = r.fx.calls.find((c) => c.key === 'report')?.input;
+    expect(reported).toEqual({ outcome: { result: 'succeeded', interrupted: false } });
+    expect(r.rec.of('warning')).toEqual([{ type: 'warning', message: down }]);
+    expect(r.rec.facts.at(-1)).toMatchObject({ type: 'deployment.finished', reason: down });
+    expect(r.fx.notices).toEqual([{ event: 'started' }]);
+  });
+
+  it('reports a failure as it is: a failed report leaves the result failed, with the warning', async () => {
+    const r = start({ services: { api: ['failed'] }, script: { report: new Error('bug') } });
+    const out = await finished(r);
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(/the result was not reported: Error: bug$/);
+    expect(r.fx.calls.find((c) => c.key === 'report')?.input).toMatchObject({
+      outcome: { result: 'failed' },
+    });
   });
 
   it('schedules a plan without stages by its dependencies alone, its layers shown as groups', async () => {
@@ -367,7 +397,13 @@ describe('deployment machine: failure policy', () => {
 describe('deployment machine: decisions', () => {
   it('offers retry, rollback and abort (no skip) when a service others depend on fails', async () => {
     const r = start({ plan: askPlan(), interactive: true, services: { api: ['failed'] } });
-    expect(await r.pending()).toEqual({
+    const asked = await r.pending();
+    // Whoever is to be told (notify:, an Alertmanager) hears of the question as it is asked.
+    expect(r.fx.notices).toEqual([
+      { event: 'started' },
+      { event: 'decision-needed', decision: asked },
+    ]);
+    expect(asked).toEqual({
       id: 'd1',
       kind: 'failure',
       subject: 'api',
@@ -493,7 +529,7 @@ describe('deployment machine: confirmations', () => {
       reason: 'aborted by the operator before stage data',
       unchanged: true,
     });
-    expect(r.fx.log()).toEqual(['prerequisites']);
+    expect(r.fx.log()).toEqual(['prerequisites', 'report']);
     // Once a prepare step ran, the same abort leaves a change behind: exit 3.
     const prepared = start({ plan: { ...first, prepare: plan().prepare }, interactive: true });
     await prepared.pending();
@@ -757,6 +793,6 @@ describe('deployment machine: interruption', () => {
       restored: ['dir'],
       notRestored: [],
     });
-    expect(r.fx.log().slice(-2)).toEqual(['run:prepare.net', 'run:prepare.dir.cleanup']);
+    expect(r.fx.log().slice(-3)).toEqual(['run:prepare.net', 'run:prepare.dir.cleanup', 'report']);
   });
 });

@@ -14,6 +14,8 @@ import type {
   ProcessExit,
   ProcessInfo,
   ProcessSeen,
+  ReportOutcome,
+  RunNotice,
   StopOutcome,
 } from '../../src/machines/effects.js';
 
@@ -47,6 +49,8 @@ export interface FakeScript {
   files?: string[];
   prerequisites?: Answer<PrerequisiteReport>;
   release?: Answer<{ release: string }>;
+  /** What reporting the outcome at the end gives (default: no warnings). */
+  report?: Answer<ReportOutcome>;
 }
 
 /** One call of an effect, keyed as in the log (`run:api.activate`, `probe:<label>`, ...). */
@@ -97,6 +101,8 @@ export const measured = (ok: boolean, p95Ms = ok ? 50 : 450): PerformanceOutcome
 export class FakeEffects {
   /** Every call, in order. */
   readonly calls: Call[] = [];
+  /** What the run told `notify` (started, decision-needed), in order. */
+  readonly notices: RunNotice[] = [];
   /** Probe labels that fail now, whatever the script says (`ECONNREFUSED`). */
   readonly failing = new Set<string>();
   private readonly holds: Hold[] = [];
@@ -179,6 +185,17 @@ export class FakeEffects {
           signal,
           s.release === undefined ? undefined : [s.release],
           () => ({ release: 'r2' }),
+        ),
+      notify: (notice) => {
+        this.notices.push(notice);
+      },
+      report: (input, signal) =>
+        this.answer(
+          'report',
+          input,
+          signal,
+          s.report === undefined ? undefined : [s.report],
+          () => ({ warnings: [] }),
         ),
       watchProbe: (input, signal) =>
         this.answer<true>(

@@ -7,7 +7,7 @@ import type { Fact, Outcome, Phase, StageStatus } from '../../record/facts.js';
 import { interruptAdvice } from '../../record/advice.js';
 import { compositeFor } from '../composite.js';
 import { buildDecision, choiceToEvent, eventToChoice, type DecisionRequest } from '../decisions.js';
-import type { PrerequisiteReport } from '../effects.js';
+import type { PrerequisiteReport, RunNotice } from '../effects.js';
 import type { DecisionEvent } from '../events.js';
 import type { monitorMachine } from '../monitor/index.js';
 import type { RollbackOutput } from '../rollback/index.js';
@@ -32,7 +32,10 @@ import { deploymentBase, type DeploymentEvent } from './setup.js';
 type Ctx = DeploymentContext;
 
 /** The named actions the composite actions enqueue. */
-type Named = { type: 'record'; params: Fact } | { type: 'warn'; params: string[] };
+type Named =
+  | { type: 'record'; params: Fact }
+  | { type: 'warn'; params: string[] }
+  | { type: 'notify'; params: RunNotice };
 /** The children the deployment spawns (one monitor per healthy service). */
 type Children = { src: 'monitor'; logic: typeof monitorMachine; id: string | undefined };
 const composite = compositeFor<Ctx, DeploymentEvent, Named, Children>();
@@ -49,12 +52,22 @@ export const deploymentSetup = deploymentBase.extend({
     }),
     /** Ends the run: the outcome is recorded (and is the machine's output). */
     recordFinished: composite(({ context, enqueue }) => {
-      const outcome: Outcome = context.result ?? {
-        result: 'failed',
-        interrupted: context.interrupted,
-        reason: 'bug: finished without a result',
-      };
-      enqueue({ type: 'record', params: { type: 'deployment.finished', ...outcome } });
+      enqueue({ type: 'record', params: { type: 'deployment.finished', ...dc.resultOf(context) } });
+    }),
+    /** What could not be reported: warnings, and a success becomes a success with warnings. */
+    noteReport: composite<string[]>(({ context, enqueue }, lines) => {
+      const fresh = lines.filter((l, i) => !context.warnings.includes(l) && lines.indexOf(l) === i);
+      if (fresh.length === 0) return;
+      enqueue({ type: 'warn', params: fresh });
+      const result = dc.resultOf(context);
+      const reason = [result.reason, ...fresh].filter((r) => r !== undefined).join('; ');
+      enqueue.assign({
+        result: {
+          ...result,
+          ...(result.result === 'succeeded' ? { result: 'succeeded-with-warnings' as const } : {}),
+          reason,
+        },
+      });
     }),
     finish: assign((_, outcome: Outcome) => ({ result: outcome })),
 
@@ -272,6 +285,7 @@ export const deploymentSetup = deploymentBase.extend({
         enqueue.assign({ resume: rest });
       }
       enqueue({ type: 'record', params: { type: 'decision.requested', decision } });
+      enqueue({ type: 'notify', params: { event: 'decision-needed', decision } });
     }),
     // Exit actions run before transition actions: keep the closed prompt for recordDecision.
     clearDecision: assign(({ context }) => ({

@@ -227,3 +227,14 @@ export function toleratedInstances(ctx: DeploymentContext): string[] {
       own(ctx.plan.services, n)?.placement !== undefined && statusOf(ctx, n)?.state === 'skipped',
   );
 }
+
+/** The run's result so far (a run that ended without one is a bug, said as a failure). */
+export function resultOf(ctx: DeploymentContext): Outcome {
+  return (
+    ctx.result ?? {
+      result: 'failed',
+      interrupted: ctx.interrupted,
+      reason: 'bug: finished without a result',
+    }
+  );
+}

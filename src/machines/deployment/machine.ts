@@ -15,6 +15,7 @@ import { initialContext } from './context.js';
 import { failingState, decidingState, rollingBackState } from './failure.js';
 import { finalizingState, verifyingState } from './finishing.js';
 import { preparingState, validatingState } from './phases.js';
+import * as dc from './context.js';
 
 /** The deployment statechart. */
 export const deploymentMachine = deploymentSetup.createMachine({
@@ -37,7 +38,35 @@ export const deploymentMachine = deploymentSetup.createMachine({
     deciding: decidingState,
     finalizing: finalizingState,
     rollingBack: rollingBackState,
+    /**
+     * The result is known: it is reported (metrics, notifications, alerts) before it is recorded;
+     * a part that could not be reported is a warning of the result, never its failure.
+     */
     done: {
+      on: {
+        'run.interrupt': {
+          target: 'finished',
+          actions: { type: 'noteReport', params: ['interrupted while reporting the result'] },
+        },
+      },
+      invoke: {
+        id: 'report',
+        src: 'report',
+        input: ({ context }) => ({ outcome: dc.resultOf(context) }),
+        onDone: {
+          target: 'finished',
+          actions: { type: 'noteReport', params: ({ event }) => event.output.warnings },
+        },
+        onError: {
+          target: 'finished',
+          actions: {
+            type: 'noteReport',
+            params: ({ event }) => [`the result was not reported: ${String(event.error)}`],
+          },
+        },
+      },
+    },
+    finished: {
       type: 'final',
       entry: [{ type: 'recordPhase', params: 'done' }, 'recordFinished'],
     },

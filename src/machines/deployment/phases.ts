@@ -8,7 +8,10 @@ import { commandDetail, defaultCommandTimeoutMs } from './results.js';
 
 /** The `validating` state. */
 export const validatingState = deploymentSetup.createStateConfig({
-  entry: { type: 'recordPhase', params: 'validating' },
+  entry: [
+    { type: 'recordPhase', params: 'validating' },
+    { type: 'notify', params: { event: 'started' } },
+  ],
   invoke: {
     id: 'prerequisites',
     src: 'checkPrerequisites',

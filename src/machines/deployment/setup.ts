@@ -10,6 +10,7 @@ import {
   commandSucceeded,
   type CommandOutcome,
   type PrerequisiteReport,
+  type RunNotice,
 } from '../effects.js';
 import type {
   OperatorEvent,
@@ -49,6 +50,7 @@ export const deploymentBase = setup({
     checkPrerequisites: stubActors.checkPrerequisites,
     runCommand: stubActors.runCommand,
     recordRelease: stubActors.recordRelease,
+    report: stubActors.report,
     stage: stageMachine,
     verification: verificationMachine,
     rollback: rollbackMachine,
@@ -87,5 +89,7 @@ export const deploymentBase = setup({
   actions: {
     /** Recorded facts go to the runtime's journal (bound by compose). */
     record: (_, _fact: Fact) => undefined,
+    /** Tells `notify:` targets and alerting that the run started or waits (bound by compose). */
+    notify: (_, _notice: RunNotice) => undefined,
   },
 });
