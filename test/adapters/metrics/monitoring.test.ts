@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +138,43 @@ describe('Pushgateway', () => {
     expect(outcome).toEqual({ ok: false, detail: `Pushgateway ${url} unreachable: ECONNREFUSED` });
   });
 
+  test('a Pushgateway that does not answer in time gives a failed outcome with the deadline', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      const outcome = await pushMetrics(metrics, {
+        url,
+        job: 'stagecraft',
+        environment: 'local',
+        timeoutMs: 200,
+      });
+      expect(outcome).toEqual({
+        ok: false,
+        detail: `Pushgateway ${url} unreachable: timeout after 200 ms`,
+      });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  test('a push canceled by its signal says so', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const outcome = await pushMetrics(metrics, {
+      url: servers.pushgateway,
+      job: 'stagecraft',
+      environment: 'local',
+      signal: controller.signal,
+    });
+    expect(outcome).toEqual({
+      ok: false,
+      detail: `Pushgateway ${servers.pushgateway} unreachable: canceled`,
+    });
+  });
+
   test('a push the gateway refuses says its status and answer', async () => {
     const outcome = await pushMetrics(
       {
@@ -242,7 +281,13 @@ describe('Alertmanager', () => {
     expect(active[0]?.status.state).toBe('active');
 
     expect((await resolveAlert(am, alert)).ok).toBe(true);
-    expect(await listed()).toEqual([]);
+    // Bounded: resolved means endsAt has passed by Alertmanager's clock.
+    let after = await listed();
+    for (let i = 0; i < 20 && after.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await listed();
+    }
+    expect(after).toEqual([]);
   });
 
   test('an Alertmanager that is down gives a failed outcome naming it', async () => {
