@@ -223,6 +223,15 @@ describe('Prometheus scraping /metrics', () => {
       metricNames,
       ['local'],
     );
+    const variable = dashboard.templating.list[0] as { definition: string };
+    const [, metric, label] = /^label_values\((\w+), (\w+)\)$/.exec(variable.definition) ?? [];
+    const values = (await (
+      await fetch(
+        `${servers.prometheus}/api/v1/label/${label}/values?match[]=${encodeURIComponent(metric ?? '')}`,
+      )
+    ).json()) as { status: string; data: string[] };
+    expect(values.status).toBe('success');
+    expect(values.data).toContain('local');
     const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
     expect(exprs.length).toBeGreaterThanOrEqual(10);
     for (const expr of exprs) {
