@@ -1,5 +1,5 @@
 /**
- * One HTTP probe attempt (the only undici import). Precise deadlines come from
+ * One HTTP probe attempt (undici; the metrics adapters have their own request file). Precise deadlines come from
  * `AbortSignal.timeout` (undici's own timeouts have about half a second of granularity); bodies
  * are always consumed or dumped; nothing here throws: every failure is a {@link ProbeOutcome}.
  */
