@@ -1,0 +1,23 @@
+/**
+ * Writes a run's metrics for node_exporter's textfile collector: `<path>.tmp`, then a rename
+ * over `<path>`, so the collector never reads half a file (it reads only `*.prom`).
+ */
+import { rename, rm, writeFile } from 'node:fs/promises';
+import type { MetricsOutcome, MetricsSource } from './names.js';
+
+/** Writes the source's metrics to `path` atomically; the outcome says where, or why not. */
+export async function writeTextfile(source: MetricsSource, path: string): Promise<MetricsOutcome> {
+  const tmp = `${path}.tmp`;
+  try {
+    await writeFile(tmp, await source.text(), { mode: 0o644 });
+    await rename(tmp, path);
+    return { ok: true, detail: `wrote ${path}` };
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    const err = error as NodeJS.ErrnoException;
+    return {
+      ok: false,
+      detail: `metrics textfile ${path} not written: ${err.code ?? err.message}`,
+    };
+  }
+}
