@@ -1,7 +1,8 @@
 /**
- * One HTTP probe attempt (the only undici import). Precise deadlines come from
- * `AbortSignal.timeout` (undici's own timeouts have about half a second of granularity); bodies
- * are always consumed or dumped; nothing here throws: every failure is a {@link ProbeOutcome}.
+ * One HTTP probe attempt (undici; notifications post through it in notify/deliver.ts). Precise
+ * deadlines come from `AbortSignal.timeout` (undici's own timeouts have about half a second of
+ * granularity); bodies are always consumed or dumped; nothing here throws: every failure is a
+ * {@link ProbeOutcome}.
  */
 import { STATUS_CODES } from 'node:http';
 import { request } from 'undici';

@@ -16,6 +16,7 @@ import type {
   MonitoringSpec,
   NotifyTargetSpec,
   SecretOr,
+  WatchFailurePolicy,
 } from './plan-monitoring.js';
 import { MONITORING_DEFAULTS, NOTIFY_KINDS } from './schema-monitoring.js';
 import type { MonitoringInput, NotifyTargetInput, UrlOrSecretInput } from './schema-monitoring.js';
@@ -101,8 +102,7 @@ export function buildMonitoring(
 
   const spec: MonitoringSpec = {
     onWatchFailure:
-      field<MonitoringSpec['onWatchFailure']>(top, 'onWatchFailure')?.value ??
-      MONITORING_DEFAULTS.onWatchFailure,
+      field<WatchFailurePolicy>(top, 'onWatchFailure')?.value ?? MONITORING_DEFAULTS.onWatchFailure,
     watchIntervalMs:
       field<number>(top, 'watchInterval')?.value ?? MONITORING_DEFAULTS.watchIntervalMs,
   };

@@ -40,7 +40,7 @@ interface NotifyTargetBase {
 }
 
 /** The chat targets: one URL (often secret) and a formatter of their own. */
-export type ChatKind = 'slack' | 'teams' | 'discord';
+type ChatKind = 'slack' | 'teams' | 'discord';
 
 export type NotifyTargetSpec =
   | (NotifyTargetBase & { kind: ChatKind; url: SecretOr })
@@ -58,7 +58,7 @@ export type NotifyTargetSpec =
 export const DEFAULT_SIGNATURE_HEADER = 'X-Stagecraft-Signature';
 
 /** How a deployment ended, as a notification says it. */
-export type NotifyResult =
+type NotifyResult =
   'succeeded' | 'succeeded-with-warnings' | 'failed' | 'rollback-incomplete' | 'aborted';
 
 /**
