@@ -370,3 +370,11 @@ export function deliverAll(
     targets.filter((t) => t.on.includes(event.event)).map((t) => deliver(t, event, opts)),
   );
 }
+
+/**
+ * The warning a failed delivery leaves on the run (`notify ops (slack): 503 Service Unavailable
+ * (after 3 attempts)`); none for a sent one. A notification never fails a deployment.
+ */
+export function deliveryWarning(o: DeliveryOutcome): string | undefined {
+  return o.status === 'sent' ? undefined : `notify ${o.target} (${o.kind}): ${o.detail}`;
+}

@@ -1,7 +1,12 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { deliver, deliverAll, retryAfterMs } from '../../../src/adapters/notify/deliver.js';
+import {
+  deliver,
+  deliverAll,
+  deliveryWarning,
+  retryAfterMs,
+} from '../../../src/adapters/notify/deliver.js';
 import type { AttemptReport, DeliveryOutcome } from '../../../src/adapters/notify/deliver.js';
 import type { NotifyTargetSpec } from '../../../src/config/plan-monitoring.js';
 import { Masker } from '../../../src/core/mask.js';
@@ -53,6 +58,7 @@ describe('deliver', () => {
       onAttempt: (r) => reports.push(r),
     });
     expect(outcome).toMatchObject({ status: 'sent', attempts: 2, detail: '200 OK' });
+    expect(deliveryWarning(outcome)).toBeUndefined();
     expect(reports).toEqual([
       {
         target: 'ops',
@@ -102,6 +108,9 @@ describe('deliver', () => {
       ['failed', undefined],
     ]);
     expect(server.requests).toHaveLength(3);
+    expect(deliveryWarning(outcome)).toBe(
+      'notify ops (slack): 500 Internal Server Error: boom (after 3 attempts)',
+    );
   });
 
   test('a hanging server times out each attempt; the outcome says so', async () => {
