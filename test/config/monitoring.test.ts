@@ -188,6 +188,14 @@ ${ONE_SERVICE}`;
     expect(staging.notify?.map((t) => t.kind)).toEqual(['slack']);
   });
 
+  test('an environment with notify: [] sends nothing', async () => {
+    const plan = await planOf(
+      `environments: { dev: { notify: [] } }\nnotify: [{ command: "true" }]\n${ONE_SERVICE}`,
+      { env: 'dev' },
+    );
+    expect(plan.notify).toBeUndefined();
+  });
+
   test('watch: 0 means no watch', async () => {
     const plan = await planOf(`monitoring: { watch: 0 }\n${ONE_SERVICE}`);
     expect(plan.monitoring).toEqual({ onWatchFailure: 'rollback', watchIntervalMs: 5000 });
