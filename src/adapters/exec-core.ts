@@ -68,6 +68,8 @@ export interface ExecOptions {
   wholeEnv?: boolean;
   /** The deployment and step it runs for: named in its tag, so a later resume finds it. */
   owner?: CommandOwner;
+  /** Written to the command's stdin, which is then closed (absent: stdin is /dev/null). */
+  input?: string;
 }
 
 const DEFAULT_TAIL = 8 * 1024;
@@ -281,9 +283,14 @@ export async function runLocally(command: CommandSpec, opts: ExecOptions): Promi
     detached: true,
     stdio:
       direct === undefined
-        ? ['ignore', 'pipe', 'pipe']
-        : ['ignore', direct.file.fd, direct.file.fd],
+        ? [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
+        : [opts.input === undefined ? 'ignore' : 'pipe', direct.file.fd, direct.file.fd],
   });
+  if (opts.input !== undefined && child.stdin) {
+    // A command that exits without reading its input closes the pipe: EPIPE is not a failure.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
+  }
   const pid = child.pid;
   if (pid !== undefined) {
     // The leader is this process's child until its exit is seen: its start time is read now.

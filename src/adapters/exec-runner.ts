@@ -29,6 +29,7 @@ export interface RunJob {
     graceMs?: number;
     secrets?: string[];
     owner?: CommandOwner;
+    input?: string;
   };
 }
 
@@ -65,6 +66,7 @@ function main(): void {
       ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
       ...(options.secrets === undefined ? {} : { mask: new Masker(options.secrets) }),
       ...(options.owner === undefined ? {} : { owner: options.owner }),
+      ...(options.input === undefined ? {} : { input: options.input }),
       onSpawn: (pid, identity) => send({ type: 'spawned', id, pid, identity }),
     }).then(
       (outcome) => {

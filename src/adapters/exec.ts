@@ -162,6 +162,7 @@ export function runCommand(command: CommandSpec, opts: ExecOptions): Promise<Com
       ...(opts.graceMs === undefined ? {} : { graceMs: opts.graceMs }),
       ...(opts.mask?.active === true ? { secrets: [...opts.mask.values] } : {}),
       ...(owner === undefined ? {} : { owner }),
+      ...(opts.input === undefined ? {} : { input: opts.input }),
     },
   };
   return new Promise<CommandOutcome>((resolve) => {

@@ -1,5 +1,6 @@
 /**
- * One HTTP probe attempt (undici; the metrics adapters send through their own file). Precise
+ * One HTTP probe attempt (undici; notify/deliver.ts posts notifications through it, the metrics
+ * adapters send through their own file). Precise
  * deadlines come from `AbortSignal.timeout` (undici's own timeouts have about half a second of
  * granularity); bodies are always consumed or dumped; nothing here throws: every failure is a
  * {@link ProbeOutcome}.

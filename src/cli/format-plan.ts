@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { CommandSpec, ProbeSpec, ResolvedPlan, VarSource } from '../config/plan-types.js';
 import { MASK } from '../core/mask.js';
 import { own } from '../core/own.js';
+import { monitoringLines } from './format-monitoring.js';
 
 /** Text form of a plan for an operator (`stagecraft plan`). Secret values never appear. */
 export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessEnv): string {
@@ -89,6 +90,7 @@ export function formatPlan(plan: ResolvedPlan, cwd: string, env: NodeJS.ProcessE
       lines.push(`  ${r.name} [${r.category}, ${r.severity}]: ${what}`);
     }
   }
+  for (const line of monitoringLines(plan, cwd, env, ms)) lines.push(line);
   lines.push('', `activation order: ${orderText(plan, plan.activationOrder)}`);
   lines.push(`rollback order:   ${orderText(plan, plan.rollbackOrder)}`);
   const p = plan.policy;

@@ -6,6 +6,7 @@
  * bytes. Secret VALUES never appear here: only their names (`secretNames`); the adapters read
  * the values from the operator's environment at the boundary.
  */
+import type { MonitoringSpec, NotifyTargetSpec } from './plan-monitoring.js';
 
 /** Where a resolved variable's value came from. */
 export interface VarSource {
@@ -256,4 +257,8 @@ export interface ResolvedPlan {
   hosts?: Record<string, HostSpec>;
   /** Services placed with `on:`, by their name as written (their instances are in `services`). */
   rollouts?: Record<string, RolloutSpec>;
+  /** `monitoring:` merged over the environment chain (absent: none configured). */
+  monitoring?: MonitoringSpec;
+  /** The notification targets of this environment, in config order (absent: none). */
+  notify?: NotifyTargetSpec[];
 }

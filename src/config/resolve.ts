@@ -15,6 +15,7 @@ import type { LocalSide } from './inventory.js';
 import { issueAt } from './issues.js';
 import type { IssueContext } from './issues.js';
 import type { LoadedConfig } from './load.js';
+import { buildMonitoring, buildNotify } from './monitoring.js';
 import { Normalizer } from './normalize.js';
 import { placeServices } from './placement.js';
 import { buildChecks, buildPrepare, buildPrerequisites, buildReadiness } from './plan-parts.js';
@@ -111,8 +112,13 @@ export async function resolvePlan(
     ctx,
   });
 
+  const project = config.name ?? path.basename(dir);
+  const monitoring = buildMonitoring(config, chain, project, n, ctx);
+  for (const issue of monitoring.issues) issues.push(issue);
+  const notify = buildNotify(config, chain, n);
+
   const plan: ResolvedPlan = {
-    project: config.name ?? path.basename(dir),
+    project,
     environment,
     configPath: filePath,
     configDir: dir,
@@ -138,6 +144,8 @@ export async function resolvePlan(
   };
   if (fleet) plan.hosts = inventory.hosts;
   if (Object.keys(placed.rollouts).length > 0) plan.rollouts = placed.rollouts;
+  if (monitoring.spec !== undefined) plan.monitoring = monitoring.spec;
+  if (notify.length > 0) plan.notify = notify;
   for (const issue of n.issues) issues.push(issue); // not push(...): 200,000 issues overflow the stack
   if (issues.length > 0) throw new ConfigError(issues);
   return plan;

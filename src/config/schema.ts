@@ -14,6 +14,7 @@ import {
   varValueSchema,
 } from './schema-command.js';
 import { hostsSchema, sshSchema } from './schema-fleet.js';
+import { monitoringSchema, notifySchema } from './schema-monitoring.js';
 import {
   readinessCheckSchema,
   serviceNameSchema,
@@ -33,6 +34,8 @@ const environmentSchema = z.strictObject({
   confirm: z.union([z.literal('stages'), z.boolean()]).optional(),
   hosts: hostsSchema.optional(),
   ssh: sshSchema.optional(),
+  monitoring: monitoringSchema.optional(),
+  notify: notifySchema.optional(),
 });
 
 const networkCheckSchema = z
@@ -147,6 +150,8 @@ export const configSchema = z
         decisionTimeout: durationSchema.default(900_000),
       })
       .prefault({}),
+    monitoring: monitoringSchema.optional(),
+    notify: notifySchema.optional(),
   })
   .meta({ title: 'stagecraft config', description: 'A stagecraft deployment.' });
 

@@ -12,6 +12,7 @@ import { checkGraph } from './graph.js';
 import { fromZodIssues, issueAt } from './issues.js';
 import type { IssueContext } from './issues.js';
 import { createLocator } from './locate.js';
+import { checkNotify } from './monitoring.js';
 import { configSchema } from './schema.js';
 import type { Config } from './schema.js';
 
@@ -62,6 +63,7 @@ export function validateConfig(raw: unknown, source: SourceInfo = {}): Config {
     ...checkSecrets(config, ctx),
     ...checkUniqueNames(config, ctx),
     ...checkFleet(config, ctx),
+    ...checkNotify(config, ctx),
   ];
   if (issues.length > 0) throw new ConfigError(issues);
   return config;

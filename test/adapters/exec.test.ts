@@ -259,4 +259,23 @@ describe('runCommand', () => {
     expect(outcome.exitCode).toBe(127);
     expect(outcome.error).toMatch(/^command not found \(exit 127\)/);
   });
+
+  test('writes input to stdin and closes it, with and without a log file', async () => {
+    const piped = await runCommand(cmd('cat'), { env: {}, timeoutMs: 5000, input: '{"a":1}' });
+    expect(piped.outputTail).toBe('{"a":1}');
+    const logFile = join(dir, 'input.log');
+    const logged = await runCommand(cmd('cat; echo'), {
+      env: {},
+      timeoutMs: 5000,
+      input: 'to the log',
+      logFile,
+    });
+    expect(logged.exitCode).toBe(0);
+    expect(await readOr(logFile)).toBe('to the log\n');
+  });
+
+  test('stdin stays /dev/null without input: a reader sees end of file at once', async () => {
+    const outcome = await runCommand(cmd('cat; echo done'), { env: {}, timeoutMs: 5000 });
+    expect(outcome.outputTail).toBe('done\n');
+  });
 });
