@@ -8,6 +8,7 @@
  */
 import type { ServiceChecks } from '../config/plan-types.js';
 import type { Failure } from './failures.js';
+import type { NotifyEventName } from '../config/plan-monitoring.js';
 
 /** Bumped when a fact changes shape in a way older readers would misread. */
 export const FACTS_VERSION = 1;
@@ -279,6 +280,17 @@ export type Fact =
   /** A placed service's rollout released batch `batch` (1-based) of `of`: these instances start. */
   | { type: 'rollout.batch'; service: string; batch: number; of: number; instances: string[] }
   | { type: 'monitor.lost'; service: string; reason: string }
+  /** One attempt to tell a `notify:` target of `event`, as it ended (never with a secret). */
+  | {
+      type: 'notify.attempt';
+      event: NotifyEventName;
+      target: string;
+      kind: string;
+      attempt: number;
+      status: 'sent' | 'retrying' | 'failed';
+      detail: string;
+      retryInMs?: number;
+    }
   | {
       type: 'rollback.started';
       steps: string[];

@@ -16,7 +16,8 @@ import {
   type RunKind,
 } from '../record/facts.js';
 import { composeDeployment } from './compose.js';
-import { drive, type Present } from './driver.js';
+import { drive, type Present, type ViewSource } from './driver.js';
+import type { MonitoringRun } from './monitoring.js';
 import { answeringPresent, dryRunEffects } from './effects/dry-run.js';
 import { realEffects } from './effects/real.js';
 import { planOutline } from './outline.js';
@@ -131,25 +132,46 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
       step: o.step,
       ...(previous === undefined ? {} : { previous }),
     };
+    // Metrics, alerts and notifications, only when configured (prom-client is loaded only then).
+    const monitored =
+      session !== undefined && (plan.monitoring !== undefined || (plan.notify?.length ?? 0) > 0);
+    const { monitoringRun } = monitored ? await import('./monitoring.js') : {};
+    let monitoring: MonitoringRun | undefined;
+    let view: ViewSource | undefined;
     const driven = await drive({
-      compose: (record) =>
-        composeDeployment(
-          session === undefined
-            ? dryRunEffects(plan, record)
-            : realEffects({
-                plan,
-                deploymentId: id,
-                stateDir: o.stateDir,
-                secrets,
-                mask,
-                operatorEnv: o.env,
-                logDir: session.logDir,
-                ...(session.hostLockProblem === undefined
-                  ? {}
-                  : { hostLockProblem: session.hostLockProblem }),
-              }),
+      compose: (record) => {
+        if (session === undefined) return composeDeployment(dryRunEffects(plan, record), record);
+        const effects = realEffects({
+          plan,
+          deploymentId: id,
+          stateDir: o.stateDir,
+          secrets,
+          mask,
+          operatorEnv: o.env,
+          logDir: session.logDir,
+          ...(session.hostLockProblem === undefined
+            ? {}
+            : { hostLockProblem: session.hostLockProblem }),
+        });
+        const m = monitoringRun?.({
+          project: plan.project,
+          environment: plan.environment,
+          deploymentId: id,
+          ...(plan.monitoring === undefined ? {} : { monitoring: plan.monitoring }),
+          ...(plan.notify === undefined ? {} : { notify: plan.notify }),
+          mask,
+          env: o.env,
           record,
-        ),
+          view: () => view?.record(),
+        });
+        monitoring = m;
+        return composeDeployment(
+          m === undefined
+            ? effects
+            : { ...effects, notify: (n) => m.notify(n), report: (i, sig) => m.report(i, sig) },
+          record,
+        );
+      },
       input,
       opening: [
         startedFact('deploy', plan, id, o.command, previous === undefined ? {} : { previous }),
@@ -157,7 +179,12 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
       ],
       ...(session === undefined ? {} : { session }),
       mask,
-      present: asked === undefined ? o.present : answeringPresent(o.present, asked),
+      present: (source, run) => {
+        view = source;
+        const m = monitoring;
+        if (m !== undefined) source.subscribe((fact) => m.observe(fact));
+        return (asked === undefined ? o.present : answeringPresent(o.present, asked))(source, run);
+      },
       outcome: (output) => output,
       hardExit: o.hardExit,
       ...(o.trace === undefined ? {} : { trace: o.trace }),

@@ -132,6 +132,15 @@ export function formatFact(f: StampedFact, c: LineContext, paint: Paint): string
       return paint('yellow', `  decision on ${f.subject}: ${f.choice} (by ${f.by})`);
     case 'warning':
       return paint('yellow', `! ${f.message}`);
+    case 'notify.attempt':
+      if (f.status === 'sent')
+        return `  notified ${f.target} (${f.kind}) of ${f.event}: ${f.detail}`;
+      return paint(
+        'yellow',
+        f.status === 'retrying'
+          ? `  notify ${f.target} (${f.kind}): ${f.detail}; retrying in ${((f.retryInMs ?? 0) / 1000).toFixed(1)} s`
+          : `  notify ${f.target} (${f.kind}) of ${f.event} failed: ${f.detail}`,
+      );
     case 'rollback.started':
       return paint(
         'cyan',
