@@ -230,7 +230,7 @@ describe('watch: onWatchFailure ask', () => {
       defaultChoice: 'rollback',
       deadline: NOW + 4_000 + 60_000,
     });
-    expect(run.notices.map((n) => n.event)).toEqual(['watch-failed', 'decision-needed']);
+    expect(run.notices.map((n) => n.event)).toEqual(['decision-needed']);
     expect(run.rec.run.pendingDecision?.kind).toBe('watch-failed');
     run.actor.send({ type: 'decision.rollback', by: 'alice' });
     expect(run.output()).toMatchObject({
@@ -239,6 +239,7 @@ describe('watch: onWatchFailure ask', () => {
       decision: { choice: 'rollback', by: 'alice', kind: 'watch-failed' },
     });
     expect(run.rec.of('decision.taken')).toHaveLength(1);
+    expect(run.notices.map((n) => n.event)).toEqual(['decision-needed', 'watch-failed']);
   });
 
   it('keeps the release when told to: the watch ends alerted, nothing to roll back', async () => {

@@ -214,26 +214,17 @@ const watchSetup = setup({
       });
     }),
     advance: assign({ index: ({ context }) => context.index + 1 }),
-    /** The current check failed its service: noted, notified and alerted (every policy). */
-    trip: composite(({ context, enqueue }) => {
+    /** The current check failed its service: what, why and when. */
+    noteFailure: assign(({ context }) => {
       const c = check(context);
       const failures = context.streaks[context.index] ?? 0;
-      const detail = context.lastDetail ?? '';
       const failure: WatchFailure = {
         service: c.service,
         check: c.name,
-        reason: tripReason(c, failures, detail),
+        reason: tripReason(c, failures, context.lastDetail ?? ''),
         atMs: elapsed(context),
       };
-      enqueue.assign({ failure });
-      enqueue({
-        type: 'notify',
-        params: { event: 'watch-failed', service: failure.service, reason: failure.reason },
-      });
-      enqueue({
-        type: 'alert',
-        params: { ...failure, resolved: false },
-      });
+      return { failure };
     }),
     /** Under `alert`: the failure is recorded and the watch goes on. */
     goOn: composite(({ context, enqueue }) => {
@@ -261,10 +252,6 @@ const watchSetup = setup({
       };
       enqueue.assign({ pendingDecision: decision });
       enqueue({ type: 'record', params: { type: 'decision.requested', decision } });
-      enqueue({
-        type: 'notify',
-        params: { event: 'decision-needed', service: f.service, reason: f.reason },
-      });
     }),
     /** Records the answer (the operator's, or the default at the deadline). */
     decide: composite<{ choice: 'rollback' | 'keep'; by: string }>(
@@ -305,6 +292,23 @@ const watchSetup = setup({
     }),
   },
 });
+
+/** The failure noted, as the `alert` binding fires it. */
+const firing = ({ context }: { context: WatchContext }): WatchAlert => ({
+  service: context.failure?.service ?? '',
+  reason: context.failure?.reason ?? '',
+  atMs: context.failure?.atMs ?? 0,
+  resolved: false,
+});
+
+/** The failure noted, as the `notify` binding sends it. */
+const notice =
+  (event: WatchNotice['event']) =>
+  ({ context }: { context: WatchContext }): WatchNotice => ({
+    event,
+    service: context.failure?.service ?? '',
+    reason: context.failure?.reason ?? '',
+  });
 
 /** Result of a probe or measurement as the watch judges it. */
 const probed = ({ event }: { event: { output: ProbeOutcome } }): CheckResult => event.output;
@@ -404,9 +408,27 @@ export const watchMachine = watchSetup.createMachine({
         },
         judging: {
           always: [
-            { guard: and(['trips', 'rollsBack']), target: '#watch.failed', actions: 'trip' },
-            { guard: and(['trips', 'asks']), target: '#watch.deciding', actions: 'trip' },
-            { guard: 'trips', target: 'next', actions: ['trip', 'goOn', 'advance'] },
+            {
+              guard: and(['trips', 'rollsBack']),
+              target: '#watch.failed',
+              actions: ['noteFailure', { type: 'alert', params: firing }],
+            },
+            {
+              guard: and(['trips', 'asks']),
+              target: '#watch.deciding',
+              actions: ['noteFailure', { type: 'alert', params: firing }],
+            },
+            {
+              guard: 'trips',
+              target: 'next',
+              actions: [
+                'noteFailure',
+                { type: 'alert', params: firing },
+                { type: 'notify', params: notice('watch-failed') },
+                'goOn',
+                'advance',
+              ],
+            },
             { target: 'next', actions: 'advance' },
           ],
         },
@@ -415,7 +437,7 @@ export const watchMachine = watchSetup.createMachine({
     },
     /** `ask`: a service failed; the operator rolls back or keeps the release. */
     deciding: {
-      entry: 'ask',
+      entry: ['ask', { type: 'notify', params: notice('decision-needed') }],
       on: {
         'decision.rollback': {
           target: 'failed',
@@ -448,7 +470,13 @@ export const watchMachine = watchSetup.createMachine({
         },
       ],
     },
-    failed: { type: 'final', entry: { type: 'end', params: 'failed' } },
+    failed: {
+      type: 'final',
+      entry: [
+        { type: 'end', params: 'failed' },
+        { type: 'notify', params: notice('watch-failed') },
+      ],
+    },
     /** The operator kept the release that failed: reported as alerted, no rollback. */
     kept: {
       type: 'final',
