@@ -66,7 +66,7 @@ export interface ServiceRow {
 }
 
 /** The watch after a deployment: what it probes, what failed, how it ended. */
-export interface WatchRow {
+interface WatchRow {
   services: string[];
   windowMs: number;
   startedAt: number;

@@ -43,7 +43,7 @@ export interface WatchInput {
 }
 
 /** A service that failed during the watch (and, under `alert`, maybe recovered). */
-export interface WatchFailure {
+interface WatchFailure {
   service: string;
   /** The check that failed. */
   check: string;
@@ -66,7 +66,7 @@ export interface WatchOutput {
 }
 
 /** What the watch accepts from outside: the operator's answer, or the end of the run. */
-export type WatchEvent =
+type WatchEvent =
   Extract<DecisionEvent, { type: 'decision.rollback' | 'decision.keep' }> | { type: 'watch.stop' };
 
 /** What the runtime's `notify` binding sends on. */
