@@ -196,6 +196,17 @@ describe('watch: the window after a deployment', () => {
     expect(run.output()?.failure?.reason).toBe('api health failed 1 time (last: 503)');
   });
 
+  it('keeps a context that survives a journal round trip (plain data only)', async () => {
+    const w = world(['api']);
+    const run = watch(w, { services: [probed('api')], onFailure: 'alert' });
+    await at(1_000);
+    w.up.set('api', false);
+    await at(3_000);
+    const context = run.actor.getSnapshot().context;
+    expect(JSON.parse(JSON.stringify(context))).toEqual(context);
+    expect(context.deadline).toBe(NOW + 10_000);
+  });
+
   it('ends at once, healthy, when no service has a check to watch', async () => {
     const w = world(['api']);
     const run = watch(w, { services: [service('api', 'app')] });
