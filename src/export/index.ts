@@ -22,6 +22,7 @@ export type MachineName =
   | 'monitor'
   | 'rollback'
   | 'verification'
+  | 'watch'
   | 'down';
 
 /** Output formats of `stagecraft graph`. */

@@ -8,6 +8,7 @@ import { rolloutMachine } from '../machines/rollout/index.js';
 import { serviceMachine } from '../machines/service/index.js';
 import { stageMachine } from '../machines/stage/index.js';
 import { verificationMachine } from '../machines/verification/index.js';
+import { watchMachine } from '../machines/watch/index.js';
 import type { MachineName } from './index.js';
 
 /** The machine names `--machine` accepts (besides `all`), in the order `all` exports them. */
@@ -20,6 +21,7 @@ export const machineNames: readonly MachineName[] = [
   'monitor',
   'rollback',
   'verification',
+  'watch',
   'down',
 ];
 
@@ -37,6 +39,7 @@ export function machineEntries(): Array<[MachineName, AnyStateMachine]> {
     monitor: monitorMachine,
     rollback: rollbackMachine,
     verification: verificationMachine,
+    watch: watchMachine,
     down: downMachine,
   };
   return machineNames.map((n) => [n, byName[n]]);

@@ -15,6 +15,7 @@ const eventTypeByChoice: Record<Choice, DecisionEvent['type']> = {
   continue: 'decision.continue',
   accept: 'decision.accept',
   'mark-resolved': 'decision.markResolved',
+  keep: 'decision.keep',
 };
 
 /** The decision event for a choice. */
@@ -42,4 +43,5 @@ export const choiceKeys: Record<Choice, string> = {
   continue: 'c',
   accept: 'y',
   'mark-resolved': 'm',
+  keep: 'k',
 };

@@ -49,11 +49,23 @@ export type Choice =
   | 'rollback'
   | 'continue'
   | 'accept'
-  | 'mark-resolved';
+  | 'mark-resolved'
+  /** Keep the release a watch found failing (do not roll back). */
+  | 'keep';
 
 /** What a pending decision is about. */
 export type DecisionKind =
-  'confirm-stage' | 'failure' | 'degraded' | 'readiness-warnings' | 'rollback-step' | 'interrupted';
+  | 'confirm-stage'
+  | 'failure'
+  | 'degraded'
+  | 'readiness-warnings'
+  | 'rollback-step'
+  | 'interrupted'
+  /** A service failed during the watch after the deployment: roll back or keep? */
+  | 'watch-failed';
+
+/** How a watch after the deployment ended. */
+export type WatchVerdict = 'healthy' | 'failed' | 'alerted' | 'interrupted';
 
 /** A prompt waiting for the operator. */
 export interface PendingDecision {
@@ -290,6 +302,36 @@ export type Fact =
       status: 'sent' | 'retrying' | 'failed';
       detail: string;
       retryInMs?: number;
+    }
+  /** The watch after the deployment began: these services are probed for `windowMs`. */
+  | { type: 'watch.started'; services: string[]; windowMs: number; intervalMs: number }
+  /**
+   * One probe of the watch whose result differs from the last one recorded for that probe (the
+   * first one, and each change between passing and failing).
+   */
+  | {
+      type: 'watch.probe';
+      service: string;
+      /** The probe's label (or `performance <url>`). */
+      probe: string;
+      ok: boolean;
+      detail: string;
+      durationMs: number;
+    }
+  /** A service failed during a watch whose policy is `alert`: the watch goes on. */
+  | { type: 'watch.alert'; service: string; reason: string; atMs: number }
+  /** A service that failed during the watch passes again. */
+  | { type: 'watch.recovered'; service: string; atMs: number }
+  /**
+   * How the watch ended, `atMs` after it began: `failed` names the service and why (the caller
+   * rolls back), `alerted` says a failure was only reported (or kept by the operator).
+   */
+  | {
+      type: 'watch.verdict';
+      verdict: WatchVerdict;
+      service?: string;
+      reason?: string;
+      atMs: number;
     }
   | {
       type: 'rollback.started';

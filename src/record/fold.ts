@@ -23,6 +23,7 @@ import type {
   StageStatus,
   StampedFact,
   Verdict,
+  WatchVerdict,
 } from './facts.js';
 
 /** The latest health attempt of a service. */
@@ -62,6 +63,21 @@ export interface ServiceRow {
   process?: ProcessFacts;
   /** Since its last `activating`: an activation was started and no outcome journaled. */
   inFlight: boolean;
+}
+
+/** The watch after a deployment: what it probes, what failed, how it ended. */
+interface WatchRow {
+  services: string[];
+  windowMs: number;
+  startedAt: number;
+  /** Services failing now (an `alert` watch goes on past them). */
+  failing: string[];
+  /** Every failure and recovery, in order, `atMs` after the watch began. */
+  events: Array<{ service: string; failed: boolean; reason?: string; atMs: number }>;
+  verdict?: WatchVerdict;
+  service?: string;
+  reason?: string;
+  atMs?: number;
 }
 
 /** One stage (or display group). */
@@ -148,6 +164,8 @@ export interface RunRecord {
   decisions: DecisionRecord[];
   warnings: string[];
   lost: string[];
+  /** The watch after the deployment, once it began. */
+  watch?: WatchRow;
   rollback?: {
     scope: 'all' | 'failed';
     reason?: string;
@@ -490,6 +508,39 @@ export function applyFact(r: RunRecord, fact: StampedFact): RunRecord {
       break;
     case 'monitor.lost':
       if (!r.lost.includes(fact.service)) r.lost.push(fact.service);
+      break;
+    case 'watch.started':
+      r.watch = {
+        services: [...fact.services],
+        windowMs: fact.windowMs,
+        startedAt: at,
+        failing: [],
+        events: [],
+      };
+      break;
+    case 'watch.probe':
+      break;
+    case 'watch.alert':
+    case 'watch.recovered': {
+      const w = r.watch;
+      if (w === undefined) break;
+      const failed = fact.type === 'watch.alert';
+      w.failing = w.failing.filter((s) => s !== fact.service);
+      if (failed) w.failing.push(fact.service);
+      w.events.push({
+        service: fact.service,
+        failed,
+        ...(failed ? { reason: fact.reason } : {}),
+        atMs: fact.atMs,
+      });
+      break;
+    }
+    case 'watch.verdict':
+      if (r.watch === undefined) break;
+      r.watch.verdict = fact.verdict;
+      r.watch.atMs = fact.atMs;
+      if (fact.service !== undefined) r.watch.service = fact.service;
+      if (fact.reason !== undefined) r.watch.reason = fact.reason;
       break;
     case 'rollback.started':
       r.rollback = {

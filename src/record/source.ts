@@ -25,7 +25,8 @@ export type DecisionEvent =
   | { type: 'decision.rollback'; by: string }
   | { type: 'decision.continue'; by: string }
   | { type: 'decision.accept'; by: string }
-  | { type: 'decision.markResolved'; by: string };
+  | { type: 'decision.markResolved'; by: string }
+  | { type: 'decision.keep'; by: string };
 
 /**
  * SIGINT/SIGTERM (or Ctrl-C in the UI). The first stops starting anything new and applies the

@@ -1,7 +1,7 @@
 /**
  * The single place that binds the effects and the fact recorder to the statecharts, bottom-up:
- * health → service → stage / rollback / monitor / verification → deployment (and the rollback
- * and down roots). Every child that tells its parent something gets `tell` bound to sendParent
+ * health → service → stage / rollback / monitor / verification → deployment (and the rollback,
+ * down and watch roots). Every child that tells its parent something gets `tell` bound to sendParent
  * here; every machine's `record` goes to the run's one recorder.
  */
 import { sendParent } from 'xstate';
@@ -16,6 +16,7 @@ import { rolloutMachine } from '../machines/rollout/index.js';
 import { serviceMachine } from '../machines/service/index.js';
 import { stageMachine } from '../machines/stage/index.js';
 import { verificationMachine } from '../machines/verification/index.js';
+import { watchMachine, type WatchAlert, type WatchNotice } from '../machines/watch/index.js';
 
 /** Receives every fact a run's statecharts record, synchronously, in order. */
 export type Recorder = (fact: Fact) => void;
@@ -110,5 +111,24 @@ export function composeDown(effects: Effects, record: Recorder) {
   return downMachine.provide({
     actors: { runCommand: actors.runCommand, stopProcess: actors.stopProcess },
     actions: { record: (_: unknown, fact: Fact) => record(fact) },
+  });
+}
+
+/** Where a watch's notices and alerts go (each a no-op when absent). */
+export interface WatchBindings {
+  notify?: (notice: WatchNotice) => void;
+  alert?: (alert: WatchAlert) => void;
+}
+
+/** The watch statechart with its probes bound to `effects`, exactly as the health machine's. */
+export function composeWatch(effects: Effects, record: Recorder, bindings: WatchBindings = {}) {
+  const actors = effectActors(effects);
+  return watchMachine.provide({
+    actors: { runProbe: actors.runProbe, measurePerformance: actors.measurePerformance },
+    actions: {
+      record: (_: unknown, fact: Fact) => record(fact),
+      notify: (_: unknown, notice: WatchNotice) => bindings.notify?.(notice),
+      alert: (_: unknown, alert: WatchAlert) => bindings.alert?.(alert),
+    },
   });
 }

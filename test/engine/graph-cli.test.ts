@@ -17,10 +17,12 @@ describe('stagecraft graph', () => {
       'monitor',
       'rollback',
       'verification',
+      'watch',
+      'down',
     ]) {
       expect(r.stdout).toContain(`## ${m}`);
     }
-    expect(r.stdout.match(/```mermaid/g)).toHaveLength(9);
+    expect(r.stdout.match(/```mermaid/g)).toHaveLength(10);
   });
 
   test('writes the plan of the example as SVG to a file, identically on every run', async () => {

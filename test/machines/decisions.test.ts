@@ -21,6 +21,7 @@ const allChoices: Choice[] = [
   'continue',
   'accept',
   'mark-resolved',
+  'keep',
 ];
 
 describe('decisions', () => {
@@ -51,6 +52,7 @@ describe('decisions', () => {
       continue: 'c',
       accept: 'y',
       'mark-resolved': 'm',
+      keep: 'k',
     });
     const offeredTogether: Choice[][] = [
       failureChoices({ canRetry: true, canSkip: true }),
@@ -59,6 +61,7 @@ describe('decisions', () => {
       ['accept', 'rollback'],
       ['retry', 'mark-resolved', 'abort'],
       ['rollback', 'abort'],
+      ['rollback', 'keep'],
     ];
     for (const choices of offeredTogether) {
       const keys = choices.map((c) => choiceKeys[c]);

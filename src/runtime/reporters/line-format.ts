@@ -220,6 +220,23 @@ export function formatFact(f: StampedFact, c: LineContext, paint: Paint): string
     }
     case 'dry-run.action':
       return `  would ${f.text}`;
+    case 'watch.started':
+      return paint(
+        'bold',
+        `watching ${f.services.join(', ') || 'no services'} for ${ms(f.windowMs)} (every ${ms(f.intervalMs)})`,
+      );
+    case 'watch.probe':
+      return f.ok ? undefined : paint('yellow', `  ${f.service}: ${f.probe} failed — ${f.detail}`);
+    case 'watch.alert':
+      return paint('red', `! ${f.service} failed ${ms(f.atMs)} into the watch — ${f.reason}`);
+    case 'watch.recovered':
+      return paint('green', `  ${f.service} recovered ${ms(f.atMs)} into the watch`);
+    case 'watch.verdict': {
+      const why = f.reason === undefined ? '' : ` — ${f.reason}`;
+      const style: Style =
+        f.verdict === 'healthy' ? 'green' : f.verdict === 'failed' ? 'red' : 'yellow';
+      return paint(style, `watch ${f.verdict} after ${ms(f.atMs)}${why}`);
+    }
     case 'interrupted':
     case 'monitor.lost':
     case 'run.closed':

@@ -236,6 +236,8 @@ export function choiceLabel(choice: Choice, decision: PendingDecision): string {
       return 'abort (leave things as they are)';
     case 'mark-resolved':
       return 'mark resolved (fixed by hand)';
+    case 'keep':
+      return 'keep this release';
     default:
       return choice;
   }
@@ -256,6 +258,8 @@ export function decisionTitle(decision: PendingDecision): string {
       return `Rollback step failed: ${decision.subject}`;
     case 'interrupted':
       return 'Interrupted';
+    case 'watch-failed':
+      return `Failed during the watch: ${decision.subject}`;
   }
 }
 
