@@ -140,6 +140,18 @@ describe('deliver', () => {
     });
   });
 
+  test('an attempt is cut off at the total deadline', async () => {
+    const server = await recorder('hang');
+    const outcome = await deliver(slack({ timeoutMs: 5000, retries: 3 }), failedEvent(), {
+      env: { SLACK_URL: server.url },
+      deadlineMs: 300,
+    });
+    expect(outcome).toMatchObject({ status: 'failed', attempts: 1 });
+    const cut = /^timeout after (\d+) ms; no time left for another attempt$/.exec(outcome.detail);
+    expect(Number(cut?.[1])).toBeGreaterThan(0);
+    expect(Number(cut?.[1])).toBeLessThanOrEqual(300);
+  });
+
   test('a canceled delivery stops waiting and says so', async () => {
     const server = await recorder({ status: 503, headers: { 'retry-after': '20' } });
     const controller = new AbortController();
