@@ -10,11 +10,7 @@
  */
 import { fireAlert, resolveAlert, type StagecraftAlert } from '../adapters/metrics/alertmanager.js';
 import { publishMetrics } from '../adapters/metrics/publish.js';
-import {
-  createDeploymentMetrics,
-  type DeploymentMetrics,
-  type ObservedFact,
-} from '../adapters/metrics/registry.js';
+import { createDeploymentMetrics, type DeploymentMetrics } from '../adapters/metrics/registry.js';
 import { deliverAll, deliveryWarning } from '../adapters/notify/deliver.js';
 import type {
   MonitoringSpec,
@@ -145,7 +141,7 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
         waiting = undefined;
         keep(alert('resolve', decisionAlert(w.subject, w.question)));
       }
-      metrics.observe(fact as ObservedFact);
+      metrics.observe(fact);
     },
     notify(notice) {
       if (notice.event === 'started') {
