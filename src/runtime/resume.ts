@@ -25,6 +25,7 @@ import { composeDeployment, composeRollback } from './compose.js';
 import { orphanFacts, secretsOf, type DeployOptions, type RunResult } from './deploy.js';
 import { drive } from './driver.js';
 import { commandVars, realEffects } from './effects/real.js';
+import { stopLeftoverRemoteCommands } from './effects/remote.js';
 import { planRecovery } from './recovery.js';
 import { rollbackRunOutcome } from './rollback.js';
 import { operatorName, reopenSession, statusOf } from './session.js';
@@ -143,6 +144,8 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
       operatorEnv: o.env,
       logDir: session.logDir,
     });
+    // A step the interrupted run left running on a host is stopped before anything is re-run.
+    const leftovers = await stopLeftoverRemoteCommands(plan, meta.id);
     // Probes run where the run runs them: an instance's command probe on its host.
     const recovery = await planRecovery(plan, record, vars, tornTail, (probe, signal) =>
       effects.runProbe({ label: `${probe.label}.resume`, probe }, signal),
@@ -153,10 +156,9 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
       pid: process.pid,
       summary: recovery.summary,
     };
-    const reconciled =
-      recovery.kind === 'deploy'
-        ? recovery.warnings.map((message) => ({ type: 'warning' as const, message }))
-        : [];
+    const reconciled = [...leftovers, ...(recovery.kind === 'deploy' ? recovery.warnings : [])].map(
+      (message) => ({ type: 'warning' as const, message }),
+    );
     const common = {
       history,
       opening: [...orphanFacts(session), planned, ...reconciled],

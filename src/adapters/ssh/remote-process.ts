@@ -11,10 +11,10 @@
  * command (a short sh script), so it costs one channel on the host's connection.
  */
 import type { CommandSpec, HostSpec } from '../../config/plan-types.js';
-import type { Masker } from '../../core/mask.js';
+import { MASK, type Masker } from '../../core/mask.js';
 import type { CommandOutcome } from '../../machines/effects.js';
 import type { SshPool } from './pool.js';
-import { runRemoteCommand } from './remote-exec.js';
+import { commandRecordDir, runRemoteCommand } from './remote-exec.js';
 
 /** Which service, of which project and environment, on which host. */
 export interface RemoteServiceRef {
@@ -69,12 +69,73 @@ group_alive() {
   done
   return 1
 }
-owned() {
+state_of() {
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  set -- \${s##*) }
+  printf '%s' "$1"
+}
+recorded() {
   [ -f "$rec" ] || return 1
   pid=$(sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p' "$rec")
   want=$(sed -n 's/.*"procStart":\\([0-9]*\\).*/\\1/p' "$rec")
   [ -n "$pid" ] && [ -n "$want" ] && [ "$(start_of "$pid")" = "$want" ]
+}
+owned() {
+  recorded || return 1
+  st=$(state_of "$pid")
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }`;
+
+/**
+ * The host-side masker of a service's output: an exact-string replacer (index/substr, no regular
+ * expressions), line by line, each line flushed as it is written. The values, longest first, and
+ * the mask come from its environment (see {@link maskerEnv}); bytes are compared as bytes.
+ */
+const MASK_AWK = `BEGIN {
+  n = ENVIRON["STAGECRAFT_MASK_N"] + 0
+  tok = ENVIRON["STAGECRAFT_MASK_TOKEN"]
+  for (i = 1; i <= n; i++) sec[i] = ENVIRON["STAGECRAFT_MASK_" i]
+}
+{
+  t = $0
+  for (i = 1; i <= n; i++) {
+    s = sec[i]
+    out = ""
+    while ((j = index(t, s)) > 0) {
+      out = out substr(t, 1, j - 1) tok
+      t = substr(t, j + length(s))
+    }
+    t = out t
+  }
+  print t
+  fflush()
+}`;
+
+/** Sets `a` to the awk to run: mawk reads a pipe in blocks unless interactive (a log would lag). */
+const AWK_CHOICE = `a=awk; case "$(awk -W version 2>&1)" in *mawk*) a='awk -W interactive';; esac;`;
+
+/**
+ * The environment of the host-side masker: the values the masker masks (a value over several
+ * lines also line by line, since the masker sees one line at a time), longest first, and the
+ * mask token of {@link MASK}.
+ */
+export function maskerEnv(mask: Masker | undefined): Record<string, string> {
+  const values = new Set<string>();
+  for (const v of mask?.values ?? []) {
+    if (!v.includes('\n')) values.add(v);
+    else for (const line of v.split('\n')) if (line.length >= MIN_PIECE) values.add(line);
+  }
+  const sorted = [...values].sort((a, b) => Buffer.byteLength(b) - Buffer.byteLength(a));
+  const env: Record<string, string> = {
+    STAGECRAFT_MASK_N: String(sorted.length),
+    STAGECRAFT_MASK_TOKEN: MASK,
+  };
+  sorted.forEach((v, i) => (env[`STAGECRAFT_MASK_${i + 1}`] = v));
+  return env;
+}
+
+/** A line of a multi-line secret shorter than this is not masked alone (as Masker's minimum). */
+const MIN_PIECE = 3;
 
 const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
 
@@ -108,18 +169,23 @@ export async function startRemote(
 ): Promise<RemotePidRecord> {
   const exec =
     typeof spec.run === 'string' ? `/bin/sh -c ${quote(spec.run)}` : spec.run.map(quote).join(' ');
+  const masking = maskerEnv(spec.mask);
+  // The service and the masker that writes its log share the session (so one group kill stops
+  // both); the masker ignores TERM, to mask and write what the service prints while it stops,
+  // and ends when the service's output does. Its secrets come in its environment only.
+  const runner = `( unset ${Object.keys(masking).join(' ')}; exec ${exec} ) 2>&1 | { trap '' TERM INT HUP; LC_ALL=C; export LC_ALL; ${AWK_CHOICE} exec $a ${quote(MASK_AWK)}; }`;
   const script = `${paths(ref)}
 ${START_OF}
 if owned; then echo "already running: pid $pid" >&2; exit 3; fi
 mkdir -p "$base/logs" "$base/run" || exit 4
-setsid ${exec} </dev/null >>"$log" 2>&1 &
+setsid /bin/sh -c ${quote(runner)} stagecraft-service </dev/null >>"$log" 2>&1 &
 pid=$!
 start=$(start_of "$pid")
 [ -n "$start" ] || { echo "the service exited at once; see $log" >&2; exit 5; }
 printf '{"pid":%s,"procStart":%s}\\n' "$pid" "$start" >"$rec.tmp" && mv "$rec.tmp" "$rec" || exit 4
 printf '{"pid":%s,"procStart":%s}\\n' "$pid" "$start"`;
   const o = await op(pool, ref.host, script, {
-    env: spec.env,
+    env: { ...spec.env, ...masking },
     cwd: spec.cwd,
     ...(spec.mask === undefined ? {} : { mask: spec.mask }),
   });
@@ -144,7 +210,8 @@ export async function stopRemote(
   const script = `${paths(ref)}
 ${START_OF}
 [ -f "$rec" ] || { echo not-running; exit 0; }
-owned || { rm -f "$rec"; echo stale-record; exit 0; }
+# A zombie leader still holds its pid (so its group's id): what is left of its group is stopped.
+recorded && { owned || group_alive; } || { rm -f "$rec"; echo stale-record; exit 0; }
 kill -s TERM -- "-$pid" 2>/dev/null
 i=0
 while [ $i -lt ${rounds} ] && group_alive; do sleep 0.1; i=$((i+1)); done
@@ -216,5 +283,59 @@ done`;
       service: service ?? '',
       pid: Number(pid),
       alive: alive === '1',
+    }));
+}
+
+/** A command of a run found still running on a host, and what stopping it took. */
+export interface LeftoverCommand {
+  step: string;
+  pgid: number;
+  result: 'stopped' | 'killed';
+}
+
+/**
+ * Stop the one-shot commands of deployment `deploymentId` still running on `host` (their groups
+ * recorded by the remote entry: remote-exec.ts): TERM, KILL after `graceMs`, only while the
+ * recorded leader's start time still matches; every record of the run is removed.
+ */
+export async function stopLeftoverCommands(
+  pool: SshPool,
+  host: HostSpec,
+  run: { project: string; environment: string; deploymentId: string },
+  opts: { graceMs?: number } = {},
+): Promise<LeftoverCommand[]> {
+  const rounds = Math.max(1, Math.ceil((opts.graceMs ?? 3000) / 100));
+  const script = `dir="$HOME/${commandRecordDir(run)}"
+${START_OF}
+[ -d "$dir" ] || exit 0
+for rec in "$dir"/*.json; do
+  [ -f "$rec" ] || continue
+  step=$(basename "$rec" .json)
+  pid=$(sed -n 's/.*"pgid":\\([0-9]*\\).*/\\1/p' "$rec")
+  want=$(sed -n 's/.*"procStart":\\([0-9]*\\).*/\\1/p' "$rec")
+  if [ -n "$pid" ] && [ -n "$want" ] && [ "$(start_of "$pid")" = "$want" ] && group_alive; then
+    kill -s TERM -- "-$pid" 2>/dev/null
+    i=0
+    while [ $i -lt ${rounds} ] && group_alive; do sleep 0.1; i=$((i+1)); done
+    if group_alive; then kill -s KILL -- "-$pid" 2>/dev/null; r=killed; else r=stopped; fi
+    printf 'left %s %s %s\\n' "$r" "$pid" "\${step%.*}"
+  fi
+  rm -f "$rec"
+done
+rmdir "$dir" 2>/dev/null
+exit 0`;
+  const o = await op(pool, host, script, { timeoutMs: rounds * 100 * 8 + OP_TIMEOUT_MS });
+  if (o.exitCode !== 0)
+    throw new Error(
+      `cannot check ${host.name} for commands left running: ${o.error ?? o.outputTail.trim()}`,
+    );
+  return o.outputTail
+    .split('\n')
+    .map((l) => /^left (stopped|killed) (\d+) (.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({
+      step: m[3] ?? '',
+      pgid: Number(m[2]),
+      result: m[1] === 'killed' ? 'killed' : 'stopped',
     }));
 }
