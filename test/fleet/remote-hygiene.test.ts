@@ -163,7 +163,7 @@ describe.skipIf(why !== undefined)('remote hygiene against real sshd', () => {
   afterAll(async () => {
     await pool?.close();
     await fleet?.stop();
-    for (const name of [project, `${project}-cli`])
+    for (const name of [project, `${project}-cli`, `${project}-resume`])
       rmSync(join(fleet.home, '.stagecraft', name), { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
   });
@@ -384,4 +384,72 @@ services:
     ).toBe(true);
     expect(recordsOf(`${project}-cli`)).toEqual([]);
   }, 40_000);
+
+  it('resume stops a step’s group the killed run left running on a host before it runs anything again', async () => {
+    const name = `${project}-resume`;
+    const once = join(fleet.home, `resume-once-${process.pid}`);
+    const first = `sleep 34.${process.pid}`;
+    const dir = mkdtempSync(join(scratch, 'project-'));
+    const home = mkdtempSync(join(scratch, 'home-'));
+    const h = fleet.hosts[0];
+    writeFileSync(
+      join(dir, 'stagecraft.config.yaml'),
+      `name: ${name}
+hosts:
+  web-1: { address: ${h?.address}, port: ${h?.port}, user: ${fleet.user}, roles: [web] }
+ssh:
+  identityFile: ${fleet.identityFile}
+  knownHosts: ${fleet.knownHosts}
+  keepalive: 1s
+  connectTimeout: 5s
+services:
+  app:
+    on: web
+    activate: 'test -f ${once} || { touch ${once}; ${first}; }'
+`,
+    );
+    const env = { PATH: process.env.PATH ?? '', HOME: home };
+    const child = spawn(process.execPath, [BIN, 'deploy', '--yes', '--plain', '-c', dir], {
+      env,
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    spawned.push(child);
+    expect(await until(() => remotePs(fleet).some((p) => p.args === first), 15_000)).toBe(true);
+    const runs = join(fleet.home, '.stagecraft', name, 'default', 'run', 'commands');
+    const ids = readdirSync(runs);
+    expect(ids).toHaveLength(1);
+    const deploymentId = ids[0] ?? '';
+    child.kill('SIGKILL');
+    await new Promise<void>((r) => child.once('exit', () => r()));
+    expect(await until(() => !remotePs(fleet).some((p) => p.args === first), 10_000)).toBe(true);
+
+    // A host that never saw the connection end would still run the step: as here.
+    const still = `sleep 35.${process.pid}`;
+    const left = await spawnAsUser(`setsid /bin/sh -c "${still}; true" & echo $!; wait`);
+    const pgid = Number(left.first);
+    expect(await until(() => statField(pgid, 5) === String(pgid), 3000)).toBe(true);
+    const d = userDir('.stagecraft', name, 'default', 'run', 'commands', deploymentId);
+    const f = join(d, `app.activate.${pgid}.json`);
+    writeFileSync(f, `{"pgid":${pgid},"procStart":${statField(pgid, 22)}}\n`);
+    chownSync(f, deployIds().uid, deployIds().gid);
+
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const c = spawn(process.execPath, [BIN, 'resume', '--yes', '--plain', '-c', dir], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      spawned.push(c);
+      let out = '';
+      c.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      c.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      c.once('exit', (code) => resolve({ code, out }));
+    });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(
+      /app\.activate of the interrupted run was still running \(process group \d+\); stopped before resuming/,
+    );
+    expect(remotePs(fleet).some((p) => p.args === still)).toBe(false);
+    expect(recordsOf(name)).toEqual([]);
+    rmSync(once, { force: true });
+  }, 60_000);
 });

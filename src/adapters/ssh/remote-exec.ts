@@ -10,7 +10,9 @@
  *
  * Deadline and cancel: `signal('TERM')` on the channel (sshd signals the session's process
  * group), `signal('KILL')` and close after the grace. The outcome settles by deadline + grace +
- * {@link SETTLE_BOUND_MS} whatever the server does; one whose end was never seen is `lost`.
+ * {@link SETTLE_BOUND_MS} whatever the server does; one whose end was never seen is `lost`. A
+ * channel that ends under a running command (this process killed, the connection dropped) ends
+ * the command on the host too: see {@link remoteEntry}.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';

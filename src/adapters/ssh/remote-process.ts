@@ -3,7 +3,8 @@
  * own with `setsid`, output appended to `~/.stagecraft/<project>/<env>/logs/<service>.log`, and a
  * pid record `~/.stagecraft/<project>/<env>/run/<service>.json` holding the pid and its /proc
  * start time. The service's variables and secrets travel as every remote command's do: on stdin
- * (remote-exec.ts), never on a command line nor on disk.
+ * (remote-exec.ts), never on a command line nor on disk. Its output reaches the log through a
+ * masker in its session (the recorded pid leads both), so no secret value is written unmasked.
  *
  * Liveness skips zombies (a detached service's parent is init, which may reap late). A pid is
  * signalled only while the recorded start time still matches /proc/<pid>/stat: a pid
