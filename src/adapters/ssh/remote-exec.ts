@@ -100,7 +100,7 @@ exit $rc`;
 }
 
 /** Seconds between TERM and KILL when the channel ended under a running command. */
-export const ORPHAN_GRACE_S = 3;
+const ORPHAN_GRACE_S = 3;
 
 /**
  * The watcher ($1: the group, $2: the record or empty): waits for the end of stdin, then stops

@@ -120,7 +120,7 @@ const AWK_CHOICE = `a=awk; case "$(awk -W version 2>&1)" in *mawk*) a='awk -W in
  * lines also line by line, since the masker sees one line at a time), longest first, and the
  * mask token of {@link MASK}.
  */
-export function maskerEnv(mask: Masker | undefined): Record<string, string> {
+function maskerEnv(mask: Masker | undefined): Record<string, string> {
   const values = new Set<string>();
   for (const v of mask?.values ?? []) {
     if (!v.includes('\n')) values.add(v);
