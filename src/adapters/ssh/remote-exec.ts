@@ -73,7 +73,7 @@ export function remoteEntry(bytes: number, record?: RemoteCommandRecord): string
   // signal the channel sends waits for the command's end (which it reached too), then ends the
   // wrapper the same way: so the record is removed and the exit is the command's.
   const wrapper = `s=$(head -c ${bytes})
-st=$(cat /proc/$$/stat); set -- \${st##*) }; pg=$3; start=\${20}
+read -r st </proc/$$/stat; set -- \${st##*) }; pg=$3; start=\${20}
 w=
 rec=
 if [ "$pg" = "$$" ]; then
