@@ -12,10 +12,11 @@
  * command (a short sh script), so it costs one channel on the host's connection.
  */
 import type { CommandSpec, HostSpec } from '../../config/plan-types.js';
-import { MASK, type Masker } from '../../core/mask.js';
+import type { Masker } from '../../core/mask.js';
 import type { CommandOutcome } from '../../machines/effects.js';
 import type { SshPool } from './pool.js';
 import { commandRecordDir, runRemoteCommand } from './remote-exec.js';
+import { maskedRunner, maskerEnv } from './remote-masker.js';
 
 /** Which service, of which project and environment, on which host. */
 export interface RemoteServiceRef {
@@ -87,57 +88,6 @@ owned() {
   [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }`;
 
-/**
- * The host-side masker of a service's output: an exact-string replacer (index/substr, no regular
- * expressions), line by line, each line flushed as it is written. The values, longest first, and
- * the mask come from its environment (see {@link maskerEnv}); bytes are compared as bytes.
- */
-const MASK_AWK = `BEGIN {
-  n = ENVIRON["STAGECRAFT_MASK_N"] + 0
-  tok = ENVIRON["STAGECRAFT_MASK_TOKEN"]
-  for (i = 1; i <= n; i++) sec[i] = ENVIRON["STAGECRAFT_MASK_" i]
-}
-{
-  t = $0
-  for (i = 1; i <= n; i++) {
-    s = sec[i]
-    out = ""
-    while ((j = index(t, s)) > 0) {
-      out = out substr(t, 1, j - 1) tok
-      t = substr(t, j + length(s))
-    }
-    t = out t
-  }
-  print t
-  fflush()
-}`;
-
-/** Sets `a` to the awk to run: mawk reads a pipe in blocks unless interactive (a log would lag). */
-const AWK_CHOICE = `a=awk; case "$(awk -W version 2>&1)" in *mawk*) a='awk -W interactive';; esac;`;
-
-/**
- * The environment of the host-side masker: the values the masker masks (a value over several
- * lines also line by line, since the masker sees one line at a time), longest first, and the
- * mask token of {@link MASK}.
- */
-function maskerEnv(mask: Masker | undefined): Record<string, string> {
-  const values = new Set<string>();
-  for (const v of mask?.values ?? []) {
-    if (!v.includes('\n')) values.add(v);
-    else for (const line of v.split('\n')) if (line.length >= MIN_PIECE) values.add(line);
-  }
-  const sorted = [...values].sort((a, b) => Buffer.byteLength(b) - Buffer.byteLength(a));
-  const env: Record<string, string> = {
-    STAGECRAFT_MASK_N: String(sorted.length),
-    STAGECRAFT_MASK_TOKEN: MASK,
-  };
-  sorted.forEach((v, i) => (env[`STAGECRAFT_MASK_${i + 1}`] = v));
-  return env;
-}
-
-/** A line of a multi-line secret shorter than this is not masked alone (as Masker's minimum). */
-const MIN_PIECE = 3;
-
 const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
 
 async function op(
@@ -171,10 +121,7 @@ export async function startRemote(
   const exec =
     typeof spec.run === 'string' ? `/bin/sh -c ${quote(spec.run)}` : spec.run.map(quote).join(' ');
   const masking = maskerEnv(spec.mask);
-  // The service and the masker that writes its log share the session (so one group kill stops
-  // both); the masker ignores TERM, to mask and write what the service prints while it stops,
-  // and ends when the service's output does. Its secrets come in its environment only.
-  const runner = `( unset ${Object.keys(masking).join(' ')}; exec ${exec} ) 2>&1 | { trap '' TERM INT HUP; LC_ALL=C; export LC_ALL; ${AWK_CHOICE} exec $a ${quote(MASK_AWK)}; }`;
+  const runner = maskedRunner(exec, Object.keys(masking));
   const script = `${paths(ref)}
 ${START_OF}
 if owned; then echo "already running: pid $pid" >&2; exit 3; fi
