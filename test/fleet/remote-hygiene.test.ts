@@ -49,6 +49,8 @@ let scratch: string;
 const project = `hygiene-${process.pid}`;
 /** Local processes a test started (as the deploy user): killed after each test. */
 const spawned: ChildProcess[] = [];
+/** Process groups of their own a test started (setsid): killed after each test. */
+const groups: number[] = [];
 
 function host(over: Partial<HostSpec['ssh']> = {}): HostSpec {
   const h = fleet.hosts[0];
@@ -156,6 +158,13 @@ describe.skipIf(why !== undefined)('remote hygiene against real sshd', () => {
     scratch = mkdtempSync(join(tmpdir(), 'sc-hygiene-'));
   });
   afterEach(async () => {
+    for (const g of groups.splice(0)) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
     for (const c of spawned.splice(0))
       if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await pool?.close();
@@ -242,6 +251,7 @@ while :; do sleep 0.1; done`,
       `setsid /bin/sh -c "${marker} & exec sleep 0.3" & echo $!; exec sleep 30`,
     );
     const leader = Number(led.first);
+    groups.push(leader);
     const leaderStart = Number(statField(leader, 22));
     expect(await until(() => statField(leader, 3) === 'Z', 3000)).toBe(true);
     expect(remotePs(fleet).some((p) => p.pgid === leader && p.args === marker)).toBe(true);
@@ -298,7 +308,9 @@ while :; do sleep 0.1; done`,
     const a = await spawnAsUser(`setsid /bin/sh -c "${live}; true" & echo $!; wait`);
     const b = await spawnAsUser(`setsid /bin/sh -c "${other}; true" & echo $!; wait`);
     const pa = Number(a.first);
+    groups.push(pa);
     const pb = Number(b.first);
+    groups.push(pb);
     expect(
       await until(() => statField(pa, 5) === String(pa) && statField(pb, 5) === String(pb), 3000),
     ).toBe(true);
@@ -427,6 +439,7 @@ services:
     const still = `sleep 35.${process.pid}`;
     const left = await spawnAsUser(`setsid /bin/sh -c "${still}; true" & echo $!; wait`);
     const pgid = Number(left.first);
+    groups.push(pgid);
     expect(await until(() => statField(pgid, 5) === String(pgid), 3000)).toBe(true);
     const d = userDir('.stagecraft', name, 'default', 'run', 'commands', deploymentId);
     const f = join(d, `app.activate.${pgid}.json`);
