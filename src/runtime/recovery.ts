@@ -4,7 +4,8 @@
  * - an activation journaled as succeeded is never run again: the service re-enters at checking
  *   health (probing is the re-check);
  * - a `process` instance this run started that is still running, and is the same process (its
- *   /proc start time), re-enters at checking health; one that is gone is started again;
+ *   /proc start time; on its host for a placed one), re-enters at checking health; one that is
+ *   gone is started again;
  * - an activation in flight at the interruption (started, no outcome journaled) is probed: found
  *   healthy, it is not run again; otherwise it runs again (activations should be idempotent);
  * - so is an instance whose outcome is unknown (its SSH connection was lost mid-command: the
@@ -40,6 +41,16 @@ async function probeOnce(spec: ServiceSpec, probe: RecoveryProbe): Promise<strin
   }
   return undefined;
 }
+
+/**
+ * Whether a `process` instance's recorded process still runs (default: on this machine, by pid
+ * and /proc start time; resume passes one that looks on the instance's host for a placed one).
+ */
+export type RecoveryLiveness = (
+  service: string,
+  pid: number,
+  procStart: number | undefined,
+) => Promise<boolean>;
 
 /** Whether the row's last outcome is unknown: its command's SSH connection was lost. */
 const outcomeUnknown = (row: { failure?: { kind: string; lost?: boolean } }): boolean =>
@@ -77,7 +88,10 @@ export async function planRecovery(
   vars: Record<string, string>,
   tornTail: boolean,
   probe?: RecoveryProbe,
+  liveness?: RecoveryLiveness,
 ): Promise<Recovery> {
+  const alive: RecoveryLiveness =
+    liveness ?? ((_service, pid, procStart) => Promise.resolve(isSameProcess(pid, procStart)));
   const env = buildEnv(vars);
   const prober: RecoveryProbe = probe ?? ((p, signal) => runProbe(p, env, signal));
   const phase = record.phase;
@@ -120,7 +134,7 @@ export async function planRecovery(
       if (spec === undefined || row === undefined) return;
       if (spec.kind === 'process') {
         const p = row.process;
-        if (p !== undefined && isSameProcess(p.pid, p.procStart)) {
+        if (p !== undefined && (await alive(name, p.pid, p.procStart))) {
           services[name] = { process: p };
           summary.push({
             service: name,

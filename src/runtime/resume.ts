@@ -9,6 +9,7 @@
 import { hostname } from 'node:os';
 import type { ResolvedPlan } from '../config/plan-types.js';
 import { StagecraftError } from '../core/errors.js';
+import { isSameProcess } from '../core/liveness.js';
 import type { DeploymentInput } from '../machines/deployment/index.js';
 import { FACTS_VERSION, MACHINE_VERSION, type Outcome, type StampedFact } from '../record/facts.js';
 import { foldFacts, type RunRecord } from '../record/fold.js';
@@ -25,6 +26,7 @@ import { composeDeployment, composeRollback } from './compose.js';
 import { orphanFacts, secretsOf, type DeployOptions, type RunResult } from './deploy.js';
 import { drive } from './driver.js';
 import { commandVars, realEffects } from './effects/real.js';
+import { hostOf, remoteServiceAlive, stopLeftoverRemoteCommands } from './effects/remote.js';
 import { planRecovery } from './recovery.js';
 import { rollbackRunOutcome } from './rollback.js';
 import { operatorName, reopenSession, statusOf } from './session.js';
@@ -143,9 +145,21 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
       operatorEnv: o.env,
       logDir: session.logDir,
     });
+    // A step the interrupted run left running on a host is stopped before anything is re-run.
+    const leftovers = await stopLeftoverRemoteCommands(plan, meta.id);
     // Probes run where the run runs them: an instance's command probe on its host.
-    const recovery = await planRecovery(plan, record, vars, tornTail, (probe, signal) =>
-      effects.runProbe({ label: `${probe.label}.resume`, probe }, signal),
+    // A placed `process` instance is looked for on its host (its pid record there).
+    const recovery = await planRecovery(
+      plan,
+      record,
+      vars,
+      tornTail,
+      (probe, signal) => effects.runProbe({ label: `${probe.label}.resume`, probe }, signal),
+      (service, pid, procStart) => {
+        const host = hostOf(plan, service);
+        if (host === undefined) return Promise.resolve(isSameProcess(pid, procStart));
+        return remoteServiceAlive(plan, service, host).catch(() => false);
+      },
     );
     const planned = {
       type: 'resume.planned' as const,
@@ -153,10 +167,9 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
       pid: process.pid,
       summary: recovery.summary,
     };
-    const reconciled =
-      recovery.kind === 'deploy'
-        ? recovery.warnings.map((message) => ({ type: 'warning' as const, message }))
-        : [];
+    const reconciled = [...leftovers, ...(recovery.kind === 'deploy' ? recovery.warnings : [])].map(
+      (message) => ({ type: 'warning' as const, message }),
+    );
     const common = {
       history,
       opening: [...orphanFacts(session), planned, ...reconciled],

@@ -80,8 +80,15 @@ function hostKeyMessage(verdict: HostKeyVerdict, host: HostSpec, key: Buffer): s
   return (
     `unknown host key for ${where}: it offered ${what}, which no known_hosts file ` +
     `(${files}) lists. Check the fingerprint out of band, then trust it with: ` +
-    `ssh-keyscan -p ${host.port} ${host.address} >> ~/.ssh/known_hosts`
+    `ssh-keyscan -p ${host.port} ${host.address} >> ${trustFile(host)}`
   );
+}
+
+/** The known_hosts file a new key is added to: the first one configured, quoted for a shell. */
+function trustFile(host: HostSpec): string {
+  const file = host.ssh.knownHosts[0];
+  if (file === undefined) return '~/.ssh/known_hosts';
+  return /^[A-Za-z0-9_./~+-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The private key to use: `identityFile`, else (no agent) ~/.ssh/id_ed25519, then id_rsa. */

@@ -10,7 +10,9 @@
  *
  * Deadline and cancel: `signal('TERM')` on the channel (sshd signals the session's process
  * group), `signal('KILL')` and close after the grace. The outcome settles by deadline + grace +
- * {@link SETTLE_BOUND_MS} whatever the server does; one whose end was never seen is `lost`.
+ * {@link SETTLE_BOUND_MS} whatever the server does; one whose end was never seen is `lost`. A
+ * channel that ends under a running command (this process killed, the connection dropped) ends
+ * the command on the host too: see {@link remoteEntry}.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -22,14 +24,106 @@ import type { CommandOutcome } from '../../machines/effects.js';
 import { OutputTail } from '../output-tail.js';
 import { ConnectionLostError, type Lease, type SshPool } from './pool.js';
 
+/** Where a running remote command's group is recorded on its host (names already checked). */
+export interface RemoteCommandRecord {
+  project: string;
+  environment: string;
+  deploymentId: string;
+  /** The step (the command's label); made safe for a file name. */
+  step: string;
+}
+
+const RECORD_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
+
+/** The folder of a deployment's command records on a host, relative to its home. */
+export function commandRecordDir(r: Omit<RemoteCommandRecord, 'step'>): string {
+  for (const v of [r.project, r.environment, r.deploymentId])
+    if (!RECORD_NAME.test(v) || v.includes('..'))
+      throw new Error(`not a name usable in a remote path: ${v}`);
+  return `.stagecraft/${r.project}/${r.environment}/run/commands/${r.deploymentId}`;
+}
+
+/** A step label as a file name: anything but letters, digits and `._@-` becomes `_`. */
+const safeStep = (step: string): string =>
+  step
+    .replace(/[^A-Za-z0-9._@-]/g, '_')
+    .replace(/^\./, '_')
+    .slice(0, 120);
+
 /**
  * The only command line a remote command has: the script of `bytes` bytes comes on stdin. Its
  * length is given rather than an end of stdin sent: ssh2 sends no signal request on a channel
  * whose writing side was ended, and the deadline needs one.
+ *
+ * The command runs in the session's process group (sshd made it for this channel), so the
+ * channel's TERM and KILL reach all of it; it is not moved to a group of its own, which the
+ * channel's KILL would miss. A watcher in a session of its own keeps reading stdin after the
+ * script: at its end (the channel closed: the orchestrator died or the connection dropped, which
+ * sshd does not signal to a non-pty command) it sends TERM, then KILL after {@link ORPHAN_GRACE_S},
+ * to the group. With `record`, the group's pgid and /proc start time are written under
+ * `~/.stagecraft/<project>/<env>/run/commands/<deployment>/` while it runs, so that `resume`
+ * can stop one left running. The script stays in the shell's memory: never on a command line.
  */
-export function remoteEntry(bytes: number): string {
-  return `exec /bin/sh -c 'eval "$(head -c ${bytes})"'`;
+export function remoteEntry(bytes: number, record?: RemoteCommandRecord): string {
+  const rec =
+    record === undefined
+      ? ''
+      : `rec="$HOME/${commandRecordDir(record)}/${safeStep(record.step)}.$$.json"`;
+  // Only as the leader of its group (as sshd starts it) is the group the command's alone. A
+  // signal the channel sends waits for the command's end (which it reached too), then ends the
+  // wrapper the same way: so the record is removed and the exit is the command's.
+  const wrapper = `s=$(head -c ${bytes})
+read -r st </proc/$$/stat; set -- \${st##*) }; pg=$3; start=\${20}
+w=
+rec=
+if [ "$pg" = "$$" ]; then
+  ${
+    rec === ''
+      ? ':'
+      : `${rec}
+  mkdir -p "\${rec%/*}" && printf '{"pgid":%s,"procStart":%s}\\n' "$pg" "$start" >"$rec.tmp" && mv "$rec.tmp" "$rec"`
+  }
+  exec 3<&0
+  setsid /bin/sh -c ${shellQuote(WATCHER)} stagecraft-watch "$pg" "$rec" <&3 >/dev/null 2>&1 &
+  w=$!
+  exec 3<&-
+fi
+sig=
+for n in TERM INT HUP; do trap "sig=$n" $n; done
+( eval "$s" )
+rc=$?
+[ -z "$w" ] || kill -s KILL -- "-$w" 2>/dev/null
+[ -z "$rec" ] || rm -f "$rec"
+[ -z "$sig" ] || { trap - "$sig"; kill -s "$sig" $$; }
+exit $rc`;
+  return `exec /bin/sh -c ${shellQuote(wrapper)}`;
 }
+
+/** Seconds between TERM and KILL when the channel ended under a running command. */
+const ORPHAN_GRACE_S = 3;
+
+/**
+ * The watcher ($1: the group, $2: the record or empty): waits for the end of stdin, then stops
+ * what is left of the group. A zombie is not a member left.
+ */
+const WATCHER = `while IFS= read -r _; do :; done
+left() {
+  for f in /proc/[0-9]*/stat; do
+    read -r s <"$f" 2>/dev/null || continue
+    set -- \${s##*) }
+    [ "$3" = "$g" ] && [ "$1" != Z ] && [ "$1" != X ] && return 0
+  done
+  return 1
+}
+g=$1
+r=$2
+if left; then
+  kill -s TERM -- "-$g" 2>/dev/null
+  i=0
+  while [ $i -lt ${ORPHAN_GRACE_S * 10} ] && left; do sleep 0.1; i=$((i+1)); done
+  left && kill -s KILL -- "-$g" 2>/dev/null
+fi
+[ -z "$r" ] || rm -f "$r"`;
 
 /** How to run one remote command (as ExecOptions, but `env` is the whole remote addition). */
 export interface RemoteExecOptions {
@@ -41,6 +135,8 @@ export interface RemoteExecOptions {
   tailBytes?: number;
   graceMs?: number;
   mask?: Masker;
+  /** Record the running group on the host (for `resume`): which run and step it belongs to. */
+  record?: RemoteCommandRecord;
 }
 
 const DEFAULT_TAIL = 8 * 1024;
@@ -124,8 +220,10 @@ export async function runRemoteCommand(
   if (host === undefined) return fail('bug: runRemoteCommand needs a command with a host');
   if (opts.signal?.aborted) return fail('canceled before start', { canceled: true });
   let script: string;
+  let entry: string;
   try {
     script = remoteScript(command, opts.env);
+    entry = remoteEntry(Buffer.byteLength(script), opts.record);
   } catch (error) {
     return fail((error as Error).message);
   }
@@ -199,7 +297,7 @@ export async function runRemoteCommand(
   };
 
   let startError: string | undefined;
-  const leased = pool.exec(host, remoteEntry(Buffer.byteLength(script))).then(
+  const leased = pool.exec(host, entry).then(
     (l) => {
       if (stopping && lease === undefined) {
         // Deadline or cancel before the channel opened: end it at once.

@@ -3,7 +3,8 @@
  * own with `setsid`, output appended to `~/.stagecraft/<project>/<env>/logs/<service>.log`, and a
  * pid record `~/.stagecraft/<project>/<env>/run/<service>.json` holding the pid and its /proc
  * start time. The service's variables and secrets travel as every remote command's do: on stdin
- * (remote-exec.ts), never on a command line nor on disk.
+ * (remote-exec.ts), never on a command line nor on disk. Its output reaches the log through a
+ * masker in its session (the recorded pid leads both), so no secret value is written unmasked.
  *
  * Liveness skips zombies (a detached service's parent is init, which may reap late). A pid is
  * signalled only while the recorded start time still matches /proc/<pid>/stat: a pid
@@ -14,7 +15,8 @@ import type { CommandSpec, HostSpec } from '../../config/plan-types.js';
 import type { Masker } from '../../core/mask.js';
 import type { CommandOutcome } from '../../machines/effects.js';
 import type { SshPool } from './pool.js';
-import { runRemoteCommand } from './remote-exec.js';
+import { commandRecordDir, runRemoteCommand } from './remote-exec.js';
+import { maskedRunner, maskerEnv } from './remote-masker.js';
 
 /** Which service, of which project and environment, on which host. */
 export interface RemoteServiceRef {
@@ -69,11 +71,21 @@ group_alive() {
   done
   return 1
 }
-owned() {
+state_of() {
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  set -- \${s##*) }
+  printf '%s' "$1"
+}
+recorded() {
   [ -f "$rec" ] || return 1
   pid=$(sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p' "$rec")
   want=$(sed -n 's/.*"procStart":\\([0-9]*\\).*/\\1/p' "$rec")
   [ -n "$pid" ] && [ -n "$want" ] && [ "$(start_of "$pid")" = "$want" ]
+}
+owned() {
+  recorded || return 1
+  st=$(state_of "$pid")
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }`;
 
 const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
@@ -108,18 +120,20 @@ export async function startRemote(
 ): Promise<RemotePidRecord> {
   const exec =
     typeof spec.run === 'string' ? `/bin/sh -c ${quote(spec.run)}` : spec.run.map(quote).join(' ');
+  const masking = maskerEnv(spec.mask);
+  const runner = maskedRunner(exec, Object.keys(masking));
   const script = `${paths(ref)}
 ${START_OF}
 if owned; then echo "already running: pid $pid" >&2; exit 3; fi
 mkdir -p "$base/logs" "$base/run" || exit 4
-setsid ${exec} </dev/null >>"$log" 2>&1 &
+setsid /bin/sh -c ${quote(runner)} stagecraft-service </dev/null >>"$log" 2>&1 &
 pid=$!
 start=$(start_of "$pid")
 [ -n "$start" ] || { echo "the service exited at once; see $log" >&2; exit 5; }
 printf '{"pid":%s,"procStart":%s}\\n' "$pid" "$start" >"$rec.tmp" && mv "$rec.tmp" "$rec" || exit 4
 printf '{"pid":%s,"procStart":%s}\\n' "$pid" "$start"`;
   const o = await op(pool, ref.host, script, {
-    env: spec.env,
+    env: { ...spec.env, ...masking },
     cwd: spec.cwd,
     ...(spec.mask === undefined ? {} : { mask: spec.mask }),
   });
@@ -144,7 +158,8 @@ export async function stopRemote(
   const script = `${paths(ref)}
 ${START_OF}
 [ -f "$rec" ] || { echo not-running; exit 0; }
-owned || { rm -f "$rec"; echo stale-record; exit 0; }
+# A zombie leader still holds its pid (so its group's id): what is left of its group is stopped.
+recorded && { owned || group_alive; } || { rm -f "$rec"; echo stale-record; exit 0; }
 kill -s TERM -- "-$pid" 2>/dev/null
 i=0
 while [ $i -lt ${rounds} ] && group_alive; do sleep 0.1; i=$((i+1)); done
@@ -216,5 +231,59 @@ done`;
       service: service ?? '',
       pid: Number(pid),
       alive: alive === '1',
+    }));
+}
+
+/** A command of a run found still running on a host, and what stopping it took. */
+export interface LeftoverCommand {
+  step: string;
+  pgid: number;
+  result: 'stopped' | 'killed';
+}
+
+/**
+ * Stop the one-shot commands of deployment `deploymentId` still running on `host` (their groups
+ * recorded by the remote entry: remote-exec.ts): TERM, KILL after `graceMs`, only while the
+ * recorded leader's start time still matches; every record of the run is removed.
+ */
+export async function stopLeftoverCommands(
+  pool: SshPool,
+  host: HostSpec,
+  run: { project: string; environment: string; deploymentId: string },
+  opts: { graceMs?: number } = {},
+): Promise<LeftoverCommand[]> {
+  const rounds = Math.max(1, Math.ceil((opts.graceMs ?? 3000) / 100));
+  const script = `dir="$HOME/${commandRecordDir(run)}"
+${START_OF}
+[ -d "$dir" ] || exit 0
+for rec in "$dir"/*.json; do
+  [ -f "$rec" ] || continue
+  step=$(basename "$rec" .json)
+  pid=$(sed -n 's/.*"pgid":\\([0-9]*\\).*/\\1/p' "$rec")
+  want=$(sed -n 's/.*"procStart":\\([0-9]*\\).*/\\1/p' "$rec")
+  if [ -n "$pid" ] && [ -n "$want" ] && [ "$(start_of "$pid")" = "$want" ] && group_alive; then
+    kill -s TERM -- "-$pid" 2>/dev/null
+    i=0
+    while [ $i -lt ${rounds} ] && group_alive; do sleep 0.1; i=$((i+1)); done
+    if group_alive; then kill -s KILL -- "-$pid" 2>/dev/null; r=killed; else r=stopped; fi
+    printf 'left %s %s %s\\n' "$r" "$pid" "\${step%.*}"
+  fi
+  rm -f "$rec"
+done
+rmdir "$dir" 2>/dev/null
+exit 0`;
+  const o = await op(pool, host, script, { timeoutMs: rounds * 100 * 8 + OP_TIMEOUT_MS });
+  if (o.exitCode !== 0)
+    throw new Error(
+      `cannot check ${host.name} for commands left running: ${o.error ?? o.outputTail.trim()}`,
+    );
+  return o.outputTail
+    .split('\n')
+    .map((l) => /^left (stopped|killed) (\d+) (.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({
+      step: m[3] ?? '',
+      pgid: Number(m[2]),
+      result: m[1] === 'killed' ? 'killed' : 'stopped',
     }));
 }

@@ -10,12 +10,14 @@ import {
   remoteAlive,
   remoteLogTail,
   startRemote,
+  stopLeftoverCommands,
   stopRemote,
   type RemoteServiceRef,
 } from '../../adapters/ssh/remote-process.js';
 import type { CommandSpec, HostSpec, ProbeSpec, ResolvedPlan } from '../../config/plan-types.js';
 import type { Masker } from '../../core/mask.js';
 import { own } from '../../core/own.js';
+import { hostsInUse } from '../hosts-in-use.js';
 import type {
   CommandOutcome,
   ProbeOutcome,
@@ -54,6 +56,31 @@ export function remoteServiceAlive(
   });
 }
 
+/**
+ * Before a run is resumed: the commands it left running on its hosts (the operator's process
+ * died, and the host never saw the connection end) are stopped, so that no step runs twice at
+ * once. What was stopped, and hosts that could not be checked, are said as warnings.
+ */
+export async function stopLeftoverRemoteCommands(
+  plan: ResolvedPlan,
+  deploymentId: string,
+): Promise<string[]> {
+  const run = { project: plan.project, environment: plan.environment, deploymentId };
+  const found = await Promise.all(
+    hostsInUse(plan).used.map((host) =>
+      stopLeftoverCommands(sshPool(), host, run).then(
+        (left) =>
+          left.map(
+            (l) =>
+              `${host.name}: ${l.step} of the interrupted run was still running (process group ${l.pgid}); ${l.result === 'killed' ? 'killed' : 'stopped'} before resuming`,
+          ),
+        (error: unknown) => [`${host.name}: ${(error as Error).message}`],
+      ),
+    ),
+  );
+  return found.flat();
+}
+
 /** How often a watched remote service is looked at (one short command over its connection). */
 const WATCH_EVERY_MS = 2000;
 
@@ -71,6 +98,8 @@ export function remoteEffects(o: {
   logFile: (label: string) => string;
 }) {
   const pool = sshPool();
+  // The run's id, as every command gets it: its running steps are recorded on their hosts under it.
+  const deploymentId = o.vars.STAGECRAFT_DEPLOYMENT_ID;
   // The instances this run started, for watches that name only the service (the monitor's).
   const started = new Map<string, ProcessInfo>();
   const logPath = (service: string, host: HostSpec): string =>
@@ -98,6 +127,16 @@ export function remoteEffects(o: {
         signal,
         logFile: o.logFile(input.label),
         mask: o.mask,
+        ...(deploymentId === undefined
+          ? {}
+          : {
+              record: {
+                project: o.plan.project,
+                environment: o.plan.environment,
+                deploymentId,
+                step: input.label,
+              },
+            }),
       }),
     runProbe: async (probe: ProbeSpec, signal: AbortSignal): Promise<ProbeOutcome> => {
       const command = probe.command;
