@@ -182,7 +182,14 @@ export interface RecordReleaseInput {
 /** Everything the statecharts ask of the world. */
 /** What a run tells the people and systems watching it while it runs (`notify:`, alerts). */
 export type RunNotice =
-  { event: 'started' } | { event: 'decision-needed'; decision: PendingDecision };
+  | { event: 'started' }
+  | { event: 'decision-needed'; decision: PendingDecision }
+  /** A service failed during the watch window (`reason` says how; the run acts on its policy). */
+  | { event: 'watch-failed'; service: string; reason: string }
+  /** The watch asks whether to roll back (`monitoring.onWatchFailure: ask`). */
+  | { event: 'watch-asks'; service: string; reason: string }
+  /** A watched service failed (`resolved: false`) or passes again (`resolved: true`). */
+  | { event: 'watch-alert'; service: string; reason: string; resolved: boolean };
 
 /**
  * What the end of a run reports (metrics pushed, notifications sent, alerts fired or resolved):

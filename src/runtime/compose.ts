@@ -79,8 +79,25 @@ export function composeDeployment(effects: Effects, record: Recorder) {
     actors: { health, watchProcess: actors.watchProcess },
     actions: { tell: sendParent((_, event) => event) },
   });
+  // The watch window, its probes as the health machine's; its notices and alerts to `notify`.
+  const watch = composeWatch(effects, record, {
+    notify: (n) =>
+      effects.notify?.(
+        n.event === 'watch-failed'
+          ? { event: 'watch-failed', service: n.service, reason: n.reason }
+          : { event: 'watch-asks', service: n.service, reason: n.reason },
+      ),
+    alert: (a) =>
+      effects.notify?.({
+        event: 'watch-alert',
+        service: a.service,
+        reason: a.reason,
+        resolved: a.resolved,
+      }),
+  });
   return deploymentMachine.provide({
     actors: {
+      watch,
       monitor,
       checkPrerequisites: actors.checkPrerequisites,
       runCommand: actors.runCommand,

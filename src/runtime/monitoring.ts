@@ -52,6 +52,12 @@ export interface MonitoringRun {
 /** How long the end of a run waits for what it still sends (each send has its own deadline). */
 const REPORT_BOUND_MS = 15_000;
 
+/** `api@web-1` → service api, host web-1; `api` → service api. */
+function instanceLabels(name: string): { service: string; host?: string } {
+  const at = name.lastIndexOf('@');
+  return at < 0 ? { service: name } : { service: name.slice(0, at), host: name.slice(at + 1) };
+}
+
 /** Makes the run's monitoring. */
 export function monitoringRun(input: MonitoringInput): MonitoringRun {
   const metrics = createDeploymentMetrics({ project: input.project });
@@ -61,7 +67,7 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
   /** Sends `event` to the targets that asked for it; the warnings of those that failed. */
   const tell = async (
     event: NotifyEventName,
-    patch: { outcome?: Outcome; decision?: PendingDecision } = {},
+    patch: { outcome?: Outcome; decision?: PendingDecision; reason?: string } = {},
   ): Promise<string[]> => {
     if (!targets.some((t) => t.on.includes(event))) return [];
     const base = input.view();
@@ -75,7 +81,7 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
       ...(patch.outcome === undefined ? {} : { outcome: patch.outcome }),
       ...(patch.decision === undefined ? {} : { pendingDecision: patch.decision }),
     };
-    const outcomes = await deliverAll(targets, notifyEventOf(r, event, Date.now()), {
+    const outcomes = await deliverAll(targets, notifyEventOf(r, event, Date.now(), patch.reason), {
       env: input.env,
       mask,
       ...(input.commandEnv === undefined ? {} : { commandEnv: input.commandEnv }),
@@ -144,14 +150,40 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
       metrics.observe(fact);
     },
     notify(notice) {
-      if (notice.event === 'started') {
-        keep(tell('started'));
-        return;
+      switch (notice.event) {
+        case 'started':
+          keep(tell('started'));
+          return;
+        case 'decision-needed': {
+          const d = notice.decision;
+          waiting = { subject: d.subject, question: d.message };
+          keep(alert('fire', decisionAlert(d.subject, d.message)));
+          keep(tell('decision-needed', { decision: d }));
+          return;
+        }
+        case 'watch-asks': {
+          const question = `${notice.service} failed during the watch: ${notice.reason}. Roll back, or keep the release?`;
+          waiting = { subject: notice.service, question };
+          keep(alert('fire', decisionAlert(notice.service, question)));
+          keep(tell('decision-needed', { reason: question }));
+          return;
+        }
+        case 'watch-failed':
+          keep(tell('watch-failed', { reason: `${notice.service}: ${notice.reason}` }));
+          return;
+        case 'watch-alert':
+          keep(
+            alert(notice.resolved ? 'resolve' : 'fire', {
+              alertname: 'StagecraftWatchFailed',
+              // An instance (`api@web-1`) is its service on its host: both are labels.
+              ...instanceLabels(notice.service),
+              severity: 'critical',
+              summary: `${project}/${environment}: ${notice.service} failed during the watch after the deployment`,
+              description: notice.reason,
+            }),
+          );
+          return;
       }
-      const d = notice.decision;
-      waiting = { subject: d.subject, question: d.message };
-      keep(alert('fire', decisionAlert(d.subject, d.message)));
-      keep(tell('decision-needed', { decision: d }));
     },
     async report({ outcome }, signal) {
       reported = true;

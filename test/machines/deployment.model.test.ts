@@ -19,6 +19,7 @@ const input: DeploymentInput = {
   plan: plan({
     stages: [stage('all', ['db', 'api', 'worker', 'web'])],
     policy: { onFailure: 'ask', degraded: 'ask', retries: 0, decisionTimeoutMs: 1000 },
+    monitoring: { watchMs: 1000, onWatchFailure: 'rollback', watchIntervalMs: 100 },
   }),
   deploymentId: 'model',
   interactive: true,
@@ -105,6 +106,19 @@ const events = [
   error('verification'),
   done('recordRelease', { release: 'r1' }),
   error('recordRelease'),
+  done('watch', { verdict: 'healthy', alerts: [], rounds: 3 }),
+  done('watch', {
+    verdict: 'failed',
+    failure: { service: 'api', check: 'api-probe', reason: '503', atMs: 400 },
+    alerts: [],
+    rounds: 1,
+  }),
+  done('watch', {
+    verdict: 'alerted',
+    alerts: [{ service: 'api', check: 'api-probe', reason: '503', atMs: 400, recoveredAtMs: 900 }],
+    rounds: 3,
+  }),
+  error('watch'),
   done('report', { warnings: [] }),
   done('report', { warnings: ['the Pushgateway http://127.0.0.1:9/ did not answer'] }),
   error('report'),

@@ -11,6 +11,7 @@ import { request } from 'undici';
 import type { NotifyEvent, NotifyTargetSpec, SecretOr } from '../../config/plan-monitoring.js';
 import { Masker } from '../../core/mask.js';
 import { own } from '../../core/own.js';
+import { count } from '../../core/plural.js';
 import type { AttemptResult } from './attempt.js';
 import { runNotifyCommand } from './command.js';
 import { discordBody, discordUrl } from './discord.js';
@@ -335,7 +336,7 @@ async function attemptAll(
       report({ attempt, status: 'sent', detail: result.detail });
       return end('sent', attempt, result.detail);
     }
-    const tried = attempt === 1 ? '' : ` (after ${attempt} attempts)`;
+    const tried = attempt === 1 ? '' : ` (after ${count(attempt, 'attempt')})`;
     if (!result.retry || attempt >= attempts) {
       report({ attempt, status: 'failed', detail: result.detail });
       return end('failed', attempt, `${result.detail}${tried}`);

@@ -58,7 +58,7 @@ export interface DeploymentInput {
 
 /** Why the deployment is failing. */
 export interface DeploymentFailure {
-  source: 'stage' | 'verify' | 'degraded' | 'interrupt' | 'error';
+  source: 'stage' | 'verify' | 'degraded' | 'interrupt' | 'error' | 'watch';
   stage?: string;
   service?: string;
   reason: string;

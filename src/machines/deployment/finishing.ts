@@ -4,7 +4,8 @@
  */
 import { deploymentSetup, interruptTo } from './actions.js';
 import { readinessRequest } from './requests.js';
-import { skippedServices } from './results.js';
+import { skippedServices, watchFailure, watchInput, watchWarnings } from './results.js';
+import { sendTo } from 'xstate';
 
 /** The `verifying` state. */
 export const verifyingState = deploymentSetup.createStateConfig({
@@ -61,33 +62,96 @@ export const verifyingState = deploymentSetup.createStateConfig({
   },
 });
 
-/** The `finalizing` state. */
+/**
+ * The `finalizing` state: the watch window (`monitoring.watch`), then the release is recorded. A
+ * release the watch rolls back is never recorded as live.
+ */
 export const finalizingState = deploymentSetup.createStateConfig({
   entry: { type: 'recordPhase', params: 'finalizing' },
-  on: {
-    'run.interrupt': interruptTo('#deployment.failing'),
-  },
-  invoke: {
-    id: 'recordRelease',
-    src: 'recordRelease',
-    input: ({ context }) => ({
-      plan: context.plan,
-      deploymentId: context.deploymentId,
-      skipped: skippedServices(context),
-    }),
-    onDone: {
-      target: 'done',
-      actions: [
-        { type: 'noteRelease', params: ({ event }) => event.output.release },
-        'finishSuccess',
-      ],
+  initial: 'watching',
+  states: {
+    /**
+     * Every service is probed for the window; one that fails rolls the release back (or asks, or
+     * is only alerted) as `monitoring.onWatchFailure` says.
+     */
+    watching: {
+      always: { guard: 'noWatch', target: 'recording' },
+      on: {
+        'decision.rollback': { actions: sendTo('watch', ({ event }) => event) },
+        'decision.keep': { actions: sendTo('watch', ({ event }) => event) },
+        // Leaving the state stops the watch; the interruption is decided as any other.
+        'run.interrupt': interruptTo('#deployment.failing'),
+      },
+      invoke: {
+        id: 'watch',
+        src: 'watch',
+        input: ({ context }) => watchInput(context),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.verdict === 'failed',
+            target: '#deployment.rollingBack',
+            actions: [
+              { type: 'failWith', params: ({ event }) => watchFailure(event.output) },
+              { type: 'scope', params: 'all' },
+            ],
+          },
+          {
+            guard: ({ event }) => event.output.verdict === 'interrupted',
+            target: '#deployment.failing',
+            actions: {
+              type: 'failWith',
+              params: {
+                source: 'interrupt' as const,
+                reason: 'the watch was stopped',
+                canRetry: false,
+                canSkip: false,
+              },
+            },
+          },
+          {
+            target: 'recording',
+            actions: { type: 'warn', params: ({ event }) => watchWarnings(event.output) },
+          },
+        ],
+        onError: {
+          target: 'recording',
+          actions: {
+            type: 'warn',
+            params: ({ event }) => [`the watch could not run: ${String(event.error)}`],
+          },
+        },
+      },
     },
-    onError: {
-      target: 'done',
-      actions: [
-        { type: 'warn', params: ({ event }) => [`release not recorded: ${String(event.error)}`] },
-        'finishSuccess',
-      ],
+    recording: {
+      on: {
+        'run.interrupt': interruptTo('#deployment.failing'),
+      },
+      invoke: {
+        id: 'recordRelease',
+        src: 'recordRelease',
+        input: ({ context }) => ({
+          plan: context.plan,
+          deploymentId: context.deploymentId,
+          skipped: skippedServices(context),
+        }),
+        onDone: {
+          target: '#deployment.done',
+          actions: [
+            { type: 'noteRelease', params: ({ event }) => event.output.release },
+            'finishSuccess',
+          ],
+        },
+        onError: {
+          target: '#deployment.done',
+          actions: [
+            {
+              type: 'warn',
+              params: ({ event }) => [`release not recorded: ${String(event.error)}`],
+            },
+            'finishSuccess',
+          ],
+        },
+      },
     },
   },
 });

@@ -7,6 +7,8 @@ import type { Outcome } from '../../record/facts.js';
 import type { CommandOutcome } from '../effects.js';
 import type { StageFailureEvent } from '../events.js';
 import type { StageOutput } from '../stage/index.js';
+import type { WatchInput, WatchOutput } from '../watch/index.js';
+import { own } from '../../core/own.js';
 import type { DeploymentContext, DeploymentFailure } from './context.js';
 import { statusOf } from './context.js';
 import { preparedCleanups } from './rollback.js';
@@ -107,4 +109,49 @@ export function prepareOutcome(ctx: Ctx): Outcome {
       notRestored: ctx.notRestored,
     };
   return { ...failed(ctx, reason), restored, notRestored: [] };
+}
+
+/** The watch's input: every service that is part of the release, with the plan's monitoring. */
+export function watchInput(ctx: Ctx): WatchInput {
+  const m = ctx.plan.monitoring;
+  const skipped = new Set(skippedServices(ctx));
+  const services = ctx.plan.activationOrder.flatMap((name) => {
+    const s = own(ctx.plan.services, name);
+    return s === undefined || skipped.has(name) ? [] : [s];
+  });
+  return {
+    services,
+    windowMs: m?.watchMs ?? 0,
+    intervalMs: m?.watchIntervalMs ?? 5000,
+    onFailure: m?.onWatchFailure ?? 'rollback',
+    decisionTimeoutMs: ctx.plan.policy.decisionTimeoutMs,
+  };
+}
+
+/** The failure a watch that failed hands the rollback: which service, when, why. */
+export function watchFailure(out: WatchOutput): DeploymentFailure {
+  const f = out.failure;
+  const reason =
+    f === undefined
+      ? 'the watch failed'
+      : `watch: ${f.service} failed ${(f.atMs / 1000).toFixed(1)} s into the watch window: ${f.reason}`;
+  return {
+    source: 'watch',
+    ...(f === undefined ? {} : { service: f.service }),
+    reason,
+    canRetry: false,
+    canSkip: false,
+  };
+}
+
+/** The warnings a watch that went on past failures (`alert`, or a kept release) leaves. */
+export function watchWarnings(out: WatchOutput): string[] {
+  if (out.verdict !== 'alerted') return [];
+  return out.alerts.map(
+    (a) =>
+      `watch: ${a.service} failed ${(a.atMs / 1000).toFixed(1)} s into the watch window: ${a.reason}` +
+      (a.recoveredAtMs === undefined
+        ? ''
+        : ` (recovered at ${(a.recoveredAtMs / 1000).toFixed(1)} s)`),
+  );
 }

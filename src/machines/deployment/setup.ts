@@ -24,6 +24,7 @@ import { rollbackMachine } from '../rollback/index.js';
 import { stageMachine, type StageOutput } from '../stage/index.js';
 import { until } from '../timers.js';
 import { verificationMachine, type VerificationOutput } from '../verification/index.js';
+import { watchMachine } from '../watch/index.js';
 import * as dc from './context.js';
 import type { DeploymentContext, DeploymentInput } from './context.js';
 import { canSkipStage } from './requests.js';
@@ -55,6 +56,7 @@ export const deploymentBase = setup({
     verification: verificationMachine,
     rollback: rollbackMachine,
     monitor: monitorMachine,
+    watch: watchMachine,
   },
   delays: {
     decisionTimeout: ({ context }) => until(context.pendingDecision?.deadline),
@@ -85,6 +87,8 @@ export const deploymentBase = setup({
     notInteractive: ({ context }) => !context.interactive,
     firstInterrupt: ({ context }) => context.interrupts === 0,
     serviceLost: ({ context }) => context.lost.length > 0,
+    /** `monitoring.watch` asks for a watch window after verification. */
+    noWatch: ({ context }) => (context.plan.monitoring?.watchMs ?? 0) <= 0,
   },
   actions: {
     /** Recorded facts go to the runtime's journal (bound by compose). */
