@@ -10,6 +10,7 @@
  */
 import { fireAlert, resolveAlert, type StagecraftAlert } from '../adapters/metrics/alertmanager.js';
 import { publishMetrics } from '../adapters/metrics/publish.js';
+import { serveMetrics, type MetricsServer } from '../adapters/metrics/serve.js';
 import { createDeploymentMetrics, type DeploymentMetrics } from '../adapters/metrics/registry.js';
 import { deliverAll, deliveryWarning } from '../adapters/notify/deliver.js';
 import type {
@@ -136,10 +137,25 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
       description: question,
     }) as const;
   let waiting: { subject: string; question: string } | undefined;
+  let serving: Promise<MetricsServer | undefined> | undefined;
+  const stopServing = (): void => {
+    const s = serving;
+    serving = undefined;
+    if (s !== undefined) track(s.then((server) => server?.close()).then(() => []));
+  };
 
   return {
     metrics,
     observe(fact) {
+      // `/metrics` is served while the watch runs (for a Prometheus to scrape), when asked for.
+      const listen = input.monitoring?.metrics?.listen;
+      if (fact.type === 'watch.started' && listen !== undefined && serving === undefined)
+        serving = serveMetrics(metrics, listen).then((o) => {
+          if (o.ok) return o.server;
+          earlier.push(`metrics: ${mask.text(o.detail)}`);
+          return undefined;
+        });
+      if (fact.type === 'watch.verdict') stopServing();
       // The end was observed when it was reported (the report pushes it): not twice.
       if (fact.type === 'deployment.finished' && reported) return;
       if (fact.type === 'decision.taken' && waiting !== undefined) {
@@ -187,6 +203,7 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
     },
     async report({ outcome }, signal) {
       reported = true;
+      stopServing();
       metrics.observe({ type: 'deployment.finished', ...outcome, ts: Date.now() });
       const sends: Array<Promise<string[]>> = [];
       const spec = input.monitoring?.metrics;
