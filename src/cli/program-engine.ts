@@ -38,6 +38,10 @@ export function registerEngineCommands(
       '--trace',
       "also write XState's raw inspection trace beside the journal (trace.jsonl), for a bug report",
     )
+    .option(
+      '--watch <duration>',
+      'watch every service this long before the release is recorded (overrides monitoring.watch; 0 turns it off)',
+    )
     .action(async (opts: DeployOptions) => {
       const { deployCommand } = await import('./commands/deploy.js');
       setExitCode(await deployCommand(opts, io));

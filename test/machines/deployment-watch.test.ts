@@ -91,4 +91,19 @@ describe('deployment: the watch window', () => {
       expect(r.rec.of('release.recorded')).toHaveLength(answer === 'decision.keep' ? 1 : 0);
     }
   });
+
+  it("a service its monitor sees fail (its process exited) fails the watch at once, whatever the probes' interval", async () => {
+    const r = track(deploy({ plan: watched('rollback') }));
+    const done = settle(r);
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.waitFor(() => expect(r.rec.of('watch.started')).toHaveLength(1), { timeout: 5000 });
+    r.actor.send({ type: 'monitor.unhealthy', service: 'api', reason: 'api exited with code 1' });
+    await vi.advanceTimersByTimeAsync(30_000);
+    const out = await done;
+    expect(out.result).toBe('failed');
+    expect(out.reason).toMatch(
+      /^watch: api failed 0\.\d s into the watch window: api exited with code 1/,
+    );
+    expect(r.rec.of('release.recorded')).toEqual([]);
+  });
 });

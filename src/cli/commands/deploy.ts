@@ -5,6 +5,7 @@
  */
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import { parseDuration } from '../../config/units.js';
+import { MONITORING_DEFAULTS } from '../../config/schema-monitoring.js';
 import { usageError } from '../../core/errors.js';
 import { exitCodeOf } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -24,6 +25,21 @@ export interface DeployOptions extends CommonOptions {
   /** Take over a stale lock (its process is gone on this host) and proceed. */
   forceUnlock?: boolean;
   trace?: boolean;
+  /** Overrides `monitoring.watch` for this run. */
+  watch?: string;
+}
+
+/** The plan with `--watch` in place of `monitoring.watch` (the other monitoring keys as written). */
+function withWatch(plan: ResolvedPlan, watch: string | undefined): ResolvedPlan {
+  if (watch === undefined) return plan;
+  const ms = parseDuration(watch);
+  if (ms === undefined)
+    throw usageError(`--watch: "${watch}" is not a duration (e.g. 30s, 5m; 0 for no watch)`);
+  const monitoring = plan.monitoring ?? {
+    onWatchFailure: MONITORING_DEFAULTS.onWatchFailure,
+    watchIntervalMs: MONITORING_DEFAULTS.watchIntervalMs,
+  };
+  return { ...plan, monitoring: { ...monitoring, watchMs: ms } };
 }
 
 /** True when the run would stop to ask the operator before a stage. */
@@ -68,7 +84,7 @@ export async function deployCommand(opts: DeployOptions, io: CliIo): Promise<num
 }
 
 async function runDeploy(opts: DeployOptions, io: CliIo): Promise<number> {
-  const plan = await loadPlan(opts, io);
+  const plan = withWatch(await loadPlan(opts, io), opts.watch);
   const mode = outputMode(opts, io);
   const interactive = mode === 'tty' && opts.yes !== true;
   const step = opts.step === true;

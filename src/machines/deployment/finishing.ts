@@ -79,6 +79,17 @@ export const finalizingState = deploymentSetup.createStateConfig({
       on: {
         'decision.rollback': { actions: sendTo('watch', ({ event }) => event) },
         'decision.keep': { actions: sendTo('watch', ({ event }) => event) },
+        // A monitor saw a service fail (its process exited): the watch judges it at once.
+        'monitor.unhealthy': {
+          actions: [
+            { type: 'markLost', params: { liveStage: false } },
+            sendTo('watch', ({ event }) => ({
+              type: 'watch.lost' as const,
+              service: event.service,
+              reason: event.reason,
+            })),
+          ],
+        },
         // Leaving the state stops the watch; the interruption is decided as any other.
         'run.interrupt': interruptTo('#deployment.failing'),
       },

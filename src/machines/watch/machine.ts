@@ -67,7 +67,10 @@ export interface WatchOutput {
 
 /** What the watch accepts from outside: the operator's answer, or the end of the run. */
 type WatchEvent =
-  Extract<DecisionEvent, { type: 'decision.rollback' | 'decision.keep' }> | { type: 'watch.stop' };
+  | Extract<DecisionEvent, { type: 'decision.rollback' | 'decision.keep' }>
+  | { type: 'watch.stop' }
+  /** A service was seen to fail outside the watch's own probes (its process exited). */
+  | { type: 'watch.lost'; service: string; reason: string };
 
 /** What the runtime's `notify` binding sends on. */
 export interface WatchNotice {
@@ -157,6 +160,8 @@ const watchSetup = setup({
       (context.streaks[context.index] ?? 0) >= context.failuresToTrip &&
       !isOpen(context, check(context).service),
     rollsBack: ({ context }) => context.onFailure === 'rollback',
+    /** A lost service already failed (an alert is open for it): nothing new. */
+    lostOpen: ({ context, event }) => event.type === 'watch.lost' && isOpen(context, event.service),
     asks: ({ context }) => context.onFailure === 'ask',
   },
   actions: {
@@ -222,6 +227,17 @@ const watchSetup = setup({
         service: c.service,
         check: c.name,
         reason: tripReason(c, failures, context.lastDetail ?? ''),
+        atMs: elapsed(context),
+      };
+      return { failure };
+    }),
+    /** A service seen failing by its monitor (its process exited): failed at once. */
+    noteLost: assign(({ context, event }) => {
+      if (event.type !== 'watch.lost') return {};
+      const failure: WatchFailure = {
+        service: event.service,
+        check: 'process',
+        reason: event.reason,
         atMs: elapsed(context),
       };
       return { failure };
@@ -347,6 +363,29 @@ export const watchMachine = watchSetup.createMachine({
     watching: {
       entry: 'start',
       after: { watchWindow: { target: 'done' } },
+      on: {
+        'watch.lost': [
+          { guard: 'lostOpen', actions: [] },
+          {
+            guard: 'rollsBack',
+            target: '#watch.failed',
+            actions: ['noteLost', { type: 'alert', params: firing }],
+          },
+          {
+            guard: 'asks',
+            target: '#watch.deciding',
+            actions: ['noteLost', { type: 'alert', params: firing }],
+          },
+          {
+            actions: [
+              'noteLost',
+              { type: 'alert', params: firing },
+              { type: 'notify', params: notice('watch-failed') },
+              'goOn',
+            ],
+          },
+        ],
+      },
       initial: 'choosing',
       states: {
         choosing: {
