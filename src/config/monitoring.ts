@@ -99,6 +99,12 @@ export function buildMonitoring(
   }
   const field = <T>(map: Record<string, Given<unknown>>, key: string): Given<T> | undefined =>
     map[key] as Given<T> | undefined;
+  /**
+   * A URL, path or address that is empty once its variables are interpolated turns its part off
+   * (`pushgateway: ${PUSHGATEWAY}` with `--var PUSHGATEWAY=`): undefined then.
+   */
+  const present = (g: Given<string> | undefined): Given<string> | undefined =>
+    g === undefined || n.isEmpty(g.value) ? undefined : g;
 
   const spec: MonitoringSpec = {
     onWatchFailure:
@@ -112,18 +118,21 @@ export function buildMonitoring(
   if (seen.has('metrics')) {
     const m = parts.metrics;
     const metrics: MetricsSpec = { job: field<string>(m, 'job')?.value ?? MONITORING_DEFAULTS.job };
-    const push = field<string>(m, 'pushgateway');
+    const push = present(field<string>(m, 'pushgateway'));
     if (push) metrics.pushgateway = n.url(push.value, push.at);
-    const textfile = field<string>(m, 'textfile');
+    const textfile = present(field<string>(m, 'textfile'));
     if (textfile) metrics.textfile = n.path(textfile.value, textfile.at);
-    const listen = field<string>(m, 'listen');
+    const listen = present(field<string>(m, 'listen'));
     if (listen) metrics.listen = n.tcp(listen.value, listen.at);
     spec.metrics = metrics;
   }
   const alertsAt = seen.get('alerts');
   if (alertsAt !== undefined) {
-    const url = field<string>(parts.alerts, 'alertmanager');
-    if (url === undefined) {
+    const written = field<string>(parts.alerts, 'alertmanager');
+    const url = present(written);
+    if (written !== undefined && url === undefined) {
+      // Empty once interpolated (`alertmanager: ${ALERTMANAGER}`, the variable empty): off.
+    } else if (url === undefined) {
       issues.push(
         issueAt(
           ctx,

@@ -32,6 +32,12 @@ export class Normalizer {
   ) {}
 
   /** `${NAME}` replaced; an unknown name or a secret is an issue at `at`. */
+  /** Whether `value` is empty once interpolated (an unknown variable is reported where it is used). */
+  isEmpty(value: string): boolean {
+    const r = interpolate(value, this.values, this.secrets);
+    return r.ok && r.value.trim() === '';
+  }
+
   text(value: string, at: At): string {
     const r = interpolate(value, this.values, this.secrets);
     if (r.ok) return r.value;

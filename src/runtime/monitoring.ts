@@ -127,7 +127,7 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
     if (alerts === undefined) return Promise.resolve([]);
     const full = { ...a, project, environment };
     const send = what === 'fire' ? fireAlert(alerts, full) : resolveAlert(alerts, full);
-    return send.then((o) => (o.ok ? [] : [`alerts: ${mask.text(o.detail)}`]));
+    return send.then((o) => (o.ok ? [] : [mask.text(o.detail)]));
   };
   const decisionAlert = (subject: string, question: string) =>
     ({
@@ -152,7 +152,7 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
       if (fact.type === 'watch.started' && listen !== undefined && serving === undefined)
         serving = serveMetrics(metrics, listen).then((o) => {
           if (o.ok) return o.server;
-          earlier.push(`metrics: ${mask.text(o.detail)}`);
+          earlier.push(mask.text(o.detail));
           return undefined;
         });
       if (fact.type === 'watch.verdict') stopServing();
@@ -210,7 +210,7 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
       if (spec !== undefined)
         sends.push(
           publishMetrics(metrics, spec, environment, { signal }).then((outs) =>
-            outs.filter((o) => !o.ok).map((o) => `metrics: ${mask.text(o.detail)}`),
+            outs.filter((o) => !o.ok).map((o) => mask.text(o.detail)),
           ),
         );
       const failedAlert = {

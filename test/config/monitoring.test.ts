@@ -18,6 +18,22 @@ function problems(raw: unknown): string[] {
 const services = { api: { activate: 'true' } };
 
 describe('monitoring and notify in the plan', () => {
+  test('a URL or address empty once interpolated turns its part off (--var PUSHGATEWAY=)', async () => {
+    const plan = await planOf(
+      `name: shop
+vars: { PGW: "", AM: "" }
+monitoring:
+  metrics: { pushgateway: "\${PGW}", listen: "127.0.0.1:9464" }
+  alerts: { alertmanager: "\${AM}" }
+${ONE_SERVICE}`,
+    );
+    expect(plan.monitoring?.metrics).toEqual({
+      job: 'stagecraft',
+      listen: { host: '127.0.0.1', port: 9464 },
+    });
+    expect(plan.monitoring?.alerts).toBeUndefined();
+  });
+
   test('a full monitoring block resolves with durations in ms, paths absolute, listen parsed', async () => {
     const plan = await planOf(
       `name: shop

@@ -193,7 +193,7 @@ describe('deployment machine: phases', () => {
   });
 
   it('reports the outcome before recording it: what could not be reported is a warning, not a failure', async () => {
-    const down = 'metrics: the Pushgateway http://127.0.0.1:9 did not answer (ECONNREFUSED)';
+    const down = 'Pushgateway http://127.0.0.1:9 unreachable: ECONNREFUSED';
     const r = start({ script: { report: { warnings: [down] } } });
     expect(await finished(r)).toEqual({
       result: 'succeeded-with-warnings',

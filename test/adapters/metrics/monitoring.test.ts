@@ -316,11 +316,17 @@ describe('textfile', () => {
     expect(await readdir(dir)).toEqual(['stagecraft.prom']);
   });
 
-  test('a folder that does not exist gives a failed outcome naming the path', async () => {
-    const path = join(tmpdir(), 'stagecraft-no-such-folder', 'x', 'stagecraft.prom');
-    expect(await writeTextfile(metrics, path)).toEqual({
+  test('a missing folder is made; a path that cannot be written gives a failed outcome naming it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stagecraft-textfile-'));
+    tmp.push(dir);
+    const deep = join(dir, 'metrics', 'x', 'stagecraft.prom');
+    expect(await writeTextfile(metrics, deep)).toEqual({ ok: true, detail: `wrote ${deep}` });
+    expect(await readFile(deep, 'utf8')).toContain('stagecraft_');
+    // A file where the folder should be.
+    const blocked = join(dir, 'metrics', 'x', 'stagecraft.prom', 'y.prom');
+    expect(await writeTextfile(metrics, blocked)).toEqual({
       ok: false,
-      detail: `metrics textfile ${path} not written: ENOENT`,
+      detail: `metrics textfile ${blocked} not written: EEXIST`,
     });
   });
 });
