@@ -5,7 +5,15 @@
  */
 import { own } from '../core/own.js';
 import { isAdvice } from './advice.js';
-import type { Choice, Outcome, PendingDecision, Phase, ServiceState, Verdict } from './facts.js';
+import type {
+  Choice,
+  Outcome,
+  PendingDecision,
+  Phase,
+  ServiceState,
+  Verdict,
+  WatchVerdict,
+} from './facts.js';
 import type { CheckRow, DownRow, ProbeRow, RollbackRow, RunRecord, StageRow } from './fold.js';
 
 export type { RollbackRow } from './fold.js';
@@ -57,6 +65,14 @@ export interface DeploymentView {
   pendingDecision?: PendingDecision;
   /** Once the run is over, without the advice that held only while it ran. */
   warnings: string[];
+  /** The watch window after verification, once it began. */
+  watch?: {
+    services: number;
+    windowMs: number;
+    startedAt: number;
+    failing: string[];
+    verdict?: WatchVerdict;
+  };
   checks: CheckRow[];
   interrupts: number;
   /** Rollback steps the operator marked resolved (the outcome counts them as restored). */
@@ -118,6 +134,14 @@ export function selectDeploymentView(r: RunRecord, exitCodeOf: ExitCodeOf): Depl
       .map((s) => s.name),
   };
   if (r.pendingDecision !== undefined) view.pendingDecision = r.pendingDecision;
+  if (r.watch !== undefined)
+    view.watch = {
+      services: r.watch.services.length,
+      windowMs: r.watch.windowMs,
+      startedAt: r.watch.startedAt,
+      failing: [...r.watch.failing],
+      ...(r.watch.verdict === undefined ? {} : { verdict: r.watch.verdict }),
+    };
   if (r.outcome !== undefined) view.result = { ...r.outcome, exitCode: exitCodeOf(r.outcome) };
   return view;
 }

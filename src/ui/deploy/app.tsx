@@ -112,6 +112,12 @@ export function DeploymentApp({ source, options }: DeploymentAppProps) {
 function title(view: DeploymentView, now: number): string {
   const stage = currentStage(view);
   if (view.phase === 'rolling-back') return 'rolling back';
+  const w = view.watch;
+  if (view.phase === 'finalizing' && w !== undefined && w.verdict === undefined) {
+    const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} s`;
+    const failing = w.failing.length > 0 ? ` · failing: ${w.failing.join(', ')}` : '';
+    return `watching ${count(w.services, 'service')} · ${seconds(now - w.startedAt)} of ${seconds(w.windowMs)}${failing}`;
+  }
   if (stage !== undefined && !view.explicitStages) {
     const running = openStages(view).map((s) => s.name);
     return `${running.join(', ')} of ${count(view.stages.length, 'layer')} (services start as their dependencies are healthy)`;
