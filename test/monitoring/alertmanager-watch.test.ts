@@ -4,8 +4,6 @@
  * service is back — all while the built CLI's watch window runs.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   freePort,
@@ -13,7 +11,16 @@ import {
   startMonitoring,
   type MonitoringServers,
 } from '../adapters/metrics/servers.js';
-import { cleanProjects, deploy, get, project, startApp, stopChild, waitFor } from './helpers.js';
+import {
+  cleanProjects,
+  deploy,
+  get,
+  journaled,
+  project,
+  startApp,
+  stopChild,
+  waitFor,
+} from './helpers.js';
 
 const unavailable = monitoringUnavailable();
 if (unavailable !== undefined) console.log(`alertmanager end-to-end tests skipped: ${unavailable}`);
@@ -41,16 +48,6 @@ async function alerts(alertname: string, query = ''): Promise<AmAlert[]> {
   const { status, text } = await get(`${servers.alertmanager}/api/v2/alerts${query}`);
   if (status !== 200) throw new Error(`Alertmanager answered ${status}: ${text}`);
   return (JSON.parse(text) as AmAlert[]).filter((a) => a.labels.alertname === alertname);
-}
-
-/** True once a journal of the project's deployments holds a fact of `type`. */
-async function journaled(dir: string, type: string): Promise<true | undefined> {
-  const root = join(dir, '.stagecraft', 'deployments');
-  for (const id of await readdir(root).catch(() => [])) {
-    const text = await readFile(join(root, id, 'journal.jsonl'), 'utf8').catch(() => '');
-    if (text.includes(`"type":"${type}"`)) return true;
-  }
-  return undefined;
 }
 
 describe.skipIf(unavailable !== undefined)('a failed watch alerts (real Alertmanager)', () => {

@@ -4,7 +4,7 @@
  * a deploy left running.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { environOf } from '../../src/core/liveness.js';
 import { BIN, ROOT, makeProject, removeProject, type CliResult } from '../cli/helpers.js';
@@ -138,4 +138,14 @@ export async function stopChild(child: ChildProcess | undefined): Promise<void> 
     });
     child.kill('SIGKILL');
   });
+}
+
+/** True once a journal of the project's deployments holds a fact of `type`. */
+export async function journaled(dir: string, type: string): Promise<true | undefined> {
+  const root = join(dir, '.stagecraft', 'deployments');
+  for (const id of await readdir(root).catch(() => [])) {
+    const text = await readFile(join(root, id, 'journal.jsonl'), 'utf8').catch(() => '');
+    if (text.includes(`"type":"${type}"`)) return true;
+  }
+  return undefined;
 }
