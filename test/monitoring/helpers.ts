@@ -13,7 +13,7 @@ import { BIN, ROOT, makeProject, removeProject, type CliResult } from '../cli/he
  * A service for the tests: answers every request with `ok`, and `/die` by exiting (a service that
  * dies when the test says so). Listens on 127.0.0.1:$APP_PORT.
  */
-export const APP_SERVER = `const http = require('node:http');
+const APP_SERVER = `const http = require('node:http');
 const server = http.createServer((req, res) => {
   if (req.url === '/die') {
     res.end('bye\\n');
