@@ -60,7 +60,7 @@ async function active(alertname: string, project: string): Promise<Array<Record<
     .filter((l) => l.alertname === alertname && l.project === project);
 }
 
-const gatewayWarning = (): string => `metrics: Pushgateway ${closed} unreachable: ECONNREFUSED`;
+const gatewayWarning = (): string => `Pushgateway ${closed} unreachable: ECONNREFUSED`;
 
 describe.skipIf(unavailable !== undefined)('Pushgateway down, Alertmanager up', () => {
   test('a failed deploy: StagecraftDeploymentFailed reaches Alertmanager; one warning, naming the Pushgateway', async () => {
@@ -94,7 +94,7 @@ describe.skipIf(unavailable !== undefined)('Pushgateway down, Alertmanager up', 
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(
       new RegExp(
-        `^succeeded-with-warnings \\(exit 0\\) — metrics: Pushgateway ${closed.replace(/[.]/g, '\\.')} unreachable: ECONNREFUSED$`,
+        `^succeeded-with-warnings \\(exit 0\\) — Pushgateway ${closed.replace(/[.]/g, '\\.')} unreachable: ECONNREFUSED$`,
         'm',
       ),
     );

@@ -206,7 +206,11 @@ const watchSetup = setup({
           },
         });
       const open = context.alerts.findIndex(
-        (a) => a.service === c.service && a.check === c.name && a.recoveredAtMs === undefined,
+        // A service lost by its monitor (`process`) recovers when one of its probes passes again.
+        (a) =>
+          a.service === c.service &&
+          (a.check === c.name || a.check === 'process') &&
+          a.recoveredAtMs === undefined,
       );
       if (!result.ok || open < 0) return;
       const atMs = elapsed(context);
