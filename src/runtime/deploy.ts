@@ -116,7 +116,13 @@ export function orphanFacts(session: Session | undefined): Fact[] {
 /** Runs a deployment to its end. */
 export async function deploy(o: DeployOptions): Promise<RunResult> {
   // --step and `confirm: stages` gate a plan without stages at each dependency layer.
-  const plan = o.step || o.plan.confirmStages ? withLayerStages(o.plan) : o.plan;
+  const gated = o.step || o.plan.confirmStages ? withLayerStages(o.plan) : o.plan;
+  // A dry run says the watch window, it does not wait it out.
+  const watchMs = gated.monitoring?.watchMs;
+  const plan =
+    o.dryRun === true && watchMs !== undefined && gated.monitoring !== undefined
+      ? { ...gated, monitoring: { ...gated.monitoring, watchMs: 0 } }
+      : gated;
   const { secrets, mask } = secretsOf(plan, o.env);
   const session =
     o.dryRun === true ? undefined : await openSession(plan, o.stateDir, o.command, mask, o.lock);
@@ -176,6 +182,14 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
       opening: [
         startedFact('deploy', plan, id, o.command, previous === undefined ? {} : { previous }),
         ...sessionFacts(session),
+        ...(session === undefined && watchMs !== undefined && watchMs > 0
+          ? [
+              {
+                type: 'dry-run.action' as const,
+                text: `watch every service for ${watchMs / 1000} s after verification, before the release is recorded (on failure: ${gated.monitoring?.onWatchFailure ?? 'rollback'}); not simulated`,
+              },
+            ]
+          : []),
       ],
       ...(session === undefined ? {} : { session }),
       mask,

@@ -24,6 +24,20 @@ const show = (c: CommandSpec): string =>
 export function dryRunEffects(plan: ResolvedPlan, record: Recorder): Effects {
   const say = (text: string): void => record({ type: 'dry-run.action', text });
   return {
+    report: ({ outcome }) => {
+      const m = plan.monitoring;
+      if (m?.metrics?.pushgateway !== undefined)
+        say(`push metrics to the Pushgateway ${m.metrics.pushgateway} (job ${m.metrics.job})`);
+      if (m?.metrics?.textfile !== undefined)
+        say(`write the metrics textfile ${m.metrics.textfile}`);
+      if (m?.alerts !== undefined)
+        say(`fire or resolve alerts at the Alertmanager ${m.alerts.alertmanager}`);
+      for (const t of plan.notify ?? [])
+        say(
+          `notify ${t.name} (${t.kind}) when the result is ${outcome.result}, if it asked for it`,
+        );
+      return Promise.resolve({ warnings: [] });
+    },
     runCommand: (input) => {
       say(`run ${input.label}: ${show(input.command)}`);
       return Promise.resolve({
