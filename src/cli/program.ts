@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CliIo } from './io.js';
 import { addCommonOptions, type CommonOptions, type SetExitCode } from './options.js';
 import type { ValidateOptions } from './commands/validate.js';
+import type { DashboardOptions } from './commands/dashboard.js';
 import { packageVersion } from './version.js';
 import { registerEngineCommands } from './program-engine.js';
 import { registerDurableCommands } from './program-durable.js';
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo, setExitCode: SetExitCode): Command {
   registerSchema(program, io, setExitCode);
   registerEngineCommands(program, io, setExitCode);
   registerDurableCommands(program, io, setExitCode);
+  registerDashboard(program, io, setExitCode);
   return program;
 }
 
@@ -81,5 +83,23 @@ function registerSchema(program: Command, io: CliIo, setExitCode: SetExitCode): 
     .action(async () => {
       const { schemaCommand } = await import('./commands/schema.js');
       setExitCode(await schemaCommand(io));
+    });
+}
+
+function registerDashboard(program: Command, io: CliIo, setExitCode: SetExitCode): void {
+  addCommonOptions(
+    program
+      .command('dashboard')
+      .description(
+        "print the Grafana dashboard JSON of stagecraft's metrics for every environment of the config (monitoring.dashboard settings, else defaults)",
+      ),
+  )
+    .option(
+      '-o, --output <file>',
+      'write to this file (default: monitoring.dashboard.file, else stdout)',
+    )
+    .action(async (opts: DashboardOptions) => {
+      const { dashboardCommand } = await import('./commands/dashboard.js');
+      setExitCode(await dashboardCommand(opts, io));
     });
 }
