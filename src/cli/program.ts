@@ -3,6 +3,7 @@ import type { CliIo } from './io.js';
 import { addCommonOptions, type CommonOptions, type SetExitCode } from './options.js';
 import type { ValidateOptions } from './commands/validate.js';
 import type { DashboardOptions } from './commands/dashboard.js';
+import type { WatchOptions } from './commands/watch.js';
 import { packageVersion } from './version.js';
 import { registerEngineCommands } from './program-engine.js';
 import { registerDurableCommands } from './program-durable.js';
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo, setExitCode: SetExitCode): Command {
   registerEngineCommands(program, io, setExitCode);
   registerDurableCommands(program, io, setExitCode);
   registerDashboard(program, io, setExitCode);
+  registerWatch(program, io, setExitCode);
   return program;
 }
 
@@ -101,5 +103,24 @@ function registerDashboard(program: Command, io: CliIo, setExitCode: SetExitCode
     .action(async (opts: DashboardOptions) => {
       const { dashboardCommand } = await import('./commands/dashboard.js');
       setExitCode(await dashboardCommand(opts, io));
+    });
+}
+
+function registerWatch(program: Command, io: CliIo, setExitCode: SetExitCode): void {
+  addCommonOptions(
+    program
+      .command('watch')
+      .description(
+        "probe every service's checks each monitoring.watchInterval, without deploying, for --for or until interrupted; alerts as services fail and recover, serves /metrics when monitoring.metrics.listen is set; exit 0 when all are healthy at the end, 1 when not",
+      ),
+  )
+    .option(
+      '--for <duration>',
+      'watch this long (30s, 10m, 2h); default: until SIGINT/SIGTERM or q',
+    )
+    .option('--plain', 'one line per change even on a terminal')
+    .action(async (opts: WatchOptions) => {
+      const { watchCommand } = await import('./commands/watch.js');
+      setExitCode(await watchCommand(opts, io));
     });
 }
