@@ -8,20 +8,27 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BIN, makeProject } from './helpers.js';
 
-/** A running HTTP server that answers 200 until closed. */
+/** A running HTTP server that answers 200 (503 while switched off) until closed. */
 export interface Upstream {
   port: number;
+  /** The gate the test flips: false answers 503. */
+  setHealthy(healthy: boolean): void;
   close(): Promise<void>;
 }
 
 /** Starts the server the watched services probe. */
 export function startUpstream(): Promise<Upstream> {
-  const server: Server = createServer((_req, res) => res.end('ok'));
+  let healthy = true;
+  const server: Server = createServer((_req, res) => {
+    res.statusCode = healthy ? 200 : 503;
+    res.end(healthy ? 'ok' : 'down');
+  });
   return new Promise((done) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
       done({
         port,
+        setHealthy: (h) => (healthy = h),
         close: () =>
           new Promise<void>((closed) => {
             server.closeAllConnections();
