@@ -1,7 +1,8 @@
 /**
  * `stagecraft watch` tells the world: `/metrics` is served while it runs (metrics.listen), and a
- * service that fails fires StagecraftWatchFailed at the Alertmanager (here a local HTTP server
- * that records what it is posted), resolved when the service passes again.
+ * service that fails fires StagecraftWatchFailed at the Alertmanager and tells the `watch-failed`
+ * notification targets (both here one local HTTP server that records what it is posted); the
+ * alert is resolved when the service passes again.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,12 @@ interface PostedAlert {
   labels: Record<string, string>;
   startsAt?: string;
   endsAt?: string;
+}
+
+interface HookBody {
+  event: string;
+  project: string;
+  reason?: string;
 }
 
 let upstream: Upstream | undefined;
@@ -38,13 +45,17 @@ afterEach(async () => {
   dir = undefined;
 });
 
-/** A stand-in Alertmanager on port 0 that keeps every alert posted to it. */
-function recordingAlertmanager(posted: PostedAlert[]): Promise<number> {
+/**
+ * A stand-in Alertmanager on port 0 that keeps every alert posted to it; `/hook` is a webhook
+ * notification target that keeps every body.
+ */
+function recordingAlertmanager(posted: PostedAlert[], hooked: HookBody[]): Promise<number> {
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8').on('data', (s: string) => (body += s));
     req.on('end', () => {
       if (req.url === '/api/v2/alerts') posted.push(...(JSON.parse(body) as PostedAlert[]));
+      if (req.url === '/hook') hooked.push(JSON.parse(body) as HookBody);
       res.end();
     });
   });
@@ -63,10 +74,11 @@ async function until(check: () => boolean, what: string, ms = 8000): Promise<voi
 }
 
 describe('stagecraft watch with monitoring', () => {
-  test('serves /metrics while it runs, fires the alert when a service fails and resolves it when it recovers', async () => {
+  test('serves /metrics while it runs, fires the alert and notifies when a service fails, and resolves the alert when it recovers', async () => {
     upstream = await startUpstream();
     const posted: PostedAlert[] = [];
-    const amPort = await recordingAlertmanager(posted);
+    const hooked: HookBody[] = [];
+    const amPort = await recordingAlertmanager(posted, hooked);
     const metricsPort = await freePort();
     dir = await makeProject({
       'stagecraft.config.yaml': `name: wshop
@@ -74,6 +86,9 @@ monitoring:
   watchInterval: 200ms
   metrics: { listen: "127.0.0.1:${metricsPort}" }
   alerts: { alertmanager: "http://127.0.0.1:${amPort}" }
+notify:
+  - webhook: "http://127.0.0.1:${amPort}/hook"
+    on: [watch-failed]
 services:
   api:
     activate: "true"
@@ -88,6 +103,9 @@ services:
     upstream.setHealthy(false);
     await watching.waitFor(/ api +unhealthy .*503/);
     await until(() => posted.some((a) => a.endsAt === undefined), 'the alert to fire');
+    await until(() => hooked.length > 0, 'the watch-failed notification');
+    expect(hooked[0]).toMatchObject({ event: 'watch-failed', project: 'wshop' });
+    expect(hooked[0]?.reason).toMatch(/^api: .*503/);
     upstream.setHealthy(true);
     await watching.waitFor(/ api +unhealthy[^]* api +healthy/);
     await until(() => posted.some((a) => a.endsAt !== undefined), 'the alert to resolve');

@@ -18,6 +18,7 @@ import { usageError } from '../../core/errors.js';
 import type { Effects } from '../../machines/effects.js';
 import type { WatchedService } from '../../machines/watch/index.js';
 import type { Fact, StampedFact } from '../../record/facts.js';
+import type { RunRecord } from '../../record/fold.js';
 import type { MonitoringRun } from '../../runtime/monitoring.js';
 import type { WatchBoard, WatchChange, WatchView } from '../../ui/watch/board.js';
 import { EXIT } from '../exit-codes.js';
@@ -129,14 +130,21 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
   const forMs = windowOf(opts);
   const plan = await loadPlan(opts, io);
   const mode = outputMode(opts, io);
-  const [{ watchedServices, runWatch }, { realEffects }, { secretsOf }, { WatchBoard }, warm] =
-    await Promise.all([
-      import('../../runtime/watch.js'),
-      import('../../runtime/effects/real.js'),
-      import('../../runtime/secrets.js'),
-      import('../../ui/watch/board.js'),
-      import('../../runtime/warm-up.js'),
-    ]);
+  const [
+    { watchedServices, runWatch },
+    { realEffects },
+    { secretsOf },
+    { WatchBoard },
+    warm,
+    { applyFact, emptyRecord },
+  ] = await Promise.all([
+    import('../../runtime/watch.js'),
+    import('../../runtime/effects/real.js'),
+    import('../../runtime/secrets.js'),
+    import('../../ui/watch/board.js'),
+    import('../../runtime/warm-up.js'),
+    import('../../record/fold.js'),
+  ]);
   const services = watchedOf(plan, watchedServices(plan));
   const intervalMs = plan.monitoring?.watchIntervalMs ?? 5000;
   const board = new WatchBoard({
@@ -160,6 +168,8 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
       ? (await loadUi(() => import('../../ui/watch/render.js'))).renderWatch(board, stop)
       : undefined;
   try {
+    // The watch's own record, in memory (never a journal): what its notifications are built from.
+    let own: RunRecord = emptyRecord();
     // Metrics, alerts and notifications only when configured (prom-client is loaded only then).
     const monitored = plan.monitoring !== undefined || (plan.notify?.length ?? 0) > 0;
     const m: MonitoringRun | undefined = monitored
@@ -172,16 +182,12 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
           mask,
           env: io.env,
           record: (fact) => record(fact),
-          // There is no deployment record to tell about: notifications carry none.
-          view: () => undefined,
+          view: () => own,
         })
       : undefined;
-    // The watch's own record, in memory: the latest facts, for nothing but this run.
-    const kept: StampedFact[] = [];
     const record = (fact: Fact): void => {
       const stamped: StampedFact = { ...fact, ts: Date.now() };
-      kept.push(stamped);
-      if (kept.length > 1000) kept.shift();
+      own = applyFact(own, stamped);
       board.observe(stamped);
       m?.observe(stamped);
     };
