@@ -111,7 +111,7 @@ function registerWatch(program: Command, io: CliIo, setExitCode: SetExitCode): v
     program
       .command('watch')
       .description(
-        "probe every service's checks each monitoring.watchInterval, without deploying, for --for or until interrupted; alerts as services fail and recover, serves /metrics when monitoring.metrics.listen is set; exit 0 when all are healthy at the end, 1 when not",
+        "probe every service's health without deploying, for --for or until interrupted; alerts as services fail and recover; exit 0 when all are healthy at the end, 1 when not",
       ),
   )
     .option(
@@ -119,6 +119,15 @@ function registerWatch(program: Command, io: CliIo, setExitCode: SetExitCode): v
       'watch this long (30s, 10m, 2h); default: until SIGINT/SIGTERM or q',
     )
     .option('--plain', 'one line per change even on a terminal')
+    .addHelpText(
+      'after',
+      `
+Every monitoring.watchInterval (default 5s) it runs each service's health and readiness probes and
+performance baseline. It never rolls back, takes no lock and writes nothing to the state folder.
+/metrics is served while it runs when monitoring.metrics.listen is set. SIGINT/SIGTERM (q on the
+screen) end it cleanly: the exit code is that of the state it ends in.
+`,
+    )
     .action(async (opts: WatchOptions) => {
       const { watchCommand } = await import('./commands/watch.js');
       setExitCode(await watchCommand(opts, io));
