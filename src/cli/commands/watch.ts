@@ -20,13 +20,14 @@ import type { WatchedService } from '../../machines/watch/index.js';
 import type { Fact, StampedFact } from '../../record/facts.js';
 import type { RunRecord } from '../../record/fold.js';
 import type { MonitoringRun } from '../../runtime/monitoring.js';
-import type { WatchBoard, WatchChange, WatchView } from '../../ui/watch/board.js';
+import type { WatchBoard } from '../../ui/watch/board.js';
+import type { WatchUi } from '../../ui/watch/render.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
 import { loadUi } from '../load-ui.js';
 import type { CommonOptions } from '../options.js';
-import { outputMode, type OutputMode } from '../present.js';
+import { outputMode } from '../present.js';
 import { stateDirFor } from '../state-dir.js';
 
 /** Options of `watch`. */
@@ -92,40 +93,6 @@ function showingProbes(effects: Effects, board: WatchBoard): Effects {
   };
 }
 
-const clock = (at: number): string => new Date(at).toISOString().slice(11, 19);
-const ms = (v: number): string => (v < 1000 ? `${Math.round(v)}ms` : `${(v / 1000).toFixed(1)}s`);
-
-/** The line of one change. */
-function changeLine(c: WatchChange, width: number): string {
-  const latency = c.lastMs === undefined ? '' : `  ${ms(c.lastMs)}`;
-  const detail = c.detail === undefined ? '' : `  ${c.detail}`;
-  return `${clock(c.at)} ${c.service.padEnd(width)}  ${c.verdict.padEnd(9)}${latency}${detail}\n`;
-}
-
-/** What the line and JSON outputs say at the end. */
-function endLine(view: WatchView, mode: OutputMode): string {
-  const bad = view.rows.filter((r) => r.verdict !== 'healthy');
-  const interrupted = view.ended?.interrupted === true;
-  if (mode === 'json')
-    return `${JSON.stringify({
-      type: 'watch.ended',
-      interrupted,
-      healthy: bad.length === 0,
-      afterMs: view.ended?.atMs ?? 0,
-      services: view.rows.map((r) => ({
-        service: r.name,
-        verdict: r.verdict,
-        ...(r.lastMs === undefined ? {} : { latencyMs: r.lastMs }),
-        ...(r.detail === undefined ? {} : { detail: r.detail }),
-        history: r.history,
-      })),
-    })}\n`;
-  const how = `watch ${interrupted ? 'stopped' : 'ended'} after ${ms(view.ended?.atMs ?? 0)}`;
-  return bad.length === 0
-    ? `${how}: every service healthy\n`
-    : `${how}: not healthy: ${bad.map((r) => `${r.name} (${r.verdict})`).join(', ')}\n`;
-}
-
 export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<number> {
   const forMs = windowOf(opts);
   const plan = await loadPlan(opts, io);
@@ -163,11 +130,10 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
   const stop = (): void => stopping.abort();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const ui =
-    mode === 'tty'
-      ? (await loadUi(() => import('../../ui/watch/render.js'))).renderWatch(board, stop)
-      : undefined;
+  let ui: WatchUi | undefined;
   try {
+    if (mode === 'tty')
+      ui = (await loadUi(() => import('../../ui/watch/render.js'))).renderWatch(board, stop);
     // The watch's own record, in memory (never a journal): what its notifications are built from.
     let own: RunRecord = emptyRecord();
     // Metrics, alerts and notifications only when configured (prom-client is loaded only then).
@@ -191,36 +157,10 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
       board.observe(stamped);
       m?.observe(stamped);
     };
-    const width = Math.max(...services.map((s) => s.name.length));
-    if (mode === 'json') {
-      io.stdout.write(
-        `${JSON.stringify({
-          type: 'watch.started',
-          project: plan.project,
-          environment: plan.environment,
-          services: services.map((s) => s.name),
-          intervalMs,
-          ...(forMs === undefined ? {} : { forMs }),
-        })}\n`,
-      );
-      board.onChange((c) =>
-        io.stdout.write(
-          `${JSON.stringify({
-            type: 'watch.change',
-            service: c.service,
-            verdict: c.verdict,
-            ...(c.lastMs === undefined ? {} : { latencyMs: c.lastMs }),
-            ...(c.detail === undefined ? {} : { detail: c.detail }),
-            at: new Date(c.at).toISOString(),
-          })}\n`,
-        ),
-      );
-    } else if (mode === 'plain') {
-      io.stdout.write(
-        `watching ${plan.project} → ${plan.environment}: ${services.length} service${services.length === 1 ? '' : 's'} every ${ms(intervalMs)} ${forMs === undefined ? 'until interrupted' : `for ${ms(forMs)}`}\n`,
-      );
-      board.onChange((c) => io.stdout.write(changeLine(c, width)));
-    }
+    const lines =
+      mode === 'tty'
+        ? undefined
+        : (await import('../../ui/watch/lines.js')).watchLines(board, mode, io.stdout);
     const effects = showingProbes(
       realEffects({
         plan,
@@ -243,7 +183,7 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
       effects,
       record,
       signal: stopping.signal,
-      // Under `alert` the watch only alerts; a notice would be a watch that failed or asks.
+      // Under `alert` a service that trips is told as `watch-failed` and the watch goes on.
       notify: (n) =>
         m?.notify(
           n.event === 'watch-failed'
@@ -259,7 +199,7 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
         }),
     });
     await ui?.finish();
-    if (mode !== 'tty') io.stdout.write(endLine(board.getSnapshot(), mode));
+    lines?.end();
     return board.allHealthy() ? EXIT.ok : EXIT.failed;
   } finally {
     process.off('SIGINT', stop);
