@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import type { CliIo } from './io.js';
 import { addCommonOptions, type CommonOptions, type SetExitCode } from './options.js';
 import type { ValidateOptions } from './commands/validate.js';
+import type { DashboardOptions } from './commands/dashboard.js';
+import type { WatchOptions } from './commands/watch.js';
 import { packageVersion } from './version.js';
 import { registerEngineCommands } from './program-engine.js';
 import { registerDurableCommands } from './program-durable.js';
@@ -45,6 +47,8 @@ export function buildProgram(io: CliIo, setExitCode: SetExitCode): Command {
   registerSchema(program, io, setExitCode);
   registerEngineCommands(program, io, setExitCode);
   registerDurableCommands(program, io, setExitCode);
+  registerDashboard(program, io, setExitCode);
+  registerWatch(program, io, setExitCode);
   return program;
 }
 
@@ -81,5 +85,51 @@ function registerSchema(program: Command, io: CliIo, setExitCode: SetExitCode): 
     .action(async () => {
       const { schemaCommand } = await import('./commands/schema.js');
       setExitCode(await schemaCommand(io));
+    });
+}
+
+function registerDashboard(program: Command, io: CliIo, setExitCode: SetExitCode): void {
+  addCommonOptions(
+    program
+      .command('dashboard')
+      .description(
+        "print the Grafana dashboard JSON of stagecraft's metrics for every environment of the config (monitoring.dashboard settings, else defaults)",
+      ),
+  )
+    .option(
+      '-o, --output <file>',
+      'write to this file (default: monitoring.dashboard.file, else stdout)',
+    )
+    .action(async (opts: DashboardOptions) => {
+      const { dashboardCommand } = await import('./commands/dashboard.js');
+      setExitCode(await dashboardCommand(opts, io));
+    });
+}
+
+function registerWatch(program: Command, io: CliIo, setExitCode: SetExitCode): void {
+  addCommonOptions(
+    program
+      .command('watch')
+      .description(
+        "probe every service's health without deploying, for --for or until interrupted; alerts as services fail and recover; exit 0 when all are healthy at the end, 1 when not",
+      ),
+  )
+    .option(
+      '--for <duration>',
+      'watch this long (30s, 10m, 2h); default: until SIGINT/SIGTERM or q',
+    )
+    .option('--plain', 'one line per change even on a terminal')
+    .addHelpText(
+      'after',
+      `
+Every monitoring.watchInterval (default 5s) it runs each service's health and readiness probes and
+performance baseline. It never rolls back, takes no lock and writes nothing to the state folder.
+/metrics is served while it runs when monitoring.metrics.listen is set. SIGINT/SIGTERM (q on the
+screen) end it cleanly: the exit code is that of the state it ends in.
+`,
+    )
+    .action(async (opts: WatchOptions) => {
+      const { watchCommand } = await import('./commands/watch.js');
+      setExitCode(await watchCommand(opts, io));
     });
 }
