@@ -47,6 +47,11 @@ export interface MonitoringRun {
   observe(fact: StampedFact): void;
   notify(notice: RunNotice): void;
   report(input: { outcome: Outcome }, signal: AbortSignal): Promise<ReportOutcome>;
+  /**
+   * The end of a run that has no deployment result (`stagecraft watch`): stops serving /metrics,
+   * waits (bounded) for what is still being sent, and returns the warnings of what failed.
+   */
+  settle(): Promise<string[]>;
   readonly metrics: DeploymentMetrics;
 }
 
@@ -137,6 +142,23 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
       description: question,
     }) as const;
   let waiting: { subject: string; question: string } | undefined;
+  /** Waits for every send still pending (at most REPORT_BOUND_MS); the warnings of all. */
+  const boundedAll = async (): Promise<ReportOutcome> => {
+    const all = Promise.all([...pending]).then((lists) => lists.flat());
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<string[]>((resolve) => {
+      timer = setTimeout(
+        () => resolve([`reporting took longer than ${REPORT_BOUND_MS / 1000} s: left unfinished`]),
+        REPORT_BOUND_MS,
+      );
+    });
+    try {
+      const late = await Promise.race([all, bound]);
+      return { warnings: [...new Set([...earlier, ...late])] };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   let serving: Promise<MetricsServer | undefined> | undefined;
   const stopServing = (): void => {
     const s = serving;
@@ -201,6 +223,10 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
           return;
       }
     },
+    async settle() {
+      stopServing();
+      return (await boundedAll()).warnings;
+    },
     async report({ outcome }, signal) {
       reported = true;
       stopServing();
@@ -240,21 +266,7 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
       const event = view === undefined ? undefined : finalNotifyEvent({ ...view, outcome });
       if (event !== undefined) sends.push(tell(event, { outcome }));
       for (const s of sends) track(s);
-      const all = Promise.all([...pending]).then((lists) => lists.flat());
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<string[]>((resolve) => {
-        timer = setTimeout(
-          () =>
-            resolve([`reporting took longer than ${REPORT_BOUND_MS / 1000} s: left unfinished`]),
-          REPORT_BOUND_MS,
-        );
-      });
-      try {
-        const late = await Promise.race([all, bound]);
-        return { warnings: [...new Set([...earlier, ...late])] };
-      } finally {
-        clearTimeout(timer);
-      }
+      return boundedAll();
     },
   };
 }

@@ -120,4 +120,32 @@ services:
     expect(resolved?.labels).toEqual(fired?.labels);
     expect(watching.stdout()).toMatch(/^watch ended after .*: every service healthy$/m);
   });
+
+  test('an Alertmanager that does not answer is a warning on stderr at the end, not a failure of the watch', async () => {
+    upstream = await startUpstream();
+    const closed = await freePort();
+    dir = await makeProject({
+      'stagecraft.config.yaml': `name: wshop
+monitoring:
+  watchInterval: 200ms
+  alerts: { alertmanager: "http://127.0.0.1:${closed}" }
+services:
+  api:
+    activate: "true"
+    health: { http: "http://127.0.0.1:${upstream.port}/" }
+`,
+    });
+    watching = spawnWatch(dir, ['--for', '3s', '--plain']);
+    await watching.waitFor(/ api +healthy/);
+    upstream.setHealthy(false);
+    await watching.waitFor(/ api +unhealthy .*503/);
+    upstream.setHealthy(true);
+    expect(await watching.exited).toBe(0);
+    expect(watching.stderr()).toMatch(
+      new RegExp(
+        `^stagecraft: warning: Alertmanager http://127\\.0\\.0\\.1:${closed} unreachable: ECONNREFUSED$`,
+        'm',
+      ),
+    );
+  });
 });

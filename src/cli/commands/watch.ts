@@ -198,8 +198,11 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
           resolved: a.resolved,
         }),
     });
+    // What is still being sent (an alert resolved at the end) is waited for; what failed is said.
+    const warnings = (await m?.settle()) ?? [];
     await ui?.finish();
     lines?.end();
+    for (const w of warnings) io.stderr.write(`stagecraft: warning: ${w}\n`);
     return board.allHealthy() ? EXIT.ok : EXIT.failed;
   } finally {
     process.off('SIGINT', stop);
