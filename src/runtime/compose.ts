@@ -80,21 +80,11 @@ export function composeDeployment(effects: Effects, record: Recorder) {
     actions: { tell: sendParent((_, event) => event) },
   });
   // The watch window, its probes as the health machine's; its notices and alerts to `notify`.
-  const watch = composeWatch(effects, record, {
-    notify: (n) =>
-      effects.notify?.(
-        n.event === 'watch-failed'
-          ? { event: 'watch-failed', service: n.service, reason: n.reason }
-          : { event: 'watch-asks', service: n.service, reason: n.reason },
-      ),
-    alert: (a) =>
-      effects.notify?.({
-        event: 'watch-alert',
-        service: a.service,
-        reason: a.reason,
-        resolved: a.resolved,
-      }),
-  });
+  const watch = composeWatch(
+    effects,
+    record,
+    watchNotices((n) => effects.notify?.(n)),
+  );
   return deploymentMachine.provide({
     actors: {
       watch,
@@ -129,6 +119,20 @@ export function composeDown(effects: Effects, record: Recorder) {
     actors: { runCommand: actors.runCommand, stopProcess: actors.stopProcess },
     actions: { record: (_: unknown, fact: Fact) => record(fact) },
   });
+}
+
+/** A watch's notices and alerts as the run's notices (`notify`: notifications, alerting). */
+export function watchNotices(notify: (notice: RunNotice) => void): Required<WatchBindings> {
+  return {
+    notify: (n) =>
+      notify(
+        n.event === 'watch-failed'
+          ? { event: 'watch-failed', service: n.service, reason: n.reason }
+          : { event: 'watch-asks', service: n.service, reason: n.reason },
+      ),
+    alert: (a) =>
+      notify({ event: 'watch-alert', service: a.service, reason: a.reason, resolved: a.resolved }),
+  };
 }
 
 /** Where a watch's notices and alerts go (each a no-op when absent). */

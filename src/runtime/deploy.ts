@@ -141,7 +141,7 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
     // Metrics, alerts and notifications, only when configured (prom-client is loaded only then).
     const monitored =
       session !== undefined && (plan.monitoring !== undefined || (plan.notify?.length ?? 0) > 0);
-    const { monitoringRun } = monitored ? await import('./monitoring.js') : {};
+    const { monitoringFor } = monitored ? await import('./monitoring.js') : {};
     let monitoring: MonitoringRun | undefined;
     let view: ViewSource | undefined;
     const driven = await drive({
@@ -159,12 +159,8 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
             ? {}
             : { hostLockProblem: session.hostLockProblem }),
         });
-        const m = monitoringRun?.({
-          project: plan.project,
-          environment: plan.environment,
+        const m = monitoringFor?.(plan, {
           deploymentId: id,
-          ...(plan.monitoring === undefined ? {} : { monitoring: plan.monitoring }),
-          ...(plan.notify === undefined ? {} : { notify: plan.notify }),
           mask,
           env: o.env,
           record,

@@ -18,6 +18,7 @@ import type {
   NotifyEventName,
   NotifyTargetSpec,
 } from '../config/plan-monitoring.js';
+import type { ResolvedPlan } from '../config/plan-types.js';
 import type { Masker } from '../core/mask.js';
 import type { ReportOutcome, RunNotice } from '../machines/effects.js';
 import type { Fact, Outcome, PendingDecision, StampedFact } from '../record/facts.js';
@@ -62,6 +63,20 @@ const REPORT_BOUND_MS = 15_000;
 function instanceLabels(name: string): { service: string; host?: string } {
   const at = name.lastIndexOf('@');
   return at < 0 ? { service: name } : { service: name.slice(0, at), host: name.slice(at + 1) };
+}
+
+/** The run's monitoring for `plan` (its project, environment, monitoring and notify parts). */
+export function monitoringFor(
+  plan: Pick<ResolvedPlan, 'project' | 'environment' | 'monitoring' | 'notify'>,
+  run: Omit<MonitoringInput, 'project' | 'environment' | 'monitoring' | 'notify'>,
+): MonitoringRun {
+  return monitoringRun({
+    project: plan.project,
+    environment: plan.environment,
+    ...(plan.monitoring === undefined ? {} : { monitoring: plan.monitoring }),
+    ...(plan.notify === undefined ? {} : { notify: plan.notify }),
+    ...run,
+  });
 }
 
 /** Makes the run's monitoring. */

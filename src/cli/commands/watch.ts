@@ -104,6 +104,7 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
     { WatchBoard },
     warm,
     { applyFact, emptyRecord },
+    { watchNotices },
   ] = await Promise.all([
     import('../../runtime/watch.js'),
     import('../../runtime/effects/real.js'),
@@ -111,6 +112,7 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
     import('../../ui/watch/board.js'),
     import('../../runtime/warm-up.js'),
     import('../../record/fold.js'),
+    import('../../runtime/compose.js'),
   ]);
   const services = watchedOf(plan, watchedServices(plan));
   const intervalMs = plan.monitoring?.watchIntervalMs ?? 5000;
@@ -139,12 +141,8 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
     // Metrics, alerts and notifications only when configured (prom-client is loaded only then).
     const monitored = plan.monitoring !== undefined || (plan.notify?.length ?? 0) > 0;
     const m: MonitoringRun | undefined = monitored
-      ? (await import('../../runtime/monitoring.js')).monitoringRun({
-          project: plan.project,
-          environment: plan.environment,
+      ? (await import('../../runtime/monitoring.js')).monitoringFor(plan, {
           deploymentId: id,
-          ...(plan.monitoring === undefined ? {} : { monitoring: plan.monitoring }),
-          ...(plan.notify === undefined ? {} : { notify: plan.notify }),
           mask,
           env: io.env,
           record: (fact) => record(fact),
@@ -184,19 +182,7 @@ export async function watchCommand(opts: WatchOptions, io: CliIo): Promise<numbe
       record,
       signal: stopping.signal,
       // Under `alert` a service that trips is told as `watch-failed` and the watch goes on.
-      notify: (n) =>
-        m?.notify(
-          n.event === 'watch-failed'
-            ? { event: 'watch-failed', service: n.service, reason: n.reason }
-            : { event: 'watch-asks', service: n.service, reason: n.reason },
-        ),
-      alert: (a) =>
-        m?.notify({
-          event: 'watch-alert',
-          service: a.service,
-          reason: a.reason,
-          resolved: a.resolved,
-        }),
+      ...watchNotices((n) => m?.notify(n)),
     });
     // What is still being sent (an alert resolved at the end) is waited for; what failed is said.
     const warnings = (await m?.settle()) ?? [];
