@@ -1,9 +1,9 @@
 /**
- * One HTTP probe attempt (undici; notify/deliver.ts posts notifications through it, the metrics
- * adapters send through their own file). Precise
- * deadlines come from `AbortSignal.timeout` (undici's own timeouts have about half a second of
- * granularity); bodies are always consumed or dumped; nothing here throws: every failure is a
- * {@link ProbeOutcome}.
+ * HTTP through undici, the one file that imports it: a probe attempt ({@link httpProbe}) and one
+ * request sent to a server (`httpSend`: the Pushgateway, the Alertmanager, notification targets).
+ * Precise deadlines come from `AbortSignal.timeout` (undici's own timeouts have about half a
+ * second of granularity); bodies are always consumed (capped) or dumped; nothing here throws:
+ * every failure is a value.
  */
 import { STATUS_CODES } from 'node:http';
 import { request } from 'undici';
@@ -42,18 +42,21 @@ function bodyMismatch(body: string, pattern: string): string | undefined {
   return body.includes(pattern) ? undefined : `body did not contain ${JSON.stringify(pattern)}`;
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  max = MAX_BODY,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     chunks.push(chunk);
     size += chunk.length;
-    if (size >= MAX_BODY) {
+    if (size >= max) {
       body.destroy();
       break;
     }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8').slice(0, max);
 }
 
 /** The innermost error code: undici wraps socket errors, happy-eyeballs yields AggregateErrors. */
@@ -147,4 +150,63 @@ export async function httpGet(
   signal?: AbortSignal,
 ): Promise<{ ok: boolean; status?: number; durationMs: number; detail: string }> {
   return httpProbe({ url, method: 'GET', status: ['2xx', '3xx'], headers: {} }, timeoutMs, signal);
+}
+
+/** One request to send (`httpSend`). */
+export interface HttpSend {
+  url: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  body?: string;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** The response body is read up to this size (default 256 KiB), the rest discarded. */
+  maxBody?: number;
+  /** A fresh connection, closed after the response (no keep-alive). */
+  reset?: boolean;
+}
+
+/** A response (any status, its headers, its capped body), or why there was none. */
+export type HttpSent =
+  | {
+      ok: true;
+      status: number;
+      headers: Record<string, string | string[] | undefined>;
+      body: string;
+    }
+  | {
+      ok: false;
+      /** `canceled`, `timeout after N ms`, the error's code, or its message. */
+      reason: string;
+      /** The innermost error code, when there is one (`ECONNREFUSED`). */
+      code?: string;
+      timedOut: boolean;
+      canceled: boolean;
+    };
+
+/** Sends one request; never throws. */
+export async function httpSend(req: HttpSend): Promise<HttpSent> {
+  const timeout = AbortSignal.timeout(Math.max(1, Math.floor(req.timeoutMs)));
+  const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+  try {
+    const response = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal,
+      ...(req.reset === true ? { reset: true } : {}),
+    });
+    const body = await readCapped(response.body, req.maxBody ?? 256 * 1024);
+    return { ok: true, status: response.statusCode, headers: response.headers, body };
+  } catch (error) {
+    const canceled = req.signal?.aborted === true;
+    const timedOut = !canceled && timeout.aborted;
+    const code = codeOf(error);
+    const reason = canceled
+      ? 'canceled'
+      : timedOut
+        ? `timeout after ${req.timeoutMs} ms`
+        : (code ?? (error instanceof Error ? error.message : String(error)));
+    return { ok: false, reason, ...(code === undefined ? {} : { code }), timedOut, canceled };
+  }
 }

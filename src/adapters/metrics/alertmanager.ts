@@ -4,7 +4,7 @@
  * {@link alertLabels} is the one place they are built.
  */
 import type { AlertsSpec } from '../../config/plan-monitoring.js';
-import { send } from './http-send.js';
+import { httpSend as send } from '../http-probe.js';
 import type { MetricsOutcome } from './names.js';
 
 /** What an alert is about; absent service/host leave those labels out. */

@@ -3,7 +3,7 @@
  * <url>/metrics/job/<job>/environment/<env>` replaces that group, so the gateway holds the last
  * run of each environment (the grouping key adds `job` and `environment` to every series).
  */
-import { send } from './http-send.js';
+import { httpSend as send } from '../http-probe.js';
 import type { MetricsOutcome, MetricsSource } from './names.js';
 
 export interface PushOptions {

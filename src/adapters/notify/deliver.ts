@@ -1,5 +1,5 @@
 /**
- * Delivering one notification to its targets: the body in the target's format, a POST (undici)
+ * Delivering one notification to its targets: the body in the target's format, a POST (httpSend)
  * or a command, each attempt with its own deadline, retries with backoff on 429/5xx/timeouts/
  * connection errors (a server's `Retry-After` honoured, capped), all within a total deadline.
  * Nothing here throws: every target ends in a {@link DeliveryOutcome}. A secret URL or signing
@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import { request } from 'undici';
+import { httpSend } from '../http-probe.js';
 import type { NotifyEvent, NotifyTargetSpec, SecretOr } from '../../config/plan-monitoring.js';
 import { Masker } from '../../core/mask.js';
 import { own } from '../../core/own.js';
@@ -116,33 +116,6 @@ function targetSecrets(target: NotifyTargetSpec, env: DeliverOptions['env']): st
   return [...(url === undefined ? [] : urlSecrets(url)), ...(key ? [key] : [])];
 }
 
-/** The innermost error code: undici wraps socket errors, happy-eyeballs yields AggregateErrors. */
-function codeOf(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
-    const err = current as { code?: unknown; errors?: unknown[]; cause?: unknown };
-    if (Array.isArray(err.errors) && err.errors.length > 0) current = err.errors[0];
-    else if (typeof err.code === 'string' && err.code !== 'UND_ERR_SOCKET') return err.code;
-    else if (err.cause !== undefined) current = err.cause;
-    else return typeof err.code === 'string' ? err.code : undefined;
-  }
-  return undefined;
-}
-
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= MAX_ERROR_BODY) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY);
-}
-
 /** One POST of `body`: 2xx is sent; 408, 429 and 5xx are worth a retry, other statuses not. */
 async function post(
   url: string,
@@ -151,38 +124,35 @@ async function post(
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<AttemptResult> {
-  const timeout = AbortSignal.timeout(Math.max(1, Math.floor(timeoutMs)));
-  const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
-  try {
-    const response = await request(url, {
-      method: 'POST',
-      body,
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'user-agent': 'stagecraft',
-        ...headers,
-      },
-      signal: combined,
-      reset: true,
-    });
-    const status = response.statusCode;
-    const text = `${status} ${STATUS_CODES[status] ?? ''}`.trim();
-    if (status >= 200 && status < 300) {
-      await response.body.dump();
-      return { ok: true, detail: text };
-    }
-    const said = (await readCapped(response.body).catch(() => '')).trim().split('\n')[0] ?? '';
-    const detail = said === '' ? text : `${text}: ${said.slice(0, 200)}`;
-    const retry = status === 408 || status === 429 || status >= 500;
-    const header = response.headers['retry-after'];
-    const after = retryAfterMs(Array.isArray(header) ? header[0] : header);
-    return { ok: false, retry, detail, ...(after === undefined ? {} : { retryAfterMs: after }) };
-  } catch (error) {
-    if (signal?.aborted) return { ok: false, retry: false, detail: 'canceled' };
-    if (timeout.aborted) return { ok: false, retry: true, detail: `timeout after ${timeoutMs} ms` };
-    const code = codeOf(error);
-    return { ok: false, retry: true, detail: code ?? 'the request failed' };
+  const response = await httpSend({
+    url,
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'stagecraft',
+      ...headers,
+    },
+    timeoutMs,
+    ...(signal === undefined ? {} : { signal }),
+    maxBody: MAX_ERROR_BODY,
+    reset: true,
+  });
+  if (!response.ok) {
+    if (response.canceled) return { ok: false, retry: false, detail: 'canceled' };
+    if (response.timedOut) return { ok: false, retry: true, detail: response.reason };
+    // Only the code: an error's message may quote the (secret) URL.
+    return { ok: false, retry: true, detail: response.code ?? 'the request failed' };
   }
+  const status = response.status;
+  const text = `${status} ${STATUS_CODES[status] ?? ''}`.trim();
+  if (status >= 200 && status < 300) return { ok: true, detail: text };
+  const said = response.body.trim().split('\n')[0] ?? '';
+  const detail = said === '' ? text : `${text}: ${said.slice(0, 200)}`;
+  const retry = status === 408 || status === 429 || status >= 500;
+  const header = response.headers['retry-after'];
+  const after = retryAfterMs(Array.isArray(header) ? header[0] : header);
+  return { ok: false, retry, detail, ...(after === undefined ? {} : { retryAfterMs: after }) };
 }
 
 /** A wait that ends early (false) when `signal` aborts. */
