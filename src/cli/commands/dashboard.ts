@@ -4,9 +4,8 @@
  * `monitoring.dashboard.file`, else stdout. A config without `monitoring:` gets the defaults
  * (title `stagecraft · <project>`, the `${DS_PROMETHEUS}` import input, refresh 30s).
  */
-import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { errnoCode, errorMessage, usageError } from '../../core/errors.js';
+import { resolve } from 'node:path';
+import { writeOutput } from '../write-output.js';
 import type { DashboardSpec } from '../../config/plan-monitoring.js';
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import { EXIT } from '../exit-codes.js';
@@ -53,26 +52,6 @@ async function dashboardSpec(plan: ResolvedPlan): Promise<DashboardSpec> {
     datasource: MONITORING_DEFAULTS.datasource,
     refresh: MONITORING_DEFAULTS.refresh,
   };
-}
-
-/** Writes the dashboard; a path that cannot be written is the operator's to fix. */
-async function writeOutput(path: string, text: string): Promise<void> {
-  try {
-    await writeFile(path, text);
-  } catch (error) {
-    const code = errnoCode(error);
-    const why =
-      code === 'ENOENT'
-        ? `the folder ${dirname(path)} does not exist: create it first`
-        : code === 'EISDIR'
-          ? 'it is a folder: name a file'
-          : code === 'ENOTDIR'
-            ? 'a part of the path is a file, not a folder'
-            : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-              ? 'permission denied: choose a folder you can write to'
-              : errorMessage(error);
-    throw usageError(`cannot write ${path}: ${why}`);
-  }
 }
 
 /** Prints or writes the dashboard; exit 0, config and path errors exit 2. */

@@ -4,9 +4,9 @@
  * Output is deterministic; `-o FILE` writes it to a file, otherwise stdout. The format is
  * `--format`, else the extension of `-o`, else Mermaid; `--json` is `--format json`.
  */
-import { writeFile } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
-import { errnoCode, errorMessage, usageError } from '../../core/errors.js';
+import { extname, resolve } from 'node:path';
+import { usageError } from '../../core/errors.js';
+import { writeOutput } from '../write-output.js';
 import type { Format } from '../../export/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -52,24 +52,6 @@ function chosenFormat(opts: GraphOptions, formats: readonly Format[]): Format {
       `-o ${opts.output}: cannot tell the format from ${ext === '' ? 'a file name without an extension' : `the extension "${ext}"`}; pass --format (${formats.join(', ')}) or name the file ${Object.keys(byExtension).join(', ')}`,
     );
   return format;
-}
-
-/** Writes the diagram; a folder that is missing or not writable is the operator's to fix. */
-async function writeOutput(path: string, text: string): Promise<void> {
-  try {
-    await writeFile(path, text);
-  } catch (error) {
-    const code = errnoCode(error);
-    const why =
-      code === 'ENOENT'
-        ? `the folder ${dirname(path)} does not exist: create it first`
-        : code === 'EISDIR'
-          ? 'it is a folder: name a file'
-          : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-            ? 'permission denied: choose a folder you can write to'
-            : errorMessage(error);
-    throw usageError(`cannot write ${path}: ${why}`);
-  }
 }
 
 export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<number> {

@@ -7,7 +7,7 @@ import type { Outcome } from '../../record/facts.js';
 import type { CommandOutcome } from '../effects.js';
 import type { StageFailureEvent } from '../events.js';
 import type { StageOutput } from '../stage/index.js';
-import type { WatchInput, WatchOutput } from '../watch/index.js';
+import { seconds, type WatchInput, type WatchOutput } from '../watch/index.js';
 import { own } from '../../core/own.js';
 import type { DeploymentContext, DeploymentFailure } from './context.js';
 import { statusOf } from './context.js';
@@ -128,17 +128,18 @@ export function watchInput(ctx: Ctx): WatchInput {
   };
 }
 
+/** `watch: api failed 2.4 s into the watch window: <why>`: one wording of a watch's failure. */
+function watchFailed(f: { service: string; atMs: number; reason: string }): string {
+  return `watch: ${f.service} failed ${seconds(f.atMs)} into the watch window: ${f.reason}`;
+}
+
 /** The failure a watch that failed hands the rollback: which service, when, why. */
 export function watchFailure(out: WatchOutput): DeploymentFailure {
   const f = out.failure;
-  const reason =
-    f === undefined
-      ? 'the watch failed'
-      : `watch: ${f.service} failed ${(f.atMs / 1000).toFixed(1)} s into the watch window: ${f.reason}`;
   return {
     source: 'watch',
     ...(f === undefined ? {} : { service: f.service }),
-    reason,
+    reason: f === undefined ? 'the watch failed' : watchFailed(f),
     canRetry: false,
     canSkip: false,
   };
@@ -149,9 +150,7 @@ export function watchWarnings(out: WatchOutput): string[] {
   if (out.verdict !== 'alerted') return [];
   return out.alerts.map(
     (a) =>
-      `watch: ${a.service} failed ${(a.atMs / 1000).toFixed(1)} s into the watch window: ${a.reason}` +
-      (a.recoveredAtMs === undefined
-        ? ''
-        : ` (recovered at ${(a.recoveredAtMs / 1000).toFixed(1)} s)`),
+      watchFailed(a) +
+      (a.recoveredAtMs === undefined ? '' : ` (recovered at ${seconds(a.recoveredAtMs)})`),
   );
 }

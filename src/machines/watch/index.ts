@@ -2,3 +2,4 @@
 export { watchMachine } from './machine.js';
 export type { WatchAlert, WatchInput, WatchNotice, WatchOutput } from './machine.js';
 export type { WatchedService } from './logic.js';
+export { seconds } from './logic.js';
