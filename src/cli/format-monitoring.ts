@@ -21,8 +21,8 @@ export function monitoringLines(
     lines.push('', 'monitoring:');
     lines.push(
       m.watchMs === undefined
-        ? '  no watch after finalizing'
-        : `  watch ${ms(m.watchMs)} after finalizing, probes every ${ms(m.watchIntervalMs)}; a failure: ${m.onWatchFailure}`,
+        ? '  no watch before the release is recorded'
+        : `  watch ${ms(m.watchMs)} before the release is recorded, probes every ${ms(m.watchIntervalMs)}; a failure: ${m.onWatchFailure}`,
     );
     if (m.metrics !== undefined) {
       const to = [

@@ -119,7 +119,7 @@ export interface DashboardSpec {
 }
 
 export interface MonitoringSpec {
-  /** Keep probing every service this long after finalizing (0/absent: no watch). */
+  /** Keep probing every service this long after verification, before the release is recorded (0/absent: no watch). */
   watchMs?: number;
   onWatchFailure: WatchFailurePolicy;
   /** Between two probe rounds during a watch (default 5 s). */

@@ -1,5 +1,5 @@
 /**
- * `monitoring:` (the watch after finalizing, Prometheus metrics, Alertmanager alerts, the Grafana
+ * `monitoring:` (the watch before the release is recorded, Prometheus metrics, Alertmanager alerts, the Grafana
  * dashboard) and `notify:` (where people are told). `monitoring:` merges top level < environment
  * chain, per field, so its fields carry no defaults here: they are applied after merging (see
  * {@link MONITORING_DEFAULTS}). A `notify:` list is replaced whole by an environment's, so its
@@ -106,7 +106,7 @@ export const monitoringSchema = z
   .strictObject({
     watch: durationSchema.optional().meta({
       description:
-        'Keep probing every service this long after the deployment finalizes (0: no watch).',
+        'Keep probing every service this long after verification, before the release is recorded (0: no watch).',
     }),
     onWatchFailure: z
       .enum(['rollback', 'ask', 'alert'])

@@ -41,7 +41,7 @@ ${MINIMAL_CONFIG}`,
     expect(out).toContain(
       [
         'monitoring:',
-        '  watch 5m after finalizing, probes every 2s; a failure: alert',
+        '  watch 5m before the release is recorded, probes every 2s; a failure: alert',
         '  metrics: pushgateway http://127.0.0.1:9091, textfile m/shop.prom (job stagecraft)',
         '  alerts: alertmanager http://127.0.0.1:9093, labels team=web',
         '  dashboard: "stagecraft · mini" (datasource ${DS_PROMETHEUS}, refresh 30s) → dash.json',

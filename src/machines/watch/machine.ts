@@ -1,6 +1,7 @@
 /**
- * The watch statechart: after a deployment finalizes, it keeps probing every service — its health
- * probe, its readiness probes, its performance baseline — one round every `watchInterval`, for
+ * The watch statechart: after verification, before the release is recorded, it keeps probing
+ * every service — its health probe, its readiness probes, its performance baseline — one round
+ * every `watchInterval`, for
  * the `watchWindow` (a bake period: Argo Rollouts' post-promotion analysis, Nomad's
  * min_healthy_time). A check that fails `failuresToTrip` times in a row fails its service:
  * - `rollback`: the watch ends `failed`, naming the service, why and when (the caller rolls back);
