@@ -60,7 +60,7 @@ export function composeDeployment(effects: Effects, record: Recorder) {
   const { actors, recording, health, service, rollback } = bind(effects, record);
   const rollout = rolloutMachine.provide({
     actors: { runProbe: actors.runProbe },
-    actions: { ...recording, tell: sendParent((_, event) => event) },
+    actions: { tell: sendParent((_, event) => event) },
   });
   const stage = stageMachine.provide({
     actors: { service, rollout, runProbe: actors.runProbe },

@@ -11,7 +11,7 @@
 import { fireAlert, resolveAlert, type StagecraftAlert } from '../adapters/metrics/alertmanager.js';
 import { publishMetrics } from '../adapters/metrics/publish.js';
 import { serveMetrics, type MetricsServer } from '../adapters/metrics/serve.js';
-import { createDeploymentMetrics, type DeploymentMetrics } from '../adapters/metrics/registry.js';
+import { createDeploymentMetrics } from '../adapters/metrics/registry.js';
 import { deliverAll, deliveryWarning } from '../adapters/notify/deliver.js';
 import type {
   MonitoringSpec,
@@ -53,7 +53,6 @@ export interface MonitoringRun {
    * waits (bounded) for what is still being sent, and returns the warnings of what failed.
    */
   settle(): Promise<string[]>;
-  readonly metrics: DeploymentMetrics;
 }
 
 /** How long the end of a run waits for what it still sends (each send has its own deadline). */
@@ -182,7 +181,6 @@ export function monitoringRun(input: MonitoringInput): MonitoringRun {
   };
 
   return {
-    metrics,
     observe(fact) {
       // `/metrics` is served while the watch runs (for a Prometheus to scrape), when asked for.
       const listen = input.monitoring?.metrics?.listen;

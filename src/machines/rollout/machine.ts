@@ -8,7 +8,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { ProbeSpec, RolloutSpec } from '../../config/plan-types.js';
-import type { Fact, ServiceState } from '../../record/facts.js';
+import type { ServiceState } from '../../record/facts.js';
 import { compositeFor } from '../composite.js';
 import { stubActors, type ProbeOutcome } from '../effects.js';
 import { MAX_TIMER_MS } from '../../core/timer-limit.js';
@@ -49,7 +49,7 @@ interface RolloutContext {
   confirming: string[];
 }
 
-type Named = { type: 'record'; params: Fact } | { type: 'tell'; params: RolloutTellEvent };
+type Named = { type: 'tell'; params: RolloutTellEvent };
 type Children = { src: 'runProbe'; logic: typeof stubActors.runProbe; id: string | undefined };
 const composite = compositeFor<RolloutContext, RolloutInstanceEvent, Named, Children>();
 
@@ -82,7 +82,6 @@ const rolloutSetup = setup({
     probePassed: (_, outcome: ProbeOutcome) => outcome.ok,
   },
   actions: {
-    record: (_, _fact: Fact) => undefined,
     tell: (_, _event: RolloutTellEvent) => undefined,
     /** Releases the current batch to the stage. */
     release: composite(({ context, enqueue }) => {
