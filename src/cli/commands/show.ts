@@ -19,7 +19,10 @@ export async function showCommand(id: string, opts: CommonOptions, io: CliIo): P
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
   const { showDeployment } = await import('../../runtime/history.js');
   const { timelineOf } = await import('../../record/timeline.js');
-  const { meta, record, tornTail, unreadable } = await showDeployment(stateDir, id);
+  const { meta, record, tornTail, unreadable } = await showDeployment(
+    { plan, stateDir, env: io.env },
+    id,
+  );
   const t = timelineOf(record);
   const row = historyRow(meta);
   if (opts.json === true) {
