@@ -159,13 +159,15 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Connects with retries (≤ 50 × 100 ms), runs `fn`, always ends the client. */
+/** Connects with bounded retries, runs `fn`, always ends the client. */
 async function withClient<T>(
   config: pg.ClientConfig,
   fn: (c: pg.Client) => Promise<T>,
 ): Promise<T> {
   let last: unknown;
-  for (let attempt = 0; attempt < 50; attempt++) {
+  // ≤ 50 attempts 100 ms apart, and never past 10 s in all (a connect can hang up to 5 s).
+  const deadline = Date.now() + 10_000;
+  for (let attempt = 0; attempt < 50 && Date.now() < deadline; attempt++) {
     const client = new pg.Client({ connectionTimeoutMillis: 5000, ...config });
     // A server that goes away mid-call emits 'error' on the client: reported through the query.
     client.on('error', () => undefined);
