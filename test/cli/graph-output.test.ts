@@ -58,7 +58,7 @@ describe('stagecraft graph -o', () => {
     const r = await runBuilt([...plan, '-o', join(dir, 'plan.png')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('cannot tell the format from the extension ".png"');
-    expect(r.stderr).toContain('pass --format (mermaid, dot, svg, scxml, json)');
+    expect(r.stderr).toContain('pass --format (mermaid, dot, svg, scxml, json, html)');
     expect(existsSync(join(dir, 'plan.png'))).toBe(false);
   });
 
