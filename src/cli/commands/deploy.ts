@@ -102,6 +102,11 @@ async function runDeploy(opts: DeployOptions, io: CliIo): Promise<number> {
     lockWaitMs = ms;
   }
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
+  if (!dryRun) {
+    // The store connects while the statecharts load (its failure is reported by the run).
+    const { storeOf } = await import('../../runtime/store.js');
+    storeOf(plan, stateDir, io.env).catch(() => undefined);
+  }
   const { deploy } = await import('../../runtime/deploy.js');
   const { describeHolder } = await import('../../runtime/history.js');
   if (dryRun && mode !== 'json')

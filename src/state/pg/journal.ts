@@ -1,20 +1,15 @@
 /**
  * A deployment's journal in PostgreSQL: rows of an append-only table, written in batches. An
  * append is durable (committed) when its promise resolves, as with the file journal, so what the
- * driver reports has been journaled. Appends that arrive while a write is in flight, or within a
- * short linger, go in the next one multi-row INSERT; a phase, decision, lock or run transition is
- * written at once, taking whatever is queued with it.
+ * driver reports has been journaled — every fact, phase, decision and lock transitions included.
+ * Appends made in the same turn of the event loop, and all that arrive while a write is in
+ * flight, go in the next one multi-row INSERT (one commit): over a slow link the batches grow
+ * with the round trip instead of the run slowing down by one round trip per fact.
  */
 import type pg from 'pg';
 import { Masker } from '../../core/mask.js';
 import type { JournalEntry, JournalInput } from '../journal.js';
 import type { JournalWriter } from '../store.js';
-
-/** How long an ordinary fact may wait for others to share its write. */
-export const JOURNAL_LINGER_MS = 20;
-
-/** Facts written without lingering. */
-const URGENT = /^(run\.|phase\.|decision\.|lock\.|deployment\.|resume\.|rollback\.)/;
 
 interface Pending {
   seq: number;
@@ -40,7 +35,7 @@ export async function openPgJournal(
 class PgJournal implements JournalWriter {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private scheduled = false;
   private closed = false;
 
   constructor(
@@ -66,8 +61,10 @@ class PgJournal implements JournalWriter {
         resolve,
         reject,
       });
-      if (URGENT.test(full.type)) this.kick();
-      else this.timer ??= setTimeout(() => this.kick(), JOURNAL_LINGER_MS);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.kick());
+      }
     });
   }
 
@@ -83,8 +80,7 @@ class PgJournal implements JournalWriter {
   }
 
   private kick(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.scheduled = false;
     if (this.queue.length === 0 || this.flushing !== undefined) return;
     this.flushing = this.flushLoop();
   }
