@@ -172,11 +172,15 @@ describe('deployments', () => {
         status: 'interrupted',
       }),
     );
-    expect((latestInterrupted(await listDeployments(stateDir, 'staging')))?.id).toBe('20261126-081530-aaaa');
+    expect(latestInterrupted(await listDeployments(stateDir, 'staging'))?.id).toBe(
+      '20261126-081530-aaaa',
+    );
     await create(
       meta('20261126-091530-bbbb', { startedAt: '2026-11-26T09:15:30.000Z', pid: dead }),
     );
-    expect((latestInterrupted(await listDeployments(stateDir, 'staging')))?.id).toBe('20261126-091530-bbbb');
+    expect(latestInterrupted(await listDeployments(stateDir, 'staging'))?.id).toBe(
+      '20261126-091530-bbbb',
+    );
     expect(latestInterrupted(await listDeployments(stateDir, 'production'))).toBeUndefined();
   });
 

@@ -51,12 +51,20 @@ describe('releases', () => {
     expect(previousRelease(await listReleases(stateDir, 'staging'))).toBeUndefined();
     await recordRelease(stateDir, 'staging', release('20261126-081530-aaaa', 'v1'));
     await recordRelease(stateDir, 'staging', release('20261126-091530-bbbb', 'v2'));
-    expect((previousRelease(await listReleases(stateDir, 'staging')))?.label).toBe('v2');
-    expect((previousRelease(await listReleases(stateDir, 'staging'), '20261126-091530-bbbb'))?.label).toBe('v1');
-    expect(previousRelease(await listReleases(stateDir, 'staging'), '20261126-081530-aaaa')).toBeUndefined();
+    expect(previousRelease(await listReleases(stateDir, 'staging'))?.label).toBe('v2');
+    expect(
+      previousRelease(await listReleases(stateDir, 'staging'), '20261126-091530-bbbb')?.label,
+    ).toBe('v1');
+    expect(
+      previousRelease(await listReleases(stateDir, 'staging'), '20261126-081530-aaaa'),
+    ).toBeUndefined();
     // A deployment that failed recorded no release: the one before it is the newest older one.
-    expect((previousRelease(await listReleases(stateDir, 'staging'), '20261126-090000-ffff'))?.label).toBe('v1');
-    expect(((await listReleases(stateDir, 'staging')).find((r) => r.id === '20261126-081530-aaaa'))?.vars).toEqual({
+    expect(
+      previousRelease(await listReleases(stateDir, 'staging'), '20261126-090000-ffff')?.label,
+    ).toBe('v1');
+    expect(
+      (await listReleases(stateDir, 'staging')).find((r) => r.id === '20261126-081530-aaaa')?.vars,
+    ).toEqual({
       api: { VERSION: 'v1', API_PORT: '8080' },
     });
   });
