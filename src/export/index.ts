@@ -11,6 +11,7 @@ import { planMachine } from './plan-machine.js';
 import { planToMermaid } from './plan-mermaid.js';
 import { machineToScxml, scxmlElement } from './scxml-machine.js';
 import { dotToSvg } from './svg.js';
+import type { Highlight } from './highlight.js';
 
 /** The machines `stagecraft graph --machine` knows. */
 export type MachineName =
@@ -130,4 +131,12 @@ export async function exportPlan(plan: ResolvedPlan, format: Format): Promise<st
     case 'json':
       return exportMachine(planMachine(plan), plan.project, format);
   }
+}
+
+/**
+ * One machine as SVG with a path drawn over it (the states a run entered, the transitions it
+ * took, a note per state), walked from its live definition.
+ */
+export function exportMachinePath(machine: AnyStateMachine, highlight: Highlight): Promise<string> {
+  return dotToSvg(machineToDot(machineModel(machine), { highlight }));
 }
