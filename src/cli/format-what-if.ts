@@ -6,9 +6,7 @@
 import type { Fact } from '../record/facts.js';
 import { outcomeLine, type WhatIf } from '../runtime/what-if/explore.js';
 import type { Walk, WalkEntry } from '../runtime/what-if/walk.js';
-
-/** `deployment.activating.running` → `activating.running`. */
-export const shortState = (id: string): string => id.replace(/^deployment\./, '');
+import { shortState } from './path-format.js';
 
 const vars = (env: Record<string, string>): string =>
   Object.entries(env)

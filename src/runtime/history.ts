@@ -35,6 +35,8 @@ export async function history(
 export interface Shown {
   meta: DeploymentMeta;
   record: RunRecord;
+  /** Its journal's facts, in order (what `show --format svg` reads the path from). */
+  facts: StampedFact[];
   tornTail: boolean;
   /** The journal is not made of facts this version reads (an older stagecraft's trace). */
   unreadable: boolean;
@@ -49,10 +51,12 @@ export async function showDeployment(stateDir: string, id: string): Promise<Show
       `no deployment ${id} in ${stateDir}: see \`stagecraft history\``,
     );
   const { entries, tornTail } = await readJournal(statePaths.journal(stateDir, id));
-  const record = foldFacts(entries as unknown as StampedFact[]);
+  const facts = entries as unknown as StampedFact[];
+  const record = foldFacts(facts);
   return {
     meta: { ...meta, status: effectiveStatus(meta) },
     record,
+    facts,
     tornTail,
     unreadable: entries.length > 0 && record.factsVersion === undefined,
   };

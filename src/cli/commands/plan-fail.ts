@@ -3,8 +3,8 @@
  * on the real deployment statechart with simulated effects — as text, or with `--format svg|html`
  * drawn over the statechart. Nothing runs and nothing is written (but `-o FILE`).
  */
-import { extname, resolve } from 'node:path';
-import { usageError } from '../../core/errors.js';
+import { resolve } from 'node:path';
+import { pathFormat } from '../path-format.js';
 import { EXIT } from '../exit-codes.js';
 import { formatWhatIf, statesOf } from '../format-what-if.js';
 import type { CliIo } from '../io.js';
@@ -20,22 +20,6 @@ export interface PlanOptions extends CommonOptions {
   when?: string;
   format?: string;
   output?: string;
-}
-
-/** The picture formats of a path; text is the default. */
-export type PathFormat = 'text' | 'svg' | 'html';
-
-/** `--format`, else the extension of `-o` (.svg, .html), else text. */
-export function pathFormat(opts: { format?: string; output?: string }): PathFormat {
-  const formats: PathFormat[] = ['text', 'svg', 'html'];
-  if (opts.format !== undefined) {
-    const f = formats.find((x) => x === opts.format);
-    if (f === undefined)
-      throw usageError(`--format must be one of ${formats.join(', ')} (got "${opts.format}")`);
-    return f;
-  }
-  const ext = opts.output === undefined ? '' : extname(opts.output).toLowerCase();
-  return ext === '.svg' ? 'svg' : ext === '.html' || ext === '.htm' ? 'html' : 'text';
 }
 
 /** Notes for the statechart: each prompt and its answer in the state that asked it, the rollback order, the result. */
