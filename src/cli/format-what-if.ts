@@ -3,15 +3,22 @@
  * each prompt with its choices and default and where each choice leads, the rollback steps in
  * order with the variables they run with, and the result.
  */
-import type { Fact } from '../record/facts.js';
+import type { Fact, Outcome } from '../record/facts.js';
 import { outcomeLine, type WhatIf } from '../runtime/what-if/explore.js';
 import type { Walk, WalkEntry } from '../runtime/what-if/walk.js';
 import { shortState } from './path-format.js';
 
-const vars = (env: Record<string, string>): string =>
-  Object.entries(env)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
+/** The variables that differ from this deployment's own (the rest are the same). */
+const vars = (env: Record<string, string>, current: Record<string, string>): string => {
+  const differ = Object.entries(env).filter(([k, v]) => current[k] !== v);
+  const same = Object.keys(env).length - differ.length;
+  return [
+    differ.length === 0
+      ? 'the same as this release'
+      : differ.map(([k, v]) => `${k}=${v}`).join(', '),
+    ...(differ.length > 0 && same > 0 ? [`${same} more as in this release`] : []),
+  ].join('; ');
+};
 
 /** The states a walk entered, from entry `from` on. */
 export function statesOf(w: Walk, from = 0): string[] {
@@ -19,10 +26,14 @@ export function statesOf(w: Walk, from = 0): string[] {
 }
 
 /** The narrative line of one entry, or none. */
-function line(e: WalkEntry, previousRelease: string): string | undefined {
+function line(
+  e: WalkEntry,
+  previousRelease: string,
+  current: Record<string, string>,
+): string | undefined {
   if (e.kind === 'effect') {
     if (!/\.(rollback|start)$/.test(e.effect.label) || e.effect.env === undefined) return undefined;
-    return `      ${e.effect.label} with release ${previousRelease}'s variables: ${vars(e.effect.env)}`;
+    return `      ${e.effect.label} with release ${previousRelease}'s variables: ${vars(e.effect.env, current)}`;
   }
   if (e.kind !== 'fact') return undefined;
   return factLine(e.fact);
@@ -60,8 +71,15 @@ function factLine(f: Fact): string | undefined {
   }
 }
 
+/** The reason of the first failure the walk met (what every branch's result repeats). */
+function failureOf(w: Walk): string | undefined {
+  for (const e of w.entries)
+    if (e.kind === 'fact' && e.fact.type === 'decision.requested') return e.fact.decision.message;
+  return w.outcome.reason;
+}
+
 /** Where a branch leads after its answer: the states it enters, its rollback order, its result. */
-function branchLines(w: Walk, promptIndex: number): string[] {
+function branchLines(w: Walk, promptIndex: number, failure: string | undefined): string[] {
   const at = w.prompts[promptIndex]?.at ?? 0;
   const later = w.prompts.slice(promptIndex + 1).map((p) => `${p.decision.kind} → ${p.choice}`);
   const rollback = w.entries
@@ -73,8 +91,15 @@ function branchLines(w: Walk, promptIndex: number): string[] {
     ...(rollback === undefined
       ? []
       : [`        rollback: ${rollback.steps.join(' → ') || 'nothing'}`]),
-    `        result: ${outcomeLine(w.outcome)}`,
+    `        result: ${outcomeLine(sameFailure(w.outcome, failure))}`,
   ];
+}
+
+/** The outcome without its reason when that is the failure already said (or said with a prefix). */
+function sameFailure(o: Outcome, failure: string | undefined): Outcome {
+  if (failure === undefined || o.reason === undefined || !o.reason.includes(failure)) return o;
+  const { reason: _r, ...rest } = o;
+  return rest;
 }
 
 /** The whole text of `plan --fail`. */
@@ -92,7 +117,7 @@ export function formatWhatIf(w: WhatIf): string {
   let rollingBack = false;
   for (const e of w.main.entries) {
     if (e.kind === 'fact' && e.fact.type === 'rollback.started') rollingBack = true;
-    let l = line(e, rel);
+    let l = line(e, rel, w.current);
     if (l === undefined) continue;
     // During the rollback, what each service does belongs to its step.
     if (rollingBack && e.kind === 'fact' && e.fact.type === 'service.state') l = `  ${l}`;
@@ -110,7 +135,7 @@ export function formatWhatIf(w: WhatIf): string {
       out.push(
         `      ${b.choice}${b.taken ? ' (the path above)' : ''}${b.choice === d.defaultChoice ? ' [default]' : ''}`,
       );
-      out.push(...branchLines(b.walk, i));
+      out.push(...branchLines(b.walk, i, failureOf(w.main)));
     }
   }
   return `${out.join('\n')}\n`;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { makeProject, removeProject, runBuilt } from './helpers.js';
+import { ROOT, makeProject, removeProject, runBuilt } from './helpers.js';
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -87,5 +87,22 @@ describe('stagecraft plan --fail', () => {
     const alone = await runBuilt(['plan', '-c', FIXTURE, '--when', 'health']);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain('--when, --format and -o go with --fail SERVICE');
+  });
+
+  test('the committed what-if of examples/local-stack (text in the README, and its picture) is what plan --fail prints and draws (npm run docs)', async () => {
+    dir = await makeProject({});
+    const args = ['plan', '-c', 'examples/local-stack', '--fail', 'api', '--when', 'health'];
+    const state = ['--state-dir', join(dir, 'empty-state')];
+    const text = await runBuilt([...args, ...state]);
+    expect(text.code).toBe(0);
+    const diagrams = join(ROOT, 'docs', 'diagrams');
+    expect(await readFile(join(diagrams, 'what-if-api-health.txt'), 'utf8')).toBe(text.stdout);
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(text.stdout.trimEnd());
+    const svg = join(dir, 'what-if.svg');
+    expect((await runBuilt([...args, ...state, '-o', svg])).code).toBe(0);
+    expect(await readFile(join(diagrams, 'what-if-api-health.svg'), 'utf8')).toBe(
+      await readFile(svg, 'utf8'),
+    );
   });
 });

@@ -32,6 +32,8 @@ export interface WhatIf {
   /** The release a rollback returns to, and whether it was recorded or assumed. */
   previous: PreviousRelease;
   previousRecorded: boolean;
+  /** This deployment's own variables (what a rollback's differ from). */
+  current: Record<string, string>;
   main: Walk;
   prompts: WhatIfPrompt[];
 }
@@ -114,7 +116,16 @@ export async function whatIf(
     }
     prompts.push({ prompt, branches });
   }
-  return { service, when, previous, previousRecorded: recorded !== undefined, main, prompts };
+  const current = Object.fromEntries(Object.entries(plan.vars).map(([k, v]) => [k, v.value]));
+  return {
+    service,
+    when,
+    previous,
+    previousRecorded: recorded !== undefined,
+    current,
+    main,
+    prompts,
+  };
 }
 
 /** One line for an outcome. */
