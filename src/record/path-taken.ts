@@ -7,7 +7,7 @@
 import type { DecisionRecord, StampedFact } from './facts.js';
 
 /** A state entered at `at` (epoch ms). */
-export interface Entered {
+interface Entered {
   state: string;
   at: number;
 }

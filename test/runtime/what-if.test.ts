@@ -1,5 +1,7 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { ResolvedPlan } from '../../src/config/plan-types.js';
 import { resolvePlan } from '../../src/config/resolve.js';
@@ -10,10 +12,24 @@ import type { Walk } from '../../src/runtime/what-if/walk.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'what-if');
 
-async function fixturePlan(): Promise<ResolvedPlan> {
-  const loaded = await loadConfig({ configPath: FIXTURE, cwd: FIXTURE });
-  return whatIfPlan(await resolvePlan(loaded, {}));
+async function fixturePlan(extra = '', env?: string): Promise<ResolvedPlan> {
+  if (extra === '') {
+    const loaded = await loadConfig({ configPath: FIXTURE, cwd: FIXTURE });
+    return whatIfPlan(await resolvePlan(loaded, {}));
+  }
+  // The fixture with more config appended, in a folder of the test's own.
+  tmp = await mkdtemp(join(tmpdir(), 'stagecraft-what-if-'));
+  const text = await readFile(join(FIXTURE, 'stagecraft.config.yaml'), 'utf8');
+  await writeFile(join(tmp, 'stagecraft.config.yaml'), `${text}${extra}`);
+  const loaded = await loadConfig({ configPath: tmp, cwd: tmp });
+  return whatIfPlan(await resolvePlan(loaded, env === undefined ? {} : { env }));
 }
+
+let tmp: string | undefined;
+afterEach(async () => {
+  if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
+  tmp = undefined;
+});
 
 const facts = (w: Walk): Fact[] => w.entries.flatMap((e) => (e.kind === 'fact' ? [e.fact] : []));
 const states = (w: Walk): string[] =>
@@ -108,6 +124,40 @@ describe('what-if walk on the real deployment statechart', () => {
       { RELEASE: '2026.11.30' },
       { RELEASE: '2026.11.30' },
     ]);
+  });
+
+  test('api failing at verify: it is healthy, then the integration check fails and the deployment-level prompt asks', async () => {
+    const plan = await fixturePlan("integration:\n  - { name: smoke, command: 'true' }\n");
+    const w = await whatIf(plan, 'api', 'verify', undefined);
+    expect(facts(w.main)).toContainEqual(
+      expect.objectContaining({ type: 'service.state', service: 'api', state: 'healthy' }),
+    );
+    expect(facts(w.main)).toContainEqual(
+      expect.objectContaining({ type: 'check', phase: 'integration', name: 'smoke', ok: false }),
+    );
+    const path = states(w.main);
+    expect(path.slice(path.indexOf('deployment.verifying'))).toEqual([
+      'deployment.verifying',
+      'deployment.verifying.checking',
+      'deployment.failing',
+      'deployment.deciding',
+      'deployment.rollingBack',
+      'deployment.done',
+      'deployment.finished',
+    ]);
+    expect(w.prompts[0]?.prompt.decision.choices).toEqual(['retry', 'rollback', 'abort']);
+  });
+
+  test('with confirm: stages, each layer asks first; the walk proceeds, and skipping or aborting at a gate is walked too', async () => {
+    const plan = await fixturePlan('environments:\n  prod: { confirm: stages }\n', 'prod');
+    const w = await whatIf(plan, 'api', 'activating', undefined);
+    const gates = w.prompts.filter((p) => p.prompt.decision.kind === 'confirm-stage');
+    expect(gates).toHaveLength(2);
+    expect(gates.map((g) => g.prompt.choice)).toEqual(['proceed', 'proceed']);
+    expect(gates[0]?.prompt.decision.defaultChoice).toBe('abort');
+    const abort = gates[0]?.branches.find((b) => b.choice === 'abort');
+    expect(abort?.walk.outcome).toMatchObject({ result: 'aborted', unchanged: true });
+    expect(w.main.outcome.result).toBe('failed');
   });
 
   test('an unknown service or failure point is a usage error listing the valid ones', async () => {

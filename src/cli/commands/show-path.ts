@@ -10,7 +10,7 @@ import { formatDuration } from './history.js';
 import { shortState } from '../path-format.js';
 
 /** The notes of each state: time spent (and visits), and the decisions taken in it. */
-export function pathNotes(path: PathTaken): Record<string, string> {
+function pathNotes(path: PathTaken): Record<string, string> {
   const notes: Record<string, string[]> = {};
   for (const [state, t] of Object.entries(path.time))
     (notes[state] ??= []).push(`${formatDuration(t.ms)}${t.visits > 1 ? ` (${t.visits}×)` : ''}`);
@@ -24,7 +24,7 @@ export function pathNotes(path: PathTaken): Record<string, string> {
 }
 
 /** The path as list items, in time order: each state entered, each decision with who took it. */
-export function pathItems(path: PathTaken): string[] {
+function pathItems(path: PathTaken): string[] {
   const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
   const rows = [
     ...path.entered.map((e, i) => ({

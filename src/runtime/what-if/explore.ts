@@ -12,7 +12,7 @@ import { failurePoints, verifyFailures, type FailurePoint } from './failing-effe
 import { walk, type Walk, type WalkPrompt } from './walk.js';
 
 /** Where one choice of a prompt leads. */
-export interface WhatIfBranch {
+interface WhatIfBranch {
   choice: Choice;
   /** The main path's own choice. */
   taken: boolean;
@@ -20,7 +20,7 @@ export interface WhatIfBranch {
 }
 
 /** A prompt on the main path with every choice walked. */
-export interface WhatIfPrompt {
+interface WhatIfPrompt {
   prompt: WalkPrompt;
   branches: WhatIfBranch[];
 }
@@ -79,7 +79,7 @@ function simulated(plan: ResolvedPlan, service: string): ResolvedPlan {
  * The release a what-if rolls back to: the one recorded, else an assumed one (`previous`) that
  * ran every service with this plan's variables, so each rollback step shows what it would run.
  */
-export function assumedPrevious(plan: ResolvedPlan): PreviousRelease {
+function assumedPrevious(plan: ResolvedPlan): PreviousRelease {
   const vars = Object.fromEntries(
     Object.entries(plan.vars).map(([k, v]) => [k, k === 'RELEASE' ? 'previous' : v.value]),
   );

@@ -33,6 +33,11 @@ export class FastClock implements Clock {
     this.timers = this.timers.filter((t) => t.id !== id);
   }
 
+  /** Nothing is scheduled: without an outside event, nothing more happens. */
+  idle(): boolean {
+    return this.timers.length === 0 && !this.pumping;
+  }
+
   /** Stops firing: what is left is dropped. */
   stop(): void {
     this.timers = [];

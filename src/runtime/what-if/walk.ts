@@ -53,12 +53,15 @@ export interface WalkOptions {
 /** Most timers one walk may fire: a statechart that never ends is a bug, not a hang. */
 const MAX_TIMERS = 50_000;
 
+/** Checks (50 ms apart) with no timer pending after which a walk that has not ended is stuck. */
+const IDLE_TICKS = 10;
+
 /** The dry run's answer to a prompt. */
-export const dryRunAnswer = (d: PendingDecision): Choice =>
+const dryRunAnswer = (d: PendingDecision): Choice =>
   d.kind === 'confirm-stage' ? 'proceed' : d.defaultChoice;
 
 /** Every state id a state value has active, parents first (`deployment.activating`, ...). */
-export function activeIds(value: StateValue, prefix = 'deployment'): string[] {
+function activeIds(value: StateValue, prefix = 'deployment'): string[] {
   if (typeof value === 'string') return [`${prefix}.${value}`];
   return Object.entries(value).flatMap(([k, v]) => [
     `${prefix}.${k}`,
@@ -115,12 +118,22 @@ export function walk(o: WalkOptions): Promise<Walk> {
     },
   });
   return new Promise<Walk>((resolve, reject) => {
+    // Simulated effects settle at once: a walk with no timer left that has not ended is stuck.
+    let idleTicks = 0;
     const guard = setInterval(() => {
-      if (clock.fired <= MAX_TIMERS) return;
+      idleTicks = clock.idle() ? idleTicks + 1 : 0;
+      if (clock.fired <= MAX_TIMERS && idleTicks < IDLE_TICKS) return;
       clearInterval(guard);
       clock.stop();
+      const at = JSON.stringify((actor.getSnapshot() as { value?: unknown }).value);
       actor.stop();
-      reject(new Error(`bug: the what-if walk fired ${MAX_TIMERS} timers without ending`));
+      reject(
+        new Error(
+          clock.fired > MAX_TIMERS
+            ? `bug: the what-if walk fired ${MAX_TIMERS} timers without ending (at ${at})`
+            : `bug: the what-if walk stopped at ${at} with nothing left to happen`,
+        ),
+      );
     }, 50);
     actor.subscribe({
       complete: () => {
