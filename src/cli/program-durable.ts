@@ -1,5 +1,5 @@
 /**
- * Registers the durability commands: history, show, unlock, resume, rollback. Each
+ * Registers the durability commands: history, show, unlock, resume, decide, state, rollback. Each
  * module is loaded with import() inside its action, so `--help` never loads the statecharts.
  */
 import type { Command } from 'commander';
@@ -11,7 +11,7 @@ import type { ResumeOptions } from './commands/resume.js';
 import type { RollbackOptions } from './commands/rollback.js';
 import type { ShowOptions } from './commands/show.js';
 
-/** Adds history, show, unlock, resume and rollback to the program. */
+/** Adds history, show, unlock, resume, decide, state and rollback to the program. */
 export function registerDurableCommands(
   program: Command,
   io: CliIo,
@@ -70,6 +70,35 @@ export function registerDurableCommands(
       const { resumeCommand } = await import('./commands/resume.js');
       setExitCode(await resumeCommand(id, opts, io));
     });
+  addCommonOptions(
+    program
+      .command('decide')
+      .argument('<id>', 'the running deployment (see `history`)')
+      .argument('[choice]', 'the answer; without it, the pending decision and its choices')
+      .description(
+        "answer a running deployment's pending decision from any terminal (team state database)",
+      ),
+  ).action(async (id: string, choice: string | undefined, opts: CommonOptions) => {
+    const { decideCommand } = await import('./commands/decide.js');
+    setExitCode(await decideCommand(id, choice, opts, io));
+  });
+  const state = program
+    .command('state')
+    .description('set up the team state database (STAGECRAFT_STATE_URL or state.url)');
+  addCommonOptions(
+    state.command('migrate').description("create or upgrade the database's schema"),
+  ).action(async (opts: CommonOptions) => {
+    const { stateMigrateCommand } = await import('./commands/state.js');
+    setExitCode(await stateMigrateCommand(opts, io));
+  });
+  addCommonOptions(
+    state
+      .command('import')
+      .description("copy the state directory's history, releases and journals into the database"),
+  ).action(async (opts: CommonOptions) => {
+    const { stateImportCommand } = await import('./commands/state.js');
+    setExitCode(await stateImportCommand(opts, io));
+  });
   addCommonOptions(
     program
       .command('rollback')

@@ -4,6 +4,7 @@ import type { ConfigError } from '../config/errors.js';
 import { EXIT, exitCodeOfError } from './exit-codes.js';
 import { escapingIo } from './io.js';
 import type { CliIo } from './io.js';
+import { closeStores } from '../runtime/open-stores.js';
 import { buildProgram } from './program.js';
 
 /**
@@ -23,6 +24,8 @@ export async function run(argv: string[], rawIo: CliIo): Promise<number> {
     return exitCode;
   } catch (err) {
     return reportError(err, io);
+  } finally {
+    await closeStores();
   }
 }
 

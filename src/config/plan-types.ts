@@ -259,6 +259,8 @@ export interface ResolvedPlan {
   rollouts?: Record<string, RolloutSpec>;
   /** `monitoring:` merged over the environment chain (absent: none configured). */
   monitoring?: MonitoringSpec;
+  /** `state.url`: the team store's database (absent: the state directory). */
+  stateUrl?: string;
   /** The notification targets of this environment, in config order (absent: none). */
   notify?: NotifyTargetSpec[];
 }

@@ -146,6 +146,7 @@ export async function resolvePlan(
   if (Object.keys(placed.rollouts).length > 0) plan.rollouts = placed.rollouts;
   if (monitoring.spec !== undefined) plan.monitoring = monitoring.spec;
   if (notify.length > 0) plan.notify = notify;
+  if (config.state !== undefined) plan.stateUrl = config.state.url;
   for (const issue of n.issues) issues.push(issue); // not push(...): 200,000 issues overflow the stack
   if (issues.length > 0) throw new ConfigError(issues);
   return plan;

@@ -152,6 +152,17 @@ export const configSchema = z
       .prefault({}),
     monitoring: monitoringSchema.optional(),
     notify: notifySchema.optional(),
+    state: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+          .meta({
+            description:
+              'The team store: a PostgreSQL database holding the lock, history, journal and releases of every environment (STAGECRAFT_STATE_URL in the environment overrides it; keep a password there rather than here).',
+          }),
+      })
+      .optional(),
   })
   .meta({ title: 'stagecraft config', description: 'A stagecraft deployment.' });
 

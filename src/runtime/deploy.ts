@@ -22,6 +22,7 @@ import { answeringPresent, dryRunEffects } from './effects/dry-run.js';
 import { realEffects } from './effects/real.js';
 import { planOutline } from './outline.js';
 import { previousState } from './previous.js';
+import { storeOf } from './store.js';
 import { secretsOf } from './secrets.js';
 import { openSession, operatorName, type LockOptions, type Session } from './session.js';
 
@@ -124,11 +125,14 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
       ? { ...gated, monitoring: { ...gated.monitoring, watchMs: 0 } }
       : gated;
   const { secrets, mask } = secretsOf(plan, o.env);
+  const store = o.dryRun === true ? undefined : await storeOf(plan, o.stateDir, o.env);
   const session =
-    o.dryRun === true ? undefined : await openSession(plan, o.stateDir, o.command, mask, o.lock);
+    store === undefined
+      ? undefined
+      : await openSession(plan, o.stateDir, store, o.command, mask, o.lock);
   try {
     const id = session?.id ?? 'dry-run';
-    const previous = o.dryRun === true ? undefined : await previousState(plan, o.stateDir);
+    const previous = session === undefined ? undefined : await previousState(plan, session);
     // A dry run collects the prompts it is asked and answers them.
     const asked: PendingDecision[] | undefined = session === undefined ? [] : undefined;
     const input: DeploymentInput = {
@@ -151,6 +155,8 @@ export async function deploy(o: DeployOptions): Promise<RunResult> {
           plan,
           deploymentId: id,
           stateDir: o.stateDir,
+          store: session.store,
+          gate: session.gate,
           secrets,
           mask,
           operatorEnv: o.env,

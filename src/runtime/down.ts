@@ -15,6 +15,7 @@ import { secretsOf, sessionFacts, startedFact, type RunOptions, type RunResult }
 import { drive } from './driver.js';
 import { realEffects } from './effects/real.js';
 import { openSession } from './session.js';
+import { storeOf } from './store.js';
 
 /** A process `down` leaves running, and why. */
 interface LeftRunning {
@@ -100,7 +101,8 @@ const removedSpec = (name: string): ServiceSpec => ({
 export async function down(o: RunOptions): Promise<RunResult> {
   const { plan } = o;
   const { secrets, mask } = secretsOf(plan, o.env);
-  const session = await openSession(plan, o.stateDir, o.command, mask);
+  const store = await storeOf(plan, o.stateDir, o.env);
+  const session = await openSession(plan, o.stateDir, store, o.command, mask);
   const unproven = await unprovenInstances(plan, o.stateDir);
   const services = [
     ...(await removedServices(plan, o.stateDir)).map(removedSpec),
@@ -116,6 +118,8 @@ export async function down(o: RunOptions): Promise<RunResult> {
           plan,
           deploymentId: session.id,
           stateDir: o.stateDir,
+          store,
+          gate: session.gate,
           secrets,
           mask,
           operatorEnv: o.env,

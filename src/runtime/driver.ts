@@ -10,7 +10,12 @@
  *   prompt waiting then, and every later one, takes its default at once (`by: hangup`), as its
  *   countdown would have — nobody is left to answer it;
  * - its listeners, isolated: one that throws is reported once on stderr and detached;
- * - the session: closed with the outcome on every path, synchronously on a hard exit.
+ * - the session: closed with the outcome on every path, synchronously on a hard exit;
+ * - the lock: when the session loses it (the team database's connection went away), nothing that
+ *   changes the world starts any more (the session's gate); once what runs has finished, the run
+ *   stops there, `interrupted` for whoever resumes it;
+ * - decisions answered elsewhere: with the team database, an answer given by `stagecraft decide`
+ *   is sent as the same event as a key press, by whoever gave it.
  */
 import { createActor, type AnyStateMachine, type InputFrom, type OutputFrom } from 'xstate';
 import { stopCommandRunner } from '../adapters/exec.js';
@@ -20,7 +25,7 @@ import { errorMessage, StagecraftError } from '../core/errors.js';
 import type { Masker } from '../core/mask.js';
 import type { OperatorEvent } from '../machines/events.js';
 import { choiceToEvent } from '../record/decisions.js';
-import type { Fact, Outcome, StampedFact } from '../record/facts.js';
+import type { Choice, Fact, Outcome, StampedFact } from '../record/facts.js';
 import { applyFact, emptyRecord, type RunRecord } from '../record/fold.js';
 import { Journal, type JournalInput } from '../state/journal.js';
 import type { ViewSource } from '../record/source.js';
@@ -74,9 +79,16 @@ export interface DriveOptions<TLogic extends AnyStateMachine> {
   trace?: boolean;
 }
 
+/** How long a run whose lock was lost waits for its running steps before it stops. */
+const LOST_LOCK_DRAIN_MS = 5 * 60_000;
+
+/** How often a pending decision is looked up in the team database for an answer given elsewhere. */
+const ANSWER_POLL_MS = 300;
+
 /** What a driven run ended with. */
 export interface Driven<TOutput> {
-  output: TOutput;
+  /** Absent when the run was stopped because its lock was lost. */
+  output: TOutput | undefined;
   outcome: Outcome;
   record: RunRecord;
   /** A fact that could not be journaled (the run went on; this says why the journal is short). */
@@ -107,7 +119,35 @@ export async function drive<TLogic extends AnyStateMachine>(
   const publish = (fact: StampedFact): void => {
     applyFact(record, fact);
     listeners.publish(fact);
-    if (fact.type === 'decision.requested') answerUnattended();
+    if (fact.type === 'decision.requested') {
+      answerUnattended();
+      pollAnswers();
+    }
+  };
+  // Answers given with `stagecraft decide` (team database only), looked for while one is pending.
+  let answersSeen = 0;
+  let polling: NodeJS.Timeout | undefined;
+  const pollAnswers = (): void => {
+    const store = o.session?.store;
+    if (store?.answersSince === undefined || polling !== undefined) return;
+    const tick = async (): Promise<void> => {
+      const pending = record.pendingDecision;
+      if (pending === undefined || record.outcome !== undefined) {
+        polling = undefined;
+        return;
+      }
+      const answers = await store
+        .answersSince?.(record.deploymentId ?? '', answersSeen)
+        .catch(() => []);
+      for (const a of answers ?? []) {
+        answersSeen = Math.max(answersSeen, a.seq);
+        const now = record.pendingDecision;
+        if (now?.id === a.decisionId && (now.choices as string[]).includes(a.choice))
+          send(choiceToEvent(a.choice as Choice, a.by));
+      }
+      polling = setTimeout(() => void tick(), ANSWER_POLL_MS);
+    };
+    polling = setTimeout(() => void tick(), 0);
   };
   const sink: Recorder = (fact) => {
     const stamped = o.mask.value<StampedFact>({ ...fact, ts: Date.now() });
@@ -147,6 +187,7 @@ export async function drive<TLogic extends AnyStateMachine>(
         }),
   });
 
+  let stopLost: (() => void) | undefined;
   let interrupts = 0;
   const send = (event: OperatorEvent): void => {
     if (event.type === 'run.interrupt') {
@@ -206,7 +247,19 @@ export async function drive<TLogic extends AnyStateMachine>(
     // Facts are recorded only once the presenter listens: a reporter sees every one of them.
     for (const fact of o.opening) sink(fact);
     if (hungUp) presenter.detach?.();
-    const output = await new Promise<OutputFrom<TLogic>>((resolve, reject) => {
+    let lost: string | undefined;
+    const output = await new Promise<OutputFrom<TLogic> | undefined>((resolve, reject) => {
+      stopLost = o.session?.onLockLost((why) => {
+        lost = why;
+        sink({
+          type: 'warning',
+          message: `the environment lock was lost: ${why}. Nothing more is started; the run stops once what is running has finished`,
+        });
+        void o.session?.gate.idle(LOST_LOCK_DRAIN_MS).then(() => {
+          actor.stop();
+          resolve(undefined);
+        });
+      });
       actor.subscribe({
         complete: () =>
           resolve((actor.getSnapshot() as { output?: unknown }).output as OutputFrom<TLogic>),
@@ -221,16 +274,26 @@ export async function drive<TLogic extends AnyStateMachine>(
       }
     });
     await chain;
-    await o.finalize?.(output, sink);
+    if (output !== undefined) await o.finalize?.(output, sink);
     await chain;
-    const outcome = record.outcome ?? o.outcome(output);
+    const outcome: Outcome =
+      output === undefined
+        ? {
+            result: 'aborted',
+            interrupted: true,
+            reason: `the environment lock was lost (${lost ?? 'unknown'}); stopped at a safe point: resume it with \`stagecraft resume ${record.deploymentId ?? ''}\` once the state database answers`,
+          }
+        : (record.outcome ?? o.outcome(output));
     if (record.outcome === undefined) {
       sink({ type: 'deployment.finished', ...outcome });
       await chain;
     }
     // The outcome is known and journaled: a presenter that cannot show it does not change it.
     await presenter.finish().catch((error: unknown) => listeners.failed(error, 'at the end'));
-    await o.session?.close(outcome, undefined, record.release);
+    if (output === undefined)
+      // The database may be out of reach too: what cannot be written, the lost lock says.
+      await o.session?.close(outcome, 'interrupted').catch(() => undefined);
+    else await o.session?.close(outcome, undefined, record.release);
     return {
       output,
       outcome,
@@ -245,6 +308,8 @@ export async function drive<TLogic extends AnyStateMachine>(
     if (error instanceof StagecraftError) throw error;
     throw new StagecraftError('bug', o.mask.text(errorMessage(error)), { cause: error });
   } finally {
+    stopLost?.();
+    if (polling !== undefined) clearTimeout(polling);
     killTrackedGroups();
     await Promise.all([stopCommandRunner(), closeSshPool()]);
     await trace?.close().catch(() => undefined);

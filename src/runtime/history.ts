@@ -1,30 +1,35 @@
 /**
- * What the state directory remembers, for the commands that only read it: `history` (the
- * deployments and releases of an environment), `show` (one deployment's record, folded from its
- * journal) and `unlock`.
+ * What the store remembers, for the commands that only read it: `history` (the deployments and
+ * releases of an environment), `show` (one deployment's record, folded from its journal) and
+ * `unlock`. With the team's database, that is every operator's and runner's.
  */
 import type { ResolvedPlan } from '../config/plan-types.js';
 import { StagecraftError } from '../core/errors.js';
 import type { StampedFact } from '../record/facts.js';
 import { foldFacts, type RunRecord } from '../record/fold.js';
-import { readJournal } from '../state/journal.js';
-import { statePaths } from '../state/layout.js';
-import { unlock, type UnlockResult } from '../state/locks.js';
-import { effectiveStatus, listDeployments, readMeta, type DeploymentMeta } from '../state/meta.js';
-import { listReleases } from '../state/releases.js';
+import type { UnlockResult } from '../state/locks.js';
+import { effectiveStatus, type DeploymentMeta } from '../state/meta.js';
+import { storeOf } from './store.js';
 
 export { describeHolder, type UnlockResult } from '../state/locks.js';
 export type { DeploymentMeta } from '../state/meta.js';
+
+/** Where a plan's record is: the store. */
+type Where = {
+  plan: Pick<ResolvedPlan, 'project' | 'stateUrl'>;
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+};
 
 /** The environment's deployments, newest first, with the release each recorded. */
 export async function history(
   plan: ResolvedPlan,
   stateDir: string,
+  env: NodeJS.ProcessEnv,
 ): Promise<Array<DeploymentMeta & { status: DeploymentMeta['status'] }>> {
-  const labels = new Map(
-    (await listReleases(stateDir, plan.environment)).map((r) => [r.id, r.label]),
-  );
-  return (await listDeployments(stateDir, plan.environment)).map((m) => ({
+  const store = await storeOf(plan, stateDir, env);
+  const labels = new Map((await store.listReleases(plan.environment)).map((r) => [r.id, r.label]));
+  return (await store.listDeployments(plan.environment)).map((m) => ({
     ...m,
     status: effectiveStatus(m),
     ...(m.release === undefined && labels.has(m.id) ? { release: labels.get(m.id) } : {}),
@@ -42,15 +47,16 @@ export interface Shown {
   unreadable: boolean;
 }
 
-/** Reads deployment `id` of the state dir. */
-export async function showDeployment(stateDir: string, id: string): Promise<Shown> {
-  const meta = await readMeta(stateDir, id);
+/** Reads deployment `id` of the store. */
+export async function showDeployment(w: Where, id: string): Promise<Shown> {
+  const store = await storeOf(w.plan, w.stateDir, w.env);
+  const meta = await store.readMeta(id);
   if (meta === undefined)
     throw new StagecraftError(
       'not-found',
-      `no deployment ${id} in ${stateDir}: see \`stagecraft history\``,
+      `no deployment ${id} in ${store.where}: see \`stagecraft history\``,
     );
-  const { entries, tornTail } = await readJournal(statePaths.journal(stateDir, id));
+  const { entries, tornTail } = await store.readJournal(id);
   const facts = entries as unknown as StampedFact[];
   const record = foldFacts(facts);
   return {
@@ -63,10 +69,10 @@ export async function showDeployment(stateDir: string, id: string): Promise<Show
 }
 
 /** `stagecraft unlock`: removes a stale lock; a live holder's only with `force`. */
-export function unlockEnvironment(
-  stateDir: string,
-  environment: string,
+export async function unlockEnvironment(
+  w: Where & { plan: Pick<ResolvedPlan, 'environment'> },
   force: boolean,
 ): Promise<UnlockResult> {
-  return unlock(stateDir, environment, { force });
+  const store = await storeOf(w.plan, w.stateDir, w.env);
+  return store.unlock(w.plan.environment, { force });
 }

@@ -7,17 +7,19 @@ import { listServices } from '../adapters/process.js';
 import { previousRelease } from '../state/releases.js';
 import type { PreviousRelease } from '../record/facts.js';
 import { own } from '../core/own.js';
+import type { Session } from './session.js';
 import { hostOf, remoteServiceAlive } from './effects/remote.js';
 
 /** The previous state of the environment, or undefined on a first deployment. */
 export async function previousState(
   plan: ResolvedPlan,
-  stateDir: string,
+  session: Pick<Session, 'stateDir' | 'store'>,
 ): Promise<PreviousRelease | undefined> {
-  const [release, services] = await Promise.all([
-    previousRelease(stateDir, plan.environment),
-    listServices({ stateDir, environment: plan.environment }),
+  const [releases, services] = await Promise.all([
+    session.store.listReleases(plan.environment),
+    listServices({ stateDir: session.stateDir, environment: plan.environment }),
   ]);
+  const release = previousRelease(releases);
   const running = services.filter((s) => s.alive).map((s) => s.service);
   // Instances on hosts are looked at there (their pid records, proven); a host that cannot be
   // reached keeps what the release recorded, so a rollback restarts what ran.

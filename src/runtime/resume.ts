@@ -13,15 +13,8 @@ import { isSameProcess } from '../core/liveness.js';
 import type { DeploymentInput } from '../machines/deployment/index.js';
 import { FACTS_VERSION, MACHINE_VERSION, type Outcome, type StampedFact } from '../record/facts.js';
 import { foldFacts, type RunRecord } from '../record/fold.js';
-import { readJournal } from '../state/journal.js';
-import { statePaths } from '../state/layout.js';
-import { readLock, releaseLock } from '../state/locks.js';
-import {
-  effectiveStatus,
-  latestInterrupted,
-  readMeta,
-  type DeploymentMeta,
-} from '../state/meta.js';
+import { effectiveStatus, latestInterrupted, type DeploymentMeta } from '../state/meta.js';
+import type { Store } from '../state/store.js';
 import { composeDeployment, composeRollback } from './compose.js';
 import { orphanFacts, secretsOf, type DeployOptions, type RunResult } from './deploy.js';
 import { drive } from './driver.js';
@@ -30,6 +23,7 @@ import { hostOf, remoteServiceAlive, stopLeftoverRemoteCommands } from './effect
 import { planRecovery } from './recovery.js';
 import { rollbackRunOutcome } from './rollback.js';
 import { operatorName, reopenSession, statusOf } from './session.js';
+import { storeOf } from './store.js';
 
 /** Options of `resume`. */
 export interface ResumeOptions extends Omit<DeployOptions, 'step' | 'lock' | 'dryRun'> {
@@ -48,12 +42,12 @@ export interface NothingToResume {
 }
 
 async function pick(
-  stateDir: string,
+  store: Store,
   environment: string,
   id: string | undefined,
 ): Promise<DeploymentMeta> {
   if (id === undefined) {
-    const meta = await latestInterrupted(stateDir, environment);
+    const meta = latestInterrupted(await store.listDeployments(environment));
     if (meta === undefined)
       throw new StagecraftError(
         'not-found',
@@ -61,11 +55,11 @@ async function pick(
       );
     return meta;
   }
-  const meta = await readMeta(stateDir, id);
+  const meta = await store.readMeta(id);
   if (meta === undefined)
     throw new StagecraftError(
       'not-found',
-      `no deployment ${id} in ${stateDir} (see \`stagecraft history\`)`,
+      `no deployment ${id} in ${store.where} (see \`stagecraft history\`)`,
     );
   if (meta.environment !== environment)
     throw new StagecraftError(
@@ -95,7 +89,8 @@ function checkVersions(meta: DeploymentMeta, record: RunRecord, force: boolean):
 /** Runs `resume`; a run it continued, or what it found when there was nothing to continue. */
 export async function resume(o: ResumeOptions): Promise<RunResult | NothingToResume> {
   const plan: ResolvedPlan = o.plan;
-  const meta = await pick(o.stateDir, plan.environment, o.id);
+  const store = await storeOf(plan, o.stateDir, o.env);
+  const meta = await pick(store, plan.environment, o.id);
   const status = effectiveStatus(meta);
   if (status === 'running') {
     const where =
@@ -108,9 +103,9 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
     );
   }
   if (status !== 'interrupted') {
-    const lock = await readLock(o.stateDir, meta.environment);
+    const lock = await store.readLock(meta.environment);
     if (lock?.info.deploymentId === meta.id && lock.stale)
-      await releaseLock(o.stateDir, meta.environment, meta.id);
+      await store.releaseLock(meta.environment, meta.id);
     return {
       deploymentId: meta.id,
       finished: { result: meta.result ?? status, interrupted: meta.interrupted ?? false },
@@ -122,13 +117,13 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
       'usage',
       `the config changed since deployment ${meta.id} started (config hash ${meta.configHash.slice(0, 12)} then, ${plan.configHash.slice(0, 12)} now): resuming would mix two configs. Deploy again, or pass --force to resume with the current config`,
     );
-  const { entries, tornTail } = await readJournal(statePaths.journal(o.stateDir, meta.id));
+  const { entries, tornTail } = await store.readJournal(meta.id);
   const history = entries as unknown as StampedFact[];
   const record = foldFacts(history);
   checkVersions(meta, record, o.force);
 
   const { secrets, mask } = secretsOf(plan, o.env);
-  const session = await reopenSession(o.stateDir, meta, o.command, mask, plan);
+  const session = await reopenSession(o.stateDir, store, meta, o.command, mask, plan);
   try {
     if (record.outcome !== undefined) {
       // It had finished; only the bookkeeping was cut short.
@@ -140,6 +135,8 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
       plan,
       deploymentId: meta.id,
       stateDir: o.stateDir,
+      store,
+      gate: session.gate,
       secrets,
       mask,
       operatorEnv: o.env,

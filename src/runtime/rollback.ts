@@ -11,12 +11,13 @@ import { StagecraftError } from '../core/errors.js';
 import { rollbackSteps } from '../machines/deployment/index.js';
 import type { RollbackInput, RollbackOutput } from '../machines/rollback/index.js';
 import type { Outcome } from '../record/facts.js';
-import { findRelease, listReleases, recordRelease, type Release } from '../state/releases.js';
+import type { Release } from '../state/releases.js';
 import { composeRollback } from './compose.js';
 import { secretsOf, sessionFacts, startedFact, type RunOptions, type RunResult } from './deploy.js';
 import { drive } from './driver.js';
 import { realEffects } from './effects/real.js';
 import { openSession } from './session.js';
+import { storeOf } from './store.js';
 
 /**
  * The rollback steps that return every service of the plan to `target`, in reverse order.
@@ -64,16 +65,17 @@ export function rollbackRunOutcome(out: RollbackOutput, reason?: string): Outcom
 export async function rollbackTarget(
   plan: ResolvedPlan,
   stateDir: string,
+  env: NodeJS.ProcessEnv,
   to: string | undefined,
 ): Promise<{ current: Release; target: Release }> {
-  const releases = await listReleases(stateDir, plan.environment);
+  const releases = await (await storeOf(plan, stateDir, env)).listReleases(plan.environment);
   const current = releases[0];
   if (current === undefined)
     throw new StagecraftError(
       'not-found',
       `no release of ${plan.environment} is recorded yet: there is nothing to roll back to`,
     );
-  const target = to === undefined ? releases[1] : await findRelease(stateDir, plan.environment, to);
+  const target = to === undefined ? releases[1] : releases.find((r) => r.id === to);
   if (target === undefined)
     throw new StagecraftError(
       'not-found',
@@ -95,7 +97,8 @@ export interface RollbackOptions extends RunOptions {
 export async function rollbackToRelease(o: RollbackOptions): Promise<RunResult> {
   const { plan, target } = o;
   const { secrets, mask } = secretsOf(plan, o.env);
-  const session = await openSession(plan, o.stateDir, o.command, mask);
+  const store = await storeOf(plan, o.stateDir, o.env);
+  const session = await openSession(plan, o.stateDir, store, o.command, mask);
   const driven = await drive({
     compose: (record) =>
       composeRollback(
@@ -103,6 +106,8 @@ export async function rollbackToRelease(o: RollbackOptions): Promise<RunResult> 
           plan,
           deploymentId: session.id,
           stateDir: o.stateDir,
+          store,
+          gate: session.gate,
           secrets,
           mask,
           operatorEnv: o.env,
@@ -123,8 +128,7 @@ export async function rollbackToRelease(o: RollbackOptions): Promise<RunResult> 
     outcome: (out) => rollbackRunOutcome(out),
     finalize: async (out, record) => {
       if (!out.complete) return;
-      await recordRelease(
-        o.stateDir,
+      await store.recordRelease(
         plan.environment,
         { ...target, id: session.id, at: new Date().toISOString() },
         { secretNames: plan.secretNames, mask },

@@ -3,7 +3,7 @@
  * before the statechart starts (or reopened by `resume`), closed on every exit path: `close`
  * records how the run ended and releases the lock; `closeSync` is the last resort on exit.
  */
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import {
   findOrphanCommands,
   startedSince,
@@ -16,47 +16,42 @@ import type { Masker } from '../core/mask.js';
 import type { ResolvedPlan } from '../config/plan-types.js';
 import { FACTS_VERSION, MACHINE_VERSION, type Outcome } from '../record/facts.js';
 import { ensureStateDir } from '../state/format.js';
-import { Journal } from '../state/journal.js';
 import { closeSshPool } from './effects/remote.js';
 import type { HostLock } from './host-lock.js';
 import { statePaths } from '../state/layout.js';
+import { describeHolder, type LockInfo, type LockResult } from '../state/locks.js';
 import {
-  acquireLock,
-  describeHolder,
-  releaseLock,
-  releaseLockSync,
-  takeOverLock,
-  type LockInfo,
-  type LockResult,
-} from '../state/locks.js';
-import {
-  createDeployment,
   effectiveStatus,
   newDeploymentId,
-  readMeta,
-  updateMeta,
-  updateMetaSync,
   type DeploymentMeta,
   type DeploymentStatus,
 } from '../state/meta.js';
+import type { JournalWriter, Store } from '../state/store.js';
+import { RunGate } from './gate.js';
+import { operatorName } from './operator.js';
 
-/** Who is running this: recorded in locks, decisions and history. */
-export function operatorName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
-}
+export { operatorName };
 
 /** An open session. */
 export interface Session {
   id: string;
   stateDir: string;
+  /** Where the lock, the record and the journal are (the state directory or the database). */
+  store: Store;
   environment: string;
-  journal: Journal;
+  journal: JournalWriter;
   logDir: string;
+  /** Where the journal is, for messages (a file, or the deployment in the database). */
   journalPath: string;
+  /**
+   * Why the environment lock was lost while the run held it (the database connection holding
+   * it went away), once it was: the run starts nothing more and stops at its next safe point.
+   */
+  lockLost?: string;
+  /** Closed when the lock is lost: the run's effects that change the world pass through it. */
+  gate: RunGate;
+  /** Tells `listener` when the lock is lost (at once, if it already was). */
+  onLockLost(listener: (why: string) => void): () => void;
   /** The stale lock this session took over (`--force-unlock`), if it did. */
   tookOver?: LockInfo;
   /** Commands of killed runs of the environment found still running, and how they were stopped. */
@@ -162,22 +157,40 @@ export function statusOf(outcome: Outcome): DeploymentStatus {
 /** The session over an open journal: `close` and `closeSync` end it, once. */
 function sessionOf(
   stateDir: string,
+  store: Store,
   environment: string,
   id: string,
-  journal: Journal,
+  journal: JournalWriter,
   guard: ExitGuard,
   orphans: OrphanStop[],
   tookOver?: LockInfo,
   host: HostPart = {},
 ): Session {
   let closed = false;
+  const lost = new Set<(why: string) => void>();
+  const stopWatching = store.onLockLost((why) => {
+    if (session.lockLost !== undefined || closed) return;
+    session.lockLost = why;
+    session.gate.close(why);
+    for (const l of lost) l(why);
+  });
   const session: Session = {
     id,
     stateDir,
+    store,
     environment,
     journal,
+    gate: new RunGate(),
     logDir: statePaths.commandLogs(stateDir, id),
-    journalPath: statePaths.journal(stateDir, id),
+    journalPath:
+      store.kind === 'directory'
+        ? statePaths.journal(stateDir, id)
+        : `deployment ${id} in the state database ${store.where}`,
+    onLockLost(listener) {
+      if (session.lockLost !== undefined) listener(session.lockLost);
+      else lost.add(listener);
+      return () => lost.delete(listener);
+    },
     orphans,
     ...(tookOver === undefined ? {} : { tookOver }),
     ...host,
@@ -188,7 +201,7 @@ function sessionOf(
       try {
         await journal.append({ type: 'run.closed', status: final });
         await journal.close();
-        await updateMeta(stateDir, id, {
+        await store.updateMeta(id, {
           status: final,
           finishedAt: new Date().toISOString(),
           ...(outcome === undefined
@@ -201,8 +214,9 @@ function sessionOf(
           const left = await host.hostLock?.release();
           // The run's outcome is already reported: this is said after it, on stderr.
           if (left !== undefined) process.stderr.write(`stagecraft: warning: ${left}\n`);
-          await releaseLock(stateDir, environment, id);
+          await store.releaseLock(environment, id);
         } finally {
+          stopWatching();
           guard.stop();
         }
       }
@@ -212,15 +226,16 @@ function sessionOf(
       closed = true;
       try {
         journal.appendSync({ type: 'run.closed', status: 'interrupted' });
-        updateMetaSync(stateDir, id, {
+        store.updateMetaSync(id, {
           status: 'interrupted',
           finishedAt: new Date().toISOString(),
         });
       } catch {
         // The lock still goes: a record that cannot be written must not keep the environment locked.
       } finally {
+        stopWatching();
         guard.stop();
-        releaseLockSync(stateDir, environment, id);
+        store.releaseLockSync(environment, id);
       }
     },
     takeSignals: () => guard.releaseSignals(),
@@ -307,9 +322,9 @@ async function takeHostLock(
 }
 
 /** Releases the lock of deployment `id`, if it holds it, whatever it throws (exit paths). */
-function releaseQuietly(stateDir: string, environment: string, id: string): void {
+function releaseQuietly(store: Store, environment: string, id: string): void {
   try {
-    releaseLockSync(stateDir, environment, id, process.pid);
+    store.releaseLockSync(environment, id, process.pid);
   } catch {
     // Nothing more can be done on the way out.
   }
@@ -317,7 +332,7 @@ function releaseQuietly(stateDir: string, environment: string, id: string): void
 
 /** Takes the lock as `opts` allow; on success, `tookOver` names the stale holder replaced. */
 async function takeLock(
-  stateDir: string,
+  store: Store,
   info: LockInfo,
   opts: LockOptions,
   interrupted: () => boolean,
@@ -325,10 +340,10 @@ async function takeLock(
   const deadline = Date.now() + (opts.waitMs ?? 0);
   let told = false;
   for (;;) {
-    let r: LockResult & { tookOver?: LockInfo } = await acquireLock(stateDir, info);
+    let r: LockResult & { tookOver?: LockInfo } = await store.acquireLock(info);
     if (!r.ok && r.stale && opts.forceUnlock === true) {
       const holder = r.holder;
-      r = await takeOverLock(stateDir, info, { deploymentId: holder.deploymentId });
+      r = await store.takeOverLock(info, { deploymentId: holder.deploymentId });
       if (r.ok) return { ok: true, tookOver: holder };
     }
     const left = deadline - Date.now();
@@ -362,12 +377,12 @@ const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /**
  * Finds the one-shot commands that killed runs of `environment` (or only the run `only`) left
  * running — by the tag in their environment naming the deployment — and stops them. A command is
- * proven to be one of them only when its deployment is recorded in `stateDir` for `environment`,
+ * proven to be one of them only when its deployment is recorded in the store for `environment`,
  * no process of it lives (the lock is held: no run of the environment does), and it started after
  * that deployment began. One read of /proc when nothing is left, the usual case.
  */
 async function stopOrphans(
-  stateDir: string,
+  store: Store,
   environment: string,
   only?: DeploymentMeta,
 ): Promise<OrphanStop[]> {
@@ -377,7 +392,7 @@ async function stopOrphans(
   if (found.length === 0) return [];
   const began = new Map<string, number | undefined>();
   for (const id of new Set(found.map((c) => c.deploymentId))) {
-    const meta = only?.id === id ? only : await readMeta(stateDir, id).catch(() => undefined);
+    const meta = only?.id === id ? only : await store.readMeta(id).catch(() => undefined);
     const dead =
       meta !== undefined && meta.environment === environment && effectiveStatus(meta) !== 'running';
     const at = dead ? Date.parse(meta.startedAt) : NaN;
@@ -395,6 +410,7 @@ async function stopOrphans(
 export async function openSession(
   plan: ResolvedPlan,
   stateDir: string,
+  store: Store,
   command: string,
   mask: Masker,
   lock: LockOptions = {},
@@ -403,13 +419,13 @@ export async function openSession(
   const id = newDeploymentId();
   // Masked before it is written: another operator (without our secrets) reads it in "locked by".
   const info = mask.value(lockInfo(plan.environment, id, command));
-  const guard = new ExitGuard(() => releaseQuietly(stateDir, plan.environment, id));
+  const guard = new ExitGuard(() => releaseQuietly(store, plan.environment, id));
   let taken: LockResult & { tookOver?: LockInfo };
   try {
-    taken = await takeLock(stateDir, info, lock, () => guard.signals > 0);
+    taken = await takeLock(store, info, lock, () => guard.signals > 0);
   } catch (error) {
     guard.stop();
-    releaseQuietly(stateDir, plan.environment, id);
+    releaseQuietly(store, plan.environment, id);
     throw error;
   }
   if (!taken.ok) {
@@ -422,14 +438,14 @@ export async function openSession(
     host = await takeHostLock(plan, info, mask, lock, () => guard.signals > 0);
   } catch (error) {
     guard.stop();
-    await releaseLock(stateDir, plan.environment, id).catch(() =>
-      releaseQuietly(stateDir, plan.environment, id),
-    );
+    await store
+      .releaseLock(plan.environment, id)
+      .catch(() => releaseQuietly(store, plan.environment, id));
     throw error;
   }
   try {
     // Nothing runs while a command of a killed run of this environment still does.
-    const orphans = await stopOrphans(stateDir, plan.environment);
+    const orphans = await stopOrphans(store, plan.environment);
     const meta: DeploymentMeta = {
       id,
       environment: plan.environment,
@@ -444,16 +460,26 @@ export async function openSession(
       factsVersion: FACTS_VERSION,
       status: 'running',
     };
-    const { journal } = await createDeployment(stateDir, meta, { mask });
-    return sessionOf(stateDir, plan.environment, id, journal, guard, orphans, taken.tookOver, host);
+    const journal = await store.createDeployment(meta, { mask });
+    return sessionOf(
+      stateDir,
+      store,
+      plan.environment,
+      id,
+      journal,
+      guard,
+      orphans,
+      taken.tookOver,
+      host,
+    );
   } catch (error) {
     // The record could not be created (a full disk, a folder that is a file): free the lock.
     guard.stop();
     await host.hostLock?.release();
     if (host.hostLock !== undefined) await closeSshPool();
-    await releaseLock(stateDir, plan.environment, id).catch(() =>
-      releaseQuietly(stateDir, plan.environment, id),
-    );
+    await store
+      .releaseLock(plan.environment, id)
+      .catch(() => releaseQuietly(store, plan.environment, id));
     throw error;
   }
 }
@@ -461,6 +487,7 @@ export async function openSession(
 /** Takes over the lock of an interrupted deployment (its owner is dead) and reopens its journal. */
 export async function reopenSession(
   stateDir: string,
+  store: Store,
   meta: DeploymentMeta,
   command: string,
   mask: Masker,
@@ -468,10 +495,10 @@ export async function reopenSession(
 ): Promise<Session> {
   const { id, environment } = meta;
   const info = mask.value(lockInfo(environment, id, command));
-  const guard = new ExitGuard(() => releaseQuietly(stateDir, environment, id));
+  const guard = new ExitGuard(() => releaseQuietly(store, environment, id));
   let lock: LockResult;
   try {
-    lock = await takeOverLock(stateDir, info, { deploymentId: id });
+    lock = await store.takeOverLock(info, { deploymentId: id });
   } catch (error) {
     guard.stop();
     throw error;
@@ -491,29 +518,20 @@ export async function reopenSession(
     if (plan !== undefined) host = await takeHostLock(plan, info, mask, { resumes: true });
   } catch (error) {
     guard.stop();
-    await releaseLock(stateDir, environment, id).catch(() =>
-      releaseQuietly(stateDir, environment, id),
-    );
+    await store.releaseLock(environment, id).catch(() => releaseQuietly(store, environment, id));
     throw error;
   }
   try {
     // What the killed run was doing may still be running: it is stopped before anything reruns.
-    const orphans = await stopOrphans(stateDir, environment, meta);
-    const journal = await Journal.open(statePaths.journal(stateDir, id), { mask });
-    await updateMeta(
-      stateDir,
-      id,
-      { status: 'running', pid: process.pid, host: info.host },
-      { mask },
-    );
-    return sessionOf(stateDir, environment, id, journal, guard, orphans, undefined, host);
+    const orphans = await stopOrphans(store, environment, meta);
+    const journal = await store.openJournal(id, { mask });
+    await store.updateMeta(id, { status: 'running', pid: process.pid, host: info.host }, { mask });
+    return sessionOf(stateDir, store, environment, id, journal, guard, orphans, undefined, host);
   } catch (error) {
     guard.stop();
     await host.hostLock?.release();
     if (host.hostLock !== undefined) await closeSshPool();
-    await releaseLock(stateDir, environment, id).catch(() =>
-      releaseQuietly(stateDir, environment, id),
-    );
+    await store.releaseLock(environment, id).catch(() => releaseQuietly(store, environment, id));
     throw error;
   }
 }

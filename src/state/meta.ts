@@ -187,11 +187,10 @@ function cmp(a: string, b: string): number {
  * is `interrupted` (or `running` with a dead process on this host) and that no later deployment
  * has superseded by finishing. `undefined` when there is none.
  */
-export async function latestInterrupted(
-  stateDir: string,
-  environment: string,
-): Promise<DeploymentMeta | undefined> {
-  for (const meta of await listDeployments(stateDir, environment)) {
+export function latestInterrupted(
+  newestFirst: readonly DeploymentMeta[],
+): DeploymentMeta | undefined {
+  for (const meta of newestFirst) {
     const status = effectiveStatus(meta);
     if (status === 'interrupted') return meta;
     if (status !== 'running') return undefined;

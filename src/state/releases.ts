@@ -57,13 +57,8 @@ async function readAll(stateDir: string, environment: string): Promise<Release[]
  * Record a release of `environment` (atomic replace of the file). Recording the same deployment
  * id again replaces its entry, so a resumed deployment that finalises twice leaves one release.
  */
-export async function recordRelease(
-  stateDir: string,
-  environment: string,
-  release: Release,
-  secrets: ReleaseSecrets = {},
-): Promise<void> {
-  const path = statePaths.release(stateDir, environment);
+/** A release as it is kept: secret variables dropped, secret values masked wherever they are. */
+export function cleanRelease(release: Release, secrets: ReleaseSecrets = {}): Release {
   const names = new Set(secrets.secretNames ?? []);
   const vars = Object.fromEntries(
     Object.entries(release.vars).map(([service, v]) => [
@@ -71,7 +66,21 @@ export async function recordRelease(
       Object.fromEntries(Object.entries(v).filter(([k]) => !names.has(k))),
     ]),
   );
-  const clean = (secrets.mask ?? Masker.none).value({ ...release, vars });
+  return (secrets.mask ?? Masker.none).value({ ...release, vars });
+}
+
+/**
+ * Record a release of `environment` (atomic replace of the file). Recording the same deployment
+ * id again replaces its entry, so a resumed deployment that finalises twice leaves one release.
+ */
+export async function recordRelease(
+  stateDir: string,
+  environment: string,
+  release: Release,
+  secrets: ReleaseSecrets = {},
+): Promise<void> {
+  const path = statePaths.release(stateDir, environment);
+  const clean = cleanRelease(release, secrets);
   await serialized(path, async () => {
     await ensureStateDir(stateDir);
     await ensureDir(statePaths.releases(stateDir));
@@ -93,23 +102,12 @@ export async function listReleases(stateDir: string, environment: string): Promi
  * `stagecraft rollback`); when `beforeId` names no release (e.g. a failed deployment), the newest
  * release whose deployment id sorts before it (ids are sortable by time).
  */
-export async function previousRelease(
-  stateDir: string,
-  environment: string,
+export function previousRelease(
+  newestFirst: readonly Release[],
   beforeId?: string,
-): Promise<Release | undefined> {
-  const newestFirst = await listReleases(stateDir, environment);
+): Release | undefined {
   if (beforeId === undefined) return newestFirst[0];
   const index = newestFirst.findIndex((r) => r.id === beforeId);
   if (index >= 0) return newestFirst[index + 1];
   return newestFirst.find((r) => r.id < beforeId);
-}
-
-/** The release recorded by deployment `id`, for `rollback --to <id>`. */
-export async function findRelease(
-  stateDir: string,
-  environment: string,
-  id: string,
-): Promise<Release | undefined> {
-  return (await listReleases(stateDir, environment)).find((r) => r.id === id);
 }

@@ -172,12 +172,12 @@ describe('deployments', () => {
         status: 'interrupted',
       }),
     );
-    expect((await latestInterrupted(stateDir, 'staging'))?.id).toBe('20261126-081530-aaaa');
+    expect((latestInterrupted(await listDeployments(stateDir, 'staging')))?.id).toBe('20261126-081530-aaaa');
     await create(
       meta('20261126-091530-bbbb', { startedAt: '2026-11-26T09:15:30.000Z', pid: dead }),
     );
-    expect((await latestInterrupted(stateDir, 'staging'))?.id).toBe('20261126-091530-bbbb');
-    expect(await latestInterrupted(stateDir, 'production')).toBeUndefined();
+    expect((latestInterrupted(await listDeployments(stateDir, 'staging')))?.id).toBe('20261126-091530-bbbb');
+    expect(latestInterrupted(await listDeployments(stateDir, 'production'))).toBeUndefined();
   });
 
   it('does not report a running deployment whose process is alive, nor one superseded by a finished deployment', async () => {
@@ -188,11 +188,11 @@ describe('deployments', () => {
     await create(
       meta('20261126-091530-bbbb', { startedAt: '2026-11-26T09:15:30.000Z', status: 'succeeded' }),
     );
-    expect(await latestInterrupted(stateDir, 'staging')).toBeUndefined();
+    expect(latestInterrupted(await listDeployments(stateDir, 'staging'))).toBeUndefined();
     await create(
       meta('20261126-101530-cccc', { startedAt: '2026-11-26T10:15:30.000Z', pid: process.pid }),
     );
-    expect(await latestInterrupted(stateDir, 'staging')).toBeUndefined();
+    expect(latestInterrupted(await listDeployments(stateDir, 'staging'))).toBeUndefined();
   });
 });
 

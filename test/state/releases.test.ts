@@ -3,7 +3,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  findRelease,
   listReleases,
   previousRelease,
   recordRelease,
@@ -49,15 +48,15 @@ describe('releases', () => {
   });
 
   it('give the live release, the one before a given release, and the one before a failed deployment', async () => {
-    expect(await previousRelease(stateDir, 'staging')).toBeUndefined();
+    expect(previousRelease(await listReleases(stateDir, 'staging'))).toBeUndefined();
     await recordRelease(stateDir, 'staging', release('20261126-081530-aaaa', 'v1'));
     await recordRelease(stateDir, 'staging', release('20261126-091530-bbbb', 'v2'));
-    expect((await previousRelease(stateDir, 'staging'))?.label).toBe('v2');
-    expect((await previousRelease(stateDir, 'staging', '20261126-091530-bbbb'))?.label).toBe('v1');
-    expect(await previousRelease(stateDir, 'staging', '20261126-081530-aaaa')).toBeUndefined();
+    expect((previousRelease(await listReleases(stateDir, 'staging')))?.label).toBe('v2');
+    expect((previousRelease(await listReleases(stateDir, 'staging'), '20261126-091530-bbbb'))?.label).toBe('v1');
+    expect(previousRelease(await listReleases(stateDir, 'staging'), '20261126-081530-aaaa')).toBeUndefined();
     // A deployment that failed recorded no release: the one before it is the newest older one.
-    expect((await previousRelease(stateDir, 'staging', '20261126-090000-ffff'))?.label).toBe('v1');
-    expect((await findRelease(stateDir, 'staging', '20261126-081530-aaaa'))?.vars).toEqual({
+    expect((previousRelease(await listReleases(stateDir, 'staging'), '20261126-090000-ffff'))?.label).toBe('v1');
+    expect(((await listReleases(stateDir, 'staging')).find((r) => r.id === '20261126-081530-aaaa'))?.vars).toEqual({
       api: { VERSION: 'v1', API_PORT: '8080' },
     });
   });

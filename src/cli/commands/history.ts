@@ -81,7 +81,7 @@ export async function historyCommand(
   const plan = await loadPlan(opts, io);
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
   const { history } = await import('../../runtime/history.js');
-  const rows = (await history(plan, stateDir)).slice(0, limit).map(historyRow);
+  const rows = (await history(plan, stateDir, io.env)).slice(0, limit).map(historyRow);
   if (opts.json === true) {
     io.stdout.write(`${JSON.stringify({ environment: plan.environment, deployments: rows })}\n`);
     return EXIT.ok;

@@ -59,7 +59,7 @@ export async function planFailCommand(opts: PlanOptions, io: CliIo): Promise<num
     await import('../../runtime/what-if/explore.js');
   const service = opts.fail ?? '';
   const when = checkWhatIf(plan, service, opts.when ?? 'activating');
-  const previous = await recordedPrevious(plan, stateDirFor(plan, io.cwd, opts.stateDir));
+  const previous = await recordedPrevious(plan, stateDirFor(plan, io.cwd, opts.stateDir), io.env);
   const w = await whatIf(whatIfPlan(plan), service, when, previous);
   const text = formatWhatIf(w);
   let out = text;

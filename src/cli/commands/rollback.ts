@@ -30,7 +30,7 @@ export async function rollbackCommand(opts: RollbackOptions, io: CliIo): Promise
   const { rollbackTarget, rollbackToRelease } = await import('../../runtime/rollback.js');
   const { operatorName } = await import('../../runtime/session.js');
   const { runPaths } = await import('../../runtime/log-tail.js');
-  const { current, target } = await rollbackTarget(plan, stateDir, opts.to);
+  const { current, target } = await rollbackTarget(plan, stateDir, io.env, opts.to);
   const mode = outputMode(opts, io);
   const what = `${plan.project} → ${plan.environment} back from ${current.label} to ${target.label} (release of deployment ${target.id})`;
   if (opts.yes !== true && isTerminal(io)) {

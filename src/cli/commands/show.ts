@@ -29,7 +29,10 @@ export async function showCommand(id: string, opts: ShowOptions, io: CliIo): Pro
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
   const { showDeployment } = await import('../../runtime/history.js');
   const { timelineOf } = await import('../../record/timeline.js');
-  const { meta, record, facts, tornTail, unreadable } = await showDeployment(stateDir, id);
+  const { meta, record, facts, tornTail, unreadable } = await showDeployment(
+    { plan, stateDir, env: io.env },
+    id,
+  );
   if (format !== 'text') {
     const { drawShown } = await import('./show-path.js');
     const drawn = await drawShown(id, plan, facts, format);

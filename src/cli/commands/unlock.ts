@@ -19,7 +19,7 @@ export async function unlockCommand(opts: UnlockOptions, io: CliIo): Promise<num
   const plan = await loadPlan(opts, io);
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
   const { describeHolder, unlockEnvironment } = await import('../../runtime/history.js');
-  const r = await unlockEnvironment(stateDir, plan.environment, opts.force === true);
+  const r = await unlockEnvironment({ plan, stateDir, env: io.env }, opts.force === true);
   const report = (status: string, message: string) => {
     if (opts.json === true) {
       io.stdout.write(

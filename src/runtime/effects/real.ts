@@ -16,7 +16,8 @@ import type { Masker } from '../../core/mask.js';
 import { own } from '../../core/own.js';
 import type { Effects } from '../../machines/effects.js';
 import { statePaths } from '../../state/layout.js';
-import { recordRelease } from '../../state/releases.js';
+import type { Store } from '../../state/store.js';
+import type { RunGate } from '../gate.js';
 import { checkPrerequisites } from '../prerequisites.js';
 import { processEffects } from './process-effects.js';
 import { probePort } from './probe-port.js';
@@ -27,6 +28,8 @@ export interface RunContext {
   plan: ResolvedPlan;
   deploymentId: string;
   stateDir: string;
+  /** Where releases are recorded (the state directory or the team's database); none: no run. */
+  store?: Store;
   /** Secret values by name, read from the operator's environment (never journaled). */
   secrets: Record<string, string>;
   mask: Masker;
@@ -34,6 +37,8 @@ export interface RunContext {
   operatorEnv: NodeJS.ProcessEnv;
   /** Where one-shot commands write their full output. */
   logDir: string;
+  /** Closed when the environment lock is lost: nothing that changes the world starts after. */
+  gate?: RunGate;
   /** Why the deploy lock on the fleet's first host could not be taken: phase 1 fails with it. */
   hostLockProblem?: { host: string; error: string };
 }
@@ -49,8 +54,21 @@ export function commandVars(
   return { ...vars, ...ctx.secrets };
 }
 
-/** The real effects of one run. */
+/** The real effects of one run, behind its gate when it has one. */
 export function realEffects(ctx: RunContext): Effects {
+  const effects = ungatedEffects(ctx);
+  const gate = ctx.gate;
+  if (gate === undefined) return effects;
+  return {
+    ...effects,
+    runCommand: (input, signal) => gate.pass(() => effects.runCommand(input, signal), signal),
+    startProcess: (input, signal) => gate.pass(() => effects.startProcess(input, signal), signal),
+    stopProcess: (input, signal) => gate.pass(() => effects.stopProcess(input, signal), signal),
+    recordRelease: (input, signal) => gate.pass(() => effects.recordRelease(input, signal), signal),
+  };
+}
+
+function ungatedEffects(ctx: RunContext): Effects {
   const vars = commandVars(ctx);
   const probeEnv = buildEnv(vars);
   const procOpts = {
@@ -170,8 +188,8 @@ export function realEffects(ctx: RunContext): Effects {
         (n) => own(plan.services, n)?.kind === 'process' && !skipped.includes(n),
       );
       const label = plan.vars.RELEASE?.value ?? deploymentId;
-      await recordRelease(
-        ctx.stateDir,
+      if (ctx.store === undefined) throw new Error('a release is recorded only by a run');
+      await ctx.store.recordRelease(
         plan.environment,
         {
           id: deploymentId,

@@ -6,7 +6,8 @@
 import type { ResolvedPlan } from '../../config/plan-types.js';
 import { withLayerStages } from '../../config/resolve.js';
 import { usageError } from '../../core/errors.js';
-import { previousRelease } from '../../state/releases.js';
+import { listReleases, previousRelease } from '../../state/releases.js';
+import { stateUrlOf, storeOf } from '../store.js';
 import type { Choice, Outcome, PreviousRelease } from '../../record/facts.js';
 import { failurePoints, verifyFailures, type FailurePoint } from './failing-effects.js';
 import { walk, type Walk, type WalkPrompt } from './walk.js';
@@ -137,12 +138,21 @@ export function outcomeLine(o: Outcome): string {
   return `${o.result}${o.reason === undefined ? '' : ` (${o.reason})`}${restored}${not}`;
 }
 
-/** The release recorded last for the plan's environment, as a rollback would use it (read only). */
+/**
+ * The release recorded last for the plan's environment, as a rollback would return to it: from
+ * the team's database when one is configured, else read from the state folder (a folder that does
+ * not exist is not created).
+ */
 export async function recordedPrevious(
   plan: ResolvedPlan,
   stateDir: string,
+  env: NodeJS.ProcessEnv,
 ): Promise<PreviousRelease | undefined> {
-  const release = await previousRelease(stateDir, plan.environment);
+  const releases =
+    stateUrlOf(plan, env) === undefined
+      ? await listReleases(stateDir, plan.environment)
+      : await (await storeOf(plan, stateDir, env)).listReleases(plan.environment);
+  const release = previousRelease(releases);
   if (release === undefined) return undefined;
   return {
     release: release.label,
