@@ -73,7 +73,7 @@ export function registerEngineCommands(
     program
       .command('graph')
       .description(
-        'export diagrams of the statecharts (--machine) or of a deployment plan (--plan)',
+        'export diagrams of the statecharts (--machine) or of a deployment plan (--plan); --format html: one review page with both',
       ),
   )
     .option(
@@ -83,11 +83,11 @@ export function registerEngineCommands(
     .option('--plan', 'the concrete plan of -c/-e: stages, services, dependencies, rollback order')
     .option(
       '--format <format>',
-      'mermaid, dot, svg, scxml or json (default: from the extension of -o, else mermaid)',
+      'mermaid, dot, svg, scxml, json or html (default: from the extension of -o, else mermaid)',
     )
     .option(
       '-o, --output <file>',
-      'write to a file instead of stdout (.mmd/.md, .dot/.gv, .svg, .scxml, .json)',
+      'write to a file instead of stdout (.mmd/.md, .dot/.gv, .svg, .scxml, .json, .html)',
     )
     .action(async (opts: GraphOptions) => {
       const { graphCommand } = await import('./commands/graph.js');

@@ -3,6 +3,7 @@ import type { ResolvedPlan } from '../config/plan-types.js';
 import { usageError } from '../core/errors.js';
 import { count as countOf } from '../core/plural.js';
 import { dotHeader, machineDotBody, machineToDot } from './dot-machine.js';
+import { reviewPage } from './html-page.js';
 import { machineToJson, machineToJsonConfig } from './json-machine.js';
 import { machineToMermaid } from './mermaid-machine.js';
 import { machineModel } from './model.js';
@@ -27,10 +28,10 @@ export type MachineName =
   | 'down';
 
 /** Output formats of `stagecraft graph`. */
-export type Format = 'mermaid' | 'dot' | 'svg' | 'scxml' | 'json';
+export type Format = 'mermaid' | 'dot' | 'svg' | 'scxml' | 'json' | 'html';
 
 /** Every format, in the order the CLI lists them. */
-export const formats: readonly Format[] = ['mermaid', 'dot', 'svg', 'scxml', 'json'];
+export const formats: readonly Format[] = ['mermaid', 'dot', 'svg', 'scxml', 'json', 'html'];
 
 /**
  * Exports one machine, walked from its live definition. `name` titles the export; the state ids
@@ -53,6 +54,8 @@ export async function exportMachine(
       return machineToScxml(model);
     case 'json':
       return machineToJson(model);
+    case 'html':
+      return reviewPage({ title: name, machines: [{ name, model }] });
   }
 }
 
@@ -60,7 +63,8 @@ export async function exportMachine(
  * Exports several machines (`--machine all`) into one document, in the given order:
  * mermaid → Markdown with a heading and a fenced `mermaid` block per machine (pastes into a PR);
  * dot/svg → one graph with a cluster per machine; scxml → one XML document
- * `<machines>` holding an `<scxml>` per machine; json → `{ <name>: <machine config> }`.
+ * `<machines>` holding an `<scxml>` per machine; json → `{ <name>: <machine config> }`;
+ * html → one review page with every statechart (see {@link exportReview}).
  */
 export async function exportMachines(
   entries: Array<[string, AnyStateMachine]>,
@@ -96,6 +100,8 @@ export async function exportMachines(
       ].join('\n');
     case 'json':
       return `${JSON.stringify(Object.fromEntries(models.map(([name, model]) => [name, machineToJsonConfig(model)])), null, 2)}\n`;
+    case 'html':
+      return exportReview(undefined, entries);
   }
 }
 
@@ -110,7 +116,8 @@ export const SVG_MAX_SERVICES = 1000;
 /**
  * Exports a resolved plan: mermaid → a flowchart (stages as subgraphs, services with kind and
  * probes, dependency edges, confirmation gates, the rollback order as a dashed chain); dot/svg →
- * the same as Graphviz; scxml/json → the plan as a statechart (see plan-machine.ts).
+ * the same as Graphviz; scxml/json → the plan as a statechart (see plan-machine.ts); html → a
+ * review page with the plan's SVG (see {@link exportReview}).
  * Never contains variable values, secrets or absolute paths.
  */
 export async function exportPlan(plan: ResolvedPlan, format: Format): Promise<string> {
@@ -130,7 +137,29 @@ export async function exportPlan(plan: ResolvedPlan, format: Format): Promise<st
     case 'scxml':
     case 'json':
       return exportMachine(planMachine(plan), plan.project, format);
+    case 'html':
+      return exportReview(plan, []);
   }
+}
+
+/**
+ * The review page (`graph --format html`): one self-contained HTML file with the plan's SVG
+ * (masked as every plan export is; refused above {@link SVG_MAX_SERVICES} services) and each
+ * statechart as nested states that collapse and expand, a click on a state listing its
+ * transitions, actions and invoked actors.
+ */
+export async function exportReview(
+  plan: ResolvedPlan | undefined,
+  entries: Array<[string, AnyStateMachine]>,
+): Promise<string> {
+  const planTitle = plan ? `${plan.project} · ${plan.environment}` : undefined;
+  return reviewPage({
+    title: planTitle ?? (entries.length === 1 ? (entries[0]?.[0] ?? '') : 'stagecraft statecharts'),
+    ...(plan && planTitle
+      ? { plan: { title: planTitle, svg: await exportPlan(plan, 'svg') } }
+      : {}),
+    machines: entries.map(([name, m]) => ({ name, model: machineModel(m) })),
+  });
 }
 
 /**

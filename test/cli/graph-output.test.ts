@@ -58,7 +58,7 @@ describe('stagecraft graph -o', () => {
     const r = await runBuilt([...plan, '-o', join(dir, 'plan.png')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('cannot tell the format from the extension ".png"');
-    expect(r.stderr).toContain('pass --format (mermaid, dot, svg, scxml, json)');
+    expect(r.stderr).toContain('pass --format (mermaid, dot, svg, scxml, json, html)');
     expect(existsSync(join(dir, 'plan.png'))).toBe(false);
   });
 
@@ -71,6 +71,41 @@ describe('stagecraft graph -o', () => {
     expect(both.code).toBe(2);
     expect(both.stderr).toBe(
       'stagecraft: --json means --format json: it cannot be combined with --format dot\n',
+    );
+  });
+
+  test('.html writes the review page; it holds what --plan and --machine pick, both when neither is given', async () => {
+    const page = async (args: string[]): Promise<{ plan: boolean; machines: string[] }> => {
+      const file = join(dir, 'page.html');
+      await rm(file, { force: true });
+      const r = await runBuilt([...args, '-o', file]);
+      expect([args.join(' '), r.code, r.stderr]).toEqual([args.join(' '), 0, '']);
+      const html = await readFile(file, 'utf8');
+      expect(html).toMatch(/^<!DOCTYPE html>\n/);
+      return {
+        plan: html.includes('<section class="plan"'),
+        machines: [...html.matchAll(/<section class="machine" [^>]*data-machine="([^"]+)"/g)].map(
+          (m) => m[1] ?? '',
+        ),
+      };
+    };
+    const all = await page(['graph', '-c', 'examples/local-stack']);
+    expect(all.plan).toBe(true);
+    expect(all.machines).toHaveLength(10);
+    expect(all.machines.slice(0, 2)).toEqual(['deployment', 'stage']);
+    expect(await page([...plan, '--format', 'html'])).toEqual({ plan: true, machines: [] });
+    expect(await page(['graph', '--machine', 'health', '--format', 'html'])).toEqual({
+      plan: false,
+      machines: ['health'],
+    });
+    expect(await page([...plan, '--machine', 'down'])).toEqual({ plan: true, machines: ['down'] });
+  });
+
+  test('a diagram format other than html with neither --machine nor --plan is a usage error saying what html takes', async () => {
+    const r = await runBuilt(['graph', '--format', 'svg']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'stagecraft: pass exactly one of --machine <name|all> or --plan (only --format html takes both, or neither for the plan and every statechart)\n',
     );
   });
 

@@ -125,10 +125,10 @@ export interface Spawned {
 const running = new Set<{ args: string[]; stop(): Promise<unknown> }>();
 
 /** Spawns the built CLI without a terminal. */
-export function spawnCli(args: string[]): Spawned {
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -3,6 +3,8 @@
  * (`--machine <name|all>`), or the concrete plan of an environment (`--plan` with -c/-e).
  * Output is deterministic; `-o FILE` writes it to a file, otherwise stdout. The format is
  * `--format`, else the extension of `-o`, else Mermaid; `--json` is `--format json`.
+ * `--format html` writes one review page: the plan and every statechart, or what `--machine`
+ * (and `--plan` beside it) pick.
  */
 import { extname, resolve } from 'node:path';
 import { usageError } from '../../core/errors.js';
@@ -31,6 +33,8 @@ const byExtension: Record<string, Format> = {
   '.svg': 'svg',
   '.scxml': 'scxml',
   '.json': 'json',
+  '.html': 'html',
+  '.htm': 'html',
 };
 
 /** The format asked for: `--format`, `--json`, the extension of `-o`, or Mermaid. */
@@ -55,25 +59,33 @@ function chosenFormat(opts: GraphOptions, formats: readonly Format[]): Format {
 }
 
 export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<number> {
-  const { exportMachine, exportMachines, exportPlan, formats } =
+  const { exportMachine, exportMachines, exportPlan, exportReview, formats } =
     await import('../../export/index.js');
   const { machineEntries, machineNames } = await import('../../export/machine-registry.js');
   const format = chosenFormat(opts, formats);
-  if ((opts.plan === true) === (opts.machine !== undefined)) {
-    throw usageError('pass exactly one of --machine <name|all> or --plan');
+  if (format !== 'html' && (opts.plan === true) === (opts.machine !== undefined)) {
+    throw usageError(
+      'pass exactly one of --machine <name|all> or --plan (only --format html takes both, or neither for the plan and every statechart)',
+    );
   }
   let text: string;
-  if (opts.plan === true) {
+  if (format === 'html') {
+    // The page holds what --plan and --machine pick; neither picks everything.
+    const none = opts.plan !== true && opts.machine === undefined;
+    const withPlan = opts.plan === true || none;
+    const entries =
+      opts.machine === 'all' || none
+        ? machineEntries()
+        : opts.machine === undefined
+          ? []
+          : [namedEntry(opts.machine, machineEntries(), machineNames)];
+    text = await exportReview(withPlan ? await loadPlan(opts, io) : undefined, entries);
+  } else if (opts.plan === true) {
     text = await exportPlan(await loadPlan(opts, io), format);
   } else if (opts.machine === 'all') {
     text = await exportMachines(machineEntries(), format);
   } else {
-    const entry = machineEntries().find(([name]) => name === opts.machine);
-    if (entry === undefined) {
-      throw usageError(
-        `--machine must be one of ${[...machineNames, 'all'].join(', ')} (got "${opts.machine}")`,
-      );
-    }
+    const entry = namedEntry(opts.machine, machineEntries(), machineNames);
     text = await exportMachine(entry[1], entry[0], format);
   }
   if (!text.endsWith('\n')) text += '\n';
@@ -83,4 +95,16 @@ export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<numbe
     io.stdout.write(text);
   }
   return EXIT.ok;
+}
+
+/** The machine `--machine` names; a usage error listing the names when there is none. */
+function namedEntry<T>(
+  name: string | undefined,
+  entries: Array<[string, T]>,
+  names: readonly string[],
+): [string, T] {
+  const entry = entries.find(([n]) => n === name);
+  if (entry === undefined)
+    throw usageError(`--machine must be one of ${[...names, 'all'].join(', ')} (got "${name}")`);
+  return entry;
 }

@@ -85,10 +85,13 @@ class PgJournal implements JournalWriter {
   private kick(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.flushing ??= this.flushLoop();
+    if (this.queue.length === 0 || this.flushing !== undefined) return;
+    this.flushing = this.flushLoop();
   }
 
   private async flushLoop(): Promise<void> {
+    // Yield first: `flushing` is assigned before the loop can end and clear it.
+    await Promise.resolve();
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
