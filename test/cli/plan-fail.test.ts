@@ -84,6 +84,9 @@ describe('stagecraft plan --fail', () => {
     const fmt = await runBuilt(['plan', '-c', FIXTURE, '--fail', 'api', '--format', 'png']);
     expect(fmt.code).toBe(2);
     expect(fmt.stderr).toContain('--format must be one of text, svg, html');
+    const json = await runBuilt(['plan', '-c', FIXTURE, '--fail', 'api', '--json']);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toContain('--json does not go with --fail');
     const alone = await runBuilt(['plan', '-c', FIXTURE, '--when', 'health']);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain('--when, --format and -o go with --fail SERVICE');

@@ -4,6 +4,7 @@
  * drawn over the statechart. Nothing runs and nothing is written (but `-o FILE`).
  */
 import { resolve } from 'node:path';
+import { usageError } from '../../core/errors.js';
 import { pathFormat } from '../path-format.js';
 import { EXIT } from '../exit-codes.js';
 import { formatWhatIf, statesOf } from '../format-what-if.js';
@@ -53,6 +54,8 @@ function whatIfNotes(w: WhatIf): Record<string, string> {
 
 /** Runs `plan --fail`. */
 export async function planFailCommand(opts: PlanOptions, io: CliIo): Promise<number> {
+  if (opts.json === true)
+    throw usageError('--json does not go with --fail: the what-if is text, or --format svg|html');
   const format = pathFormat(opts);
   const plan = await loadPlan(opts, io);
   const { checkWhatIf, recordedPrevious, whatIf, whatIfPlan } =
