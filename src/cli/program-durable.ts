@@ -9,6 +9,7 @@ import type { SetExitCode } from './options.js';
 import type { UnlockOptions } from './commands/unlock.js';
 import type { ResumeOptions } from './commands/resume.js';
 import type { RollbackOptions } from './commands/rollback.js';
+import type { ShowOptions } from './commands/show.js';
 
 /** Adds history, show, unlock, resume, decide, state and rollback to the program. */
 export function registerDurableCommands(
@@ -29,10 +30,16 @@ export function registerDurableCommands(
       .command('show')
       .argument('<id>', 'deployment id (see `history`)')
       .description("one deployment's timeline: stages, services and decisions with durations"),
-  ).action(async (id: string, opts: CommonOptions) => {
-    const { showCommand } = await import('./commands/show.js');
-    setExitCode(await showCommand(id, opts, io));
-  });
+  )
+    .option(
+      '--format <format>',
+      'text (default), svg or html: the plan and the statechart with the path taken',
+    )
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (id: string, opts: ShowOptions) => {
+      const { showCommand } = await import('./commands/show.js');
+      setExitCode(await showCommand(id, opts, io));
+    });
   addCommonOptions(
     program
       .command('unlock')

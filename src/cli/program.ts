@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import type { CliIo } from './io.js';
-import { addCommonOptions, type CommonOptions, type SetExitCode } from './options.js';
+import { addCommonOptions, type SetExitCode } from './options.js';
 import type { ValidateOptions } from './commands/validate.js';
 import type { DashboardOptions } from './commands/dashboard.js';
 import type { WatchOptions } from './commands/watch.js';
+import type { PlanOptions } from './commands/plan-fail.js';
+import { usageError } from '../core/errors.js';
 import { packageVersion } from './version.js';
 import { registerEngineCommands } from './program-engine.js';
 import { registerDurableCommands } from './program-durable.js';
@@ -72,10 +74,28 @@ function registerPlan(program: Command, io: CliIo, setExitCode: SetExitCode): vo
       .description(
         'print the resolved plan: variables with provenance (secrets masked), stages, services, rollback order',
       ),
-  ).action(async (opts: CommonOptions) => {
-    const { planCommand } = await import('./commands/plan.js');
-    setExitCode(await planCommand(opts, io));
-  });
+  )
+    .option(
+      '--fail <service>',
+      'what if this service fails: walk the deployment with simulated effects',
+    )
+    .option('--when <point>', 'with --fail: where it fails (activating, health, verify, rollback)')
+    .option(
+      '--format <format>',
+      'with --fail: text (default), svg or html (the statechart with the path drawn)',
+    )
+    .option('-o, --output <file>', 'with --fail: write to this file instead of stdout')
+    .action(async (opts: PlanOptions) => {
+      if (opts.fail !== undefined) {
+        const { planFailCommand } = await import('./commands/plan-fail.js');
+        setExitCode(await planFailCommand(opts, io));
+        return;
+      }
+      if (opts.when !== undefined || opts.format !== undefined || opts.output !== undefined)
+        throw usageError('--when, --format and -o go with --fail SERVICE');
+      const { planCommand } = await import('./commands/plan.js');
+      setExitCode(await planCommand(opts, io));
+    });
 }
 
 function registerSchema(program: Command, io: CliIo, setExitCode: SetExitCode): void {

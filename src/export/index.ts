@@ -12,6 +12,7 @@ import { planMachine } from './plan-machine.js';
 import { planToMermaid } from './plan-mermaid.js';
 import { machineToScxml, scxmlElement } from './scxml-machine.js';
 import { dotToSvg } from './svg.js';
+import type { Highlight } from './highlight.js';
 
 /** The machines `stagecraft graph --machine` knows. */
 export type MachineName =
@@ -159,4 +160,12 @@ export async function exportReview(
       : {}),
     machines: entries.map(([name, m]) => ({ name, model: machineModel(m) })),
   });
+}
+
+/**
+ * One machine as SVG with a path drawn over it (the states a run entered, the transitions it
+ * took, a note per state), walked from its live definition.
+ */
+export function exportMachinePath(machine: AnyStateMachine, highlight: Highlight): Promise<string> {
+  return dotToSvg(machineToDot(machineModel(machine), { highlight }));
 }

@@ -40,6 +40,8 @@ export async function history(
 export interface Shown {
   meta: DeploymentMeta;
   record: RunRecord;
+  /** Its journal's facts, in order (what `show --format svg` reads the path from). */
+  facts: StampedFact[];
   tornTail: boolean;
   /** The journal is not made of facts this version reads (an older stagecraft's trace). */
   unreadable: boolean;
@@ -55,10 +57,12 @@ export async function showDeployment(w: Where, id: string): Promise<Shown> {
       `no deployment ${id} in ${store.where}: see \`stagecraft history\``,
     );
   const { entries, tornTail } = await store.readJournal(id);
-  const record = foldFacts(entries as unknown as StampedFact[]);
+  const facts = entries as unknown as StampedFact[];
+  const record = foldFacts(facts);
   return {
     meta: { ...meta, status: effectiveStatus(meta) },
     record,
+    facts,
     tornTail,
     unreadable: entries.length > 0 && record.factsVersion === undefined,
   };

@@ -4,25 +4,42 @@
  * check's verdict, every decision (who, when, what) and every resume; `--json` prints the same
  * as one object.
  */
+import { resolve } from 'node:path';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
 import type { CommonOptions } from '../options.js';
 import { stateDirFor } from '../state-dir.js';
+import { writeOutput } from '../write-output.js';
 import { formatDuration, historyRow } from './history.js';
+import { pathFormat } from '../path-format.js';
+
+/** Options of `show`. */
+export interface ShowOptions extends CommonOptions {
+  format?: string;
+  output?: string;
+}
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 
 /** Runs `show <id>`: exit 0, or 2 when there is no such deployment. */
-export async function showCommand(id: string, opts: CommonOptions, io: CliIo): Promise<number> {
+export async function showCommand(id: string, opts: ShowOptions, io: CliIo): Promise<number> {
+  const format = pathFormat(opts);
   const plan = await loadPlan(opts, io);
   const stateDir = stateDirFor(plan, io.cwd, opts.stateDir);
   const { showDeployment } = await import('../../runtime/history.js');
   const { timelineOf } = await import('../../record/timeline.js');
-  const { meta, record, tornTail, unreadable } = await showDeployment(
+  const { meta, record, facts, tornTail, unreadable } = await showDeployment(
     { plan, stateDir, env: io.env },
     id,
   );
+  if (format !== 'text') {
+    const { drawShown } = await import('./show-path.js');
+    const drawn = await drawShown(id, plan, facts, format);
+    if (opts.output !== undefined) await writeOutput(resolve(io.cwd, opts.output), drawn);
+    else io.stdout.write(drawn);
+    return EXIT.ok;
+  }
   const t = timelineOf(record);
   const row = historyRow(meta);
   if (opts.json === true) {
