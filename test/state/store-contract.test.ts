@@ -119,9 +119,9 @@ function release(id: string, label: string, vars: Record<string, string> = {}): 
 describe.each(backends)('the store contract on $name', (backend) => {
   let twinOf: () => Promise<Store> = () => Promise.reject(new Error('no store'));
   const open = async (): Promise<Store> => {
-    const { store, twin: t } = await backend.open();
-    twinOf = t;
-    return store;
+    const opened = await backend.open();
+    twinOf = () => opened.twin();
+    return opened.store;
   };
   const twin = (_store: Store): Promise<Store> => twinOf();
 
@@ -257,7 +257,7 @@ describe.skipIf(!pgCheck.ok)(
           /append-only \(DELETE refused\)/,
         );
         await expect(c.query('TRUNCATE stagecraft_journal')).rejects.toThrow(/append-only/);
-        const r = await c.query('SELECT count(*)::int AS n FROM stagecraft_journal');
+        const r = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM stagecraft_journal');
         expect(r.rows[0]?.n).toBe(1);
       } finally {
         await c.end();
@@ -288,7 +288,9 @@ describe.skipIf(!pgCheck.ok)(
       made.push(later);
       await expect(later.ready()).rejects.toMatchObject({
         kind: 'state-format',
-        message: expect.stringMatching(/schema version 99, newer than this stagecraft knows/),
+        message: expect.stringMatching(
+          /schema version 99, newer than this stagecraft knows/,
+        ) as unknown,
       });
       await expect(later.migrate('c')).rejects.toMatchObject({ kind: 'state-format' });
     });
@@ -300,7 +302,9 @@ describe.skipIf(!pgCheck.ok)(
       made.push(s);
       await expect(s.ready()).rejects.toMatchObject({
         kind: 'state-format',
-        message: expect.stringMatching(/no stagecraft schema yet: run `stagecraft state migrate`/),
+        message: expect.stringMatching(
+          /no stagecraft schema yet: run `stagecraft state migrate`/,
+        ) as unknown,
       });
       expect(s.where).not.toContain(new URL(url).password);
     });

@@ -17,6 +17,9 @@ import { crashProjects, runCli, spawnCli } from '../durability/crash-project.js'
 import { postgresAvailable, startPostgres, type PgCluster } from '../state/pg-harness.js';
 
 const pgCheck = postgresAvailable();
+
+/** `history --json`. */
+type Listed = { deployments: Array<{ id: string; result: string }> };
 let cluster: PgCluster | undefined;
 const dirs: string[] = [];
 
@@ -158,7 +161,10 @@ describe.skipIf(!pgCheck.ok)(
       );
 
       const listed = await run(['history', '--json', ...p.args()], env);
-      expect(JSON.parse(listed.stdout).deployments[0]).toMatchObject({ id, result: 'interrupted' });
+      expect((JSON.parse(listed.stdout) as Listed).deployments[0]).toMatchObject({
+        id,
+        result: 'interrupted',
+      });
       // Another machine: another state directory, the same database.
       const elsewhere = await mkdtemp(join(tmpdir(), 'sc-team-elsewhere-'));
       dirs.push(elsewhere);
@@ -174,7 +180,10 @@ describe.skipIf(!pgCheck.ok)(
       for (const s of activated.filter((s) => s !== 'web')) expect(await p.count(s)).toBe(1);
       for (const s of ['a', 'b', 'c']) expect(await p.count(s)).toBeGreaterThanOrEqual(1);
       const after = await run(['history', '--json', ...p.args()], env);
-      expect(JSON.parse(after.stdout).deployments[0]).toMatchObject({ id, result: 'succeeded' });
+      expect((JSON.parse(after.stdout) as Listed).deployments[0]).toMatchObject({
+        id,
+        result: 'succeeded',
+      });
       // The journal continued in the same rows: resume's facts follow the killed run's.
       const types = await rows<{ type: string }>(
         url,

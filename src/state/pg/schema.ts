@@ -79,7 +79,7 @@ CREATE INDEX stagecraft_answers_by_deployment ON stagecraft_answers (deployment_
 ];
 
 /** The schema version this stagecraft reads and writes. */
-export const SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;
+const SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;
 
 const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS stagecraft_schema (
   version integer PRIMARY KEY,
@@ -89,7 +89,7 @@ const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS stagecraft_schema (
 )`;
 
 /** The database's schema version: 0 when it has none. */
-export async function schemaVersion(client: pg.ClientBase): Promise<number> {
+async function schemaVersion(client: pg.ClientBase): Promise<number> {
   const exists = await client.query<{ t: string | null }>(
     "SELECT to_regclass('stagecraft_schema')::text AS t",
   );
