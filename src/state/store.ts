@@ -20,7 +20,6 @@ import {
 } from './locks.js';
 import type { DeploymentMeta } from './meta.js';
 import { createDeployment, listDeployments, readMeta, updateMeta, updateMetaSync } from './meta.js';
-import { ensureStateDir } from './format.js';
 import type { Release, ReleaseSecrets } from './releases.js';
 import { listReleases, recordRelease } from './releases.js';
 
@@ -50,7 +49,7 @@ export interface Store {
   readonly kind: 'directory' | 'postgres';
   /** Where it is, for messages: the state directory, or the database URL without its password. */
   readonly where: string;
-  /** Makes sure the store can be used (creates the state directory; checks the schema). */
+  /** Makes sure the store can be used (a database: connects and checks the schema). */
   ready(): Promise<void>;
 
   acquireLock(info: LockInfo): Promise<LockResult>;
@@ -106,7 +105,8 @@ export function directoryStore(stateDir: string): Store {
   return {
     kind: 'directory',
     where: stateDir,
-    ready: () => ensureStateDir(stateDir),
+    // Nothing to open: what writes creates the folder (a read-only command leaves none behind).
+    ready: () => Promise.resolve(),
     acquireLock: (info) => acquireLock(stateDir, info),
     takeOverLock: (info, expected, options) => takeOverLock(stateDir, info, expected, options),
     releaseLock: (environment, id) => releaseLock(stateDir, environment, id),

@@ -5,7 +5,7 @@
  * a second process with another state directory (another machine's view) finishes the deployment
  * from the shared journal without re-running the activations journaled as done.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +106,45 @@ describe.skipIf(!pgCheck.ok)(
       // Every winner is in the one shared history, whichever state directory it ran with.
       expect(listed.deployments.filter((d) => d.result === 'succeeded')).toHaveLength(20);
     }, 180_000);
+
+    test("the config's state.url selects the database, and its password appears in no output, record or file", async () => {
+      const url = await migrated();
+      const password = new URL(url).password;
+      const dir = await mkdtemp(join(tmpdir(), 'sc-team-url-'));
+      dirs.push(dir);
+      await writeFile(
+        join(dir, 'stagecraft.config.yaml'),
+        `name: by-config\nstate:\n  url: ${url}\nservices:\n  api:\n    activate: 'echo url is $STAGECRAFT_STATE_URL'\n`,
+      );
+      const outputs: string[] = [];
+      for (const args of [
+        ['deploy', '--yes', '--json'],
+        ['history', '--json'],
+        ['plan', '--json'],
+        ['validate'],
+      ]) {
+        const r = await run([...args, '-c', dir], { STAGECRAFT_STATE_URL: '' });
+        expect(r.code, r.stderr).toBe(0);
+        outputs.push(r.stdout, r.stderr);
+      }
+      const listed = JSON.parse(outputs[2] ?? '{}') as Listed;
+      expect(listed.deployments).toHaveLength(1);
+      const id = listed.deployments[0]?.id;
+      const shown = await run(['show', id ?? '', '-c', dir], {});
+      outputs.push(shown.stdout, shown.stderr);
+      for (const o of outputs) expect(o).not.toContain(password);
+      // Nothing in the database's rows, nor in the files left beside the config.
+      const dump = await rows<{ t: string }>(
+        url,
+        `SELECT (SELECT json_agg(d)::text FROM stagecraft_deployments d) || (SELECT json_agg(j)::text FROM stagecraft_journal j) || coalesce((SELECT json_agg(r)::text FROM stagecraft_releases r), '') || (SELECT json_agg(h)::text FROM stagecraft_lock_holders h) AS t`,
+      );
+      expect(dump[0]?.t.length).toBeGreaterThan(100);
+      expect(dump[0]?.t).not.toContain(password);
+      const files = spawnSync('grep', ['-rl', password, join(dir, '.stagecraft')], {
+        encoding: 'utf8',
+      });
+      expect(files.stdout).toBe('');
+    }, 60_000);
 
     test('kill -9 of a holder frees the lock within a second; resume from another process and state directory finishes without re-running completed activations', async () => {
       const url = await migrated();
