@@ -3,6 +3,7 @@
  * URL is STAGECRAFT_STATE_URL, else the config's `state.url`; it is never printed with its password.
  */
 import { StagecraftError } from '../../core/errors.js';
+import { count } from '../../core/plural.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
@@ -55,7 +56,7 @@ export async function stateImportCommand(opts: CommonOptions, io: CliIo): Promis
     return EXIT.ok;
   }
   io.stdout.write(
-    `imported ${stateDir} into ${r.where}: ${r.deployments} deployment(s) with ${r.entries} journal entries, ${r.releases} release(s)` +
+    `imported ${stateDir} into ${r.where}: ${count(r.deployments, 'deployment')} with ${count(r.entries, 'journal entry', 'journal entries')}, ${count(r.releases, 'release')}` +
       (r.skipped > 0 ? `; ${r.skipped} already there, left as they were` : '') +
       '\n',
   );
