@@ -94,9 +94,11 @@ export async function resume(o: ResumeOptions): Promise<RunResult | NothingToRes
   const status = effectiveStatus(meta);
   if (status === 'running') {
     const where =
-      meta.host === hostname()
-        ? `pid ${meta.pid}`
-        : `host ${meta.host}, pid ${meta.pid}, which cannot be checked from here`;
+      store.kind === 'postgres'
+        ? `host ${meta.host}, pid ${meta.pid}: it holds the environment's lock in ${store.where}`
+        : meta.host === hostname()
+          ? `pid ${meta.pid}`
+          : `host ${meta.host}, pid ${meta.pid}, which cannot be checked from here`;
     throw new StagecraftError(
       'lock-held',
       `deployment ${meta.id} is still running (${where}); it cannot be resumed while its process lives`,
