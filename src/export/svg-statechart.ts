@@ -1,7 +1,7 @@
 import { boxLines, layoutStatechart, metrics, type StatechartLayout } from './elk-layout.js';
 import type { MachineModel } from './model-types.js';
 import { statechartView, type StatechartOptions } from './statechart-view.js';
-import { FONT_FAMILY, baselineOffset } from './text-measure.js';
+import { FONT_FAMILY, baselineOffset, textWidth } from './text-measure.js';
 import { xmlEscape } from './tree.js';
 
 export type { StatechartOptions } from './statechart-view.js';
@@ -63,13 +63,16 @@ function drawLayout(layout: StatechartLayout, dx: number, dy: number, title: str
   const out: string[] = [`<g class="statechart" data-machine="${xmlEscape(title)}">`];
   const texts: string[] = [];
   const text = (
-    x: number,
+    x0: number,
     y: number,
-    s: string,
+    raw: string,
     size: number,
     bold: boolean,
     cls: string,
   ): void => {
+    // Continuation lines are indented by position: SVG collapses leading spaces.
+    const s = raw.trimStart();
+    const x = x0 + textWidth(raw.slice(0, raw.length - s.length), size, bold);
     texts.push(
       `<text class="${cls}" x="${n(x)}" y="${n(y)}" font-size="${size}" font-weight="${bold ? 'bold' : 'normal'}"${cls === 'note' ? ' fill="#c2410c"' : ' fill="#111"'}>${xmlEscape(s)}</text>`,
     );

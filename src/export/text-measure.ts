@@ -29,7 +29,14 @@ const BOLD = [
   724, 725, 457, 365, 457, 838, 500, 500, 675, 716, 593, 716, 678, 435, 716, 712, 343, 343, 665,
   343, 1042, 712, 687, 716, 716, 493, 595, 478, 712, 652, 924, 645, 652, 582, 712, 365, 712, 838,
 ];
-/** Anything outside ASCII is counted as wide as an `M`, so the measure errs on the roomy side. */
+/** The few non-ASCII characters the diagrams write: middle dot, arrow, en dash, times. */
+const EXTRA: Record<string, [number, number]> = {
+  '\u00b7': [318, 380],
+  '\u2192': [838, 838],
+  '\u2013': [500, 500],
+  '\u00d7': [838, 838],
+};
+/** Any other character outside ASCII is counted as wide as an `M`, so the measure errs on the roomy side. */
 const WIDE = 1000;
 
 /** The width in pixels of `text` at `size` px. */
@@ -38,7 +45,8 @@ export function textWidth(text: string, size: number, bold = false): number {
   let units = 0;
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
-    units += code >= 32 && code < 127 ? (table[code - 32] ?? WIDE) : WIDE;
+    units +=
+      code >= 32 && code < 127 ? (table[code - 32] ?? WIDE) : (EXTRA[ch]?.[bold ? 1 : 0] ?? WIDE);
   }
   return (units * size) / 1000;
 }

@@ -1,0 +1,101 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportMachine } from '../../src/export/index.js';
+import { machineEntries } from '../../src/export/machine-registry.js';
+import { machineModel } from '../../src/export/model.js';
+import { renderStatechartSvg } from '../../src/export/svg-statechart.js';
+import { geometryViolations, readGeometry } from './svg-geometry.js';
+
+const docs = resolve(import.meta.dirname, '..', '..', 'docs', 'diagrams');
+const svgs = (await readdir(docs)).filter((f) => f.endsWith('.svg')).sort();
+const statecharts = svgs.filter((f) => f !== 'plan.svg');
+
+describe('the readability of the statechart SVGs, measured on their geometry', () => {
+  it('catches overlapping texts and a text across a state border (the check itself)', () => {
+    const svg = [
+      '<svg xmlns="http://www.w3.org/2000/svg">',
+      '<rect class="state" data-state="m.a" x="0" y="0" width="100" height="40"/>',
+      '<text x="10" y="20" font-size="12" font-weight="normal">inside</text>',
+      '<text x="14" y="24" font-size="12" font-weight="normal">on top</text>',
+      '<text x="80" y="60" font-size="12" font-weight="normal">across the border</text>',
+      '<text x="80" y="30" font-size="12" font-weight="normal">half in</text>',
+      '<text x="10" y="100" font-size="12" font-weight="bold">clear</text>',
+      '</svg>',
+    ].join('\n');
+    expect(geometryViolations(svg)).toEqual([
+      '"inside" overlaps "on top"',
+      '"half in" crosses the border of m.a',
+    ]);
+    expect(readGeometry(svg).texts).toHaveLength(5);
+  });
+
+  it.each(svgs)(
+    'docs/diagrams/%s has no overlapping texts and no text across a border',
+    async (file) => {
+      const svg = await readFile(join(docs, file), 'utf8');
+      expect(readGeometry(svg).texts.length).toBeGreaterThan(0);
+      expect(geometryViolations(svg)).toEqual([]);
+    },
+  );
+
+  it('covers every machine in docs/diagrams', () => {
+    expect(statecharts).toEqual(
+      machineEntries()
+        .map(([n]) => `${n}.svg`)
+        .sort(),
+    );
+  });
+
+  it.each(machineEntries())(
+    'the %s statechart, freshly rendered, draws every state and keeps its texts apart, whole and at --depth 1',
+    async (name, machine) => {
+      const model = machineModel(machine);
+      const whole = await exportMachine(machine, name, 'svg');
+      expect(geometryViolations(whole)).toEqual([]);
+      const drawn = new Set(readGeometry(whole).rects.map((r) => r.state));
+      for (const s of model.states) expect(drawn.has(s.id), `state ${s.id}`).toBe(true);
+
+      const overview = await exportMachine(machine, name, 'svg', { depth: 1 });
+      expect(geometryViolations(overview)).toEqual([]);
+      const top = readGeometry(overview);
+      const shown = new Set(top.rects.map((r) => r.state));
+      for (const s of model.states)
+        expect(shown.has(s.id), `state ${s.id} at depth ${s.path.length}`).toBe(s.path.length <= 1);
+      for (const s of model.states.filter((x) => x.path.length === 1 && x.children.length > 0)) {
+        const box = top.rects.find((r) => r.state === s.id)?.box;
+        const within = (t: { box: typeof box }): boolean =>
+          box !== undefined &&
+          t.box !== undefined &&
+          t.box.x > box.x &&
+          t.box.y > box.y &&
+          t.box.x + t.box.width < box.x + box.width &&
+          t.box.y + t.box.height < box.y + box.height;
+        expect(
+          top.texts.some((t) => /^\+ \d+ states$/.test(t.text) && within(t)),
+          `${s.id} collapsed with its count of states`,
+        ).toBe(true);
+      }
+    },
+    60_000,
+  );
+
+  it('keeps highlight notes clear of every other text', async () => {
+    const model = machineModel(machineEntries()[0]?.[1] ?? expect.fail('no machines'));
+    const ids = model.states.map((s) => s.id);
+    const notes = Object.fromEntries(
+      ids.map((id, i) => [id, `${(i * 1.3).toFixed(1)} s, retry by alice`]),
+    );
+    const svg = await renderStatechartSvg(model, {
+      highlight: {
+        states: ids.slice(0, 5),
+        edges: [{ from: ids[1] ?? '', to: ids[2] ?? '' }],
+        notes,
+      },
+    });
+    expect(geometryViolations(svg)).toEqual([]);
+    expect(readGeometry(svg).texts.filter((t) => t.text.endsWith('retry by alice'))).toHaveLength(
+      ids.length,
+    );
+  }, 60_000);
+});
