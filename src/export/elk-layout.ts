@@ -140,7 +140,7 @@ export async function layoutStatechart(view: StatechartView): Promise<Statechart
           text: e.lines.join('\n'),
           width: Math.ceil(width + 2 * metrics.labelPad),
           height: e.lines.length * metrics.lineHeight + 2 * metrics.labelPad,
-          layoutOptions: { 'elk.edgeLabels.placement': 'CENTER' },
+          layoutOptions: { 'elk.edgeLabels.placement': 'CENTER', 'elk.edgeLabels.inline': 'true' },
         },
       ];
     }

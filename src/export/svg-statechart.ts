@@ -62,6 +62,7 @@ const fills = ['#f8fafc', '#eef2f7', '#e4eaf2', '#dae2ed'];
 function drawLayout(layout: StatechartLayout, dx: number, dy: number, title: string): string[] {
   const out: string[] = [`<g class="statechart" data-machine="${xmlEscape(title)}">`];
   const texts: string[] = [];
+  const backs: string[] = [];
   const text = (
     x0: number,
     y: number,
@@ -124,6 +125,10 @@ function drawLayout(layout: StatechartLayout, dx: number, dy: number, title: str
       `<path class="edge" data-from="${xmlEscape(e.edge.from)}" data-to="${xmlEscape(e.edge.to)}" d="${d}" fill="none" stroke="${color}" stroke-width="${e.edge.marked ? 2.5 : 1}"${dash} marker-end="url(#${e.edge.marked ? 'arrow-marked' : 'arrow'})"/>`,
     );
     if (e.label) {
+      // The label sits on its own edge (inline): a backing keeps the line from striking it out.
+      backs.push(
+        `<rect class="label-back" x="${n(dx + e.label.x)}" y="${n(dy + e.label.y)}" width="${n(e.label.width)}" height="${n(e.label.height)}" rx="3" fill="#ffffff" fill-opacity="0.92"/>`,
+      );
       let line = dy + e.label.y + metrics.labelPad;
       e.edge.lines.forEach((s, i) => {
         text(
@@ -140,6 +145,6 @@ function drawLayout(layout: StatechartLayout, dx: number, dy: number, title: str
       });
     }
   }
-  out.push(...texts, '</g>');
+  out.push(...backs, ...texts, '</g>');
   return out;
 }
