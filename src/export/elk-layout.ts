@@ -67,6 +67,18 @@ function headerSize(n: ViewNode): { width: number; height: number } {
 // The bundle is CommonJS; its constructor is also its own `default`, which is what the types describe.
 const elk = new ElkModule.default();
 
+/** Spacing, read from each node for the children it holds. */
+const spacing: Record<string, string> = {
+  'elk.spacing.nodeNode': '18',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '22',
+  'elk.spacing.edgeNode': '10',
+  'elk.spacing.edgeEdge': '7',
+  'elk.spacing.edgeLabel': '4',
+  'elk.spacing.labelLabel': '6',
+  'elk.layered.spacing.edgeNodeBetweenLayers': '10',
+  'elk.layered.spacing.edgeEdgeBetweenLayers': '7',
+};
+
 const graphOptions: Record<string, string> = {
   'elk.algorithm': 'layered',
   'elk.direction': 'DOWN',
@@ -74,14 +86,7 @@ const graphOptions: Record<string, string> = {
   'elk.edgeRouting': 'ORTHOGONAL',
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
   'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
-  'elk.spacing.nodeNode': '24',
-  'elk.layered.spacing.nodeNodeBetweenLayers': '28',
-  'elk.spacing.edgeNode': '14',
-  'elk.spacing.edgeEdge': '10',
-  'elk.spacing.edgeLabel': '4',
-  'elk.spacing.labelLabel': '6',
-  'elk.layered.spacing.edgeNodeBetweenLayers': '14',
-  'elk.layered.spacing.edgeEdgeBetweenLayers': '10',
+  ...spacing,
   'elk.padding': '[top=12,left=12,bottom=12,right=12]',
 };
 
@@ -106,7 +111,9 @@ export async function layoutStatechart(view: StatechartView): Promise<Statechart
     return {
       id: n.id,
       children,
+      // ELK reads spacing from the node whose children it places: every compound node carries it.
       layoutOptions: {
+        ...spacing,
         'elk.padding': `[top=${head.height + 10},left=12,bottom=12,right=12]`,
         'elk.nodeSize.constraints': 'MINIMUM_SIZE',
         'elk.nodeSize.minimum': `(${head.width + 24},${head.height + 24})`,
