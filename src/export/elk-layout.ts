@@ -15,7 +15,7 @@ export const metrics = {
 } as const;
 
 /** A laid-out box, in absolute coordinates. */
-export interface PlacedNode {
+interface PlacedNode {
   node: ViewNode;
   x: number;
   y: number;
@@ -26,7 +26,7 @@ export interface PlacedNode {
 }
 
 /** A laid-out edge: its orthogonal route and its label's box, in absolute coordinates. */
-export interface PlacedEdge {
+interface PlacedEdge {
   edge: ViewEdge;
   points: Array<{ x: number; y: number }>;
   label?: { x: number; y: number; width: number; height: number };

@@ -44,7 +44,7 @@ const num = (tag: string, name: string): number => {
 };
 
 /** Reverses the XML escapes the SVG writer uses. */
-export function unescapeXml(s: string): string {
+function unescapeXml(s: string): string {
   return s
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -92,7 +92,7 @@ export function readGeometry(svg: string): { texts: SvgText[]; rects: SvgRect[] 
 }
 
 /** Whether two boxes share any area (touching edges do not count). */
-export function intersects(a: TextBox, b: TextBox): boolean {
+function intersects(a: TextBox, b: TextBox): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
