@@ -79,7 +79,9 @@ export function statechartView(model: MachineModel, opts: StatechartOptions = {}
     const at = line.indexOf(rootId);
     return line[Math.min(line.length - 1, at + depth)] ?? id;
   };
-  const marked = new Set(opts.highlight?.states ?? []);
+  // Marks on hidden states land on the collapsed box that stands for them.
+  const shown = (id: string): string => (tree.byId.has(id) && inRegion(id) ? rep(id) : id);
+  const marked = new Set((opts.highlight?.states ?? []).map(shown));
   const notes = opts.highlight?.notes ?? {};
   const byState = groupBySource(model.transitions);
   const build = (s: ModelState): ViewNode => {
@@ -110,7 +112,12 @@ export function statechartView(model: MachineModel, opts: StatechartOptions = {}
   const edges: ViewEdge[] = [];
   const seen = new Set<string>();
   const stubs = new Map<string, ViewNode>();
-  const markedEdges = new Set((opts.highlight?.edges ?? []).map((e) => `${e.from}\u0000${e.to}`));
+  const markedEdges = new Set(
+    (opts.highlight?.edges ?? []).map(
+      (e) =>
+        `${shown(e.from)}\u0000${tree.byId.has(e.to) && !inRegion(e.to) ? `exit:${e.to}` : shown(e.to)}`,
+    ),
+  );
   const add = (edge: Omit<ViewEdge, 'id' | 'marked'>): void => {
     const key = `${edge.from}\u0000${edge.to}\u0000${edge.lines.join('\n')}`;
     if (seen.has(key)) return;

@@ -91,7 +91,7 @@ function drawLayout(layout: StatechartLayout, dx: number, dy: number, title: str
     const dash = node.kind === 'parallel' || node.kind === 'exit' ? ' stroke-dasharray="5 3"' : '';
     const rx = node.kind === 'history' ? Math.min(p.width, p.height) / 2 : 6;
     out.push(
-      `<rect class="state" data-state="${xmlEscape(node.id)}" x="${n(x)}" y="${n(y)}" width="${n(p.width)}" height="${n(p.height)}" rx="${n(rx)}" fill="${fill}" stroke="${stroke}" stroke-width="${node.marked ? 3 : 1.2}"${dash}/>`,
+      `<rect class="state" data-state="${xmlEscape(node.id)}"${node.marked ? ' data-marked="true"' : ''} x="${n(x)}" y="${n(y)}" width="${n(p.width)}" height="${n(p.height)}" rx="${n(rx)}" fill="${fill}" stroke="${stroke}" stroke-width="${node.marked ? 3 : 1.2}"${dash}/>`,
     );
     if (node.kind === 'final')
       out.push(
@@ -122,7 +122,7 @@ function drawLayout(layout: StatechartLayout, dx: number, dy: number, title: str
     const color = e.edge.marked ? '#c2410c' : '#333';
     const dash = e.edge.kind === 'history' ? ' stroke-dasharray="4 3"' : '';
     out.push(
-      `<path class="edge" data-from="${xmlEscape(e.edge.from)}" data-to="${xmlEscape(e.edge.to)}" d="${d}" fill="none" stroke="${color}" stroke-width="${e.edge.marked ? 2.5 : 1}"${dash} marker-end="url(#${e.edge.marked ? 'arrow-marked' : 'arrow'})"/>`,
+      `<path class="edge" data-from="${xmlEscape(e.edge.from)}" data-to="${xmlEscape(e.edge.to)}"${e.edge.marked ? ' data-marked="true"' : ''} d="${d}" fill="none" stroke="${color}" stroke-width="${e.edge.marked ? 2.5 : 1}"${dash} marker-end="url(#${e.edge.marked ? 'arrow-marked' : 'arrow'})"/>`,
     );
     if (e.label) {
       // The label sits on its own edge (inline): a backing keeps the line from striking it out.

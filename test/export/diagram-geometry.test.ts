@@ -5,10 +5,12 @@ import { exportMachine } from '../../src/export/index.js';
 import { machineEntries } from '../../src/export/machine-registry.js';
 import { machineModel } from '../../src/export/model.js';
 import { renderStatechartSvg } from '../../src/export/svg-statechart.js';
+import { machinesUnderTest } from './machines.js';
 import { geometryViolations, readGeometry } from './svg-geometry.js';
 
 const docs = resolve(import.meta.dirname, '..', '..', 'docs', 'diagrams');
 const svgs = (await readdir(docs)).filter((f) => f.endsWith('.svg')).sort();
+const machines = await machinesUnderTest();
 const statecharts = svgs.filter((f) => f !== 'plan.svg');
 
 describe('the readability of the statechart SVGs, measured on their geometry', () => {
@@ -47,7 +49,7 @@ describe('the readability of the statechart SVGs, measured on their geometry', (
     );
   });
 
-  it.each(machineEntries())(
+  it.each(machines)(
     'the %s statechart, freshly rendered, draws every state and keeps its texts apart, whole and at --depth 1',
     async (name, machine) => {
       const model = machineModel(machine);
@@ -80,22 +82,45 @@ describe('the readability of the statechart SVGs, measured on their geometry', (
     60_000,
   );
 
-  it('keeps highlight notes clear of every other text', async () => {
+  it('marks highlighted states and edges, and keeps their notes clear of every other text', async () => {
     const model = machineModel(machineEntries()[0]?.[1] ?? expect.fail('no machines'));
     const ids = model.states.map((s) => s.id);
     const notes = Object.fromEntries(
       ids.map((id, i) => [id, `${(i * 1.3).toFixed(1)} s, retry by alice`]),
     );
+    const edge = { from: 'deployment.validating', to: 'deployment.preparing' };
     const svg = await renderStatechartSvg(model, {
       highlight: {
-        states: ids.slice(0, 5),
-        edges: [{ from: ids[1] ?? '', to: ids[2] ?? '' }],
+        states: ['deployment.validating', 'deployment.preparing'],
+        edges: [edge],
         notes,
       },
     });
     expect(geometryViolations(svg)).toEqual([]);
     expect(readGeometry(svg).texts.filter((t) => t.text.endsWith('retry by alice'))).toHaveLength(
       ids.length,
+    );
+    expect([...svg.matchAll(/data-state="([^"]+)" data-marked="true"/g)].map((m) => m[1])).toEqual([
+      'deployment.validating',
+      'deployment.preparing',
+    ]);
+    expect(svg).toContain(`data-from="${edge.from}" data-to="${edge.to}" data-marked="true"`);
+  }, 60_000);
+
+  it('puts a mark on a state hidden by --depth onto the collapsed box that stands for it', async () => {
+    const model = machineModel(machineEntries()[0]?.[1] ?? expect.fail('no machines'));
+    const svg = await renderStatechartSvg(model, {
+      depth: 1,
+      highlight: {
+        states: ['deployment.finalizing.watching'],
+        edges: [{ from: 'deployment.finalizing.watching', to: 'deployment.rollingBack' }],
+      },
+    });
+    expect([...svg.matchAll(/data-state="([^"]+)" data-marked="true"/g)].map((m) => m[1])).toEqual([
+      'deployment.finalizing',
+    ]);
+    expect(svg).toContain(
+      'data-from="deployment.finalizing" data-to="deployment.rollingBack" data-marked="true"',
     );
   }, 60_000);
 });
