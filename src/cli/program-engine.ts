@@ -89,6 +89,14 @@ export function registerEngineCommands(
       '-o, --output <file>',
       'write to a file instead of stdout (.mmd/.md, .dot/.gv, .svg, .scxml, .json, .html)',
     )
+    .option(
+      '--depth <n>',
+      'machine SVG: collapse states nested deeper than n (1 = top-level states)',
+    )
+    .option(
+      '--state <path>',
+      'machine SVG: draw only this region, e.g. finalizing or activating.running',
+    )
     .action(async (opts: GraphOptions) => {
       const { graphCommand } = await import('./commands/graph.js');
       setExitCode(await graphCommand(opts, io));

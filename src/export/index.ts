@@ -11,8 +11,10 @@ import { planToDot } from './plan-dot.js';
 import { planMachine } from './plan-machine.js';
 import { planToMermaid } from './plan-mermaid.js';
 import { machineToScxml, scxmlElement } from './scxml-machine.js';
+import { regionPaths, resolveRegion } from './statechart-view.js';
 import { dotToSvg } from './svg.js';
 import type { Highlight } from './highlight.js';
+import { renderStatechartSvg, renderStatechartsSvg } from './svg-statechart.js';
 
 /** The machines `stagecraft graph --machine` knows. */
 export type MachineName =
@@ -33,23 +35,41 @@ export type Format = 'mermaid' | 'dot' | 'svg' | 'scxml' | 'json' | 'html';
 /** Every format, in the order the CLI lists them. */
 export const formats: readonly Format[] = ['mermaid', 'dot', 'svg', 'scxml', 'json', 'html'];
 
+/** What part of a machine an SVG draws: `depth` collapses deeper states, `state` picks a region. */
+export interface MachineView {
+  depth?: number;
+  state?: string;
+}
+
 /**
  * Exports one machine, walked from its live definition. `name` titles the export; the state ids
- * inside come from the machine itself.
+ * inside come from the machine itself. `view` applies to SVG only (a usage error otherwise, or
+ * when the depth is not a whole number from 1 or the state path is not one of the machine's).
  */
 export async function exportMachine(
   machine: AnyStateMachine,
   name: string,
   format: Format,
+  view: MachineView = {},
 ): Promise<string> {
   const model = machineModel(machine);
+  if (view.depth !== undefined || view.state !== undefined) {
+    if (format !== 'svg')
+      throw usageError(`--depth and --state draw an SVG: pass --format svg (got ${format})`);
+    if (view.depth !== undefined && !(Number.isInteger(view.depth) && view.depth >= 1))
+      throw usageError(`--depth must be a whole number from 1 (got "${String(view.depth)}")`);
+    if (view.state !== undefined && resolveRegion(model, view.state) === undefined)
+      throw usageError(
+        `--state ${view.state}: ${name} has no such state with nested states; one of ${regionPaths(model).join(', ')}`,
+      );
+  }
   switch (format) {
     case 'mermaid':
       return `---\ntitle: ${JSON.stringify(name)}\n---\n${machineToMermaid(model)}`;
     case 'dot':
       return machineToDot(model);
     case 'svg':
-      return dotToSvg(machineToDot(model));
+      return renderStatechartSvg(model, view);
     case 'scxml':
       return machineToScxml(model);
     case 'json':
@@ -62,7 +82,8 @@ export async function exportMachine(
 /**
  * Exports several machines (`--machine all`) into one document, in the given order:
  * mermaid → Markdown with a heading and a fenced `mermaid` block per machine (pastes into a PR);
- * dot/svg → one graph with a cluster per machine; scxml → one XML document
+ * dot → one graph with a cluster per machine; svg → the laid-out statecharts one below the
+ * other; scxml → one XML document
  * `<machines>` holding an `<scxml>` per machine; json → `{ <name>: <machine config> }`;
  * html → one review page with every statechart (see {@link exportReview}).
  */
@@ -76,8 +97,9 @@ export async function exportMachines(
       return models
         .map(([name, model]) => `## ${name}\n\n\`\`\`mermaid\n${machineToMermaid(model)}\`\`\`\n`)
         .join('\n');
-    case 'dot':
-    case 'svg': {
+    case 'svg':
+      return renderStatechartsSvg(models.map(([name, model]) => [name, model]));
+    case 'dot': {
       const body = models.flatMap(([name, model]) => machineDotBody(model, `${name}/`));
       const dot = [
         'digraph "machines" {',
@@ -86,7 +108,7 @@ export async function exportMachines(
         '}',
         '',
       ].join('\n');
-      return format === 'dot' ? dot : dotToSvg(dot);
+      return dot;
     }
     case 'scxml':
       return [
@@ -167,5 +189,5 @@ export async function exportReview(
  * took, a note per state), walked from its live definition.
  */
 export function exportMachinePath(machine: AnyStateMachine, highlight: Highlight): Promise<string> {
-  return dotToSvg(machineToDot(machineModel(machine), { highlight }));
+  return renderStatechartSvg(machineModel(machine), { highlight });
 }

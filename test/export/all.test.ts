@@ -20,13 +20,18 @@ describe('exporting all machines at once', () => {
     for (const b of blocks) await mermaidCheck(b);
   });
 
-  it('draws one DOT graph with a cluster per machine that viz renders', async () => {
+  it('draws one DOT graph with a cluster per machine', async () => {
     const dot = await exportMachines(machines, 'dot');
     for (const [name, m] of machines)
       expect(dot).toContain(`subgraph "cluster_${name}/${m.root.id}"`);
+  });
+
+  it('draws one SVG with every laid-out statechart, one below the other, in order', async () => {
     const svg = await exportMachines(machines, 'svg');
-    for (const [name, m] of machines)
-      expect(svg).toContain(`<title>cluster_${name}/${m.root.id}</title>`);
+    expect(
+      [...svg.matchAll(/<g class="statechart" data-machine="([^"]+)">/g)].map((m) => m[1]),
+    ).toEqual(machines.map(([n]) => n));
+    for (const [, m] of machines) expect(svg).toContain(`data-state="${m.root.id}"`);
   });
 
   it('writes one XML document holding an SCXML element per machine', async () => {

@@ -56,7 +56,7 @@ describe.each(machines)('the %s machine', (name, machine) => {
     );
   });
 
-  it('exports DOT with a node for every state and a labelled edge for every transition, and viz renders it to SVG', async () => {
+  it('exports DOT with a node for every state and a labelled edge for every transition', async () => {
     const dot = await exportMachine(machine, name, 'dot');
     const nodes = new Set([...dot.matchAll(/^\s*"([^"]+)" \[/gm)].map((m) => m[1]));
     for (const s of def.states) expect(nodes.has(s.id), `state ${s.id}`).toBe(true);
@@ -74,10 +74,35 @@ describe.each(machines)('the %s machine', (name, machine) => {
           `${transitionKey(t)} -> ${to}`,
         );
     expect(pool).toEqual([]);
+  });
+
+  it('draws an SVG statechart with a box per state, an edge per transition target and the targetless transitions inside their state', async () => {
     const svg = await exportMachine(machine, name, 'svg');
-    expect(svg.startsWith('<?xml') || svg.startsWith('<svg')).toBe(true);
-    expect(svg.match(/class="edge"/g)?.length).toBe(edges.length);
-    for (const s of def.states) expect(svg).toContain(`<!-- ${svgText(s.id)} -->`);
+    expect(svg.startsWith('<?xml')).toBe(true);
+    const boxes = new Set(
+      [...svg.matchAll(/<rect class="state" data-state="([^"]+)"/g)].map((m) => m[1]),
+    );
+    for (const s of def.states) expect(boxes.has(xmlText(s.id)), `state ${s.id}`).toBe(true);
+    const edges = new Set(
+      [...svg.matchAll(/<path class="edge" data-from="([^"]+)" data-to="([^"]+)"/g)].map(
+        (m) => `${m[1]} -> ${m[2]}`,
+      ),
+    );
+    const texts = [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1] ?? '');
+    for (const t of def.transitions) {
+      if (t.targets.length === 0) {
+        const token = xmlText(labelToken(t));
+        expect(
+          texts.some((x) => x.includes(token)),
+          `targetless ${transitionKey(t)} listed in its state`,
+        ).toBe(true);
+      } else
+        for (const to of t.targets)
+          expect(
+            edges.has(`${xmlText(t.source)} -> ${xmlText(to)}`),
+            `${transitionKey(t)} -> ${to}`,
+          ).toBe(true);
+    }
   });
 
   it('exports Mermaid that the real mermaid parser accepts, with every state and transition', async () => {
@@ -108,11 +133,11 @@ describe.each(machines)('the %s machine', (name, machine) => {
   });
 });
 
-/** How Graphviz writes a node id into SVG comments and titles. */
-function svgText(s: string): string {
+/** How the SVG writes text and attribute values. */
+function xmlText(s: string): string {
   return s
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/-/g, '&#45;');
+    .replace(/"/g, '&quot;');
 }

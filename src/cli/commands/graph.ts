@@ -9,7 +9,7 @@
 import { extname, resolve } from 'node:path';
 import { usageError } from '../../core/errors.js';
 import { writeOutput } from '../write-output.js';
-import type { Format } from '../../export/index.js';
+import type { Format, MachineView } from '../../export/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
@@ -21,6 +21,10 @@ export interface GraphOptions extends CommonOptions {
   plan?: boolean;
   format?: string;
   output?: string;
+  /** `--depth N`: collapse states nested deeper than N (machine SVG). */
+  depth?: string;
+  /** `--state PATH`: draw only that region (machine SVG). */
+  state?: string;
 }
 
 /** The format each `-o` extension means. */
@@ -58,6 +62,18 @@ function chosenFormat(opts: GraphOptions, formats: readonly Format[]): Format {
   return format;
 }
 
+/** `--depth` and `--state` as the exporter takes them (the depth is checked there). */
+function machineView(opts: GraphOptions): MachineView {
+  const view: MachineView = {};
+  if (opts.depth !== undefined) {
+    if (!/^\d+$/.test(opts.depth.trim()))
+      throw usageError(`--depth must be a whole number from 1 (got "${opts.depth}")`);
+    view.depth = Number(opts.depth);
+  }
+  if (opts.state !== undefined) view.state = opts.state;
+  return view;
+}
+
 export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<number> {
   const { exportMachine, exportMachines, exportPlan, exportReview, formats } =
     await import('../../export/index.js');
@@ -68,6 +84,14 @@ export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<numbe
       'pass exactly one of --machine <name|all> or --plan (only --format html takes both, or neither for the plan and every statechart)',
     );
   }
+  const view = machineView(opts);
+  if (
+    (view.depth !== undefined || view.state !== undefined) &&
+    (opts.plan === true || opts.machine === 'all')
+  )
+    throw usageError(
+      '--depth and --state draw one statechart: pass --machine <name>, not --plan or all',
+    );
   let text: string;
   if (format === 'html') {
     // The page holds what --plan and --machine pick; neither picks everything.
@@ -86,7 +110,7 @@ export async function graphCommand(opts: GraphOptions, io: CliIo): Promise<numbe
     text = await exportMachines(machineEntries(), format);
   } else {
     const entry = namedEntry(opts.machine, machineEntries(), machineNames);
-    text = await exportMachine(entry[1], entry[0], format);
+    text = await exportMachine(entry[1], entry[0], format, view);
   }
   if (!text.endsWith('\n')) text += '\n';
   if (opts.output !== undefined) {
