@@ -251,10 +251,16 @@ export async function drive<TLogic extends AnyStateMachine>(
     const output = await new Promise<OutputFrom<TLogic> | undefined>((resolve, reject) => {
       stopLost = o.session?.onLockLost((why) => {
         lost = why;
-        sink({
+        // Reported at once, not after the journal: the journal is most likely in the database
+        // that is out of reach (its writes wait for their timeout), and the holder must say it
+        // lost the lock before the server frees it. It is still journaled if it can be.
+        const warning = o.mask.value<StampedFact>({
           type: 'warning',
           message: `the environment lock was lost: ${why}. Nothing more is started; the run stops once what is running has finished`,
+          ts: Date.now(),
         });
+        o.session?.journal.append(warning as unknown as JournalInput).catch(() => undefined);
+        publish(warning);
         void o.session?.gate.idle(LOST_LOCK_DRAIN_MS).then(() => {
           actor.stop();
           resolve(undefined);
