@@ -85,6 +85,10 @@ class PgJournal implements JournalWriter {
   private kick(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    // With nothing queued, flushLoop() would finish synchronously, clearing `flushing` before
+    // `??=` stores its settled promise there: every later kick would then be a no-op and every
+    // later append would wait forever (a linger timer that fires after a flush took its fact).
+    if (this.queue.length === 0) return;
     this.flushing ??= this.flushLoop();
   }
 
