@@ -53,7 +53,7 @@ export async function writeProject(
 }
 
 /** One line of a child's output, with when it arrived. */
-export interface Line {
+interface Line {
   at: number;
   stream: 'stdout' | 'stderr';
   text: string;
