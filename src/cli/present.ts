@@ -85,7 +85,9 @@ export function deploymentPresent(
     const ui = renderDeployment(source, {
       exitCodeOf,
       by: operatorName(),
-      ...(stateDir === undefined ? {} : runPaths(stateDir, run.deploymentId)),
+      ...(stateDir === undefined
+        ? {}
+        : runPaths(stateDir, run.deploymentId, { plan, env: io.env })),
       ...(tail === undefined
         ? {}
         : { logTail: (s: string) => tail(s).map((l) => escapeControls(mask.text(l))) }),

@@ -82,6 +82,9 @@ export interface DriveOptions<TLogic extends AnyStateMachine> {
 /** How long a run whose lock was lost waits for its running steps before it stops. */
 const LOST_LOCK_DRAIN_MS = 5 * 60_000;
 
+/** How long a run whose lock was lost tries to record how it ended before it exits anyway. */
+const LOST_LOCK_CLOSE_MS = 5_000;
+
 /** How often a pending decision is looked up in the team database for an answer given elsewhere. */
 const ANSWER_POLL_MS = 300;
 
@@ -149,9 +152,16 @@ export async function drive<TLogic extends AnyStateMachine>(
     };
     polling = setTimeout(() => void tick(), 0);
   };
+  let lostLock: string | undefined;
   const sink: Recorder = (fact) => {
     const stamped = o.mask.value<StampedFact>({ ...fact, ts: Date.now() });
     const journaled = o.session?.journal.append(stamped as unknown as JournalInput);
+    if (lostLock !== undefined) {
+      // The lock is gone and the store most likely with it: shown at once, journaled if it can be.
+      journaled?.catch(() => undefined);
+      chain = chain.then(() => publish(stamped));
+      return;
+    }
     chain = chain
       .then(
         () => journaled,
@@ -251,10 +261,19 @@ export async function drive<TLogic extends AnyStateMachine>(
     const output = await new Promise<OutputFrom<TLogic> | undefined>((resolve, reject) => {
       stopLost = o.session?.onLockLost((why) => {
         lost = why;
-        sink({
+        lostLock = why;
+        // What waits on the unreachable store is shown without waiting any more.
+        chain = Promise.resolve();
+        // Reported at once, not after the journal: the journal is most likely in the database
+        // that is out of reach (its writes wait for their timeout), and the holder must say it
+        // lost the lock before the server frees it. It is still journaled if it can be.
+        const warning = o.mask.value<StampedFact>({
           type: 'warning',
           message: `the environment lock was lost: ${why}. Nothing more is started; the run stops once what is running has finished`,
+          ts: Date.now(),
         });
+        o.session?.journal.append(warning as unknown as JournalInput).catch(() => undefined);
+        publish(warning);
         void o.session?.gate.idle(LOST_LOCK_DRAIN_MS).then(() => {
           actor.stop();
           resolve(undefined);
@@ -292,7 +311,10 @@ export async function drive<TLogic extends AnyStateMachine>(
     await presenter.finish().catch((error: unknown) => listeners.failed(error, 'at the end'));
     if (output === undefined)
       // The database may be out of reach too: what cannot be written, the lost lock says.
-      await o.session?.close(outcome, 'interrupted').catch(() => undefined);
+      await Promise.race([
+        o.session?.close(outcome, 'interrupted').catch(() => undefined),
+        new Promise((r) => setTimeout(r, LOST_LOCK_CLOSE_MS).unref()),
+      ]);
     else await o.session?.close(outcome, undefined, record.release);
     return {
       output,

@@ -2,8 +2,11 @@
  * The last lines of a service's output for the UI: a process service's log in the state dir,
  * or the log of its last activation command.
  */
+import type { ResolvedPlan } from '../config/plan-types.js';
 import { fileTail } from '../adapters/process-exits.js';
 import { statePaths } from '../state/layout.js';
+import { redactUrl } from '../state/pg/keys.js';
+import { stateUrlOf } from './store.js';
 
 /** Up to `lines` last lines of the service's output. */
 function tailOfLog(
@@ -35,9 +38,15 @@ export function logTailFor(
 export function runPaths(
   stateDir: string,
   deploymentId: string,
+  where: { plan: Partial<Pick<ResolvedPlan, 'stateUrl'>>; env: NodeJS.ProcessEnv },
 ): { logDir: string; journalPath: string } {
+  const url = stateUrlOf(where.plan, where.env);
   return {
     logDir: statePaths.commandLogs(stateDir, deploymentId),
-    journalPath: statePaths.journal(stateDir, deploymentId),
+    // With the team database, the journal is the deployment's rows there.
+    journalPath:
+      url === undefined
+        ? statePaths.journal(stateDir, deploymentId)
+        : `deployment ${deploymentId} in the state database ${redactUrl(url)}`,
   };
 }

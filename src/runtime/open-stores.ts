@@ -15,5 +15,9 @@ export const openStores = new Map<string, Promise<Closable>>();
 export async function closeStores(): Promise<void> {
   const all = [...openStores.values()];
   openStores.clear();
-  await Promise.all(all.map((p) => p.then((s) => s.close()).catch(() => undefined)));
+  // A store out of reach (a partition) does not keep the process from exiting: 5 s at most.
+  await Promise.race([
+    Promise.all(all.map((p) => p.then((s) => s.close()).catch(() => undefined))),
+    new Promise((r) => setTimeout(r, 5_000).unref()),
+  ]);
 }

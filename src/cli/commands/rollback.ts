@@ -62,7 +62,7 @@ export async function rollbackCommand(opts: RollbackOptions, io: CliIo): Promise
             const { renderRollback } = await loadUi(() => import('../../ui/rollback/render.js'));
             const ui = renderRollback(source, {
               target: `${target.label} (deployment ${target.id})`,
-              journalPath: runPaths(stateDir, run.deploymentId).journalPath,
+              journalPath: runPaths(stateDir, run.deploymentId, { plan, env: io.env }).journalPath,
               by: operatorName(),
               exitCodeOf,
             });
