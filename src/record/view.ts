@@ -65,6 +65,8 @@ export interface DeploymentView {
   pendingDecision?: PendingDecision;
   /** Once the run is over, without the advice that held only while it ran. */
   warnings: string[];
+  /** Decisions answered from another terminal (`stagecraft decide`): what, and by whom. */
+  answeredElsewhere: string[];
   /** The watch window after verification, once it began. */
   watch?: {
     services: number;
@@ -79,6 +81,9 @@ export interface DeploymentView {
   resolvedByHand: string[];
   result?: ResultView;
 }
+
+/** How an answer given with `stagecraft decide` names who gave it (`alice@ci-7 (decide)`). */
+export const REMOTE_SUFFIX = ' (decide)';
 
 /** The warnings to show: advice for a running run ("press Ctrl-C again …") ends with it. */
 function warningsOf(r: RunRecord): string[] {
@@ -127,6 +132,9 @@ export function selectDeploymentView(r: RunRecord, exitCodeOf: ExitCodeOf): Depl
       .map((n) => serviceView(r, n))
       .filter((s): s is ServiceView => s !== undefined),
     warnings: warningsOf(r),
+    answeredElsewhere: r.decisions
+      .filter((d) => d.by.endsWith(REMOTE_SUFFIX))
+      .map((d) => `${d.subject}: ${d.choice}, answered by ${d.by}`),
     checks: [...r.checks],
     interrupts: r.interrupts,
     resolvedByHand: (r.rollback?.steps ?? [])

@@ -119,6 +119,8 @@ describe.skipIf(!available.ok)(title, () => {
       throw new Error(`${String(error)}; screen:\n${term.history()}`);
     });
     expect(screen, asked).toMatch(/rolled-back/);
+    // …and says who answered it, and from where.
+    expect(screen).toMatch(/s2: rollback, answered by .+@.+ \(decide\)/);
     const [fact] = await rows(
       url,
       "SELECT entry FROM stagecraft_journal WHERE deployment_id = $1 AND type = 'decision.taken'",

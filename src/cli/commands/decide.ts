@@ -4,6 +4,7 @@
  * decision and its valid choices. The deployment takes it as the same event as a key press.
  */
 import { hostname } from 'node:os';
+import { REMOTE_SUFFIX } from '../../record/view.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadPlan } from '../load-plan.js';
@@ -38,7 +39,7 @@ export async function decideCommand(
     );
     return EXIT.ok;
   }
-  const by = `${operatorName()}@${hostname()} (decide)`;
+  const by = `${operatorName()}@${hostname()}${REMOTE_SUFFIX}`;
   const r = await decide(w, id, choice, by);
   if (opts.json === true) io.stdout.write(`${JSON.stringify({ deployment: id, ...r })}\n`);
   else if (r.taken) io.stdout.write(`deployment ${id} took ${choice} (answered by ${by})\n`);

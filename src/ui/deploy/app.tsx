@@ -58,8 +58,9 @@ export function DeploymentApp({ source, options }: DeploymentAppProps) {
   const columns = stdout.columns > 0 ? stdout.columns : 80;
   const decision = done ? undefined : view.pendingDecision;
   const warnings = done ? [] : view.warnings.slice(-2);
+  const answered = done ? [] : view.answeredElsewhere.slice(-1);
   // header, rows title, counts line, footer, and the line Ink keeps for the cursor
-  const fixed = 5 + warnings.length + promptLines(decision, columns);
+  const fixed = 5 + warnings.length + answered.length + promptLines(decision, columns);
   const helpLines = keys.showHelp ? helpHeight : 0;
   const logLines = logShown ? Math.max(0, Math.min(5, height - fixed - helpLines - 4)) : 0;
   const rowBudget = Math.max(1, height - fixed - helpLines - (logShown ? logLines + 1 : 0));
@@ -93,6 +94,11 @@ export function DeploymentApp({ source, options }: DeploymentAppProps) {
           {warnings.map((w, i) => (
             <Text key={i} color={tone('yellow')} wrap="truncate">
               ▲ {w}
+            </Text>
+          ))}
+          {answered.map((a, i) => (
+            <Text key={i} color={tone('cyan')} wrap="truncate">
+              ↳ {a}
             </Text>
           ))}
           {decision !== undefined && (

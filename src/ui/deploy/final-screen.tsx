@@ -94,6 +94,11 @@ export function FinalScreen({ view, result, now, logDir, journalPath }: FinalScr
           NOT restored: {n.name}: {n.reason}
         </Text>
       ))}
+      {view.answeredElsewhere.map((a, i) => (
+        <Text key={`a${i}`} wrap="wrap">
+          decided elsewhere: {a}
+        </Text>
+      ))}
       {view.warnings.slice(-5).map((w, i) => (
         <Text key={i} color={tone('yellow')} wrap="wrap">
           warning: {w}
