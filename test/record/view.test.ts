@@ -129,6 +129,7 @@ describe('deployment view of a live deployment', () => {
     const v = selectDeploymentView(r.source.record(), exitCodeOf);
     expect(Object.keys(v).sort()).toEqual(
       [
+        'answeredElsewhere',
         'checks',
         'deploymentId',
         'environment',
