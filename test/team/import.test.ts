@@ -3,7 +3,7 @@
  * fresh team database; `history`, `show` and `rollback` then read them from there, and a second
  * import copies nothing new. Needs PostgreSQL; `npm run build` first.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,16 @@ describe.skipIf(!available.ok)(title, () => {
       });
       expect(r.code, r.stdout + r.stderr).toBe(0);
     }
-    const ids = readdirSync(join(p.stateDir, 'deployments')).sort();
+    // In the order they ran (two runs within one second have ids that sort by their random tail).
+    const startedAt = (id: string): string =>
+      (
+        JSON.parse(readFileSync(join(p.stateDir, 'deployments', id, 'meta.json'), 'utf8')) as {
+          startedAt: string;
+        }
+      ).startedAt;
+    const ids = readdirSync(join(p.stateDir, 'deployments')).sort((a, b) =>
+      startedAt(a).localeCompare(startedAt(b)),
+    );
     expect(ids).toHaveLength(2);
 
     const url = await cluster.newDatabase();
