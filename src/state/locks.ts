@@ -53,8 +53,11 @@ function isStale(info: LockInfo): boolean {
   return info.host === hostname() && !isAlive(info.pid);
 }
 
-/** The holder reported for a lock file stagecraft cannot have written: always stale. */
-function unreadableHolder(environment: string, why = 'unreadable lock file'): LockInfo {
+/**
+ * The holder reported for a lock stagecraft cannot name: a lock file it cannot have written
+ * (always stale), or a database session that holds the lock before saying who it is.
+ */
+export function unreadableHolder(environment: string, why = 'unreadable lock file'): LockInfo {
   return {
     environment,
     deploymentId: 'unknown',
@@ -358,7 +361,9 @@ export interface UnlockResult {
 /** Describe a holder for messages: `deployment X by user@host (pid N) since T: command`. */
 export function describeHolder(info: LockInfo): string {
   if (info.deploymentId === 'unknown' && info.pid === 0)
-    return `a damaged lock file ${info.command}`;
+    return info.command.includes('lock file')
+      ? `a damaged lock file ${info.command}`
+      : `a holder that cannot be named ${info.command}`;
   return `deployment ${info.deploymentId} by ${info.user}@${info.host} (pid ${info.pid}) since ${info.startedAt}: ${info.command}`;
 }
 

@@ -5,17 +5,17 @@
  * and lists a clicked state's transitions. UPDATE_CAPTURES=1 also writes the screenshot the
  * README shows to docs/captures/review-page.png.
  */
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { machineEntries } from '../../src/export/machine-registry.js';
 import { machineModel } from '../../src/export/model.js';
 import type { MachineModel } from '../../src/export/model-types.js';
 import { ROOT, runBuilt } from './helpers.js';
+import { CHROMIUM, hasChromium, launchChromium } from '../shared/chromium.js';
 
 /**
  * The slice of the browser's DOM the page callbacks below use: the type check has no DOM lib
@@ -30,8 +30,6 @@ interface DomNode {
   scrollIntoView(options: { block: 'start' }): void;
 }
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const models: MachineModel[] = machineEntries().map(([, m]) => machineModel(m));
 
 let dir: string;
@@ -55,13 +53,7 @@ beforeAll(async () => {
   ]);
   expect([r.code, r.stderr, r.stdout]).toEqual([0, '', '']);
   if (!hasChromium) return;
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless=new', '--no-sandbox'],
-    timeout: 20_000,
-    protocolTimeout: 20_000,
-  });
+  browser = await launchChromium(20_000);
   page = await browser.newPage();
   page.setDefaultTimeout(10_000);
   await page.setViewport({ width: 1400, height: 900 });

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, hasChromium, launchChromium } from '../shared/chromium.js';
 import { boxViolations, readGeometry, type SvgText } from './svg-geometry.js';
 
-/** Debian's chromium; the test never downloads a browser. */
-const chromium = '/usr/bin/chromium';
 const docs = resolve(import.meta.dirname, '..', '..', 'docs', 'diagrams');
 // The stacked `show` picture (the plan above a statechart, nested <svg>s) is the plan and the
 // deployment statechart drawn here on their own; the geometry test checks its parts.
@@ -17,18 +15,13 @@ const svgs = (await readdir(docs))
 /** How far the browser's text boxes may be from the computed ones. */
 const TOLERANCE = { px: 3, widthShare: 0.15 };
 
-describe.skipIf(!existsSync(chromium))(
-  `the diagram SVGs in headless Chromium (skipped when ${chromium} is absent: apt-get install chromium)`,
+describe.skipIf(!hasChromium)(
+  `the diagram SVGs in headless Chromium (skipped when ${CHROMIUM} is absent: apt-get install chromium)`,
   () => {
     let browser: Browser | undefined;
     let page: Page | undefined;
     beforeAll(async () => {
-      browser = await puppeteer.launch({
-        executablePath: chromium,
-        args: ['--headless=new', '--no-sandbox'],
-        timeout: 30_000,
-        protocolTimeout: 30_000,
-      });
+      browser = await launchChromium(30_000);
       page = await browser.newPage();
       page.setDefaultTimeout(20_000);
     }, 40_000);

@@ -9,7 +9,13 @@ import pg from 'pg';
 import { StagecraftError } from '../../core/errors.js';
 import { Masker } from '../../core/mask.js';
 import type { JournalEntry, JournalRead } from '../journal.js';
-import { describeHolder, type LockInfo, type LockResult, type UnlockResult } from '../locks.js';
+import {
+  describeHolder,
+  unreadableHolder,
+  type LockInfo,
+  type LockResult,
+  type UnlockResult,
+} from '../locks.js';
 import type { DeploymentMeta } from '../meta.js';
 import type { Release, ReleaseSecrets } from '../releases.js';
 import { cleanRelease } from '../releases.js';
@@ -108,15 +114,10 @@ export function pgStore(o: PgStoreOptions): Store & {
       if (held.length === 0) return undefined;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const unnamed: LockInfo = {
+    const unnamed = unreadableHolder(
       environment,
-      deploymentId: 'unknown',
-      user: 'unknown',
-      host: 'unknown',
-      pid: 0,
-      startedAt: '',
-      command: '(a database session holds the lock but has not said who it is)',
-    };
+      'a database session holds the lock but has not said who it is',
+    );
     return { info: unnamed, backendPid: 0 };
   };
 
